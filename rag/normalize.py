@@ -1,0 +1,43 @@
+"""Text normalisation shared by indexing, querying and evaluation."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# Pinyin with tone marks inserted by some sites after a character: "關(guān)於" -> "關於".
+PINYIN_AFTER_HAN = re.compile(r"(?<=[\u3400-\u9fff])\([a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüêńňǹḿ]{1,8}\)")
+_DROP_FOR_MATCH = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc  # lazy: keeps `import rag` cheap
+
+    return opencc.OpenCC("t2s")
+
+
+def strip_pinyin(text: str) -> str:
+    """Remove pinyin artefacts that follow Chinese characters."""
+    return PINYIN_AFTER_HAN.sub("", text)
+
+
+def to_simplified(text: str) -> str:
+    """Convert traditional Chinese to simplified (OpenCC t2s)."""
+    return _t2s().convert(text) if text else text
+
+
+def for_search(text: str) -> str:
+    """Text as it is embedded and keyword-indexed: pinyin removed, simplified, NFKC width-folded."""
+    return to_simplified(unicodedata.normalize("NFKC", strip_pinyin(text)))
+
+
+def for_match(text: str) -> str:
+    """Text reduced for containment checks: ``for_search`` minus punctuation and spaces, lower-cased."""
+    return _DROP_FOR_MATCH.sub("", for_search(text)).lower()
+
+
+def covers(passage: str, quote: str) -> bool:
+    """True when the passage contains the quote after normalisation (the evaluation's notion of a hit)."""
+    q = for_match(quote)
+    return bool(q) and q in for_match(passage)
