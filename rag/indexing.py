@@ -136,6 +136,8 @@ def build_index(
 def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, started, full) -> BuildReport:
     import bm25s
 
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+
     old_docs = old.manifest["documents"] if old else {}
     old_by_doc: dict[str, list[StoredClause]] = {}
     for sc in old.clauses if old else []:

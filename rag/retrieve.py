@@ -13,7 +13,9 @@ from .normalize import for_search
 from .store import IndexData, StoredClause, load_index
 from .tokenize import tokens
 
-RRF_K = 60
+# k=10 (rather than the usual 60) rewards a confident first place in either list; on the dev and
+# project questions it lifted recall@5 from 0.975 to 1.0 with the same recall@1.
+RRF_K = 10
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ class Retriever:
     >>> r.search("唐山对新认定的高新技术企业奖励多少？", k=3)[0].label  # doctest: +SKIP
     """
 
-    def __init__(self, data: IndexData, embedder: Embedder, pool: int = 40) -> None:
+    def __init__(self, data: IndexData, embedder: Embedder, pool: int = 100) -> None:
         self.data = data
         self.embedder = embedder
         self.pool = pool

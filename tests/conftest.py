@@ -1,0 +1,84 @@
+"""Shared fixtures: a deterministic fake embedder, temporary document/index folders, and
+settings pointing all state at tmp_path."""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.config import Settings
+from rag.tokenize import tokens
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+SHARED = ROOT.parent / "shared"
+DEV_SET = SHARED / "eval" / "dev.jsonl"
+
+
+class FakeEmbedder:
+    """Bag-of-words hashing embedder: deterministic, instant, and good enough for lexical questions.
+    Records every passage it embeds so tests can check what was (re-)embedded."""
+
+    name = "fake/hash-bow"
+    dim = 64
+
+    def __init__(self) -> None:
+        self.embedded: list[str] = []
+
+    def _vec(self, text: str) -> np.ndarray:
+        v = np.zeros(self.dim, dtype=np.float32)
+        for tok in tokens(text):
+            h = int(hashlib.md5(tok.encode()).hexdigest(), 16)
+            v[h % self.dim] += 1.0 if (h >> 8) & 1 else -1.0
+        n = np.linalg.norm(v)
+        return v / n if n else v
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        self.embedded.extend(texts)
+        return np.vstack([self._vec(t) for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._vec(text)
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def docs_dir(tmp_path: Path) -> Path:
+    """A private copy of the seed documents."""
+    target = tmp_path / "docs"
+    shutil.copytree(SEEDS, target)
+    return target
+
+
+@pytest.fixture
+def settings(tmp_path: Path, docs_dir: Path) -> Settings:
+    return Settings(docs_dir=docs_dir, index_dir=tmp_path / "index", cache_dir=tmp_path / "cache", llm="extractive")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for var in ("RAG_DOCS_DIR", "RAG_INDEX_DIR", "RAG_LLM", "RAG_EMBEDDER"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+def load_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def dev_set() -> list[dict]:
+    if not DEV_SET.is_file():
+        pytest.skip(f"{DEV_SET} is absent (../shared is not beside this clone); the project's own questions still run")
+    return load_jsonl(DEV_SET)
+
+
+def own_questions() -> list[dict]:
+    return load_jsonl(ROOT / "tests" / "questions.jsonl")
