@@ -39,10 +39,10 @@ _DATE_LINE = re.compile(r"^[\d*]{4}\s*年[\d*]{1,2}\s*月[\d*]{1,2}\s*日$")
 
 def cn_to_int(text: str) -> int:
     """Chinese or Arabic numeral to int ("十二" -> 12, "3" -> 3)."""
-    if text.isdigit():
-        return int(text)
     if text in _CIRCLED:
         return _CIRCLED.index(text) + 1
+    if text.isascii() and text.isdigit():
+        return int(text)
     total, current = 0, 0
     for ch in text:
         if ch == "十":

