@@ -49,8 +49,15 @@ def _looks_like_departments(names: tuple[str, ...]) -> bool:
 
 
 def _task_before(text: str, pos: int) -> str:
-    start = max(text.rfind(ch, 0, pos) for ch in "。；;\n")
-    return text[start + 1 : pos].strip()[-80:]
+    """The sentence an assignment belongs to: the text before it, or the previous sentence when
+    the assignment follows a full stop ("…升级焕新。(市工信局负责)")."""
+    end = pos
+    while end > 0 and text[end - 1] in "。；; \n":
+        end -= 1
+    start = max(text.rfind(ch, 0, end) for ch in "。；;\n")
+    task = text[start + 1 : end].strip()
+    task = re.sub(r"^.*?(?:[:：]|单位)(?=[^:：]*$)", "", task) if "单位" in task[:12] else task
+    return re.sub(r"^[\d*]+\s?[.．、,，]\s*", "", task)[-80:]
 
 
 def _from_parentheses(text: str) -> list[Duty]:

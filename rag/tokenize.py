@@ -32,3 +32,14 @@ def tokens(text: str) -> list[str]:
         if word and _WORD.search(word) and word not in _STOP and word != "*" * len(word):
             out.append(word)
     return out
+
+
+_ENTITY_FLAGS = frozenset({"ns", "nr", "nt", "nz", "nrt", "nrfg"})
+
+
+def named_entities(text: str) -> list[str]:
+    """Place, person, organisation and other proper-noun words (jieba POS tags), two characters or more."""
+    import jieba.posseg
+
+    _jieba()
+    return [w.word for w in jieba.posseg.cut(for_search(text)) if w.flag in _ENTITY_FLAGS and len(w.word) >= 2]
