@@ -166,6 +166,29 @@ def masked_note(question: str, sentences: Sequence[str]) -> str:
     return ""
 
 
+MASKED_MATCH = 0.35  # question-bigram coverage of a masked sentence (masked questions ≥0.6, others ≤0.1)
+
+
+def masked_sentences(question: str, hits: Sequence[Hit]) -> list[Checked]:
+    """A number question whose answer sentence has the number masked: quote it and say the figure is not given."""
+    if not ASKS_NUMBER.search(question):
+        return []
+    best: tuple[float, int, str] | None = None
+    for i, h in enumerate(hits[:2]):
+        for sentence in re.split(r"(?<=[。；;])", h.text):
+            if MASK.search(sentence):
+                score = support(question, sentence)
+                if best is None or score > best[0]:
+                    best = (score, i, sentence.strip())
+    if best is None or best[0] < MASKED_MATCH:
+        return []
+    _, i, sentence = best
+    sentence = re.sub(r"^(?:[\d*]{1,2}\s?[.．、]|[（(][一二三四五六七八九十]+[）)])", "", sentence).rstrip("。；;")
+    mask = MASK.search(sentence).group(0)
+    return [Checked(f"原文为：“{sentence}”。", [i + 1]),
+            Checked(f"其中的数字在原文中被遮蔽（显示为“{mask}”），文件未给出具体数值，无法确定。", [])]
+
+
 def duty_for_question(question: str, hits: Sequence[Hit]) -> tuple[int, Duty] | None:
     """The (hit index, duty) whose task best matches the question, among hits with departments."""
     best: tuple[float, int, Duty] | None = None
@@ -211,11 +234,11 @@ def extractive_sentences(question: str, hits: Sequence[Hit]) -> list[Checked]:
 class Answerer:
     """Runs one question through the pipeline with a chosen backend."""
 
-    def __init__(self, pipeline: Pipeline, backend: str) -> None:
+    def __init__(self, pipeline: Pipeline, backend: str, llm: ChatBackend | None = None) -> None:
         self.pipeline = pipeline
         self.settings: Settings = pipeline.settings
         self.backend = backend
-        self.llm = make_llm(backend, self.settings)
+        self.llm = llm if llm is not None else make_llm(backend, self.settings)
 
     def stream(self, question: str, history=None, k: int | None = None) -> Iterator[str | Answer]:
         t0 = time.perf_counter()
@@ -241,16 +264,22 @@ class Answerer:
         if RESPONSIBILITY.search(standalone):
             checked = responsibility_sentences(standalone, hits)
             if checked:
-                extra = [] if self.llm is None else []
-                yield from self._emit(checked + extra, hits, timings, t0)
+                yield from self._emit(checked, hits, timings, t0)
                 yield self._finish(question, standalone, checked, hits, False, note, timings, t0)
                 return
 
+        masked = masked_sentences(standalone, hits)
+        if masked:
+            yield from self._emit(masked, hits, timings, t0)
+            yield self._finish(question, standalone, masked, hits, False, note, timings, t0)
+            return
+
         checked: list[Checked] = []
+        dropped = 0
         backend_used = self.backend
         if self.llm is not None:
             try:
-                checked = yield from self._llm_sentences(standalone, hits, timings, t0)
+                checked, dropped = yield from self._llm_sentences(standalone, hits, timings, t0)
             except LLMError as exc:
                 note = f"{self.backend} 模型不可用（{exc}），以下为摘录式回答。"
                 log.warning("falling back to extractive: %s", exc)
@@ -261,10 +290,12 @@ class Answerer:
                 yield refusal
                 yield self._finish(question, standalone, [], hits, True, note, timings, t0, refusal)
                 return
-            if not any(c.sources for c in checked) and backend_used != "extractive":
-                note = note or "模型回答未能通过引用核验，以下为摘录式回答。"
-                backend_used = "extractive"
-                yield "\n" + note + "\n"
+            if dropped and not any(c.sources for c in checked) and backend_used != "extractive":
+                # The model answered, but nothing it said is backed by a clause: refuse rather than guess.
+                note = "模型的回答无法在检索到的条款中得到印证，已拒答。"
+                yield refusal
+                yield self._finish(question, standalone, [], hits, True, note, timings, t0, refusal)
+                return
         if not checked or not any(c.sources for c in checked):
             checked = extractive_sentences(standalone, hits)
             yield from self._emit(checked, hits, timings, t0)
@@ -282,9 +313,10 @@ class Answerer:
             {"role": "system", "content": render("system", refusal=refusal_text())},
             {"role": "user", "content": render("answer", context=context_block(hits), question=question)},
         ]
-        contexts = [for_search(h.text) + " " + " ".join(d.describe() for d in h.duties) for h in hits]
+        contexts = [f"{h.label} {for_search(h.text)} " + " ".join(d.describe() for d in h.duties) for h in hits]
         renum = Renumberer()
         out: list[Checked] = []
+        dropped = 0
         buffer = ""
         for piece in self.llm.stream(messages, self.settings.max_new_tokens):
             timings.setdefault("first_token", time.perf_counter() - t0)
@@ -295,16 +327,18 @@ class Answerer:
                 buffer = buffer[sum(len(s) for s in complete):] if complete != sentences else ""
                 for s in complete:
                     c = self._check(s, contexts)
+                    dropped += c is None
                     if c is not None:
                         out.append(c)
                         yield renum.render(c)
         for s in split_sentences(buffer):
             c = self._check(s, contexts)
+            dropped += c is None
             if c is not None:
                 out.append(c)
                 yield renum.render(c)
         timings["generation"] = time.perf_counter() - t0 - timings.get("first_token", 0.0)
-        return out
+        return out, dropped
 
     @staticmethod
     def _check(sentence: str, contexts: list[str]) -> Checked | None:

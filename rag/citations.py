@@ -9,8 +9,9 @@ from .normalize import for_match, for_search
 
 MARKER = re.compile(r"\s*(?:\[(\d{1,2})\]|【(\d{1,2})】|〔(\d{1,2})〕|\[(?:条款)?(\d{1,2})\])")
 SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|\n")
+LIST_BULLET = re.compile(r"^\s*(?:\d{1,2}\s?[.、)）]|[（(]\d{1,2}[)）]|[-•·*]|[一二三四五六七八九十]、)\s*")
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
-SUPPORT_THRESHOLD = 0.45
+SUPPORT_THRESHOLD = 0.5
 
 
 def bigrams(text: str) -> set[str]:
@@ -30,6 +31,20 @@ def numbers_supported(sentence: str, clause_text: str) -> bool:
     """Every number stated in the sentence appears in the clause (no invented or altered figures)."""
     clause_numbers = set(NUMBER.findall(for_search(clause_text).replace(" ", "")))
     return all(n in clause_numbers for n in NUMBER.findall(for_search(sentence)))
+
+
+def entities_supported(sentence: str, clause_text: str) -> bool:
+    """Every place, person or organisation named in the sentence is named in the clause."""
+    from .tokenize import named_entities
+
+    clause = for_match(clause_text)
+    return all(for_match(e) in clause for e in named_entities(sentence))
+
+
+def supports_sentence(sentence: str, clause_text: str) -> bool:
+    """The clause supports the sentence: enough shared wording, and no number or name it lacks."""
+    return (support(sentence, clause_text) >= SUPPORT_THRESHOLD and numbers_supported(sentence, clause_text)
+            and entities_supported(sentence, clause_text))
 
 
 def markers_in(text: str) -> list[int]:
@@ -70,26 +85,27 @@ class Checked:
     text: str
     sources: list[int] = field(default_factory=list)
     dropped: list[int] = field(default_factory=list)
+    newline: bool = False  # the sentence ended a line (keeps list items on their own lines)
 
 
 def verify_sentence(sentence: str, contexts: list[str], auto_cite: bool = True) -> Checked:
     """Keep the markers whose clause supports the sentence; optionally cite the best clause for an
     uncited sentence that one clause clearly supports."""
     body = strip_markers(sentence).strip()
+    claim = LIST_BULLET.sub("", body)  # "1. …" list numbering is not a stated figure
     cited = list(dict.fromkeys(markers_in(sentence)))
     keep, dropped = [], []
     for n in cited:
-        if 1 <= n <= len(contexts) and support(body, contexts[n - 1]) >= SUPPORT_THRESHOLD \
-                and numbers_supported(body, contexts[n - 1]):
+        if 1 <= n <= len(contexts) and supports_sentence(claim, contexts[n - 1]):
             keep.append(n)
         else:
             dropped.append(n)
     if not keep and auto_cite and contexts:
-        scored = sorted(((support(body, c), i + 1) for i, c in enumerate(contexts)), reverse=True)
+        scored = sorted(((support(claim, c), i + 1) for i, c in enumerate(contexts)), reverse=True)
         best, n = scored[0]
-        if best >= SUPPORT_THRESHOLD and numbers_supported(body, contexts[n - 1]):
+        if best >= SUPPORT_THRESHOLD and supports_sentence(claim, contexts[n - 1]):
             keep.append(n)
-    return Checked(body, keep, dropped)
+    return Checked(body, keep, dropped, newline=sentence.rstrip(" ").endswith("\n"))
 
 
 class Renumberer:
@@ -105,10 +121,11 @@ class Renumberer:
 
     def render(self, checked: Checked) -> str:
         """The sentence with its surviving markers as 〔n〕, placed before a closing full stop."""
+        tail = "\n" if checked.newline else ""
         if not checked.sources:
-            return checked.text
+            return checked.text + tail
         marks = "".join(f"〔{self.number(n)}〕" for n in checked.sources)
         text = checked.text.rstrip()
         if text and text[-1] in "。！？!?；;":
-            return text[:-1] + marks + text[-1]
-        return text + marks
+            return text[:-1] + marks + text[-1] + tail
+        return text + marks + tail

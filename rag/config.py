@@ -36,7 +36,7 @@ class Settings:
     min_relevance: float = 0.80
     max_question_chars: int = 2000
     history_turns: int = 4
-    max_new_tokens: int = 320
+    max_new_tokens: int = 200
     max_clause_chars: int = 400
     host: str = "127.0.0.1"
     port: int = 7860

