@@ -206,6 +206,12 @@ def responsibility_sentences(question: str, hits: Sequence[Hit]) -> list[Checked
         return []
     i, duty = found
     task = duty.task.rstrip("，,。；;")
+    if len(hits[i].duties) == 1 and hits[i].path:
+        # One assignment for the whole clause: name the task by the clause's own heading.
+        heading = re.sub(r"^(?:[\d*]{1,2}\s?[.．、,，]|[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+、)\s*", "",
+                         hits[i].path[-1])
+        if heading and support(question, heading) > support(question, task):
+            task = for_search(heading)
     if duty.lead and duty.partners:
         text = f"“{task}”由{'、'.join(duty.lead)}牵头，{'、'.join(duty.partners)}为责任（配合）单位。"
     else:
