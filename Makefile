@@ -12,13 +12,19 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
+# The browser test drives Debian's chromium (Playwright cannot download browsers here); CJK fonts for screenshots.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-wqy-microhei; }
+
 run: install
 	$(BIN)/python app.py
 
-test: install
+test: install browser
 	$(BIN)/python -m pytest -q
 
 bench: install
-	$(BIN)/python -m rag bench
+	$(BIN)/python -m rag bench --llm-backends extractive local
 
-.PHONY: install run test bench
+.PHONY: install browser run test bench

@@ -189,6 +189,17 @@ def masked_sentences(question: str, hits: Sequence[Hit]) -> list[Checked]:
             Checked(f"其中的数字在原文中被遮蔽（显示为“{mask}”），文件未给出具体数值，无法确定。", [])]
 
 
+STRONG_EVIDENCE = 0.4  # question-bigram coverage; unanswerable dev questions stay ≤0.27
+
+
+def strong_evidence(question: str, hits: Sequence[Hit]) -> bool:
+    """The top clause has a sentence that covers most of the question's wording."""
+    if not hits:
+        return False
+    sentence = best_sentences(question, hits[0].text, 1)[0]
+    return support(question, sentence) >= STRONG_EVIDENCE
+
+
 def duty_for_question(question: str, hits: Sequence[Hit]) -> tuple[int, Duty] | None:
     """The (hit index, duty) whose task best matches the question, among hits with departments."""
     best: tuple[float, int, Duty] | None = None
@@ -292,7 +303,14 @@ class Answerer:
                 backend_used = "extractive"
                 checked = []
                 yield note + "\n"
-            if self._model_refused(checked):
+            if self._model_refused(checked) and strong_evidence(standalone, hits):
+                # The small model refuses some answerable questions; a clause sentence that covers most
+                # of the question is better shown (quoted) than withheld.
+                note = "模型未能作答，以下为相关条款原文摘录。"
+                backend_used = "extractive"
+                checked = []
+                yield note + "\n"
+            elif self._model_refused(checked):
                 yield refusal
                 yield self._finish(question, standalone, [], hits, True, note, timings, t0, refusal)
                 return

@@ -57,7 +57,15 @@ def _task_before(text: str, pos: int) -> str:
     start = max(text.rfind(ch, 0, end) for ch in "。；;\n")
     task = text[start + 1 : end].strip()
     task = re.sub(r"^.*?(?:[:：]|单位)(?=[^:：]*$)", "", task) if "单位" in task[:12] else task
-    return re.sub(r"^[\d*]+\s?[.．、,，]\s*", "", task)[-80:]
+    task = re.sub(r"^[\d*]+\s?[.．、,，]\s*", "", task)
+    if len(task) > 60:  # keep the trailing phrases the assignment is attached to
+        kept = ""
+        for phrase in reversed(re.split(r"(?<=[,，])", task)):
+            if kept and len(kept) + len(phrase) > 60:
+                break
+            kept = phrase + kept
+        task = kept[-60:]
+    return task
 
 
 def _from_parentheses(text: str) -> list[Duty]:

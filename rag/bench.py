@@ -1,0 +1,155 @@
+"""`python -m rag bench`: build, retrieval and answer speed on this machine, printed as figures."""
+from __future__ import annotations
+
+import json
+import resource
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from .config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    idx = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[idx]
+
+
+def load_questions(path: Path | None) -> list[dict]:
+    paths = [path] if path else [ROOT / "tests" / "questions.jsonl", ROOT.parent / "shared" / "eval" / "dev.jsonl"]
+    out: list[dict] = []
+    for p in paths:
+        if p and p.is_file():
+            out += [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return out
+
+
+def bench_build(settings: Settings, work: Path) -> dict:
+    """Full build of the seeds, then an incremental build after one document changed."""
+    from .embedding import make_embedder
+    from .indexing import build_index
+
+    docs = work / "docs"
+    shutil.copytree(settings.docs_dir, docs)
+    embedder = make_embedder(settings.embedder)
+    full = build_index(docs, work / "index", full=True, embedder=embedder)
+    changed = sorted(docs.iterdir())[-1]
+    text = changed.read_text(encoding="utf-8")
+    changed.write_text(text.replace("。", "。（基准测试修改）", 1), encoding="utf-8")
+    incremental = build_index(docs, work / "index", embedder=embedder)
+    return {
+        "documents": full.documents, "clauses": full.clauses,
+        "full_seconds": full.seconds, "characters": full.characters_embedded,
+        "chars_per_second": full.characters_embedded / full.seconds,
+        "incremental_seconds": incremental.seconds, "incremental_embedded": incremental.embedded,
+        "index": str(work / "index"), "docs": str(docs),
+    }
+
+
+def bench_retrieval(settings: Settings, index: Path, questions: list[dict], repeats: int = 3) -> dict:
+    from .embedding import make_embedder
+    from .retrieve import Retriever
+
+    retriever = Retriever.open(index, make_embedder(settings.embedder))
+    retriever.search("预热", 5)
+    times = []
+    for _ in range(repeats):
+        for q in questions:
+            t = time.perf_counter()
+            retriever.search(q["question"], 5)
+            times.append((time.perf_counter() - t) * 1000)
+    return {"queries": len(times), "p50_ms": percentile(times, 0.5), "p95_ms": percentile(times, 0.95)}
+
+
+def bench_local_llm(settings: Settings, index: Path, questions: list[dict], n: int = 5) -> dict:
+    """Load times (dequantised cache present vs absent is reported by load_seconds), time to first
+    token and tokens per second of the local model on real prompts."""
+    from .answer import context_block
+    from .embedding import make_embedder
+    from .llm import LocalLLM
+    from .local_model import preferred_dtype_name
+    from .prompts import refusal_text, render
+    from .retrieve import Retriever
+
+    cache_dir = Path(settings.cache_dir)
+    cached = (cache_dir / f"qwen2.5-coder-1.5b-{preferred_dtype_name()}" / "config.json").is_file()
+    llm = LocalLLM(cache_dir)
+    llm.warm_up()
+    retriever = Retriever.open(index, make_embedder(settings.embedder))
+    ttft, rates, prompt_tokens = [], [], []
+    for q in [q for q in questions if q.get("quotes")][:n]:
+        hits = retriever.search(q["question"], settings.top_k)
+        messages = [{"role": "system", "content": render("system", refusal=refusal_text())},
+                    {"role": "user", "content": render("answer", context=context_block(hits), question=q["question"])}]
+        prompt = llm._tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+        prompt_tokens.append(len(llm._tokenizer(prompt)["input_ids"]))
+        started = time.perf_counter()
+        first = None
+        text = ""
+        for piece in llm.stream(messages, settings.max_new_tokens):
+            first = first or time.perf_counter() - started
+            text += piece
+        total = time.perf_counter() - started
+        generated = len(llm._tokenizer(text)["input_ids"])
+        ttft.append(first or total)
+        rates.append(generated / max(total - (first or 0), 1e-6))
+    return {"load_seconds": llm.load_seconds, "load_kind": "cached" if cached else "cold (assemble + dequantise)",
+            "dtype": preferred_dtype_name(), "questions": len(ttft),
+            "prompt_tokens_mean": statistics.mean(prompt_tokens) if prompt_tokens else 0,
+            "ttft_p50_s": percentile(ttft, 0.5), "ttft_max_s": max(ttft) if ttft else 0,
+            "tokens_per_second": statistics.mean(rates) if rates else 0}
+
+
+def bench_answers(settings: Settings, index: Path, questions: list[dict], backend: str) -> dict:
+    from .answer import Answerer
+    from .pipeline import Pipeline
+
+    pipeline = Pipeline(settings.with_(index_dir=index))
+    answerer = Answerer(pipeline, backend)
+    firsts, totals = [], []
+    for q in questions:
+        final = list(answerer.stream(q["question"]))[-1]
+        firsts.append(final.timings["first_token"])
+        totals.append(final.timings["total"])
+    return {"backend": backend, "questions": len(totals), "first_p50_s": percentile(firsts, 0.5),
+            "total_p50_s": percentile(totals, 0.5), "total_p95_s": percentile(totals, 0.95)}
+
+
+def run_bench(settings: Settings, llm_backends: list[str] | None = None, questions: Path | None = None) -> dict:
+    """Run the benchmarks and print the figures; returns them as a dict."""
+    qs = load_questions(questions)
+    results: dict = {}
+    with tempfile.TemporaryDirectory(prefix="rag-bench-") as tmp:
+        build = bench_build(settings, Path(tmp))
+        results["build"] = build
+        print(f"build (seeds): {build['documents']} documents, {build['clauses']} clauses, "
+              f"full {build['full_seconds']:.1f} s ({build['chars_per_second']:.0f} chars/s embedded), "
+              f"incremental after one changed document {build['incremental_seconds']:.2f} s "
+              f"({build['incremental_embedded']} clause re-embedded)")
+        index = Path(build["index"])
+        results["retrieval"] = r = bench_retrieval(settings, index, qs)
+        print(f"retrieval: {r['queries']} queries, p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms")
+        for backend in llm_backends or []:
+            if backend == "local":
+                results["local_llm"] = m = bench_local_llm(settings, index, qs)
+                print(f"local model: load {m['load_seconds']:.1f} s ({m['load_kind']}, {m['dtype']}), "
+                      f"prompt {m['prompt_tokens_mean']:.0f} tokens, first token p50 {m['ttft_p50_s']:.1f} s "
+                      f"(max {m['ttft_max_s']:.1f} s), {m['tokens_per_second']:.1f} tokens/s over {m['questions']} questions")
+            a = bench_answers(settings, index, qs if backend == "extractive" else qs[:5], backend)
+            results[f"answer_{backend}"] = a
+            print(f"answer ({backend}): {a['questions']} questions, first text p50 {a['first_p50_s']:.2f} s, "
+                  f"total p50 {a['total_p50_s']:.2f} s, p95 {a['total_p95_s']:.2f} s")
+    results["peak_rss_mb"] = peak_rss_mb()
+    print(f"peak memory (RSS): {results['peak_rss_mb']:.0f} MB")
+    return results

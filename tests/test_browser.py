@@ -1,0 +1,104 @@
+"""End to end in a real browser: Debian's chromium driven by Playwright against `python app.py`."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SEEDS
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make test does)")
+    work = tmp_path_factory.mktemp("app")
+    docs = work / "docs"
+    shutil.copytree(SEEDS, docs)
+    port = free_port()
+    env = {**os.environ, "RAG_DOCS_DIR": str(docs), "RAG_INDEX_DIR": str(work / "index"), "RAG_LLM": "extractive",
+           "RAG_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"}
+    log = open(work / "app.log", "w")
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 240
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"app exited: {(work / 'app.log').read_text()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            time.sleep(1)
+    else:
+        proc.kill()
+        pytest.fail("app did not start in 240 s")
+    yield url, docs, work
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM,
+                              args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield b
+        b.close()
+
+
+def ask(page, question: str) -> None:
+    page.fill("#question textarea", question)
+    page.click("#ask")
+
+
+def test_ask_see_answer_and_source_card_then_click_marker(server, browser):
+    url, _, _ = server
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url)
+    page.wait_for_selector("#question textarea", timeout=60000)
+    ask(page, "唐山对新认定的国家级、省级科技企业孵化器分别奖补多少？")
+    page.wait_for_selector("#sources .card.cited", timeout=60000)
+    assert "50万元" in page.inner_text("#chat")
+    assert "唐山市人民政府关于加快科技创新平台建设的实施方案" in page.inner_text("#sources")
+    page.click("#chat a.cite")
+    page.wait_for_selector("#src-1.flash", timeout=5000)
+    if os.environ.get("RAG_UPDATE_SCREENSHOT"):
+        page.screenshot(path=str(ROOT / "docs" / "screenshot.png"), full_page=True)
+    page.close()
+
+
+def test_upload_document_then_answer_cites_it(server, browser):
+    url, docs, work = server
+    new_doc = work / "绿色金融支持办法.txt"
+    new_doc.write_text("某市绿色金融支持办法\n一、支持措施\n（一）绿色信贷贴息。对符合条件的绿色信贷按贷款利息的30%给予贴息（市金融局负责）。\n",
+                       encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url)
+    page.wait_for_selector("#question textarea", timeout=60000)
+    page.click("#documents")
+    page.set_input_files("#upload input[type=file]", str(new_doc))
+    page.wait_for_function("document.querySelector('#upload-status').innerText.includes('重建完成')", timeout=120000)
+    assert (docs / new_doc.name).exists()
+    ask(page, "绿色信贷贴息的比例是多少？")
+    page.wait_for_selector("#sources .card.cited", timeout=60000)
+    assert "绿色金融支持办法" in page.inner_text("#sources")
+    assert "30%" in page.inner_text("#chat")
+    page.close()

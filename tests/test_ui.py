@@ -1,0 +1,110 @@
+"""The chat page's handlers, called as functions (no browser)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.ui import ChatApp
+
+
+@pytest.fixture
+def app(fake_pipeline):
+    return ChatApp(fake_pipeline.settings, pipeline=fake_pipeline)
+
+
+def last(gen):
+    out = None
+    for out in gen:
+        pass
+    return out
+
+
+def test_respond_streams_answer_with_markers_and_cards(app):
+    history, sources, box = last(app.respond("唐山 科技企业孵化器 奖补经费 国家级 省级", [], "extractive", 5))
+    assert history[0] == {"role": "user", "content": "唐山 科技企业孵化器 奖补经费 国家级 省级"}
+    assert 'class="cite"' in history[1]["content"] and "〔1〕" in history[1]["content"]
+    assert "id='src-1'" in sources and "<mark>" in sources and "查看原文上下文" in sources
+    assert box == ""
+
+
+def test_follow_up_uses_the_conversation(app):
+    history, _, _ = last(app.respond("静海区 推动工程技术系列经纪人专业职称申报", [], "extractive", 5))
+    history, sources, _ = last(app.respond("那这项工作由谁负责？", history, "extractive", 5))
+    assert "区人社局" in history[-1]["content"]
+
+
+def test_refusal_shows_possibly_related_clauses(app):
+    history, sources, _ = last(app.respond("杭州市对科技型中小企业研发费用的补助比例是多少？", [], "extractive", 5))
+    assert "无法回答" in history[-1]["content"] and "可能相关" in sources
+
+
+def test_errors_become_chat_messages(app, monkeypatch):
+    history, _, box = last(app.respond("   ", [], "extractive", 5))
+    assert history[-1]["content"].startswith("⚠️") and "请输入问题" in history[-1]["content"]
+
+    def boom(*a, **k):
+        raise RuntimeError("index exploded")
+
+    monkeypatch.setattr(app.pipeline, "retriever", boom)
+    history, _, box = last(app.respond("唐山孵化器奖补", [], "extractive", 5))
+    assert "index exploded" in history[-1]["content"] and "Traceback" not in history[-1]["content"]
+    assert box == "唐山孵化器奖补"  # the question is kept for a retry
+
+
+def test_user_html_is_escaped(app):
+    history, _, _ = last(app.respond("<script>alert(1)</script>唐山孵化器", [], "extractive", 5))
+    assert "<script>" not in history[0]["content"]
+
+
+def test_documents_panel_and_stale_flag(app):
+    html = app.documents()
+    assert "索引是最新的" in html and "004_11ab0b061efeda41.txt" in html and "<td>37</td>" in html
+    (Path(app.settings.docs_dir) / "001_a008f9a6c582088b.txt").unlink()
+    assert "索引已过期" in app.documents()
+
+
+def test_upload_checks_type_size_and_content(app, tmp_path):
+    bad_type = tmp_path / "x.exe"
+    bad_type.write_bytes(b"MZ")
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    broken = tmp_path / "broken.docx"
+    broken.write_bytes(b"not a docx")
+    good = tmp_path / "数据办法.txt"
+    good.write_text("某市数据要素办法\n一、总体目标。到2027年建成数据交易所3家（市数据局负责）。\n", encoding="gb18030")
+    messages = app.save_upload([str(bad_type), str(empty), str(broken), str(good)])
+    assert "不支持的文件类型" in messages[0] and "空的" in messages[1] and "无法读取" in messages[2]
+    assert messages[3] == "已添加 数据办法.txt"
+    docs = {p.name for p in Path(app.settings.docs_dir).iterdir()}
+    assert "数据办法.txt" in docs and "x.exe" not in docs and "broken.docx" not in docs
+
+
+def test_upload_then_answer_cites_the_new_document(app, tmp_path):
+    doc = tmp_path / "绿色金融办法.txt"
+    doc.write_text("某市绿色金融办法\n一、支持措施\n（一）对绿色信贷贴息。对符合条件的绿色信贷给予贴息补助（市金融局负责）。\n",
+                   encoding="utf-8")
+    progress = list(app.upload([str(doc)]))
+    assert any("重建完成" in p for p in progress)
+    history, sources, _ = last(app.respond("绿色信贷 贴息 补助", [], "extractive", 5))
+    assert "绿色金融办法" in sources
+
+
+def test_size_limit(app, tmp_path):
+    app.settings = app.settings.with_(max_upload_bytes=10)
+    big = tmp_path / "big.txt"
+    big.write_text("一、" + "很长的文字。" * 10, encoding="utf-8")
+    assert "太大" in app.save_upload([str(big)])[0]
+
+
+def test_example_questions_come_from_the_documents(app):
+    examples = app.example_questions()
+    assert 2 <= len(examples) <= 4 and any("负责" in q for q in examples)
+
+
+def test_concurrent_rebuild_is_refused(app):
+    assert app._rebuild.acquire()
+    try:
+        assert list(app.rebuild()) == ["已有重建在进行中，请稍候。"]
+    finally:
+        app._rebuild.release()
