@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 import shutil
 import tempfile
 import threading
@@ -168,11 +169,12 @@ class ChatApp:
             heading = _heading_text(c.path[-1])
             if not 4 <= len(heading) <= 20 or heading in _GENERIC_HEADINGS:
                 continue
-            place = _place(c.title) or for_search(c.title)[-4:] + "中"
+            kind = re.search(r"(行动方案|实施方案|工作方案|方案|答复|通知|意见|办法|规划|计划)$", for_search(c.title))
+            place = _place(c.title) or (kind.group(1) + "中" if kind else "")
             if c.duties and not any("负责" in q for q in out):
                 out.append(f"{place}“{heading}”这项工作由哪些部门负责？")
             else:
-                out.append(f"{place}在“{heading}”方面有哪些举措？")
+                out.append(f"{place}“{heading}”有哪些具体举措？")
             seen_docs.add(c.doc)
             if len(out) >= n:
                 break
