@@ -126,30 +126,97 @@ def bench_answers(settings: Settings, index: Path, questions: list[dict], backen
             "total_p50_s": percentile(totals, 0.5), "total_p95_s": percentile(totals, 0.95)}
 
 
-def run_bench(settings: Settings, llm_backends: list[str] | None = None, questions: Path | None = None) -> dict:
-    """Run the benchmarks and print the figures; returns them as a dict."""
+def bench_anchor(settings: Settings, index: Path, docs: Path, questions: list[dict]) -> dict:
+    """Project vs llama-index defaults on the same documents and questions."""
+    from .anchor import build_anchor
+    from .embedding import make_embedder
+    from .evaluate import evaluate_retrieval
+    from .metrics import GoldItem
+    from .retrieve import Retriever
+
+    items = [GoldItem(str(i), q["question"], tuple(q.get("quotes") or ()), q.get("type", "")) for i, q in enumerate(questions)]
+    embedder = make_embedder(settings.embedder)
+    retriever = Retriever.open(index, embedder)
+    ours, _, _ = evaluate_retrieval(lambda q, k: [h.text for h in retriever.search(q, k)], items, 5)
+    documents = [(p.name, p.read_text(encoding="utf-8", errors="replace")) for p in sorted(docs.iterdir()) if p.is_file()]
+    anchor = build_anchor(documents, embedder)
+    theirs, _, _ = evaluate_retrieval(anchor.search, items, 5)
+    theirs["build_seconds"] = anchor.build_seconds
+    theirs["chunks"] = anchor.chunks
+    return {"project": ours, "anchor": theirs}
+
+
+def bench_scaling(settings: Settings, index: Path, questions: list[dict], sizes: list[int], chars_per_second: float) -> list:
+    import numpy as np
+
+    from .embedding import make_embedder
+    from .scaling import measure_point
+    from .store import load_index, reconstruct
+    from .tokenize import tokens
+
+    data = load_index(index)
+    base_vectors = reconstruct(data.dense, [c.vid for c in data.clauses])
+    base_tokens = [tokens(c.clause.search_text()) for c in data.clauses]
+    chars_per_clause = float(np.mean([len(c.clause.search_text()) for c in data.clauses]))
+    embedder = make_embedder(settings.embedder)
+    qtexts = [q["question"] for q in questions][:40]
+    query_vectors = np.vstack([embedder.embed_query(q) for q in qtexts]).astype(np.float32)
+    query_tokens = [tokens(q) for q in qtexts]
+    points = []
+    for n in sizes:
+        point = measure_point(n, base_vectors, base_tokens, query_vectors, query_tokens, chars_per_clause,
+                              chars_per_second, approximate=n >= 100_000)
+        points.append(point)
+        ivf = (f", IVF {point.ivf_query_ms:.2f} ms/query (recall@10 {point.ivf_recall_at_10:.3f}, "
+               f"build {point.ivf_build_s:.1f} s)") if point.ivf_query_ms is not None else ""
+        print(f"scale {n:>9,} clauses: flat add {point.flat_build_s:.2f} s, {point.flat_query_ms:.2f} ms/query, "
+              f"{point.flat_mb:.0f} MB{ivf}; BM25 build {point.bm25_build_s:.1f} s, {point.bm25_query_ms:.2f} ms/query, "
+              f"{point.bm25_mb:.0f} MB; embedding would take {point.embed_seconds_estimate / 3600:.2f} h", flush=True)
+    return points
+
+
+def run_bench(settings: Settings, llm_backends: list[str] | None = None, questions: Path | None = None,
+              scales: list[int] | None = None, write: Path | None = None) -> dict:
+    """Run the benchmarks and print the figures; returns them as a dict (and writes a report when asked)."""
     qs = load_questions(questions)
-    results: dict = {}
+    results: dict = {"questions": len(qs)}
     with tempfile.TemporaryDirectory(prefix="rag-bench-") as tmp:
         build = bench_build(settings, Path(tmp))
         results["build"] = build
         print(f"build (seeds): {build['documents']} documents, {build['clauses']} clauses, "
               f"full {build['full_seconds']:.1f} s ({build['chars_per_second']:.0f} chars/s embedded), "
               f"incremental after one changed document {build['incremental_seconds']:.2f} s "
-              f"({build['incremental_embedded']} clause re-embedded)")
+              f"({build['incremental_embedded']} clause re-embedded)", flush=True)
         index = Path(build["index"])
         results["retrieval"] = r = bench_retrieval(settings, index, qs)
-        print(f"retrieval: {r['queries']} queries, p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms")
+        print(f"retrieval: {r['queries']} queries, p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms", flush=True)
         for backend in llm_backends or []:
             if backend == "local":
                 results["local_llm"] = m = bench_local_llm(settings, index, qs)
                 print(f"local model: load {m['load_seconds']:.1f} s ({m['load_kind']}, {m['dtype']}), "
                       f"prompt {m['prompt_tokens_mean']:.0f} tokens, first token p50 {m['ttft_p50_s']:.1f} s "
-                      f"(max {m['ttft_max_s']:.1f} s), {m['tokens_per_second']:.1f} tokens/s over {m['questions']} questions")
+                      f"(max {m['ttft_max_s']:.1f} s), {m['tokens_per_second']:.1f} tokens/s over {m['questions']} questions",
+                      flush=True)
             a = bench_answers(settings, index, qs if backend == "extractive" else qs[:5], backend)
             results[f"answer_{backend}"] = a
             print(f"answer ({backend}): {a['questions']} questions, first text p50 {a['first_p50_s']:.2f} s, "
-                  f"total p50 {a['total_p50_s']:.2f} s, p95 {a['total_p95_s']:.2f} s")
+                  f"total p50 {a['total_p50_s']:.2f} s, p95 {a['total_p95_s']:.2f} s", flush=True)
+        results["anchor"] = anc = bench_anchor(settings, index, Path(build["docs"]), qs)
+        ours, theirs = anc["project"], anc["anchor"]
+        print("project vs llama-index defaults (same embedder, same documents and questions):")
+        for key, label in [("recall@5", "recall@5"), ("mrr", "MRR"), ("context_chars", "context chars / query"),
+                           ("latency_ms_mean", "query latency ms")]:
+            ratio = ours[key] / theirs[key] if theirs[key] else float("inf")
+            print(f"  {label:24} project {ours[key]:9.3f}   anchor {theirs[key]:9.3f}   ratio {ratio:6.2f}")
+        print(f"  {'build seconds':24} project {build['full_seconds']:9.1f}   anchor {theirs['build_seconds']:9.1f}   "
+              f"ratio {build['full_seconds'] / theirs['build_seconds']:6.2f}", flush=True)
+        if scales:
+            results["scaling"] = bench_scaling(settings, index, qs, scales, build["chars_per_second"])
     results["peak_rss_mb"] = peak_rss_mb()
     print(f"peak memory (RSS): {results['peak_rss_mb']:.0f} MB")
+    if write:
+        from .bench_report import write_report
+
+        write_report(results, Path(write))
+        print(f"wrote {write}")
     return results

@@ -99,14 +99,16 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from .bench import run_bench
 
-    run_bench(_settings(args), llm_backends=args.llm_backends, questions=args.questions)
+    run_bench(_settings(args), llm_backends=args.llm_backends, questions=args.questions,
+              scales=[] if args.no_scale else args.scale, write=args.write)
     return 0
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from .evaluate import run_eval
 
-    return run_eval(args.gold, _settings(args), k=args.k, as_json=args.json)
+    return run_eval(args.gold, _settings(args), k=args.k, as_json=args.json, anchor=args.anchor,
+                    answers=not args.no_answers)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -151,12 +153,18 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("-k", "--k", type=int, default=5)
     e.add_argument("--llm", choices=["local", "openai", "extractive"])
     e.add_argument("--json", action="store_true")
+    e.add_argument("--anchor", action="store_true", help="also score llama-index's defaults on the same documents")
+    e.add_argument("--no-answers", action="store_true", help="retrieval only")
     e.set_defaults(func=cmd_eval)
 
     bn = sub.add_parser("bench", help="print build, retrieval and answer speed figures")
     common(bn)
     bn.add_argument("--llm-backends", nargs="*", default=["extractive"], help="answer backends to time")
     bn.add_argument("--questions", type=Path, default=None, help="JSONL of questions (default: tests/questions.jsonl)")
+    bn.add_argument("--scale", nargs="*", type=int, default=[10_000, 100_000, 1_000_000],
+                    help="synthetic corpus sizes (clauses) for the scaling curves")
+    bn.add_argument("--no-scale", action="store_true", help="skip the scaling runs")
+    bn.add_argument("--write", type=Path, default=None, help="write the figures as markdown (and a PNG plot beside it)")
     bn.set_defaults(func=cmd_bench)
     return p
 
