@@ -11,7 +11,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from .departments import Duty, extract_duties
+from .departments import Duty, named_departments, extract_duties
 from .documents import Document
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -74,11 +74,7 @@ class Clause:
     @property
     def departments(self) -> tuple[str, ...]:
         """Every department named as responsible in this clause, in order, without repeats."""
-        seen: dict[str, None] = {}
-        for duty in self.duties:
-            for name in duty.lead + duty.partners:
-                seen.setdefault(name, None)
-        return tuple(seen)
+        return named_departments(self.duties)
 
     def search_text(self) -> str:
         """What is embedded and keyword-indexed: document title and heading path, then the clause text."""

@@ -39,6 +39,15 @@ class Duty:
         return "、".join(self.lead or self.partners)
 
 
+def named_departments(duties: tuple[Duty, ...]) -> tuple[str, ...]:
+    """Every department named in some duties, in order, without repeats."""
+    seen: dict[str, None] = {}
+    for duty in duties:
+        for name in duty.lead + duty.partners:
+            seen.setdefault(name, None)
+    return tuple(seen)
+
+
 def _names(text: str) -> tuple[str, ...]:
     items = [re.sub(r"^(?:和|及|以及)", "", s.strip(" .．:：")) for s in _SPLIT.split(text)]
     return tuple(s for s in items if 2 <= len(s) <= 30)

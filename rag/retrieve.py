@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .departments import Duty
+from .departments import Duty, named_departments
 from .embedding import Embedder
 from .normalize import for_match, for_search
 from .store import IndexData, StoredClause, load_index
@@ -37,11 +37,8 @@ class Hit:
 
     @property
     def departments(self) -> tuple[str, ...]:
-        seen: dict[str, None] = {}
-        for duty in self.duties:
-            for name in duty.lead + duty.partners:
-                seen.setdefault(name, None)
-        return tuple(seen)
+        """Every department named as responsible in this clause, in order, without repeats."""
+        return named_departments(self.duties)
 
     def to_dict(self) -> dict:
         return {
