@@ -2,30 +2,15 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from rag.answer import Answerer
-from rag.local_model import LocalModelError, assemble_gguf
 from rag.normalize import covers
 from rag.pipeline import Pipeline
 from conftest import SEEDS, dev_set, own_questions
 
-
-def test_assembly_checks_size_and_hash(tmp_path: Path):
-    parts = []
-    for i, data in enumerate([b"abc", b"def"]):
-        parts.append(tmp_path / f"p{i}")
-        parts[-1].write_bytes(data)
-    import hashlib
-
-    good = hashlib.sha256(b"abcdef").hexdigest()
-    out = assemble_gguf(tmp_path / "cache", parts, expected_size=6, expected_sha256=good, name="m.gguf")
-    assert out.read_bytes() == b"abcdef"
-    with pytest.raises(LocalModelError, match="sha256"):
-        assemble_gguf(tmp_path / "cache2", parts, expected_size=6, expected_sha256="0" * 64, name="m.gguf")
-    assert not (tmp_path / "cache2" / "m.gguf").exists()
+pytestmark = [pytest.mark.llm, pytest.mark.slow, pytest.mark.parametrize("source", ["project", "dev"])]
 
 
 @pytest.fixture(scope="module")
@@ -46,11 +31,8 @@ def pick(questions, kind, n=1):
     return [q for q in questions if q["type"] == kind][:n]
 
 
-@pytest.mark.llm
-@pytest.mark.slow
-@pytest.mark.parametrize("source", ["project", "dev"])
 def test_local_model_answers_with_gold_citation(local_answerer, source):
-    questions = own_questions() if source == "project" else dev_set()
+    questions = questions_from(source)
     chosen = pick(questions, "factoid", 2) + pick(questions, "list", 1)
     good = 0
     for q in chosen:
@@ -60,22 +42,18 @@ def test_local_model_answers_with_gold_citation(local_answerer, source):
     assert good >= len(chosen) - 1, "at most one of the sampled questions may miss its gold clause"
 
 
-@pytest.mark.llm
-@pytest.mark.slow
-@pytest.mark.parametrize("source", ["project", "dev"])
+def questions_from(source: str) -> list[dict]:
+    return own_questions() if source == "project" else dev_set()
+
+
 def test_local_model_refuses_unanswerable(local_answerer, source):
-    questions = own_questions() if source == "project" else dev_set()
-    for q in pick(questions, "unanswerable", 2):
+    for q in pick(questions_from(source), "unanswerable", 2):
         ans = ask(local_answerer, q["question"])
         assert ans.refused, f"{q['question']} was answered: {ans.body}"
 
 
-@pytest.mark.llm
-@pytest.mark.slow
-@pytest.mark.parametrize("source", ["project", "dev"])
 def test_local_model_does_not_state_masked_numbers(local_answerer, source):
-    questions = own_questions() if source == "project" else dev_set()
-    for q in pick(questions, "masked", 1):
+    for q in pick(questions_from(source), "masked", 1):
         ans = ask(local_answerer, q["question"])
         stated = re.sub(r"〔\d+〕", "", ans.body)
         assert not re.search(r"\d", stated.replace("2025", "")), ans.body
