@@ -391,7 +391,8 @@ class Answerer:
         timings.setdefault("first_token", timings["total"])
         if refused:
             body = refusal
-            text = refusal + ("\n可能相关：\n" + "\n".join(f"· {h.label}" for h in hits[:3]) if hits else "")
+            text = refusal + (f"\n（{note}）" if note else "")
+            text += ("\n可能相关：\n" + "\n".join(f"· {h.label}" for h in hits[:3])) if hits else ""
             return Answer(question, standalone, text, body, (), tuple(hits), True, backend or self.backend, note, timings)
         renum = Renumberer()
         rendered = [renum.render(c) for c in checked]

@@ -92,7 +92,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(final.to_dict(), ensure_ascii=False, indent=1))
     else:
-        print()
+        # The streamed sentences are the body; the source list (or the nearest clauses) follows it.
+        tail = final.text.split(final.body, 1)[-1] if final.body and final.body in final.text else ""
+        print(tail.rstrip())
     return 0
 
 
