@@ -199,12 +199,12 @@ def _inline_markers(clean, lo, hi, stack, expected) -> list[_Marker]:
         top_rank = _RANK.get(local_stack[-1][0], -1) if local_stack else -1
         ok = False
         if on_stack and ordinal == want:
-            ok = kind != "cn" or prev in _SENTENCE_END or "\u4e00" <= prev <= "\u9fff" or prev in "）)"
+            ok = kind != "cn" or prev in _SENTENCE_END or "\u4e00" <= prev <= "\u9fff" or prev in "）)" or prev.isspace()
         elif on_stack and kind in ("num", "pnum") and want < ordinal <= want + 3:
             # Scraped text sometimes loses items; a skipped number must look like a heading.
             ok = bool(_SHORT_HEADING.match(clean, i + length))
         elif not on_stack and ordinal == 1 and _RANK[kind] > top_rank:
-            ok = kind != "cn" or prev in _SENTENCE_END
+            ok = kind != "cn" or prev in _SENTENCE_END or prev.isspace()
         if ok:
             m = _Marker(kind, ordinal, i, i + length, _display(kind, ordinal, raw))
             found.append(m)
@@ -233,7 +233,7 @@ def _heading_of(clean: str, m: _Marker, end: int) -> str:
     """Short heading: marker plus the text up to the first sentence end (if short)."""
     body = clean[m.body:end].strip()
     first_line = body.split("\n", 1)[0]
-    cut = re.search(rf"[{_SENTENCE_END}：:]", first_line)
+    cut = re.search(rf"[{_SENTENCE_END}：:]|\s", first_line)
     title = first_line[: cut.start()] if cut else first_line
     if len(title) > 40:
         title = title[:30] + "…"

@@ -236,6 +236,11 @@ def guess_title(name: str, original: str, clean: str) -> str:
         subject = re.sub(r"^关于", "", subject)
         subject = re.sub(r"的建议$", "", subject)
         return f"对{who}关于“{subject}”建议的答复"
+    if len(first_line) > 60:
+        # One-line web text: the headline is what comes before the first space.
+        head = re.split(r"\s", first_line, maxsplit=1)[0]
+        if 4 <= len(head) <= 60 and not _SENTENCE_PUNCT.search(head):
+            return head
     parts: list[str] = []
     raw_lines = original.replace("\r", "").split("\n")
     for line in clean.split("\n")[:4]:
