@@ -35,7 +35,8 @@ def write_report(results: dict, path: Path) -> None:
         lines += [f"| local model load | {cold}cached {m['load_seconds']:.1f} s ({m['dtype']}) |",
                   f"| local model first token | p50 {m['ttft_p50_s']:.1f} s, max {m['ttft_max_s']:.1f} s "
                   f"(prompt ≈{m['prompt_tokens_mean']:.0f} tokens) |",
-                  f"| local model generation | {m['tokens_per_second']:.1f} tokens/s |"]
+                  f"| local model generation | {m['tokens_per_second']:.1f} tokens/s |",
+                  f"| process memory with the local model loaded | {m['rss_with_model_mb']:.0f} MB |"]
     for key, value in results.items():
         if key.startswith("answer_"):
             lines.append(f"| answer, {value['backend']} ({value['questions']} questions) | first text p50 "

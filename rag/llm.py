@@ -42,8 +42,16 @@ class LocalLLM:
         if self._model is None:
             from .local_model import load_local_model
 
+            import torch
+
             started = time.perf_counter()
             self._model, self._tokenizer = load_local_model(self.cache_dir)
+            # The weights are memory-mapped: one tiny generation pages them in now (tens of seconds on a cold
+            # page cache) instead of during the first user's answer.
+            ids = self._tokenizer("你好", return_tensors="pt")
+            with torch.inference_mode():
+                self._model.generate(**ids, max_new_tokens=1, do_sample=False,
+                                     pad_token_id=self._tokenizer.eos_token_id)
             self.load_seconds = time.perf_counter() - started
 
     def stream(self, messages: list[Message], max_new_tokens: int) -> Iterator[str]:
