@@ -268,14 +268,12 @@ class Answerer:
             standalone, note = f"{pairs[-1][0]} {question}" if pairs else question, f"改写追问失败：{exc}"
         hits = self.pipeline.retriever().search(standalone, k or self.settings.top_k)
         timings = {"retrieval": time.perf_counter() - t0}
-        refusal = refusal_text()
 
         unknown = self.pipeline.retriever().unknown_entities(standalone)
         if unknown:
             note = f"文件中没有出现“{'、'.join(unknown)}”。"
         if not hits or hits[0].dense < self.settings.min_relevance or unknown:
-            yield refusal
-            yield self._finish(question, standalone, [], hits, True, note, timings, t0, refusal)
+            yield from self._refuse(question, standalone, hits, note, timings, t0)
             return
 
         if RESPONSIBILITY.search(standalone):
@@ -311,14 +309,12 @@ class Answerer:
                 checked = []
                 yield note + "\n"
             elif self._model_refused(checked):
-                yield refusal
-                yield self._finish(question, standalone, [], hits, True, note, timings, t0, refusal)
+                yield from self._refuse(question, standalone, hits, note, timings, t0)
                 return
             if dropped and not any(c.sources for c in checked) and backend_used != "extractive":
                 # The model answered, but nothing it said is backed by a clause: refuse rather than guess.
                 note = "模型的回答无法在检索到的条款中得到印证，已拒答。"
-                yield refusal
-                yield self._finish(question, standalone, [], hits, True, note, timings, t0, refusal)
+                yield from self._refuse(question, standalone, hits, note, timings, t0)
                 return
         if not checked or not any(c.sources for c in checked):
             checked = extractive_sentences(standalone, hits)
@@ -354,15 +350,22 @@ class Answerer:
                     dropped += c is None
                     if c is not None:
                         out.append(c)
-                        yield renum.render(c)
+                        if c.sources or not MODEL_REFUSAL.search(c.text):  # a refusal is decided on at the end
+                            yield renum.render(c)
         for s in split_sentences(buffer):
             c = self._check(s, contexts)
             dropped += c is None
             if c is not None:
                 out.append(c)
-                yield renum.render(c)
+                if c.sources or not MODEL_REFUSAL.search(c.text):
+                    yield renum.render(c)
         timings["generation"] = time.perf_counter() - t0 - timings.get("first_token", 0.0)
         return out, dropped
+
+    def _refuse(self, question, standalone, hits, note, timings, t0) -> Iterator[str | Answer]:
+        refusal = refusal_text()
+        yield refusal
+        yield self._finish(question, standalone, [], hits, True, note, timings, t0, refusal)
 
     @staticmethod
     def _check(sentence: str, contexts: list[str]) -> Checked | None:
