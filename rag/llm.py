@@ -36,9 +36,14 @@ class LocalLLM:
         self._model = None
         self._tokenizer = None
         self._lock = threading.Lock()
+        self._load_lock = threading.Lock()
         self.load_seconds = 0.0
 
     def warm_up(self) -> None:
+        with self._load_lock:  # the page warms up in the background while a user may already ask
+            self._load()
+
+    def _load(self) -> None:
         if self._model is None:
             from .local_model import load_local_model
 
