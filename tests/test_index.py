@@ -161,3 +161,13 @@ def test_index_has_no_pickles(docs_dir: Path, tmp_path: Path, fake_embedder: Fak
         np.load(npy, allow_pickle=False)
     suffixes = {p.suffix for p in gen.rglob("*") if p.is_file()}
     assert suffixes <= {".json", ".jsonl", ".faiss", ".npy"}
+
+
+def test_llama_index_retriever_adapter(docs_dir: Path, tmp_path: Path, fake_embedder: FakeEmbedder):
+    from rag.llama_retriever import ClauseRetriever
+
+    build_index(docs_dir, tmp_path / "index", embedder=fake_embedder)
+    nodes = ClauseRetriever(Retriever.open(tmp_path / "index", fake_embedder), k=3).retrieve("静海区 有效发明专利 350件")
+    assert len(nodes) == 3 and nodes[0].score > 0
+    assert nodes[0].node.metadata["doc"] == "001_a008f9a6c582088b.txt"
+    assert "区知识产权局" in nodes[0].node.metadata["departments"]
