@@ -200,6 +200,8 @@ def run_bench(settings: Settings, llm_backends: list[str] | None = None, questio
         index = Path(build["index"])
         results["retrieval"] = r = bench_retrieval(settings, index, qs)
         print(f"retrieval: {r['queries']} queries, p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms", flush=True)
+        if scales:  # before the anchor and the models: their threads were seen to skew FAISS timings
+            results["scaling"] = bench_scaling(settings, index, qs, scales, build["chars_per_second"])
         results["anchor"] = anc = bench_anchor(settings, index, Path(build["docs"]), qs)
         ours, theirs = anc["project"], anc["anchor"]
         print("project vs llama-index defaults (same embedder, same documents and questions):")
@@ -209,9 +211,7 @@ def run_bench(settings: Settings, llm_backends: list[str] | None = None, questio
             print(f"  {label:24} project {ours[key]:9.3f}   anchor {theirs[key]:9.3f}   ratio {ratio:6.2f}")
         print(f"  {'build seconds':24} project {build['full_seconds']:9.1f}   anchor {theirs['build_seconds']:9.1f}   "
               f"ratio {build['full_seconds'] / theirs['build_seconds']:6.2f}", flush=True)
-        if scales:
-            results["scaling"] = bench_scaling(settings, index, qs, scales, build["chars_per_second"])
-        # Answer backends last: a loaded torch model's threads would skew the FAISS timings above.
+        # Answer backends last, for the same reason.
         for backend in llm_backends or []:
             if backend == "local":
                 results["local_llm"] = m = bench_local_llm(settings, index, qs)
