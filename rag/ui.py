@@ -146,7 +146,7 @@ class ChatApp:
             try:
                 load_document(probe)
             except DocumentError as exc:
-                raise UploadError(f"无法读取：{str(exc).split(': ', 1)[-1]}") from exc
+                raise UploadError(f"无法读取：{exc.reason}") from exc
 
     def upload(self, paths: list[str] | None) -> Iterator[str]:
         messages = self.save_upload(paths)
