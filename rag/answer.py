@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 
+from .clauses import strip_marker
 from .citations import Checked, Renumberer, split_sentences, support, verify_sentence
 from .config import Settings
 from .departments import Duty
@@ -183,7 +184,7 @@ def masked_sentences(question: str, hits: Sequence[Hit]) -> list[Checked]:
     if best is None or best[0] < MASKED_MATCH:
         return []
     _, i, sentence = best
-    sentence = re.sub(r"^(?:[\d*]{1,2}\s?[.．、]|[（(][一二三四五六七八九十]+[）)])", "", sentence).rstrip("。；;")
+    sentence = strip_marker(sentence).rstrip("。；;")
     mask = MASK.search(sentence).group(0)
     return [Checked(f"原文为：“{sentence}”。", [i + 1]),
             Checked(f"其中的数字在原文中被遮蔽（显示为“{mask}”），文件未给出具体数值，无法确定。", [])]
@@ -219,8 +220,7 @@ def responsibility_sentences(question: str, hits: Sequence[Hit]) -> list[Checked
     task = duty.task.rstrip("，,。；;")
     if len(hits[i].duties) == 1 and hits[i].path:
         # One assignment for the whole clause: name the task by the clause's own heading.
-        heading = re.sub(r"^(?:[\d*]{1,2}\s?[.．、,，]|[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+、)\s*", "",
-                         hits[i].path[-1])
+        heading = strip_marker(hits[i].path[-1])
         if heading and support(question, heading) > support(question, task):
             task = for_search(heading)
     if duty.lead and duty.partners:
@@ -241,7 +241,7 @@ def extractive_sentences(question: str, hits: Sequence[Hit]) -> list[Checked]:
     out = []
     for i in chosen:
         quote = "".join(best_sentences(question, hits[i].text, 2 if i == 0 else 1)).strip()
-        quote = re.sub(r"^(?:[\d*]{1,2}\s?[.．、,，]|[（(][一二三四五六七八九十]+[）)]|[一二三四五六七八九十]+、)", "", quote)
+        quote = strip_marker(quote)
         out.append(Checked(f"“{quote}”", [i + 1]))
     return out
 

@@ -113,23 +113,30 @@ def _display(kind: str, ordinal: int, raw: str) -> str:
     return raw.strip()
 
 
+def _expected(stack: list[tuple[str, int]], kind: str) -> int:
+    """The ordinal a marker of this kind should have next (1 when the kind is not open)."""
+    for k, ordinal in reversed(stack):
+        if k == kind:
+            return ordinal + 1
+    return 1
+
+
+def _push(stack: list[tuple[str, int]], kind: str, ordinal: int) -> None:
+    """Record an accepted marker: close deeper levels if its kind is open, else open a new level."""
+    if any(k == kind for k, _ in stack):
+        while stack[-1][0] != kind:
+            stack.pop()
+        stack[-1] = (kind, ordinal)
+    else:
+        stack.append((kind, ordinal))
+
+
 def _find_markers(clean: str) -> list[_Marker]:
     markers: list[_Marker] = []
     stack: list[tuple[str, int]] = []  # (kind, last ordinal)
 
-    def expected(kind: str) -> int:
-        for k, ordinal in reversed(stack):
-            if k == kind:
-                return ordinal + 1
-        return 1
-
     def accept(m: _Marker) -> None:
-        while stack and stack[-1][0] != m.kind and any(k == m.kind for k, _ in stack):
-            stack.pop()
-        if stack and stack[-1][0] == m.kind:
-            stack[-1] = (m.kind, m.ordinal)
-        else:
-            stack.append((m.kind, m.ordinal))
+        _push(stack, m.kind, m.ordinal)
         markers.append(m)
 
     pos = 0
@@ -147,21 +154,21 @@ def _find_markers(clean: str) -> list[_Marker]:
         head = _match_at(stripped, 0)
         if head is not None:
             kind, raw, value, length = head
-            ordinal = expected(kind) if "*" in value else cn_to_int(value)
+            ordinal = _expected(stack, kind) if "*" in value else cn_to_int(value)
             accept(_Marker(kind, ordinal, lead, lead + length, _display(kind, ordinal, raw)))
             body_started = True
             scan_from = lead + length
-        if True:
-            for m in _inline_markers(clean, scan_from, line_start + len(line), stack, expected):
-                accept(m)
+        for m in _inline_markers(clean, scan_from, line_start + len(line), stack):
+            accept(m)
     return markers
 
 
-def _match_at(text: str, i: int) -> tuple[str, str, str, int] | None:
-    """Marker at text[i]: (kind, raw text, ordinal text, length)."""
+def _match_at(text: str, i: int, end: int | None = None) -> tuple[str, str, str, int] | None:
+    """Marker at text[i] within text[:end]: (kind, raw text, ordinal text, length)."""
+    end = len(text) if end is None else end
     for kind, _, rx in _MARKERS:
-        m = rx.match(text, i)
-        if m and i + len(m.group(0)) < len(text):
+        m = rx.match(text, i, end)
+        if m and m.end() < end:
             nxt = text[m.end()]
             if kind == "num" and not ("\u4e00" <= nxt <= "\u9fff" or nxt in "“《（("):
                 continue
@@ -171,7 +178,16 @@ def _match_at(text: str, i: int) -> tuple[str, str, str, int] | None:
     return None
 
 
-def _inline_markers(clean, lo, hi, stack, expected) -> list[_Marker]:
+def strip_marker(text: str) -> str:
+    """Text without its leading clause marker ("1.", "*.", "2,", "（一）", "四、"), as the parser reads them."""
+    hit = _match_at(text, 0)
+    if hit:
+        return text[hit[3]:]
+    comma = _INLINE_NUM_COMMA.match(text)
+    return text[comma.end():] if comma else text
+
+
+def _inline_markers(clean: str, lo: int, hi: int, stack: list[tuple[str, int]]) -> list[_Marker]:
     """Markers inside a line, accepted only when their ordinal is the next one expected."""
     found: list[_Marker] = []
     i = lo + 1
@@ -185,7 +201,7 @@ def _inline_markers(clean, lo, hi, stack, expected) -> list[_Marker]:
         if prev.isdigit() or prev in "*" or (ch in _CN and prev in _CN):
             i += 1
             continue
-        hit = _match_at(clean[:hi], i)
+        hit = _match_at(clean, i, hi)
         kind, raw, value, length = hit if hit else ("", "", "", 0)
         if not hit:
             comma = _INLINE_NUM_COMMA.match(clean, i)
@@ -194,7 +210,7 @@ def _inline_markers(clean, lo, hi, stack, expected) -> list[_Marker]:
                 continue
             kind, raw, value, length = "num", comma.group(0), comma.group(1), len(comma.group(0))
         ordinal = cn_to_int(value) if "*" not in value else -1
-        want = _expected_in(local_stack, kind)
+        want = _expected(local_stack, kind)
         on_stack = any(k == kind for k, _ in local_stack)
         top_rank = _RANK.get(local_stack[-1][0], -1) if local_stack else -1
         ok = False
@@ -206,25 +222,12 @@ def _inline_markers(clean, lo, hi, stack, expected) -> list[_Marker]:
         elif not on_stack and ordinal == 1 and _RANK[kind] > top_rank:
             ok = kind != "cn" or prev in _SENTENCE_END or prev.isspace()
         if ok:
-            m = _Marker(kind, ordinal, i, i + length, _display(kind, ordinal, raw))
-            found.append(m)
-            while local_stack and local_stack[-1][0] != kind and on_stack:
-                local_stack.pop()
-            if local_stack and local_stack[-1][0] == kind:
-                local_stack[-1] = (kind, ordinal)
-            else:
-                local_stack.append((kind, ordinal))
+            found.append(_Marker(kind, ordinal, i, i + length, _display(kind, ordinal, raw)))
+            _push(local_stack, kind, ordinal)
             i += length
         else:
             i += 1
     return found
-
-
-def _expected_in(stack: list[tuple[str, int]], kind: str) -> int:
-    for k, ordinal in reversed(stack):
-        if k == kind:
-            return ordinal + 1
-    return 1
 
 
 # ---------------------------------------------------------------- tree and clauses

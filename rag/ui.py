@@ -11,7 +11,8 @@ import traceback
 from pathlib import Path
 from typing import Iterator
 
-from .answer import Answer, Answerer
+from .answer import Answer, Answerer, normalise_history
+from .clauses import strip_marker
 from .config import Settings
 from .documents import SUPPORTED_SUFFIXES, DocumentError, load_document
 from .normalize import for_search
@@ -166,7 +167,7 @@ class ChatApp:
             c = sc.clause
             if c.doc in seen_docs or c.path in (("前言",), ("落款",)) or len(c.path) < 2:
                 continue
-            heading = _heading_text(c.path[-1])
+            heading = for_search(strip_marker(c.path[-1]))
             if not 4 <= len(heading) <= 20 or heading in _GENERIC_HEADINGS:
                 continue
             kind = re.search(r"(行动方案|实施方案|工作方案|方案|答复|通知|意见|办法|规划|计划)$", for_search(c.title))
@@ -184,19 +185,7 @@ class ChatApp:
 _GENERIC_HEADINGS = frozenset("指导思想 基本原则 总体目标 主要目标 工作目标 总体要求 思路目标 保障措施 组织实施".split())
 
 
-def _heading_text(heading: str) -> str:
-    import re
-
-    from .normalize import for_search
-
-    return for_search(re.sub(r"^(?:[\d*]{1,2}\s?[.．、,，]|[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+、)\s*", "", heading))
-
-
 def _place(title: str) -> str:
-    import re
-
-    from .normalize import for_search
-
     m = re.match(r"^(?:对.*?代表.*)?([\u4e00-\u9fff]{2,4}?[省市区县])", for_search(title))
     return m.group(1) if m else ""
 
