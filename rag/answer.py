@@ -17,7 +17,7 @@ from .citations import Checked, Renumberer, split_sentences, support, verify_sen
 from .config import Settings
 from .departments import Duty
 from .llm import ChatBackend, LLMError, make_llm
-from .normalize import for_match, for_search
+from .normalize import for_search
 from .pipeline import Pipeline, check_question, pipeline_for
 from .prompts import refusal_text, render
 from .retrieve import Hit
@@ -28,6 +28,8 @@ RESPONSIBILITY = re.compile(r"由(?:哪个|哪些|哪一?个?|什么)?(?:部门|
 ASKS_NUMBER = re.compile(r"多少|几[个家项所件人次亿万]?|比例|比重|占比|目标是|数量|金额|额度|标准")
 MODEL_REFUSAL = re.compile(r"无法回答|不能回答|没有(?:提及|提到|涉及|相关)|未(?:提及|提到|涉及|说明)|无相关")
 MASK = re.compile(r"\*{1,}")
+# The stream so far ends with a finished sentence (and its markers).
+_SENTENCE_DONE = re.compile(r"[。！？!?；;\n]\s*(?:\[\d+\])*\s*$")
 
 
 @dataclass(frozen=True)
@@ -139,17 +141,20 @@ def context_block(hits: Sequence[Hit]) -> str:
     return "\n\n".join(parts)
 
 
+def prompt_messages(question: str, hits: Sequence[Hit]) -> list[dict]:
+    """The chat messages sent to an LLM backend: the rules, then the numbered clauses and the question."""
+    return [
+        {"role": "system", "content": render("system", refusal=refusal_text())},
+        {"role": "user", "content": render("answer", context=context_block(hits), question=question)},
+    ]
+
+
 def best_sentences(question: str, text: str, limit: int = 2) -> list[str]:
     """The clause sentences that share most with the question (original wording)."""
     sentences = [s.strip() for s in re.split(r"(?<=[。；;！？])", text) if len(s.strip()) > 4]
     if not sentences:
         return [text.strip()]
-    q = {for_match(question)[i : i + 2] for i in range(max(0, len(for_match(question)) - 1))}
-    scored = []
-    for idx, s in enumerate(sentences):
-        m = for_match(s)
-        grams = {m[i : i + 2] for i in range(max(0, len(m) - 1))}
-        scored.append((len(q & grams) / (len(q) or 1), -idx, s))
+    scored = [(support(question, s), -idx, s) for idx, s in enumerate(sentences)]
     top = sorted(scored, reverse=True)[:limit]
     return [s for _, _, s in sorted(top, key=lambda t: -t[1])]
 
@@ -266,10 +271,11 @@ class Answerer:
             standalone = condense(question, pairs, self.llm)
         except Exception as exc:  # never let condensing break answering
             standalone, note = f"{pairs[-1][0]} {question}" if pairs else question, f"改写追问失败：{exc}"
-        hits = self.pipeline.retriever().search(standalone, k or self.settings.top_k)
+        retriever = self.pipeline.retriever()
+        hits = retriever.search(standalone, k or self.settings.top_k)
         timings = {"retrieval": time.perf_counter() - t0}
 
-        unknown = self.pipeline.retriever().unknown_entities(standalone)
+        unknown = retriever.unknown_entities(standalone)
         if unknown:
             note = f"文件中没有出现“{'、'.join(unknown)}”。"
         if not hits or hits[0].dense < self.settings.min_relevance or unknown:
@@ -279,13 +285,13 @@ class Answerer:
         if RESPONSIBILITY.search(standalone):
             checked = responsibility_sentences(standalone, hits)
             if checked:
-                yield from self._emit(checked, hits, timings, t0)
+                yield from self._emit(checked, timings, t0)
                 yield self._finish(question, standalone, checked, hits, False, note, timings, t0)
                 return
 
         masked = masked_sentences(standalone, hits)
         if masked:
-            yield from self._emit(masked, hits, timings, t0)
+            yield from self._emit(masked, timings, t0)
             yield self._finish(question, standalone, masked, hits, False, note, timings, t0)
             return
 
@@ -318,7 +324,7 @@ class Answerer:
                 return
         if not checked or not any(c.sources for c in checked):
             checked = extractive_sentences(standalone, hits)
-            yield from self._emit(checked, hits, timings, t0)
+            yield from self._emit(checked, timings, t0)
         cited_text = [hits[n - 1].text for c in checked for n in c.sources]
         mask = masked_note(standalone, [s for t in cited_text for s in re.split(r"(?<=[。；])", t)
                                         if support(standalone, s) > 0.2 or MASK.search(s)])
@@ -328,37 +334,41 @@ class Answerer:
         yield self._finish(question, standalone, checked, hits, False, note, timings, t0, backend=backend_used)
 
     def _llm_sentences(self, question: str, hits: Sequence[Hit], timings: dict, t0: float):
-        """Stream the model's answer sentence by sentence, verifying each before it is shown."""
-        messages = [
-            {"role": "system", "content": render("system", refusal=refusal_text())},
-            {"role": "user", "content": render("answer", context=context_block(hits), question=question)},
-        ]
+        """Stream the model's answer sentence by sentence, verifying each before it is shown.
+        Returns (kept sentences, number of sentences dropped as unsupported)."""
         contexts = [f"{h.label} {for_search(h.text)} " + " ".join(d.describe() for d in h.duties) for h in hits]
         renum = Renumberer()
         out: list[Checked] = []
         dropped = 0
+
+        def take(sentence: str) -> str | None:
+            """Verify one finished sentence; the text to show now, if any."""
+            nonlocal dropped
+            if not sentence.strip():
+                return None
+            c = self._check(sentence, contexts)
+            if c is None:
+                dropped += 1
+                return None
+            out.append(c)
+            # A refusal is decided on at the end, so it is not streamed.
+            return renum.render(c) if c.sources or not MODEL_REFUSAL.search(c.text) else None
+
         buffer = ""
-        for piece in self.llm.stream(messages, self.settings.max_new_tokens):
+        for piece in self.llm.stream(prompt_messages(question, hits), self.settings.max_new_tokens):
             timings.setdefault("first_token", time.perf_counter() - t0)
             buffer += piece
             sentences = split_sentences(buffer)
-            if len(sentences) > 1 or (sentences and re.search(r"[。！？!?；;\n]\s*(?:\[\d+\])*\s*$", buffer)):
-                complete = sentences if re.search(r"[。！？!?；;\n]\s*(?:\[\d+\])*\s*$", buffer) else sentences[:-1]
-                buffer = buffer[sum(len(s) for s in complete):] if complete != sentences else ""
-                for s in complete:
-                    c = self._check(s, contexts)
-                    dropped += c is None
-                    if c is not None:
-                        out.append(c)
-                        if c.sources or not MODEL_REFUSAL.search(c.text):  # a refusal is decided on at the end
-                            yield renum.render(c)
-        for s in split_sentences(buffer):
-            c = self._check(s, contexts)
-            dropped += c is None
-            if c is not None:
-                out.append(c)
-                if c.sources or not MODEL_REFUSAL.search(c.text):
-                    yield renum.render(c)
+            finished = _SENTENCE_DONE.search(buffer)
+            complete, buffer = (sentences, "") if finished else (sentences[:-1], sentences[-1] if sentences else "")
+            for sentence in complete:
+                shown = take(sentence)
+                if shown:
+                    yield shown
+        for sentence in split_sentences(buffer):
+            shown = take(sentence)
+            if shown:
+                yield shown
         timings["generation"] = time.perf_counter() - t0 - timings.get("first_token", 0.0)
         return out, dropped
 
@@ -370,8 +380,6 @@ class Answerer:
     @staticmethod
     def _check(sentence: str, contexts: list[str]) -> Checked | None:
         """Verified sentence, or None when it is an unsupported claim (dropped)."""
-        if not sentence.strip():
-            return None
         c = verify_sentence(sentence, contexts)
         if c.sources or MODEL_REFUSAL.search(c.text) or "遮蔽" in c.text or "未给出" in c.text:
             return c
@@ -382,7 +390,7 @@ class Answerer:
     def _model_refused(checked: list[Checked]) -> bool:
         return bool(checked) and not any(c.sources for c in checked) and any(MODEL_REFUSAL.search(c.text) for c in checked)
 
-    def _emit(self, checked: list[Checked], hits, timings, t0) -> Iterator[str]:
+    def _emit(self, checked: list[Checked], timings, t0) -> Iterator[str]:
         timings.setdefault("first_token", time.perf_counter() - t0)
         renum = Renumberer()
         for c in checked:

@@ -75,11 +75,10 @@ def bench_retrieval(settings: Settings, index: Path, questions: list[dict], repe
 def bench_local_llm(settings: Settings, index: Path, questions: list[dict], n: int = 5, cold: bool = True) -> dict:
     """Load times (dequantised cache present vs absent is reported by load_seconds), time to first
     token and tokens per second of the local model on real prompts."""
-    from .answer import context_block
+    from .answer import prompt_messages
     from .embedding import make_embedder
     from .llm import LocalLLM
     from .local_model import preferred_dtype_name
-    from .prompts import refusal_text, render
     from .retrieve import Retriever
 
     cache_dir = Path(settings.cache_dir)
@@ -98,8 +97,7 @@ def bench_local_llm(settings: Settings, index: Path, questions: list[dict], n: i
     ttft, rates, prompt_tokens = [], [], []
     for q in [q for q in questions if q.get("quotes")][:n]:
         hits = retriever.search(q["question"], settings.top_k)
-        messages = [{"role": "system", "content": render("system", refusal=refusal_text())},
-                    {"role": "user", "content": render("answer", context=context_block(hits), question=q["question"])}]
+        messages = prompt_messages(q["question"], hits)
         prompt = llm._tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
         prompt_tokens.append(len(llm._tokenizer(prompt)["input_ids"]))
         started = time.perf_counter()

@@ -56,7 +56,9 @@ def strip_markers(text: str) -> str:
 
 
 def split_sentences(text: str) -> list[str]:
-    """Split after sentence ends, keeping each sentence's trailing markers with it."""
+    """Split after sentence ends, keeping each sentence's trailing markers with it. The pieces
+    concatenate back to the text exactly (so a streaming caller can keep the unfinished tail);
+    pieces that are only whitespace are kept and left for the caller to skip."""
     pieces: list[str] = []
     buf = ""
     i = 0
@@ -72,9 +74,9 @@ def split_sentences(text: str) -> list[str]:
                 m = MARKER.match(text, i)
             pieces.append(buf)
             buf = ""
-    if buf.strip():
+    if buf:
         pieces.append(buf)
-    return [p for p in pieces if p.strip()]
+    return pieces
 
 
 @dataclass

@@ -40,7 +40,9 @@ class ChatApp:
     def respond(self, message: str, history: list[dict] | None, backend: str, k: int) -> Iterator[tuple[list[dict], str, str]]:
         """Stream an answer into the chat; yields (chat messages, sources html, textbox value)."""
         history = list(history or [])
-        turns = _pairs(history)
+        # The chat shows HTML; the conversation history is its plain text.
+        turns = [(html.unescape(q), html.unescape(re.sub(r"<[^>]+>", "", a)))
+                 for q, a in normalise_history(history, len(history))]
         history = history + [{"role": "user", "content": html.escape(message or "")},
                              {"role": "assistant", "content": "…"}]
         yield history, sources_html(None, {}), ""
@@ -188,21 +190,6 @@ _GENERIC_HEADINGS = frozenset("指导思想 基本原则 总体目标 主要目�
 def _place(title: str) -> str:
     m = re.match(r"^(?:对.*?代表.*)?([\u4e00-\u9fff]{2,4}?[省市区县])", for_search(title))
     return m.group(1) if m else ""
-
-
-def _pairs(history: list[dict]) -> list[tuple[str, str]]:
-    import re
-
-    pairs, user = [], None
-    for msg in history:
-        content = msg.get("content")
-        content = content if isinstance(content, str) else str(content)
-        if msg.get("role") == "user":
-            user = content
-        elif msg.get("role") == "assistant" and user is not None:
-            pairs.append((html.unescape(user), html.unescape(re.sub(r"<[^>]+>", "", content))))
-            user = None
-    return pairs
 
 
 def _question_error_zh(exc: QuestionError) -> str:

@@ -21,6 +21,11 @@ def test_sentences_keep_trailing_markers():
     assert split_sentences(text) == ["国家级给予50万元。[1]", "有效发明专利达到350件[2]。", "最后一句"]
 
 
+def test_sentence_pieces_concatenate_to_the_text():
+    text = "甲乙丙丁。\n 戊己庚辛。壬"
+    assert "".join(split_sentences(text)) == text
+
+
 def test_correct_marker_is_kept():
     c = verify_sentence("对新认定的国家级科技企业孵化器给予50万元奖补经费[1]。", CLAUSES)
     assert c.sources == [1] and c.dropped == []
