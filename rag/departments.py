@@ -91,7 +91,7 @@ def _from_parentheses(text: str) -> list[Duty]:
             continue
         stripped = _RESPONSIBLE_TAIL.sub("", inner)
         names = _names(stripped)
-        if _looks_like_departments(names) and (stripped != inner or len(names) >= 1):
+        if _looks_like_departments(names):
             duties.append(Duty((), names, _task_before(text, m.start())))
     return duties
 
@@ -99,7 +99,7 @@ def _from_parentheses(text: str) -> list[Duty]:
 def _from_lead_blocks(text: str) -> list[Duty]:
     duties: list[Duty] = []
     for m in _LEAD_BLOCK.finditer(text):
-        lead = _names(re.sub(r"[（(].*?[）)]", lambda x: x.group(0).replace("、", "/"), m.group("lead")))
+        lead = _names(m.group("lead"))
         partners = _names(m.group("partners") or "")
         if lead:
             duties.append(Duty(lead, partners, _task_before(text, m.start())))

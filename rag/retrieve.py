@@ -90,9 +90,11 @@ class Retriever:
             self._corpus = "\n".join(for_match(c.clause.search_text()) for c in self.data.clauses)
         return [e for e in named_entities(question) if for_match(e) not in self._corpus]
 
-    def dense_ranking(self, question: str, n: int) -> tuple[list[int], dict[int, float]]:
-        query = self.embedder.embed_query(for_search(question)).reshape(1, -1).astype(np.float32)
-        scores, ids = self.data.dense.search(query, min(n, self.data.dense.ntotal))
+    def query_vector(self, question: str) -> np.ndarray:
+        return self.embedder.embed_query(for_search(question)).reshape(-1).astype(np.float32)
+
+    def dense_ranking(self, query: np.ndarray, n: int) -> tuple[list[int], dict[int, float]]:
+        scores, ids = self.data.dense.search(query.reshape(1, -1), min(n, self.data.dense.ntotal))
         pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
         return [i for i, _ in pairs], dict(pairs)
 
@@ -105,26 +107,20 @@ class Retriever:
         pairs = [(self._bm25_order[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
         return [v for v, _ in pairs], dict(pairs)
 
-    def dense_scores(self, question: str, vids: list[int]) -> dict[int, float]:
-        """Cosine similarity of specific clauses to the question (for clauses found only by keywords)."""
-        if not vids:
-            return {}
-        query = self.embedder.embed_query(for_search(question)).reshape(-1)
-        out = {}
-        for vid in vids:
-            out[vid] = float(self.data.dense.reconstruct(int(vid)) @ query)
-        return out
+    def dense_scores(self, query: np.ndarray, vids: list[int]) -> dict[int, float]:
+        """Cosine similarity of specific clauses to the query (for clauses found only by keywords)."""
+        return {vid: float(self.data.dense.reconstruct(int(vid)) @ query) for vid in vids}
 
     def search(self, question: str, k: int = 5) -> list[Hit]:
         t0 = time.perf_counter()
-        dense_ids, dense = self.dense_ranking(question, self.pool)
+        query = self.query_vector(question)
+        dense_ids, dense = self.dense_ranking(query, self.pool)
         t1 = time.perf_counter()
         keyword_ids, keyword = self.keyword_ranking(question, self.pool)
         t2 = time.perf_counter()
         fused = rrf([dense_ids, keyword_ids])
         top = sorted(fused, key=lambda v: -fused[v])[:k]
-        missing = [v for v in top if v not in dense]
-        dense.update(self.dense_scores(question, missing))
+        dense.update(self.dense_scores(query, [v for v in top if v not in dense]))
         self.last_timings = {"dense": t1 - t0, "keyword": t2 - t1, "total": time.perf_counter() - t0}
         return [self._hit(self._by_vid[v], fused[v], dense.get(v, 0.0), keyword.get(v, 0.0)) for v in top]
 
