@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .embedding import Embedder
@@ -43,6 +44,11 @@ class AnchorIndex:
     def search(self, question: str, k: int = 5) -> list[str]:
         retriever = self.index.as_retriever(similarity_top_k=k)
         return [n.node.get_content() for n in retriever.retrieve(question)]
+
+
+def read_documents(folder: Path) -> list[tuple[str, str]]:
+    """(file name, raw text) of every file in a folder, as a user would hand them to llama-index."""
+    return [(p.name, p.read_text(encoding="utf-8", errors="replace")) for p in sorted(folder.iterdir()) if p.is_file()]
 
 
 def build_anchor(documents: list[tuple[str, str]], embedder: Embedder) -> AnchorIndex:

@@ -136,7 +136,7 @@ def bench_answers(settings: Settings, index: Path, questions: list[dict], backen
 
 def bench_anchor(settings: Settings, index: Path, docs: Path, questions: list[dict]) -> dict:
     """Project vs llama-index defaults on the same documents and questions."""
-    from .anchor import build_anchor
+    from .anchor import build_anchor, read_documents
     from .embedding import make_embedder
     from .evaluate import evaluate_retrieval
     from .metrics import GoldItem
@@ -145,10 +145,9 @@ def bench_anchor(settings: Settings, index: Path, docs: Path, questions: list[di
     items = [GoldItem(str(i), q["question"], tuple(q.get("quotes") or ()), q.get("type", "")) for i, q in enumerate(questions)]
     embedder = make_embedder(settings.embedder)
     retriever = Retriever.open(index, embedder)
-    ours, _, _ = evaluate_retrieval(lambda q, k: [h.text for h in retriever.search(q, k)], items, 5)
-    documents = [(p.name, p.read_text(encoding="utf-8", errors="replace")) for p in sorted(docs.iterdir()) if p.is_file()]
-    anchor = build_anchor(documents, embedder)
-    theirs, _, _ = evaluate_retrieval(anchor.search, items, 5)
+    ours, _ = evaluate_retrieval(lambda q, k: [h.text for h in retriever.search(q, k)], items, 5)
+    anchor = build_anchor(read_documents(docs), embedder)
+    theirs, _ = evaluate_retrieval(anchor.search, items, 5)
     theirs["build_seconds"] = anchor.build_seconds
     theirs["chunks"] = anchor.chunks
     return {"project": ours, "anchor": theirs}

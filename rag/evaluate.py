@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from .config import Settings
+from .anchor import read_documents
 from .metrics import AnswerOutcome, GoldItem, answer_metrics, first_hit_rank, per_type, retrieval_metrics
 
 
@@ -39,8 +40,9 @@ def load_external(folder: Path) -> tuple[list[tuple[str, str]], list[GoldItem]]:
     return [(d["id"], d["text"]) for d in docs], items
 
 
-def evaluate_retrieval(search, items: list[GoldItem], k: int) -> tuple[dict, dict[str, int | None], float]:
-    """search(question, k) -> list of passage texts. Returns metrics, first-hit ranks, mean context chars."""
+def evaluate_retrieval(search, items: list[GoldItem], k: int) -> tuple[dict, dict[str, int | None]]:
+    """search(question, k) -> list of passage texts. Returns metrics (with mean context characters and
+    latency) and the first-hit rank of each answerable question."""
     ranks: dict[str, int | None] = {}
     chars = []
     latencies = []
@@ -55,7 +57,7 @@ def evaluate_retrieval(search, items: list[GoldItem], k: int) -> tuple[dict, dic
     metrics = retrieval_metrics(list(ranks.values()), tuple(x for x in (1, 3, 5, k) if x <= k))
     metrics["context_chars"] = sum(chars) / len(chars) if chars else 0.0
     metrics["latency_ms_mean"] = 1000 * sum(latencies) / len(latencies) if latencies else 0.0
-    return metrics, ranks, metrics["context_chars"]
+    return metrics, ranks
 
 
 def evaluate_answers(pipeline, items: list[GoldItem], backend: str, k: int) -> list[AnswerOutcome]:
@@ -90,21 +92,19 @@ def run_eval(gold: Path, settings: Settings, k: int = 5, as_json: bool = False, 
             answers = False
         else:
             items = load_gold(gold)
-            documents = [(p.name, p.read_text(encoding="utf-8", errors="replace"))
-                         for p in sorted(Path(settings.docs_dir).iterdir()) if p.is_file()]
+            documents = None  # read only if the anchor needs them
         pipeline = Pipeline(settings, embedder=embedder)
         t = time.perf_counter()
-        retriever = pipeline.retriever() if not gold.is_dir() else None
-        if retriever is None:
+        if gold.is_dir():
             build = pipeline.build(full=True)
             report["build_seconds"] = build.seconds
             report["clauses"] = build.clauses
-            retriever = pipeline.retriever()
-        metrics, ranks, _ = evaluate_retrieval(lambda q, n: [h.text for h in retriever.search(q, n)], items, k)
+        retriever = pipeline.retriever()
+        metrics, ranks = evaluate_retrieval(lambda q, n: [h.text for h in retriever.search(q, n)], items, k)
         report["retrieval"] = metrics
         if anchor:
-            built = _build_anchor(documents, embedder)
-            report["anchor"], _, _ = evaluate_retrieval(built.search, items, k)
+            built = _build_anchor(documents or read_documents(Path(settings.docs_dir)), embedder)
+            report["anchor"], _ = evaluate_retrieval(built.search, items, k)
             report["anchor"]["build_seconds"] = built.build_seconds
             report["anchor"]["chunks"] = built.chunks
         if answers:
