@@ -90,7 +90,14 @@ class ChatApp:
 
             yield "正在重建索引…"
             result: dict = {}
-            worker = threading.Thread(target=lambda: result.update(report=self._build(full, on_progress, result)))
+
+            def build() -> None:
+                try:
+                    result["report"] = self.pipeline.build(full=full, progress=on_progress)
+                except Exception as exc:  # reported on the page; the previous index stays live
+                    result["error"] = f"{type(exc).__name__}: {exc}"
+
+            worker = threading.Thread(target=build)
             worker.start()
             while worker.is_alive():
                 worker.join(0.5)
@@ -105,13 +112,6 @@ class ChatApp:
                    f"重新计算 {report.embedded} 个条款的向量，用时 {report.seconds:.1f} 秒。{skipped}")
         finally:
             self._rebuild.release()
-
-    def _build(self, full, on_progress, result):
-        try:
-            return self.pipeline.build(full=full, progress=on_progress)
-        except Exception as exc:
-            result["error"] = f"{type(exc).__name__}: {exc}"
-            return None
 
     def save_upload(self, paths: list[str] | None) -> list[str]:
         """Check and copy uploaded files into the document folder; returns messages per file.
