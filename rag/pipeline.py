@@ -41,9 +41,8 @@ class Pipeline:
         self._lock = threading.Lock()
 
     def build(self, full: bool = False, progress: Progress | None = None) -> BuildReport:
-        report = _build_index(self.settings.docs_dir, self.settings.index_dir, full=full, embedder=self.embedder,
-                              progress=progress, max_clause_chars=self.settings.max_clause_chars)
-        return report
+        return _build_index(self.settings.docs_dir, self.settings.index_dir, full=full, embedder=self.embedder,
+                            progress=progress, max_clause_chars=self.settings.max_clause_chars)
 
     def retriever(self) -> Retriever:
         """The retriever for the live index generation; builds the index on first use if there is none."""
