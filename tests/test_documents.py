@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from rag.documents import DocumentError, clean_text, load_document, load_folder
-from rag.normalize import covers, for_search, strip_pinyin
+from rag.errors import DocumentError
+from rag.ingest.cleaning import clean_text
+from rag.ingest.documents import load_document, load_folder
+from rag.text.normalize import covers, for_search, strip_pinyin
 from conftest import SEEDS
 
 

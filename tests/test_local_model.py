@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.local_model import LocalModelError, assemble_gguf
+from rag.errors import LocalModelError
+from rag.llm.model_files import assemble_gguf
 
 
 def test_assembly_checks_size_and_hash(tmp_path: Path):

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from rag.evaluate import load_gold
-from rag.metrics import AnswerOutcome, GoldItem, answer_metrics, first_hit_rank, per_type, retrieval_metrics
+from rag.evaluation.gold import load_gold
+from rag.evaluation.metrics import AnswerOutcome, GoldItem, answer_metrics, first_hit_rank, per_type, retrieval_metrics
 
 HIT = GoldItem("a", "孵化器奖补多少？", ("分别给予50万元、30万元奖补经费",), "numeric")
 MISS = GoldItem("b", "专利目标？", ("全区有效发明专利达到350件",), "numeric")

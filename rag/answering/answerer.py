@@ -1,0 +1,126 @@
+"""Question → standalone question → retrieval → a decision (refuse, duty data, masked figure, model, quotes)
+→ verified sentences → Answer.
+
+Every sentence shown carries a 〔n〕 that was checked against the clause it names; when nothing relevant is
+found the fixed refusal sentence (prompts/refusal.txt) is returned with the nearest clauses.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Iterator, Sequence
+
+from ..errors import LLMError
+from ..llm.base import ChatBackend
+from ..text.masks import says_not_given
+from ..types import Answer, Hit
+from .compose import Draft, compose
+from .conversation import condense, fallback_standalone, normalise_history
+from .intents import asks_responsibility
+from .prompts import refusal_text
+from .strategies import extractive_sentences, masked_note, masked_sentences, responsibility_sentences, strong_evidence
+from .streaming import stream_verified
+from .verification import Checked, Renumberer
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..session import Session
+
+log = logging.getLogger(__name__)
+Piece = str  # a piece of verified answer text, ready to show
+
+
+class Answerer:
+    """Answers questions over a Session with one backend ("local", "openai", "extractive" or a test double).
+
+    >>> answerer = shared_session().answerer("extractive")           # doctest: +SKIP
+    >>> final = list(answerer.stream("静海区有效发明专利的目标是多少件？"))[-1]  # doctest: +SKIP
+    """
+
+    def __init__(self, session: "Session", backend: str, llm: ChatBackend | None = None) -> None:
+        self.session = session
+        self.settings = session.settings
+        self.backend = backend
+        self.llm = llm
+
+    def stream(self, question: str, history=None, k: int | None = None) -> Iterator[Piece | Answer]:
+        """Yield verified answer text as it is ready, then the final Answer."""
+        from ..session import check_question
+
+        t0 = time.perf_counter()
+        question = check_question(question, self.settings.max_question_chars)
+        pairs = normalise_history(history, self.settings.history_turns)
+        try:
+            standalone, note = condense(question, pairs, self.llm), ""
+        except Exception as exc:  # never let condensing break answering
+            standalone, note = fallback_standalone(question, pairs), f"改写追问失败：{exc}"
+        retriever = self.session.retriever()
+        hits = retriever.search(standalone, k or self.settings.top_k)
+        timings = {"retrieval": time.perf_counter() - t0}
+        unknown = retriever.unknown_entities(standalone)
+        draft = yield from self._decide(standalone, hits, unknown, timings, t0)
+        draft.note = draft.note or note
+        draft.backend = draft.backend or self.backend
+        timings["total"] = time.perf_counter() - t0
+        timings.setdefault("first_token", timings["total"])
+        yield compose(question, standalone, draft, hits, timings)
+
+    def _decide(self, question: str, hits: Sequence[Hit], unknown: list[str], timings: dict, t0: float):
+        """Yield the text to show while deciding; return the Draft."""
+        if unknown:
+            return (yield from self._refuse(f"文件中没有出现“{'、'.join(unknown)}”。"))
+        if not hits or hits[0].dense < self.settings.min_relevance:
+            return (yield from self._refuse(""))
+        renum = Renumberer()
+        deterministic = (responsibility_sentences(question, hits) if asks_responsibility(question) else []) \
+            or masked_sentences(question, hits)
+        if deterministic:
+            yield from self._emit(deterministic, renum, timings, t0)
+            return Draft(deterministic)
+        draft = Draft()
+        if self.llm is not None:
+            draft = yield from self._model_draft(question, hits, renum, timings, t0)
+            if draft.refused:
+                return draft
+        if not any(c.sources for c in draft.checked):
+            draft.checked = extractive_sentences(question, hits)
+            yield from self._emit(draft.checked, renum, timings, t0)
+        mask = masked_note(question, [hits[n - 1].text for c in draft.checked for n in c.sources])
+        if mask and not any(says_not_given(c.text) for c in draft.checked):
+            draft.checked.append(Checked(mask, []))
+            yield mask
+        return draft
+
+    def _model_draft(self, question: str, hits: Sequence[Hit], renum: Renumberer, timings: dict, t0: float):
+        """The model's verified answer; a refusal; or an empty extractive draft with a note saying why."""
+        try:
+            reply = yield from stream_verified(self.llm, question, hits, self.settings.max_new_tokens, renum,
+                                               timings, t0)
+        except LLMError as exc:
+            log.warning("falling back to extractive: %s", exc)
+            return (yield from self._fall_back(f"{self.backend} 模型不可用（{exc}），以下为摘录式回答。"))
+        if reply.refused and strong_evidence(question, hits):
+            # The small model refuses some answerable questions; a clause sentence that covers most
+            # of the question is better shown (quoted) than withheld.
+            return (yield from self._fall_back("模型未能作答，以下为相关条款原文摘录。"))
+        if reply.refused:
+            return (yield from self._refuse(""))
+        if reply.dropped and not reply.cited:
+            # The model answered, but nothing it said is backed by a clause: refuse rather than guess.
+            return (yield from self._refuse("模型的回答无法在检索到的条款中得到印证，已拒答。"))
+        return Draft(reply.checked)
+
+    @staticmethod
+    def _fall_back(note: str):
+        yield note + "\n"
+        return Draft(note=note, backend="extractive")
+
+    @staticmethod
+    def _refuse(note: str):
+        yield refusal_text()
+        return Draft(refused=True, note=note)
+
+    @staticmethod
+    def _emit(checked: list[Checked], renum: Renumberer, timings: dict, t0: float) -> Iterator[Piece]:
+        timings.setdefault("first_token", time.perf_counter() - t0)
+        for c in checked:
+            yield renum.render(c)

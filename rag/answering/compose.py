@@ -1,0 +1,35 @@
+"""Turn the decided sentences into an Answer: renumber citations in order of appearance and attach to each
+cited clause the sentences it supports."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from ..types import Answer, Citation, Hit
+from .prompts import refusal_text
+from .verification import Checked, Renumberer
+
+
+@dataclass
+class Draft:
+    """What the answer path decided: the verified sentences, or a refusal, with a note and the backend used."""
+
+    checked: list[Checked] = field(default_factory=list)
+    refused: bool = False
+    note: str = ""
+    backend: str = ""
+
+
+def compose(question: str, standalone: str, draft: Draft, hits: Sequence[Hit], timings: dict) -> Answer:
+    """The final Answer for a draft."""
+    if draft.refused:
+        return Answer(question, standalone, refusal_text(), (), tuple(hits), True, draft.backend, draft.note, timings)
+    renum = Renumberer()
+    body = "".join(renum.render(c) for c in draft.checked).strip()
+    supports: dict[int, list[str]] = {}
+    for c in draft.checked:
+        for n in c.sources:
+            supports.setdefault(n, []).append(c.text)
+    citations = tuple(Citation(number, hits[context_no - 1].clause, tuple(supports.get(context_no, ())))
+                      for number, context_no in enumerate(renum.order, 1))
+    return Answer(question, standalone, body, citations, tuple(hits), False, draft.backend, draft.note, timings)

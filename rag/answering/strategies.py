@@ -1,0 +1,113 @@
+"""Answers made without a model, from the retrieved clauses: who is responsible (from the duty data), a masked
+figure reported as not given, and quotes of the best clause sentences (the extractive backend)."""
+from __future__ import annotations
+
+from typing import Sequence
+
+from ..ingest.headings import strip_marker
+from ..text.masks import MASK, first_mask, not_given_sentence
+from ..text.normalize import for_search
+from ..text.overlap import support
+from ..text.sentences import clause_sentences
+from ..types import Duty, Hit
+from .intents import asks_number
+from .thresholds import DUTY_MATCH, DUTY_TOP_BONUS, MASK_CHECK_RELEVANCE, MASKED_MATCH, RUNNER_UP_RATIO, STRONG_EVIDENCE
+from .verification import Checked
+
+# Shorter pieces between sentence ends are not quotable sentences.
+MIN_SENTENCE_CHARS = 5
+
+
+def best_sentences(question: str, text: str, limit: int = 2) -> list[str]:
+    """The clause sentences that share most with the question (original wording, in clause order)."""
+    sentences = clause_sentences(text, MIN_SENTENCE_CHARS)
+    if not sentences:
+        return [text.strip()]
+    scored = [(support(question, s), -idx, s) for idx, s in enumerate(sentences)]
+    top = sorted(scored, reverse=True)[:limit]
+    return [s for _, _, s in sorted(top, key=lambda t: -t[1])]
+
+
+def strong_evidence(question: str, hits: Sequence[Hit]) -> bool:
+    """The top clause has a sentence that covers most of the question's wording."""
+    if not hits:
+        return False
+    sentence = best_sentences(question, hits[0].text, 1)[0]
+    return support(question, sentence) >= STRONG_EVIDENCE
+
+
+def masked_sentences(question: str, hits: Sequence[Hit]) -> list[Checked]:
+    """A number question whose answer sentence has the number masked: quote it and say the figure is not given."""
+    if not asks_number(question):
+        return []
+    best: tuple[float, int, str] | None = None
+    for i, h in enumerate(hits[:2]):
+        for sentence in clause_sentences(h.text):
+            if MASK.search(sentence):
+                score = support(question, sentence)
+                if best is None or score > best[0]:
+                    best = (score, i, sentence)
+    if best is None or best[0] < MASKED_MATCH:
+        return []
+    _, i, sentence = best
+    sentence = strip_marker(sentence).rstrip("。；;")
+    mask = first_mask(sentence)
+    return [Checked(f"原文为：“{sentence}”。", [i + 1]),
+            Checked(f"其中的数字在原文中被遮蔽（显示为“{mask}”），文件未给出具体数值，无法确定。", [])]
+
+
+def masked_note(question: str, cited_texts: Sequence[str]) -> str:
+    """For a number question whose cited clauses mask the relevant figure: the sentence saying so, else ""."""
+    if not asks_number(question):
+        return ""
+    for text in cited_texts:
+        for sentence in clause_sentences(text):
+            mask = first_mask(sentence)
+            if mask and support(question, sentence) > MASK_CHECK_RELEVANCE:
+                return not_given_sentence(mask)
+    return ""
+
+
+def duty_for_question(question: str, hits: Sequence[Hit]) -> tuple[int, Duty] | None:
+    """The (hit index, duty) whose task best matches the question, among the top three hits."""
+    best: tuple[float, int, Duty] | None = None
+    for i, h in enumerate(hits[:3]):
+        for d in h.duties:
+            score = support(question, d.task + " " + h.label) + (DUTY_TOP_BONUS if i == 0 else 0.0)
+            if best is None or score > best[0]:
+                best = (score, i, d)
+    return (best[1], best[2]) if best and best[0] >= DUTY_MATCH else None
+
+
+def responsibility_sentences(question: str, hits: Sequence[Hit]) -> list[Checked]:
+    """"“task”由…负责" from the duty data of the best-matching clause ([] when none matches)."""
+    found = duty_for_question(question, hits)
+    if found is None:
+        return []
+    i, duty = found
+    task = duty.task.rstrip("，,。；;")
+    if len(hits[i].duties) == 1 and hits[i].path:
+        # One assignment for the whole clause: name the task by the clause's own heading.
+        heading = strip_marker(hits[i].path[-1])
+        if heading and support(question, heading) > support(question, task):
+            task = for_search(heading)
+    if duty.lead and duty.partners:
+        text = f"“{task}”由{'、'.join(duty.lead)}牵头，{'、'.join(duty.partners)}为责任（配合）单位。"
+    else:
+        text = f"“{task}”由{'、'.join(duty.lead or duty.partners)}负责。"
+    return [Checked(text, [i + 1])]
+
+
+def extractive_sentences(question: str, hits: Sequence[Hit]) -> list[Checked]:
+    """Quote the best sentences of the top clause, and of the runner-up when it comes from another
+    document and scores nearly as well (comparison questions span documents)."""
+    if not hits:
+        return []
+    chosen = [0]
+    if len(hits) > 1 and hits[1].doc != hits[0].doc and hits[1].score >= RUNNER_UP_RATIO * hits[0].score:
+        chosen.append(1)
+    out = []
+    for i in chosen:
+        quote = strip_marker("".join(best_sentences(question, hits[i].text, 2 if i == 0 else 1)).strip())
+        out.append(Checked(f"“{quote}”", [i + 1]))
+    return out

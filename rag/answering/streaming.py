@@ -1,0 +1,76 @@
+"""Stream a model's answer sentence by sentence, verifying each sentence against the clause it cites before
+it is shown. Sentences no clause supports are dropped; a model's refusal is held back (decided on at the end)."""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Iterator, Sequence
+
+from ..llm.base import ChatBackend
+from ..text.masks import says_not_given
+from ..text.sentences import is_finished, split_sentences
+from ..types import Hit
+from .context import prompt_messages, verification_contexts
+from .intents import is_model_refusal
+from .verification import Checked, Renumberer, verify_sentence
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ModelReply:
+    """The verified sentences of a model's answer and how many were dropped as unsupported."""
+
+    checked: list[Checked] = field(default_factory=list)
+    dropped: int = 0
+
+    @property
+    def cited(self) -> bool:
+        return any(c.sources for c in self.checked)
+
+    @property
+    def refused(self) -> bool:
+        """The model said the clauses do not answer, and cited nothing."""
+        return bool(self.checked) and not self.cited and any(is_model_refusal(c.text) for c in self.checked)
+
+
+def _keep(c: Checked) -> bool:
+    """A sentence is kept when a clause supports it, or when it says "not answered" / "figure not given"."""
+    return bool(c.sources) or is_model_refusal(c.text) or says_not_given(c.text)
+
+
+def stream_verified(llm: ChatBackend, question: str, hits: Sequence[Hit], max_new_tokens: int, renum: Renumberer,
+                    timings: dict, t0: float) -> Iterator[str]:
+    """Yield each verified sentence as soon as it is complete (rendered with `renum`); return a ModelReply.
+    Raises LLMError from the backend."""
+    contexts = verification_contexts(hits)
+    reply = ModelReply()
+
+    def take(sentence: str) -> str | None:
+        if not sentence.strip():
+            return None
+        c = verify_sentence(sentence, contexts)
+        if not _keep(c):
+            log.info("dropped unsupported sentence: %s", c.text)
+            reply.dropped += 1
+            return None
+        reply.checked.append(c)
+        return renum.render(c) if c.sources or not is_model_refusal(c.text) else None
+
+    buffer = ""
+    for piece in llm.stream(prompt_messages(question, hits), max_new_tokens):
+        timings.setdefault("first_token", time.perf_counter() - t0)
+        buffer += piece
+        sentences = split_sentences(buffer)
+        complete, buffer = (sentences, "") if is_finished(buffer) else (sentences[:-1], sentences[-1] if sentences else "")
+        for sentence in complete:
+            shown = take(sentence)
+            if shown:
+                yield shown
+    for sentence in split_sentences(buffer):
+        shown = take(sentence)
+        if shown:
+            yield shown
+    timings["generation"] = time.perf_counter() - t0 - timings.get("first_token", 0.0)
+    return reply

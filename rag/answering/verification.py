@@ -1,0 +1,90 @@
+"""Citation verification: keep a [n] only when its clause supports the sentence (enough shared wording and
+every number and name present), drop the rest, and renumber the survivors 〔1〕〔2〕… in order of appearance."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..text.markers import markers_in, shown_marker, strip_markers
+from ..text.normalize import for_match, for_search
+from ..text.overlap import support
+from ..text.sentences import ends_with_sentence_end
+from .thresholds import SUPPORT_THRESHOLD
+
+NUMBER = re.compile(r"\d+(?:\.\d+)?")
+# "1. …" list numbering at a sentence start is not a stated figure.
+LIST_BULLET = re.compile(r"^\s*(?:\d{1,2}\s?[.、)）]|[（(]\d{1,2}[)）]|[-•·*]|[一二三四五六七八九十]、)\s*")
+
+
+def numbers_supported(sentence: str, clause_text: str) -> bool:
+    """Every number stated in the sentence appears in the clause (no invented or altered figures)."""
+    clause_numbers = set(NUMBER.findall(for_search(clause_text).replace(" ", "")))
+    return all(n in clause_numbers for n in NUMBER.findall(for_search(sentence)))
+
+
+def entities_supported(sentence: str, clause_text: str) -> bool:
+    """Every place, person or organisation named in the sentence is named in the clause."""
+    from ..text.tokens import named_entities
+
+    clause = for_match(clause_text)
+    return all(for_match(e) in clause for e in named_entities(sentence))
+
+
+def supports_sentence(sentence: str, clause_text: str) -> bool:
+    """The clause supports the sentence: enough shared wording, and no number or name it lacks."""
+    return (support(sentence, clause_text) >= SUPPORT_THRESHOLD and numbers_supported(sentence, clause_text)
+            and entities_supported(sentence, clause_text))
+
+
+@dataclass
+class Checked:
+    """A sentence after verification: its text without markers and the clause numbers (1-based,
+    into the context list) that support it."""
+
+    text: str
+    sources: list[int] = field(default_factory=list)
+    dropped: list[int] = field(default_factory=list)
+    newline: bool = False  # the sentence ended a line (keeps list items on their own lines)
+
+
+def verify_sentence(sentence: str, contexts: list[str], auto_cite: bool = True) -> Checked:
+    """Keep the markers whose clause supports the sentence; optionally cite the best clause for an
+    uncited sentence that one clause clearly supports."""
+    body = strip_markers(sentence).strip()
+    claim = LIST_BULLET.sub("", body)  # "1. …" list numbering is not a stated figure
+    cited = list(dict.fromkeys(markers_in(sentence)))
+    keep, dropped = [], []
+    for n in cited:
+        if 1 <= n <= len(contexts) and supports_sentence(claim, contexts[n - 1]):
+            keep.append(n)
+        else:
+            dropped.append(n)
+    if not keep and auto_cite and contexts:
+        scored = sorted(((support(claim, c), i + 1) for i, c in enumerate(contexts)), reverse=True)
+        best, n = scored[0]
+        if best >= SUPPORT_THRESHOLD and supports_sentence(claim, contexts[n - 1]):
+            keep.append(n)
+    return Checked(body, keep, dropped, newline=sentence.rstrip(" ").endswith("\n"))
+
+
+class Renumberer:
+    """Maps context numbers to display numbers in order of first appearance."""
+
+    def __init__(self) -> None:
+        self.order: list[int] = []
+
+    def number(self, context_no: int) -> int:
+        if context_no not in self.order:
+            self.order.append(context_no)
+        return self.order.index(context_no) + 1
+
+    def render(self, checked: Checked) -> str:
+        """The sentence with its surviving markers as 〔n〕, placed before a closing full stop."""
+        tail = "\n" if checked.newline else ""
+        if not checked.sources:
+            return checked.text + tail
+        marks = "".join(shown_marker(self.number(n)) for n in checked.sources)
+        text = checked.text.rstrip()
+        if ends_with_sentence_end(text):
+            return text[:-1] + marks + text[-1] + tail
+        return text + marks + tail

@@ -1,0 +1,52 @@
+"""Typed errors between the layers. Every error a user can cause or meet is a `RagError`; each carries a
+short English message (CLI, logs) and a Chinese one for the chat page (`zh`), so no caller matches text."""
+from __future__ import annotations
+
+
+class RagError(Exception):
+    """Base of the project's errors."""
+
+    def __init__(self, message: str, zh: str | None = None) -> None:
+        super().__init__(message)
+        self.zh = zh or message
+
+
+class QuestionError(RagError, ValueError):
+    """A question that cannot be answered as asked. `kind` is "not_text", "empty", "too_long" or "no_words"."""
+
+    def __init__(self, message: str, kind: str, zh: str) -> None:
+        super().__init__(message, zh)
+        self.kind = kind
+
+
+class DocumentError(RagError):
+    """A document folder or file that cannot be used; `name` is the file, `reason` says why."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"{name}: {reason}" if name else reason)
+        self.name = name
+        self.reason = reason
+
+
+class IndexProblem(RagError):
+    """The index is missing, unreadable, or built with another embedder."""
+
+
+class IndexMissing(IndexProblem):
+    """No index generation exists yet."""
+
+
+class EmbedderMismatch(IndexProblem):
+    """The index was built with another embedder than the one configured."""
+
+
+class BuildLocked(IndexProblem):
+    """Another build of the same index is running."""
+
+
+class LLMError(RagError):
+    """A chat backend could not produce an answer (unreachable, timed out, bad response, model missing)."""
+
+
+class LocalModelError(LLMError):
+    """The local model's files are missing or corrupt, or its engine cannot load them."""

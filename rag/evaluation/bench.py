@@ -1,0 +1,231 @@
+"""`python -m rag bench`: build, retrieval and answer speed on this machine, printed as figures."""
+from __future__ import annotations
+
+import json
+import resource
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from ..config import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    idx = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[idx]
+
+
+def load_questions(path: Path | None) -> list[dict]:
+    paths = [path] if path else [ROOT / "tests" / "questions.jsonl", ROOT.parent / "shared" / "eval" / "dev.jsonl"]
+    out: list[dict] = []
+    for p in paths:
+        if p and p.is_file():
+            out += [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return out
+
+
+def bench_build(settings: Settings, work: Path) -> dict:
+    """Full build of the seeds, then an incremental build after one document changed."""
+    from ..indexing.build import build_index
+    from ..indexing.embedders import make_embedder
+
+    docs = work / "docs"
+    shutil.copytree(settings.docs_dir, docs)
+    embedder = make_embedder(settings.embedder)
+    full = build_index(docs, work / "index", full=True, embedder=embedder)
+    changed = sorted(docs.iterdir())[-1]
+    text = changed.read_text(encoding="utf-8")
+    changed.write_text(text.replace("。", "。（基准测试修改）", 1), encoding="utf-8")
+    incremental = build_index(docs, work / "index", embedder=embedder)
+    return {
+        "documents": full.documents, "clauses": full.clauses,
+        "full_seconds": full.seconds, "characters": full.characters_embedded,
+        "chars_per_second": full.characters_embedded / full.seconds,
+        "incremental_seconds": incremental.seconds, "incremental_embedded": incremental.embedded,
+        "index": str(work / "index"), "docs": str(docs),
+    }
+
+
+def bench_retrieval(settings: Settings, index: Path, questions: list[dict], repeats: int = 3) -> dict:
+    from ..indexing.embedders import make_embedder
+    from ..retrieval.retriever import Retriever
+
+    retriever = Retriever.open(index, make_embedder(settings.embedder))
+    retriever.search("预热", 5)
+    times = []
+    for _ in range(repeats):
+        for q in questions:
+            t = time.perf_counter()
+            retriever.search(q["question"], 5)
+            times.append((time.perf_counter() - t) * 1000)
+    return {"queries": len(times), "p50_ms": percentile(times, 0.5), "p95_ms": percentile(times, 0.95)}
+
+
+def bench_local_llm(settings: Settings, index: Path, questions: list[dict], n: int = 5, cold: bool = True) -> dict:
+    """Load times (dequantised cache present vs absent is reported by load_seconds), time to first
+    token and tokens per second of the local model on real prompts."""
+    from ..answering.context import prompt_messages
+    from ..indexing.embedders import make_embedder
+    from ..llm.local import LocalLLM
+    from ..llm.model_files import preferred_dtype_name
+    from ..retrieval.retriever import Retriever
+
+    cache_dir = Path(settings.cache_dir)
+    cold_seconds = None
+    if cold:
+        # A fresh cache: concatenate and check the parts, dequantise, save (what a new machine does once).
+        with tempfile.TemporaryDirectory(prefix="rag-cold-", dir=cache_dir.parent if cache_dir.parent.exists() else None) as tmp:
+            fresh = LocalLLM(Path(tmp))
+            fresh.warm_up()
+            cold_seconds = fresh.load_seconds
+            del fresh
+    llm = LocalLLM(cache_dir)
+    llm.warm_up()
+    cached = True
+    retriever = Retriever.open(index, make_embedder(settings.embedder))
+    ttft, rates, prompt_tokens = [], [], []
+    for q in [q for q in questions if q.get("quotes")][:n]:
+        hits = retriever.search(q["question"], settings.top_k)
+        messages = prompt_messages(q["question"], hits)
+        prompt = llm._tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+        prompt_tokens.append(len(llm._tokenizer(prompt)["input_ids"]))
+        started = time.perf_counter()
+        first = None
+        text = ""
+        for piece in llm.stream(messages, settings.max_new_tokens):
+            first = first or time.perf_counter() - started
+            text += piece
+        total = time.perf_counter() - started
+        generated = len(llm._tokenizer(text)["input_ids"])
+        ttft.append(first or total)
+        rates.append(generated / max(total - (first or 0), 1e-6))
+    return {"load_seconds": llm.load_seconds, "cold_load_seconds": cold_seconds,
+            "load_kind": "cached" if cached else "cold (assemble + dequantise)",
+            "dtype": preferred_dtype_name(), "questions": len(ttft),
+            "prompt_tokens_mean": statistics.mean(prompt_tokens) if prompt_tokens else 0,
+            "ttft_p50_s": percentile(ttft, 0.5), "ttft_max_s": max(ttft) if ttft else 0,
+            "tokens_per_second": statistics.mean(rates) if rates else 0,
+            "rss_with_model_mb": __import__("psutil").Process().memory_info().rss / 2**20}
+
+
+def bench_answers(settings: Settings, index: Path, questions: list[dict], backend: str) -> dict:
+    from ..session import Session
+
+    answerer = Session(settings.with_(index_dir=index)).answerer(backend)
+    firsts, totals = [], []
+    for q in questions:
+        final = list(answerer.stream(q["question"]))[-1]
+        firsts.append(final.timings["first_token"])
+        totals.append(final.timings["total"])
+    return {"backend": backend, "questions": len(totals), "first_p50_s": percentile(firsts, 0.5),
+            "total_p50_s": percentile(totals, 0.5), "total_p95_s": percentile(totals, 0.95)}
+
+
+def bench_anchor(settings: Settings, index: Path, docs: Path, questions: list[dict]) -> dict:
+    """Project vs llama-index defaults on the same documents and questions."""
+    from ..indexing.embedders import make_embedder
+    from ..retrieval.retriever import Retriever
+    from .anchor import build_anchor, read_documents
+    from .evaluate import evaluate_retrieval
+    from .metrics import GoldItem
+
+    items = [GoldItem(str(i), q["question"], tuple(q.get("quotes") or ()), q.get("type", "")) for i, q in enumerate(questions)]
+    embedder = make_embedder(settings.embedder)
+    retriever = Retriever.open(index, embedder)
+    ours, _ = evaluate_retrieval(lambda q, k: [h.text for h in retriever.search(q, k)], items, 5)
+    anchor = build_anchor(read_documents(docs), embedder)
+    theirs, _ = evaluate_retrieval(anchor.search, items, 5)
+    theirs["build_seconds"] = anchor.build_seconds
+    theirs["chunks"] = anchor.chunks
+    return {"project": ours, "anchor": theirs}
+
+
+def bench_scaling(settings: Settings, index: Path, questions: list[dict], sizes: list[int], chars_per_second: float) -> list:
+    import numpy as np
+
+    from ..indexing.embedders import make_embedder
+    from ..indexing.store import load_index, reconstruct
+    from ..text.tokens import tokens
+    from .scaling import measure_point
+
+    data = load_index(index)
+    base_vectors = reconstruct(data.dense, [c.vid for c in data.clauses])
+    base_tokens = [tokens(c.clause.search_text()) for c in data.clauses]
+    chars_per_clause = float(np.mean([len(c.clause.search_text()) for c in data.clauses]))
+    embedder = make_embedder(settings.embedder)
+    qtexts = [q["question"] for q in questions][:40]
+    query_vectors = np.vstack([embedder.embed_query(q) for q in qtexts]).astype(np.float32)
+    query_tokens = [tokens(q) for q in qtexts]
+    points = []
+    for n in sizes:
+        point = measure_point(n, base_vectors, base_tokens, query_vectors, query_tokens, chars_per_clause,
+                              chars_per_second, approximate=n >= 100_000)
+        points.append(point)
+        ivf = (f", IVF {point.ivf_query_ms:.2f} ms/query (recall@10 {point.ivf_recall_at_10:.3f}, "
+               f"build {point.ivf_build_s:.1f} s)") if point.ivf_query_ms is not None else ""
+        print(f"scale {n:>9,} clauses: flat add {point.flat_build_s:.2f} s, {point.flat_query_ms:.2f} ms/query, "
+              f"{point.flat_mb:.0f} MB{ivf}; BM25 build {point.bm25_build_s:.1f} s, {point.bm25_query_ms:.2f} ms/query, "
+              f"{point.bm25_mb:.0f} MB; embedding would take {point.embed_seconds_estimate / 3600:.2f} h", flush=True)
+    return points
+
+
+def run_bench(settings: Settings, llm_backends: list[str] | None = None, questions: Path | None = None,
+              scales: list[int] | None = None, write: Path | None = None) -> dict:
+    """Run the benchmarks and print the figures; returns them as a dict (and writes a report when asked)."""
+    qs = load_questions(questions)
+    results: dict = {"questions": len(qs)}
+    with tempfile.TemporaryDirectory(prefix="rag-bench-") as tmp:
+        build = bench_build(settings, Path(tmp))
+        results["build"] = build
+        print(f"build (seeds): {build['documents']} documents, {build['clauses']} clauses, "
+              f"full {build['full_seconds']:.1f} s ({build['chars_per_second']:.0f} chars/s embedded), "
+              f"incremental after one changed document {build['incremental_seconds']:.2f} s "
+              f"({build['incremental_embedded']} clause re-embedded)", flush=True)
+        index = Path(build["index"])
+        results["retrieval"] = r = bench_retrieval(settings, index, qs)
+        print(f"retrieval: {r['queries']} queries, p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms", flush=True)
+        if scales:  # before the anchor and the models: their threads were seen to skew FAISS timings
+            results["scaling"] = bench_scaling(settings, index, qs, scales, build["chars_per_second"])
+        results["anchor"] = anc = bench_anchor(settings, index, Path(build["docs"]), qs)
+        ours, theirs = anc["project"], anc["anchor"]
+        print("project vs llama-index defaults (same embedder, same documents and questions):")
+        for key, label in [("recall@5", "recall@5"), ("mrr", "MRR"), ("context_chars", "context chars / query"),
+                           ("latency_ms_mean", "query latency ms")]:
+            ratio = ours[key] / theirs[key] if theirs[key] else float("inf")
+            print(f"  {label:24} project {ours[key]:9.3f}   anchor {theirs[key]:9.3f}   ratio {ratio:6.2f}")
+        print(f"  {'build seconds':24} project {build['full_seconds']:9.1f}   anchor {theirs['build_seconds']:9.1f}   "
+              f"ratio {build['full_seconds'] / theirs['build_seconds']:6.2f}", flush=True)
+        # Answer backends last, for the same reason.
+        for backend in llm_backends or []:
+            if backend == "local":
+                results["local_llm"] = m = bench_local_llm(settings, index, qs)
+                cold = f"cold {m['cold_load_seconds']:.1f} s, " if m["cold_load_seconds"] else ""
+                print(f"local model: load {cold}cached {m['load_seconds']:.1f} s ({m['dtype']}), "
+                      f"prompt {m['prompt_tokens_mean']:.0f} tokens, first token p50 {m['ttft_p50_s']:.1f} s "
+                      f"(max {m['ttft_max_s']:.1f} s), {m['tokens_per_second']:.1f} tokens/s over {m['questions']} questions, "
+                      f"process memory with the model {m['rss_with_model_mb']:.0f} MB",
+                      flush=True)
+            generative = [q for q in qs if q.get("type") in ("factoid", "list", "numeric", "numeric_target", "paraphrase")]
+            a = bench_answers(settings, index, qs if backend == "extractive" else generative[:5], backend)
+            results[f"answer_{backend}"] = a
+            print(f"answer ({backend}): {a['questions']} questions, first text p50 {a['first_p50_s']:.2f} s, "
+                  f"total p50 {a['total_p50_s']:.2f} s, p95 {a['total_p95_s']:.2f} s", flush=True)
+    results["peak_rss_mb"] = peak_rss_mb()
+    print(f"peak memory (RSS): {results['peak_rss_mb']:.0f} MB")
+    if write:
+        from .bench_report import write_report
+
+        write_report(results, Path(write))
+        print(f"wrote {write}")
+    return results

@@ -1,0 +1,1 @@
+"""Indexing: embedders (one interface), the persisted store (FAISS + BM25 generations), build and status."""

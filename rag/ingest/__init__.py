@@ -1,0 +1,1 @@
+"""Ingest: decode, read, clean and title documents; parse them into clauses with their duties."""

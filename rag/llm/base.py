@@ -1,0 +1,29 @@
+"""The chat backend interface: one streaming method. Backends: local (bundled Qwen), OpenAI-compatible.
+
+To add a backend: subclass ChatBackend, set `name`, load lazily in `warm_up`, stream text pieces from
+`stream`, raise LLMError (never anything else) when it cannot answer, add a branch to `llm.factory.make_llm`
+and add it to tests/test_contracts.py.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Iterator
+
+from ..errors import LLMError
+
+Message = dict  # {"role": "system"|"user"|"assistant", "content": str}
+
+__all__ = ["ChatBackend", "LLMError", "Message"]
+
+
+class ChatBackend(ABC):
+    """Streams the reply to a list of chat messages, greedily (temperature 0)."""
+
+    name: str = ""
+
+    def warm_up(self) -> None:
+        """Load what the backend needs now rather than on the first question."""
+
+    @abstractmethod
+    def stream(self, messages: list[Message], max_new_tokens: int) -> Iterator[str]:
+        """Yield the reply in pieces; raise LLMError when no answer can be produced."""

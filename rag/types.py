@@ -1,0 +1,252 @@
+"""The typed values that flow between the stages: ingest → indexing → retrieval → answering.
+
+A type that refers to a clause holds the `Clause` itself (never copies of its fields), so a new clause
+field reaches hits, citations and the page without touching them.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+# ---------------------------------------------------------------- ingest
+
+@dataclass(frozen=True)
+class Duty:
+    """Who is responsible for one task: lead units (where stated) and the others named."""
+
+    lead: tuple[str, ...]
+    partners: tuple[str, ...]
+    task: str  # the sentence the assignment belongs to (simplified)
+
+    def describe(self) -> str:
+        """Human-readable assignment, e.g. "牵头：市科技局；责任/配合：市财政局"."""
+        if self.lead and self.partners:
+            return f"牵头：{'、'.join(self.lead)}；责任/配合：{'、'.join(self.partners)}"
+        return "、".join(self.lead or self.partners)
+
+
+def named_departments(duties: tuple[Duty, ...]) -> tuple[str, ...]:
+    """Every department named in some duties, in order, without repeats."""
+    seen: dict[str, None] = {}
+    for duty in duties:
+        for name in duty.lead + duty.partners:
+            seen.setdefault(name, None)
+    return tuple(seen)
+
+
+@dataclass(frozen=True)
+class Document:
+    """One loaded document: the original text, a cleaned view of it, and the mapping between them."""
+
+    name: str
+    title: str
+    original: str
+    clean: str
+    offsets: tuple[int, ...]  # offsets[i] = position in `original` of clean[i]
+    sha256: str
+    encoding: str
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a [start, end) range of the clean text to the original text."""
+        if end <= start:
+            pos = self.offsets[start] if start < len(self.offsets) else len(self.original)
+            return pos, pos
+        return self.offsets[start], self.offsets[end - 1] + 1
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One citable unit: a leaf clause (or a part of a long one) with its place in the document."""
+
+    id: str
+    doc: str
+    title: str
+    path: tuple[str, ...]
+    label: str
+    text: str  # display text: the original wording (pinyin artefacts and page furniture removed)
+    start: int  # span in the original file
+    end: int
+    duties: tuple[Duty, ...] = ()
+    part: int = 0
+
+    @property
+    def departments(self) -> tuple[str, ...]:
+        """Every department named as responsible in this clause, in order, without repeats."""
+        return named_departments(self.duties)
+
+    def search_text(self) -> str:
+        """What is embedded and keyword-indexed: document title and heading path, then the clause text."""
+        return f"{self.title} " + " ".join(self.path) + "\n" + self.text
+
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.search_text().encode("utf-8")).hexdigest()[:32]
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["path"] = list(self.path)
+        data["duties"] = [asdict(d) for d in self.duties]
+        data["departments"] = list(self.departments)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Clause":
+        duties = tuple(Duty(tuple(d["lead"]), tuple(d["partners"]), d["task"]) for d in data.get("duties", []))
+        return cls(id=data["id"], doc=data["doc"], title=data["title"], path=tuple(data["path"]), label=data["label"],
+                   text=data["text"], start=data["start"], end=data["end"], duties=duties, part=data.get("part", 0))
+
+
+class _ClauseView:
+    """Read-through access to the held clause's fields (hit.label is hit.clause.label)."""
+
+    clause: Clause
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name == "clause":
+            raise AttributeError(name)
+        return getattr(self.clause, name)
+
+
+# ---------------------------------------------------------------- retrieval and answers
+
+# Headers of the plain-text source list after an answer, and of the nearest clauses after a refusal.
+SOURCES_HEADER = "来源："
+RELATED_HEADER = "可能相关："
+
+@dataclass(frozen=True)
+class Hit(_ClauseView):
+    """One retrieved clause with its scores. Clause fields read through: hit.label, hit.text, hit.departments."""
+
+    clause: Clause
+    score: float  # fused (RRF) score; higher is better
+    dense: float  # cosine similarity of the clause to the question
+    keyword: float  # BM25 score (0 when the clause was not among the keyword hits)
+
+    def to_dict(self) -> dict:
+        return {**self.clause.to_dict(), "score": round(self.score, 6), "dense": round(self.dense, 4),
+                "keyword": round(self.keyword, 4)}
+
+
+@dataclass(frozen=True)
+class Citation(_ClauseView):
+    """A clause cited in the answer as 〔number〕, with the answer sentences it supports."""
+
+    number: int
+    clause: Clause
+    supports: tuple[str, ...]
+
+    def to_dict(self) -> dict:
+        return {"number": self.number, **self.clause.to_dict(), "supports": list(self.supports)}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A finished answer. `body` holds the verified sentences with 〔n〕 markers; `citations` the clauses behind
+    them; on a refusal `refused` is True, `body` is the refusal sentence and `hits` the nearest clauses."""
+
+    question: str
+    standalone_question: str
+    body: str
+    citations: tuple[Citation, ...]
+    hits: tuple[Hit, ...]
+    refused: bool
+    backend: str
+    note: str = ""  # e.g. why the answer fell back to extractive, or why it was refused
+    timings: dict = field(default_factory=dict)
+
+    @property
+    def related(self) -> tuple[Hit, ...]:
+        """The nearest clauses shown with a refusal."""
+        return self.hits[:3] if self.refused else ()
+
+    def sources_text(self) -> str:
+        """The source list (or, for a refusal, the nearest clauses) as plain text."""
+        if self.refused:
+            return (RELATED_HEADER + "\n" + "\n".join(f"· {h.label}" for h in self.related)) if self.related else ""
+        return (SOURCES_HEADER + "\n" + "\n".join(f"〔{c.number}〕{c.label}" for c in self.citations)) if self.citations else ""
+
+    @property
+    def text(self) -> str:
+        """The whole answer as plain text: note, body, then sources."""
+        if self.refused:
+            parts = [self.body + (f"\n（{self.note}）" if self.note else "")]
+            sources = self.sources_text()
+            return parts[0] + ("\n" + sources if sources else "")
+        text = self.body + (f"\n\n{self.sources_text()}" if self.citations else "")
+        return (self.note + "\n" + text) if self.note else text
+
+    def to_dict(self) -> dict:
+        return {"question": self.question, "standalone_question": self.standalone_question, "text": self.text,
+                "body": self.body, "citations": [c.to_dict() for c in self.citations],
+                "hits": [h.to_dict() for h in self.hits], "refused": self.refused, "backend": self.backend,
+                "note": self.note, "timings": {k: round(v, 3) for k, v in self.timings.items()}}
+
+
+# ---------------------------------------------------------------- reports
+
+@dataclass(frozen=True)
+class LoadReport:
+    documents: tuple[Document, ...]
+    skipped: tuple[tuple[str, str], ...]  # (file name, reason)
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build did."""
+
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    skipped: tuple[tuple[str, str], ...] = ()
+    documents: int = 0
+    clauses: int = 0
+    embedded: int = 0  # clauses whose vectors were computed in this build
+    reused: int = 0  # clauses whose vectors were reused by content hash
+    characters_embedded: int = 0
+    seconds: float = 0.0
+    full: bool = False
+    index_dir: str = ""
+
+    def summary(self) -> str:
+        return (
+            f"{self.documents} documents, {self.clauses} clauses: added {len(self.added)}, changed {len(self.changed)}, "
+            f"removed {len(self.removed)}, unchanged {len(self.unchanged)}, skipped {len(self.skipped)}; "
+            f"embedded {self.embedded} clauses ({self.characters_embedded} chars), reused {self.reused}; "
+            f"{self.seconds:.1f} s"
+        )
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    """The live index compared with the documents on disk."""
+
+    index_dir: str
+    exists: bool
+    fresh: bool
+    documents: int = 0
+    clauses: int = 0
+    embedder: str = ""
+    dim: int = 0
+    built_at: str = ""
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    per_document: dict = field(default_factory=dict)
+
+    def summary(self) -> str:
+        if not self.exists:
+            return f"no index in {self.index_dir}: run `python -m rag build`"
+        state = "fresh" if self.fresh else (
+            f"STALE (added {len(self.added)}, changed {len(self.changed)}, removed {len(self.removed)}: "
+            "run `python -m rag build`)"
+        )
+        return (f"{self.documents} documents, {self.clauses} clauses, embedder {self.embedder} (dim {self.dim}), "
+                f"built {self.built_at}, {state}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)

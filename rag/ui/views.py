@@ -1,0 +1,155 @@
+"""HTML for the chat page: answer text with clickable 〔n〕 markers, source cards, the documents table."""
+from __future__ import annotations
+
+import html
+import re
+
+from ..text.markers import SHOWN_MARKER
+from ..text.normalize import for_search
+from ..types import Answer, Clause, Hit
+
+CONTEXT_CHARS = 400
+STREAMING_CURSOR = " ▌"
+
+
+def escape_text(text: str) -> str:
+    """Any user- or document-supplied text as HTML: escaped, line breaks kept."""
+    return html.escape(text).replace("\n", "<br>")
+
+
+def linkify_markers(escaped: str) -> str:
+    """〔n〕 in already escaped text → a link that scrolls to source card n (handled by the page script)."""
+    return SHOWN_MARKER.sub(r'<a class="cite" href="#src-\1" data-src="\1">〔\1〕</a>', escaped)
+
+
+def streaming_html(shown: str) -> str:
+    """The answer so far, while it streams."""
+    return linkify_markers(escape_text(shown)) + STREAMING_CURSOR
+
+
+def answer_html(ans: Answer) -> str:
+    """The chat message for a finished answer (sources are listed in the panel, not repeated here)."""
+    body = escape_text(ans.body)
+    parts = []
+    if ans.note:
+        parts.append(f"<span class='note'>{html.escape(ans.note)}</span>")
+    parts.append(linkify_markers(body))
+    if ans.related:
+        parts.append("<br><span class='note'>右侧列出了可能相关的条款。</span>")
+    return "<br>".join(parts)
+
+
+def _highlight(text: str, sentences: tuple[str, ...]) -> str:
+    """Escape the clause text and mark the longest stretch shared with each supported sentence."""
+    escaped_spans: list[tuple[int, int]] = []
+    simplified = for_search(text)
+    for sentence in sentences:
+        core = re.sub(r"[“”\"。，,；;：:]", " ", for_search(sentence)).split()
+        for piece in sorted(core, key=len, reverse=True)[:3]:
+            if len(piece) >= 6:
+                i = simplified.find(piece)
+                if i >= 0 and len(simplified) == len(text):
+                    escaped_spans.append((i, i + len(piece)))
+    out, pos = [], 0
+    for start, end in sorted(set(escaped_spans)):
+        if start < pos:
+            continue
+        out.append(html.escape(text[pos:start]))
+        out.append(f"<mark>{html.escape(text[start:end])}</mark>")
+        pos = end
+    out.append(html.escape(text[pos:]))
+    return "".join(out).replace("\n", "<br>")
+
+
+def _context(doc_text: str | None, start: int, end: int) -> str:
+    if not doc_text:
+        return ""
+    lo, hi = max(0, start - CONTEXT_CHARS), min(len(doc_text), end + CONTEXT_CHARS)
+    before = html.escape(doc_text[lo:start])
+    clause = html.escape(doc_text[start:end])
+    after = html.escape(doc_text[end:hi])
+    body = f"{'…' if lo else ''}{before}<b>{clause}</b>{after}{'…' if hi < len(doc_text) else ''}"
+    return (f"<details class='context'><summary>查看原文上下文（第 {start}–{end} 字）</summary>"
+            f"<div class='original'>{body.replace(chr(10), '<br>')}</div></details>")
+
+
+def _departments(departments: tuple[str, ...], duties) -> str:
+    if not departments:
+        return ""
+    leads = [name for d in duties for name in d.lead]
+    text = "；".join(d.describe() for d in duties) if leads else "、".join(departments)
+    return f"<div class='depts'>责任单位：{html.escape(text)}</div>"
+
+
+def card(number: int | None, hit: Hit | Clause, supports: tuple[str, ...], doc_text: str | None, kind: str) -> str:
+    anchor = f"id='src-{number}'" if number else ""
+    badge = f"〔{number}〕" if number else "可能相关"
+    path = " › ".join(hit.path)
+    return (
+        f"<div class='card {kind}' {anchor}>"
+        f"<div class='badge'>{badge}</div>"
+        f"<div class='doc'>《{html.escape(hit.title)}》</div>"
+        f"<div class='path'>{html.escape(path)}</div>"
+        f"{_departments(hit.departments, hit.duties)}"
+        f"<div class='clause'>{_highlight(hit.text, supports)}</div>"
+        f"{_context(doc_text, hit.start, hit.end)}"
+        "</div>"
+    )
+
+
+def sources_html(ans: Answer | None, doc_texts: dict[str, str]) -> str:
+    """One card per cited clause; for a refusal, the nearest clauses marked 「可能相关」."""
+    if ans is None:
+        return "<div class='empty'>提问后，这里显示回答引用的条款。</div>"
+    if ans.refused or not ans.citations:
+        cards = [card(None, h, (), doc_texts.get(h.doc), "related") for h in (ans.related or ans.hits[:3])]
+        return "<div class='sources'><h4>可能相关的条款</h4>" + "".join(cards) + "</div>"
+    cards = [card(c.number, c.clause, c.supports, doc_texts.get(c.doc), "cited") for c in ans.citations]
+    return "<div class='sources'><h4>引用的条款</h4>" + "".join(cards) + "</div>"
+
+
+def documents_html(status) -> str:
+    """The indexed documents with clause counts, and whether the index is fresh."""
+    if not status.exists:
+        return "<p>还没有索引。点击“重建索引”。</p>"
+    state = "<span class='fresh'>索引是最新的</span>" if status.fresh else (
+        f"<span class='stale'>索引已过期：新增 {len(status.added)}、修改 {len(status.changed)}、删除 {len(status.removed)} 个文件</span>")
+    rows = "".join(
+        f"<tr><td>{html.escape(name)}</td><td>《{html.escape(info['title'])}》</td><td>{info['clauses']}</td></tr>"
+        for name, info in sorted(status.per_document.items()))
+    return (f"<p>{state}：{status.documents} 个文件，{status.clauses} 个条款，嵌入模型 {html.escape(status.embedder)}</p>"
+            f"<table class='docs'><tr><th>文件</th><th>标题</th><th>条款数</th></tr>{rows}</table>")
+
+
+PAGE_CSS = """
+.sources .card{border:1px solid #d0d7de;border-radius:8px;padding:10px;margin:8px 0;background:#fff}
+.sources .card.flash{box-shadow:0 0 0 3px #f5b041}
+.sources .badge{font-weight:bold;color:#b03a2e}
+.sources .doc{font-weight:600}
+.sources .path{color:#555;font-size:0.9em}
+.sources .depts{color:#1d6fa5;font-size:0.9em;margin:4px 0}
+.sources .clause{margin-top:6px;line-height:1.6}
+.sources mark{background:#fff3a0}
+.sources .related{border-style:dashed}
+.note{color:#8a6d3b}
+a.cite{text-decoration:none;font-weight:bold}
+.fresh{color:#1e8449}.stale{color:#b03a2e}
+"""
+
+PAGE_HEAD = """
+<script>
+document.addEventListener('click', function (e) {
+  const link = e.target.closest('a.cite, a[href^="#src-"]');
+  if (!link) return;
+  e.preventDefault();
+  e.stopPropagation();
+  const n = link.getAttribute('data-src') || link.getAttribute('href').replace('#src-', '');
+  const card = document.getElementById('src-' + n);
+  if (card) {
+    card.scrollIntoView({behavior: 'smooth', block: 'center'});
+    card.classList.add('flash');
+    setTimeout(() => card.classList.remove('flash'), 1500);
+  }
+}, true);
+</script>
+"""
