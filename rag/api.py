@@ -31,7 +31,8 @@ def index_status(settings: Settings | None = None) -> IndexStatus:
 def answer_stream(question: str, history=None, k: int | None = None, llm: str | None = None,
                   settings: Settings | None = None) -> Iterator[str | Answer]:
     """Yield verified answer text pieces as they are ready, then the final Answer."""
-    return shared_session(settings).answerer(llm).stream(question, history=history, k=k)
+    stream = shared_session(settings).answerer(llm).stream(question, history=history, k=k)
+    return (item for item in stream if isinstance(item, (str, Answer)))
 
 
 def answer(question: str, history=None, k: int | None = None, llm: str | None = None,

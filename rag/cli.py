@@ -80,13 +80,16 @@ def cmd_retrieve(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     from .session import shared_session
+    from .types import Answer, Waiting
 
     final = None
     for piece in shared_session(_settings(args)).answerer().stream(args.question, k=args.k):
         if isinstance(piece, str):
             if not args.json:
                 print(piece, end="", flush=True)
-        else:
+        elif isinstance(piece, Waiting):
+            print(f"waiting for the model: {piece.ahead} question(s) ahead", file=sys.stderr, flush=True)
+        elif isinstance(piece, Answer):
             final = piece
     if args.json:
         print(json.dumps(final.to_dict(), ensure_ascii=False, indent=1))

@@ -37,6 +37,9 @@ class Settings:
     max_question_chars: int = 2000
     history_turns: int = 4
     max_new_tokens: int = 200
+    # Characters of clause text in a model prompt (the sentences that matter most); 0 sends whole clauses.
+    # Chosen from measurements: see README, "Prompt budget".
+    prompt_budget_chars: int = 700
     max_clause_chars: int = 400
     host: str = "127.0.0.1"
     port: int = 7860
@@ -63,6 +66,7 @@ class Settings:
             "RAG_TOP_K": ("top_k", int),
             "RAG_MIN_RELEVANCE": ("min_relevance", float),
             "RAG_MAX_NEW_TOKENS": ("max_new_tokens", int),
+            "RAG_PROMPT_BUDGET_CHARS": ("prompt_budget_chars", int),
             "RAG_HOST": ("host", str),
             "RAG_PORT": ("port", int),
             "RAG_AUTH_USER": ("auth_user", str),

@@ -183,6 +183,20 @@ class Answer:
                 "note": self.note, "timings": {k: round(v, 3) for k, v in self.timings.items()}}
 
 
+@dataclass(frozen=True)
+class Retrieved:
+    """Streamed before the answer: the candidate clauses, as soon as retrieval is done."""
+
+    hits: tuple[Hit, ...]
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Streamed while the question waits for the model: how many questions are ahead of it."""
+
+    ahead: int
+
+
 # ---------------------------------------------------------------- reports
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ def run(session, question, llm=None, history=None, backend="scripted"):
     pieces = list(answerer.stream(question, history=history))
     final = pieces[-1]
     assert isinstance(final, Answer)
-    return "".join(p for p in pieces[:-1]), final
+    return "".join(p for p in pieces[:-1] if isinstance(p, str)), final
 
 
 def test_valid_citation_kept_invalid_dropped_and_renumbered(fake_session):

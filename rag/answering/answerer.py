@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Iterator, Sequence
 from ..errors import LLMError
 from ..llm.base import ChatBackend
 from ..text.masks import says_not_given
-from ..types import Answer, Hit
+from ..types import Answer, Hit, Retrieved, Waiting
 from .compose import Draft, compose
+from .context import prompt_messages, system_message
 from .conversation import condense, fallback_standalone, normalise_history
 from .intents import asks_responsibility
 from .prompts import refusal_text
@@ -27,6 +28,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 Piece = str  # a piece of verified answer text, ready to show
+Event = Retrieved | Waiting  # progress the page shows; the public answer_stream leaves them out
+# How often a waiting question re-reads its place in line.
+QUEUE_POLL_SECONDS = 0.5
 
 
 class Answerer:
@@ -42,8 +46,9 @@ class Answerer:
         self.backend = backend
         self.llm = llm
 
-    def stream(self, question: str, history=None, k: int | None = None) -> Iterator[Piece | Answer]:
-        """Yield verified answer text as it is ready, then the final Answer."""
+    def stream(self, question: str, history=None, k: int | None = None) -> Iterator[Piece | Event | Answer]:
+        """Yield Retrieved (the candidate clauses), Waiting (place in line for the model), verified answer text
+        as it is ready, then the final Answer."""
         from ..session import check_question
 
         t0 = time.perf_counter()
@@ -56,6 +61,7 @@ class Answerer:
         retriever = self.session.retriever()
         hits = retriever.search(standalone, k or self.settings.top_k)
         timings = {"retrieval": time.perf_counter() - t0}
+        yield Retrieved(tuple(hits))
         unknown = retriever.unknown_entities(standalone)
         draft = yield from self._decide(standalone, hits, unknown, timings, t0)
         draft.note = draft.note or note
@@ -93,8 +99,7 @@ class Answerer:
     def _model_draft(self, question: str, hits: Sequence[Hit], renum: Renumberer, timings: dict, t0: float):
         """The model's verified answer; a refusal; or an empty extractive draft with a note saying why."""
         try:
-            reply = yield from stream_verified(self.llm, question, hits, self.settings.max_new_tokens, renum,
-                                               timings, t0)
+            reply = yield from self._generate(question, hits, renum, timings, t0)
         except LLMError as exc:
             log.warning("falling back to extractive: %s", exc)
             return (yield from self._fall_back(f"{self.backend} 模型不可用（{exc}），以下为摘录式回答。"))
@@ -108,6 +113,22 @@ class Answerer:
             # The model answered, but nothing it said is backed by a clause: refuse rather than guess.
             return (yield from self._refuse("模型的回答无法在检索到的条款中得到印证，已拒答。"))
         return Draft(reply.checked)
+
+    def _generate(self, question: str, hits: Sequence[Hit], renum: Renumberer, timings: dict, t0: float):
+        """Wait for the model's turn (showing the place in line), then stream its verified answer. Leaving the
+        generator early (the user left or pressed stop) gives the turn to the next question."""
+        queue = self.llm.queue
+        ticket = queue.join() if queue is not None else None
+        try:
+            while ticket is not None and not ticket.wait(QUEUE_POLL_SECONDS):
+                yield Waiting(ticket.ahead())
+            self.llm.keep_prefix([system_message()])
+            messages = prompt_messages(question, hits, self.settings.prompt_budget_chars)
+            return (yield from stream_verified(self.llm, messages, hits, self.settings.max_new_tokens, renum,
+                                               timings, t0))
+        finally:
+            if ticket is not None:
+                ticket.leave()
 
     @staticmethod
     def _fall_back(note: str):

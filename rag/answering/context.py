@@ -4,20 +4,62 @@ from __future__ import annotations
 from typing import Sequence
 
 from ..text.normalize import for_search
+from ..text.overlap import support
+from ..text.sentences import clause_sentences
 from ..types import Hit
 from .prompts import refusal_text, render
 
 # How much of a duty's task is shown next to its departments.
 DUTY_TASK_CHARS = 30
+# Every clause keeps at least its best sentence, cut to this length.
+MIN_SENTENCE_CHARS_KEPT = 160
+# Sentences of the top-ranked clause are preferred by this much (support score) when filling the budget.
+TOP_CLAUSE_BONUS = 0.15
+GAP = "…"
 
 
-def context_block(hits: Sequence[Hit]) -> str:
-    """Numbered clauses for the prompt, with the responsible units extracted at indexing time."""
+def clause_excerpts(question: str, hits: Sequence[Hit], budget_chars: int) -> list[str]:
+    """Per clause, the sentences that matter for the question within a shared character budget (0: whole
+    clauses). Each clause keeps its best sentence; the rest of the budget goes to the next best sentences of
+    any clause (the top clause first among equals). Kept sentences stay in clause order; "…" marks a gap."""
+    texts = [for_search(h.text) for h in hits]
+    if budget_chars <= 0:
+        return texts
+    sentences = [clause_sentences(t) or [t] for t in texts]
+    scored = [(support(question, s) + (TOP_CLAUSE_BONUS if i == 0 else 0.0), i, j)
+              for i, group in enumerate(sentences) for j, s in enumerate(group)]
+    keep: set[tuple[int, int]] = set()
+    used = 0
+    for i, group in enumerate(sentences):  # the best sentence of every clause
+        j = max(range(len(group)), key=lambda j: (support(question, group[j]), -j))
+        keep.add((i, j))
+        used += min(len(group[j]), MIN_SENTENCE_CHARS_KEPT)
+    for _, i, j in sorted(scored, key=lambda t: (-t[0], t[1], t[2])):
+        if (i, j) not in keep and used + len(sentences[i][j]) <= budget_chars:
+            keep.add((i, j))
+            used += len(sentences[i][j])
+    out = []
+    for i, group in enumerate(sentences):
+        picked = [j for j in range(len(group)) if (i, j) in keep]
+        parts = []
+        for n, j in enumerate(picked):
+            text = group[j] if len(picked) > 1 or len(group) == 1 else group[j][:MIN_SENTENCE_CHARS_KEPT]
+            gap_before = (n == 0 and j > 0) or (n > 0 and j != picked[n - 1] + 1)
+            parts.append((GAP if gap_before else "") + text)
+        tail = GAP if picked and picked[-1] < len(group) - 1 else ""
+        out.append("".join(parts) + tail)
+    return out
+
+
+def context_block(hits: Sequence[Hit], excerpts: Sequence[str] | None = None) -> str:
+    """Numbered clauses for the prompt (whole, or the given excerpts), with the responsible units extracted
+    at indexing time."""
     parts = []
     for i, h in enumerate(hits, 1):
         duties = "；".join(f"{d.task[-DUTY_TASK_CHARS:]}→{d.describe()}" for d in h.duties)
         extra = f"\n（责任单位：{duties}）" if duties else ""
-        parts.append(f"[{i}] {h.label}\n{for_search(h.text)}{extra}")
+        text = excerpts[i - 1] if excerpts is not None else for_search(h.text)
+        parts.append(f"[{i}] {h.label}\n{text}{extra}")
     return "\n\n".join(parts)
 
 
@@ -26,9 +68,13 @@ def verification_contexts(hits: Sequence[Hit]) -> list[str]:
     return [f"{h.label} {for_search(h.text)} " + " ".join(d.describe() for d in h.duties) for h in hits]
 
 
-def prompt_messages(question: str, hits: Sequence[Hit]) -> list[dict]:
-    """The chat messages sent to an LLM backend: the rules, then the numbered clauses and the question."""
-    return [
-        {"role": "system", "content": render("system", refusal=refusal_text())},
-        {"role": "user", "content": render("answer", context=context_block(hits), question=question)},
-    ]
+def system_message() -> dict:
+    """The fixed rules every prompt starts with."""
+    return {"role": "system", "content": render("system", refusal=refusal_text())}
+
+
+def prompt_messages(question: str, hits: Sequence[Hit], budget_chars: int = 0) -> list[dict]:
+    """The chat messages sent to an LLM backend: the rules, then the numbered clause excerpts (within
+    budget_chars of clause text; 0 for whole clauses) and the question."""
+    context = context_block(hits, clause_excerpts(question, hits, budget_chars))
+    return [system_message(), {"role": "user", "content": render("answer", context=context, question=question)}]

@@ -11,7 +11,7 @@ from ..llm.base import ChatBackend
 from ..text.masks import says_not_given
 from ..text.sentences import is_finished, split_sentences
 from ..types import Hit
-from .context import prompt_messages, verification_contexts
+from .context import verification_contexts
 from .intents import is_model_refusal
 from .verification import Checked, Renumberer, verify_sentence
 
@@ -40,10 +40,10 @@ def _keep(c: Checked) -> bool:
     return bool(c.sources) or is_model_refusal(c.text) or says_not_given(c.text)
 
 
-def stream_verified(llm: ChatBackend, question: str, hits: Sequence[Hit], max_new_tokens: int, renum: Renumberer,
-                    timings: dict, t0: float) -> Iterator[str]:
-    """Yield each verified sentence as soon as it is complete (rendered with `renum`); return a ModelReply.
-    Raises LLMError from the backend."""
+def stream_verified(llm: ChatBackend, messages: list[dict], hits: Sequence[Hit], max_new_tokens: int,
+                    renum: Renumberer, timings: dict, t0: float) -> Iterator[str]:
+    """Send the prompt; yield each verified sentence as soon as it is complete (rendered with `renum`); return a
+    ModelReply. Sentences are checked against the whole clauses, whatever the prompt showed. Raises LLMError."""
     contexts = verification_contexts(hits)
     reply = ModelReply()
 
@@ -59,7 +59,7 @@ def stream_verified(llm: ChatBackend, question: str, hits: Sequence[Hit], max_ne
         return renum.render(c) if c.sources or not is_model_refusal(c.text) else None
 
     buffer = ""
-    for piece in llm.stream(prompt_messages(question, hits), max_new_tokens):
+    for piece in llm.stream(messages, max_new_tokens):
         timings.setdefault("first_token", time.perf_counter() - t0)
         buffer += piece
         sentences = split_sentences(buffer)

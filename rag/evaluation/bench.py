@@ -4,12 +4,12 @@ from __future__ import annotations
 import json
 import resource
 import shutil
-import statistics
 import tempfile
 import time
 from pathlib import Path
 
 from ..config import Settings
+from .bench_llm import percentile
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,12 +18,6 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    idx = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[idx]
 
 
 def load_questions(path: Path | None) -> list[dict]:
@@ -70,53 +64,6 @@ def bench_retrieval(settings: Settings, index: Path, questions: list[dict], repe
             retriever.search(q["question"], 5)
             times.append((time.perf_counter() - t) * 1000)
     return {"queries": len(times), "p50_ms": percentile(times, 0.5), "p95_ms": percentile(times, 0.95)}
-
-
-def bench_local_llm(settings: Settings, index: Path, questions: list[dict], n: int = 5, cold: bool = True) -> dict:
-    """Load times (dequantised cache present vs absent is reported by load_seconds), time to first
-    token and tokens per second of the local model on real prompts."""
-    from ..answering.context import prompt_messages
-    from ..indexing.embedders import make_embedder
-    from ..llm.local import LocalLLM
-    from ..llm.model_files import preferred_dtype_name
-    from ..retrieval.retriever import Retriever
-
-    cache_dir = Path(settings.cache_dir)
-    cold_seconds = None
-    if cold:
-        # A fresh cache: concatenate and check the parts, dequantise, save (what a new machine does once).
-        with tempfile.TemporaryDirectory(prefix="rag-cold-", dir=cache_dir.parent if cache_dir.parent.exists() else None) as tmp:
-            fresh = LocalLLM(Path(tmp))
-            fresh.warm_up()
-            cold_seconds = fresh.load_seconds
-            del fresh
-    llm = LocalLLM(cache_dir)
-    llm.warm_up()
-    cached = True
-    retriever = Retriever.open(index, make_embedder(settings.embedder))
-    ttft, rates, prompt_tokens = [], [], []
-    for q in [q for q in questions if q.get("quotes")][:n]:
-        hits = retriever.search(q["question"], settings.top_k)
-        messages = prompt_messages(q["question"], hits)
-        prompt = llm._tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
-        prompt_tokens.append(len(llm._tokenizer(prompt)["input_ids"]))
-        started = time.perf_counter()
-        first = None
-        text = ""
-        for piece in llm.stream(messages, settings.max_new_tokens):
-            first = first or time.perf_counter() - started
-            text += piece
-        total = time.perf_counter() - started
-        generated = len(llm._tokenizer(text)["input_ids"])
-        ttft.append(first or total)
-        rates.append(generated / max(total - (first or 0), 1e-6))
-    return {"load_seconds": llm.load_seconds, "cold_load_seconds": cold_seconds,
-            "load_kind": "cached" if cached else "cold (assemble + dequantise)",
-            "dtype": preferred_dtype_name(), "questions": len(ttft),
-            "prompt_tokens_mean": statistics.mean(prompt_tokens) if prompt_tokens else 0,
-            "ttft_p50_s": percentile(ttft, 0.5), "ttft_max_s": max(ttft) if ttft else 0,
-            "tokens_per_second": statistics.mean(rates) if rates else 0,
-            "rss_with_model_mb": __import__("psutil").Process().memory_info().rss / 2**20}
 
 
 def bench_answers(settings: Settings, index: Path, questions: list[dict], backend: str) -> dict:
@@ -209,15 +156,12 @@ def run_bench(settings: Settings, llm_backends: list[str] | None = None, questio
         # Answer backends last, for the same reason.
         for backend in llm_backends or []:
             if backend == "local":
+                from .bench_llm import bench_local_llm, describe
+
                 results["local_llm"] = m = bench_local_llm(settings, index, qs)
-                cold = f"cold {m['cold_load_seconds']:.1f} s, " if m["cold_load_seconds"] else ""
-                print(f"local model: load {cold}cached {m['load_seconds']:.1f} s ({m['dtype']}), "
-                      f"prompt {m['prompt_tokens_mean']:.0f} tokens, first token p50 {m['ttft_p50_s']:.1f} s "
-                      f"(max {m['ttft_max_s']:.1f} s), {m['tokens_per_second']:.1f} tokens/s over {m['questions']} questions, "
-                      f"process memory with the model {m['rss_with_model_mb']:.0f} MB",
-                      flush=True)
+                print("\n".join(describe(m)), flush=True)
             generative = [q for q in qs if q.get("type") in ("factoid", "list", "numeric", "numeric_target", "paraphrase")]
-            a = bench_answers(settings, index, qs if backend == "extractive" else generative[:5], backend)
+            a = bench_answers(settings, index, qs if backend == "extractive" else generative[:10], backend)
             results[f"answer_{backend}"] = a
             print(f"answer ({backend}): {a['questions']} questions, first text p50 {a['first_p50_s']:.2f} s, "
                   f"total p50 {a['total_p50_s']:.2f} s, p95 {a['total_p95_s']:.2f} s", flush=True)

@@ -29,14 +29,9 @@ def write_report(results: dict, path: Path) -> None:
         f"| retrieval latency ({r['queries']} queries) | p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms |",
     ]
     if "local_llm" in results:
-        m = results["local_llm"]
-        cold = f"cold {m['cold_load_seconds']:.1f} s (assemble parts, check sha256, dequantise, save), " \
-            if m.get("cold_load_seconds") else ""
-        lines += [f"| local model load | {cold}cached {m['load_seconds']:.1f} s ({m['dtype']}) |",
-                  f"| local model first token | p50 {m['ttft_p50_s']:.1f} s, max {m['ttft_max_s']:.1f} s "
-                  f"(prompt ≈{m['prompt_tokens_mean']:.0f} tokens) |",
-                  f"| local model generation | {m['tokens_per_second']:.1f} tokens/s |",
-                  f"| process memory with the local model loaded | {m['rss_with_model_mb']:.0f} MB |"]
+        from .bench_llm import describe
+
+        lines += ["", "Local model (llama.cpp):", "", *[f"    {line}" for line in describe(results["local_llm"])], ""]
     for key, value in results.items():
         if key.startswith("answer_"):
             lines.append(f"| answer, {value['backend']} ({value['questions']} questions) | first text p50 "

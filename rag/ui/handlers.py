@@ -11,11 +11,11 @@ from ..config import Settings
 from ..errors import QuestionError, RagError
 from ..llm.factory import BACKENDS
 from ..session import Session
-from ..types import Answer
+from ..types import Answer, Retrieved, Waiting
 from .examples import example_questions
 from .rebuilds import Rebuilder
 from .uploads import save_uploads
-from .views import answer_html, documents_html, escape_text, sources_html, streaming_html
+from .views import answer_html, candidates_html, documents_html, escape_text, sources_html, streaming_html, waiting_html
 
 log = logging.getLogger(__name__)
 Turns = list[tuple[str, str]]  # (question, answer body) in plain text
@@ -39,16 +39,25 @@ class ChatApp:
         yield chat, turns, sources_html(None, {}), ""
         try:
             answerer = self.session.answerer(backend if backend in BACKENDS else self.settings.llm)
-            shown = ""
-            for piece in answerer.stream(message, history=turns, k=int(k)):
-                if isinstance(piece, Answer):
-                    chat[-1] = {"role": "assistant", "content": answer_html(piece)}
-                    turns.append((piece.question, piece.body))
-                    yield chat, turns, sources_html(piece, self.document_texts()), ""
-                    return
-                shown += piece
-                chat[-1] = {"role": "assistant", "content": streaming_html(shown)}
-                yield chat, turns, sources_html(None, {}), ""
+            shown, panel = "", sources_html(None, {})
+            stream = answerer.stream(message, history=turns, k=int(k))
+            try:
+                for piece in stream:
+                    if isinstance(piece, Answer):
+                        chat[-1] = {"role": "assistant", "content": answer_html(piece)}
+                        turns.append((piece.question, piece.body))
+                        yield chat, turns, sources_html(piece, self.document_texts()), ""
+                        return
+                    if isinstance(piece, Retrieved):
+                        panel = candidates_html(piece.hits, self.document_texts())
+                    elif isinstance(piece, Waiting):
+                        chat[-1] = {"role": "assistant", "content": waiting_html(piece.ahead)}
+                    else:
+                        shown += piece
+                        chat[-1] = {"role": "assistant", "content": streaming_html(shown)}
+                    yield chat, turns, panel, ""
+            finally:
+                stream.close()  # the user left or pressed stop: free the model for the next question
         except QuestionError as exc:
             chat[-1] = {"role": "assistant", "content": f"⚠️ {escape_text(exc.zh)}"}
             yield chat, turns, sources_html(None, {}), message

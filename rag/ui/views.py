@@ -83,7 +83,7 @@ def _departments(departments: tuple[str, ...], duties) -> str:
 
 def card(number: int | None, hit: Hit | Clause, supports: tuple[str, ...], doc_text: str | None, kind: str) -> str:
     anchor = f"id='src-{number}'" if number else ""
-    badge = f"〔{number}〕" if number else "可能相关"
+    badge = f"〔{number}〕" if number else {"candidate": "候选"}.get(kind, "可能相关")
     path = " › ".join(hit.path)
     return (
         f"<div class='card {kind}' {anchor}>"
@@ -95,6 +95,17 @@ def card(number: int | None, hit: Hit | Clause, supports: tuple[str, ...], doc_t
         f"{_context(doc_text, hit.start, hit.end)}"
         "</div>"
     )
+
+
+def waiting_html(ahead: int) -> str:
+    """The chat message while a question waits for the model."""
+    return f"<span class='note'>排队中，前面还有 {ahead} 个问题…</span>"
+
+
+def candidates_html(hits, doc_texts: dict[str, str]) -> str:
+    """The retrieved clauses, shown as candidates while the answer is written."""
+    cards = [card(None, h, (), doc_texts.get(h.doc), "candidate") for h in hits]
+    return "<div class='sources'><h4>检索到的候选条款（回答生成中）</h4>" + "".join(cards) + "</div>"
 
 
 def sources_html(ans: Answer | None, doc_texts: dict[str, str]) -> str:
@@ -131,6 +142,7 @@ PAGE_CSS = """
 .sources .clause{margin-top:6px;line-height:1.6}
 .sources mark{background:#fff3a0}
 .sources .related{border-style:dashed}
+.sources .candidate{border-style:dotted;opacity:0.85}
 .note{color:#8a6d3b}
 a.cite{text-decoration:none;font-weight:bold}
 .fresh{color:#1e8449}.stale{color:#b03a2e}
