@@ -23,6 +23,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def start_app(work: Path, env_extra: dict, timeout: float = 300):
+    """`python app.py` on a free loopback port; returns (process, url) once the port answers."""
+    port = free_port()
+    env = {**os.environ, **env_extra, "RAG_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"}
+    log = open(work / "app.log", "w")
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"app exited: {(work / 'app.log').read_text()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return proc, f"http://127.0.0.1:{port}/"
+        except OSError:
+            time.sleep(1)
+    proc.kill()
+    pytest.fail(f"app did not start in {timeout:.0f} s")
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     if not Path(CHROMIUM).exists():
@@ -30,24 +49,7 @@ def server(tmp_path_factory):
     work = tmp_path_factory.mktemp("app")
     docs = work / "docs"
     shutil.copytree(SEEDS, docs)
-    port = free_port()
-    env = {**os.environ, "RAG_DOCS_DIR": str(docs), "RAG_INDEX_DIR": str(work / "index"), "RAG_LLM": "extractive",
-           "RAG_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"}
-    log = open(work / "app.log", "w")
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 240
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"app exited: {(work / 'app.log').read_text()}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            time.sleep(1)
-    else:
-        proc.kill()
-        pytest.fail("app did not start in 240 s")
+    proc, url = start_app(work, {"RAG_DOCS_DIR": str(docs), "RAG_INDEX_DIR": str(work / "index"), "RAG_LLM": "extractive"})
     yield url, docs, work
     proc.terminate()
     proc.wait(timeout=30)
@@ -102,3 +104,33 @@ def test_upload_document_then_answer_cites_it(server, browser):
     assert "绿色金融支持办法" in page.inner_text("#sources")
     assert "30%" in page.inner_text("#chat")
     page.close()
+
+
+@pytest.fixture(scope="module")
+def local_server(tmp_path_factory):
+    """The page with the local model (llama.cpp) as its backend."""
+    work = tmp_path_factory.mktemp("app-local")
+    proc, url = start_app(work, {"RAG_DOCS_DIR": str(SEEDS), "RAG_INDEX_DIR": str(work / "index"), "RAG_LLM": "local"})
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.mark.llm
+def test_candidates_show_before_the_answer_and_a_second_question_waits_in_line(local_server, browser):
+    first = browser.new_page(viewport={"width": 1400, "height": 1000})
+    second = browser.new_page(viewport={"width": 1400, "height": 1000})
+    for page in (first, second):
+        page.goto(local_server)
+        page.wait_for_selector("#question textarea", timeout=60000)
+    ask(first, "唐山计划到2025年建设多少家市级以上科技企业孵化器和众创空间？")
+    first.wait_for_selector("#sources .card.candidate", timeout=20000)
+    # The candidates are on screen while the model is still writing: no cited card yet.
+    assert first.query_selector("#sources .card.cited") is None
+    ask(second, "静海区全社会研发投入强度的目标是多少？")
+    second.wait_for_function("document.querySelector('#chat').innerText.includes('排队中')", timeout=30000)
+    first.wait_for_selector("#sources .card.cited, #sources .card.related", timeout=180000)
+    second.wait_for_selector("#sources .card.cited, #sources .card.related", timeout=180000)
+    assert "排队中" not in second.inner_text("#chat")
+    first.close()
+    second.close()

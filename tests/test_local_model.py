@@ -23,3 +23,22 @@ def test_assembly_checks_size_and_hash(tmp_path: Path):
     assert not (tmp_path / "cache2" / "m.gguf").exists()
 
 
+
+
+def test_missing_or_corrupt_model_is_a_clear_error_and_answers_fall_back(tmp_path: Path, fake_session):
+    from rag.answering.answerer import Answerer
+    from rag.errors import LLMError
+    from rag.llm.local import LocalLLM
+
+    missing = LocalLLM(tmp_path, model_path=tmp_path / "absent.gguf")
+    with pytest.raises(LocalModelError, match="missing"):
+        missing.warm_up()
+    corrupt_file = tmp_path / "corrupt.gguf"
+    corrupt_file.write_bytes(b"GGUF" + bytes(range(256)) * 64)
+    corrupt = LocalLLM(tmp_path, model_path=corrupt_file)
+    with pytest.raises(LocalModelError, match="cannot load") as err:
+        corrupt.warm_up()
+    assert isinstance(err.value, LLMError)
+    final = list(Answerer(fake_session, "local", llm=corrupt).stream("静海区 有效发明专利 达到 多少件"))[-1]
+    assert final.backend == "extractive" and "不可用" in final.note and final.citations
+    assert "350件" in final.citations[0].text

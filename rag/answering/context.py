@@ -21,13 +21,14 @@ GAP = "…"
 def clause_excerpts(question: str, hits: Sequence[Hit], budget_chars: int) -> list[str]:
     """Per clause, the sentences that matter for the question within a shared character budget (0: whole
     clauses). Each clause keeps its best sentence; the rest of the budget goes to the next best sentences of
-    any clause (the top clause first among equals). Kept sentences stay in clause order; "…" marks a gap."""
+    any clause that share wording with the question (the top clause first among equals). Kept sentences stay in clause order; "…" marks a gap."""
     texts = [for_search(h.text) for h in hits]
     if budget_chars <= 0:
         return texts
     sentences = [clause_sentences(t) or [t] for t in texts]
-    scored = [(support(question, s) + (TOP_CLAUSE_BONUS if i == 0 else 0.0), i, j)
-              for i, group in enumerate(sentences) for j, s in enumerate(group)]
+    scored = [(score + (TOP_CLAUSE_BONUS if i == 0 else 0.0), i, j)
+              for i, group in enumerate(sentences) for j, s in enumerate(group)
+              if (score := support(question, s)) > 0]  # a sentence sharing no wording with the question waits
     keep: set[tuple[int, int]] = set()
     used = 0
     for i, group in enumerate(sentences):  # the best sentence of every clause

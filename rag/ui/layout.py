@@ -1,9 +1,9 @@
 """The Gradio Blocks page and its launch (loopback by default, never a public share link)."""
 from __future__ import annotations
 
-from ..session import Session
 from ..ingest.readers import SUPPORTED_SUFFIXES
 from ..llm.factory import BACKENDS
+from ..session import Session
 from .handlers import ChatApp
 from .views import PAGE_CSS, PAGE_HEAD, sources_html
 
@@ -21,6 +21,7 @@ def build_page(app: ChatApp):
                                       elem_id="question")
                 with gr.Row():
                     ask = gr.Button("提问", variant="primary", elem_id="ask")
+                    stop = gr.Button("停止", elem_id="stop")
                     clear = gr.Button("清空对话", elem_id="clear")
                 examples = app.example_questions()
                 with gr.Row():
@@ -43,11 +44,12 @@ def build_page(app: ChatApp):
 
         turns = gr.State([])  # this session's conversation as plain text
         ins, outs = [question, chat, turns, backend, k], [chat, turns, sources, question]
-        ask.click(app.respond, ins, outs)
-        question.submit(app.respond, ins, outs)
-        clear.click(lambda: ([], [], sources_html(None, {}), ""), None, outs)
+        answering = [ask.click(app.respond, ins, outs), question.submit(app.respond, ins, outs)]
         for button in example_buttons:
-            button.click(lambda q: q, button, question).then(app.respond, ins, outs)
+            answering.append(button.click(lambda q: q, button, question).then(app.respond, ins, outs))
+        # Stopping closes the answer's generator, which gives the model to the next question in line.
+        stop.click(None, None, None, cancels=answering)
+        clear.click(lambda: ([], [], sources_html(None, {}), ""), None, outs, cancels=answering)
         rebuild.click(app.rebuild, None, upload_status).then(app.documents, None, docs)
         refresh.click(app.documents, None, docs)
         upload.upload(app.upload, upload, upload_status).then(app.documents, None, docs)
