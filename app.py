@@ -27,7 +27,7 @@ def warm_up_local_model(session: Session) -> None:
 
     def run() -> None:
         try:
-            session.llm("local").warm_up()
+            session.warm_up("local")
             print("local model ready", flush=True)
         except Exception as exc:  # the page still works with the other backends
             print(f"local model unavailable: {exc}", file=sys.stderr, flush=True)

@@ -40,7 +40,8 @@ def progress_bar():
 def cmd_build(args: argparse.Namespace) -> int:
     from .session import shared_session
 
-    report = shared_session(_settings(args)).build(full=args.full, progress=progress_bar())
+    report = shared_session(_settings(args)).build(full=args.full, progress=progress_bar(),
+                                                   allow_large=args.allow_large)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
     else:
@@ -130,6 +131,7 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="build or incrementally update the index")
     common(b)
     b.add_argument("--full", action="store_true", help="rebuild from scratch")
+    b.add_argument("--allow-large", action="store_true", help="embed more new clauses than RAG_MAX_NEW_CLAUSES")
     b.add_argument("--json", action="store_true")
     b.set_defaults(func=cmd_build)
 

@@ -11,6 +11,22 @@ def _default_cache_dir() -> Path:
     return Path(base) / "policy-rag"
 
 
+def _megabytes(raw: str) -> int:
+    return int(float(raw) * 1024 * 1024)
+
+
+def _flag(raw: str) -> bool:
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(raw)
+
+
+def _names(raw: str) -> tuple[str, ...]:
+    return tuple(n.strip() for n in raw.split(",") if n.strip())
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the pipeline can be configured with.
@@ -45,7 +61,19 @@ class Settings:
     port: int = 7860
     auth_user: str = ""
     auth_password: str = ""
-    max_upload_bytes: int = 20 * 1024 * 1024
+    # Limits on what one document may cost (checked before parsing; see rag/ingest/limits.py).
+    max_file_bytes: int = 20 * 1024 * 1024
+    max_unzipped_bytes: int = 64 * 1024 * 1024
+    max_zip_ratio: float = 100.0
+    max_pdf_pages: int = 500
+    max_document_chars: int = 1_000_000
+    max_new_clauses: int = 5_000
+    # Uploads from the page: off unless the server is started with them, and then only for a logged-in user.
+    uploads: bool = False
+    # Backends the page offers (the configured one and the extractive fallback when empty).
+    backends: tuple[str, ...] = ()
+    # Failed logins allowed per client address per minute.
+    login_attempts_per_minute: int = 5
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
@@ -71,6 +99,15 @@ class Settings:
             "RAG_PORT": ("port", int),
             "RAG_AUTH_USER": ("auth_user", str),
             "RAG_AUTH_PASSWORD": ("auth_password", str),
+            "RAG_MAX_FILE_MB": ("max_file_bytes", _megabytes),
+            "RAG_MAX_UNZIPPED_MB": ("max_unzipped_bytes", _megabytes),
+            "RAG_MAX_ZIP_RATIO": ("max_zip_ratio", float),
+            "RAG_MAX_PDF_PAGES": ("max_pdf_pages", int),
+            "RAG_MAX_DOCUMENT_CHARS": ("max_document_chars", int),
+            "RAG_MAX_NEW_CLAUSES": ("max_new_clauses", int),
+            "RAG_UPLOADS": ("uploads", _flag),
+            "RAG_BACKENDS": ("backends", _names),
+            "RAG_LOGIN_ATTEMPTS_PER_MINUTE": ("login_attempts_per_minute", int),
         }
         for var, (name, kind) in mapping.items():
             raw = env.get(var)
@@ -79,7 +116,7 @@ class Settings:
             try:
                 values[name] = kind(raw)
             except ValueError as exc:
-                raise ValueError(f"{var}={raw!r} is not a valid {kind.__name__}") from exc
+                raise ValueError(f"{var}={raw!r} is not a valid {kind.__name__.strip('_')}") from exc
         if not values.get("openai_api_key") and env.get("OPENAI_API_KEY"):
             values["openai_api_key"] = env["OPENAI_API_KEY"]
         values.update({k: v for k, v in overrides.items() if v is not None})
@@ -87,6 +124,17 @@ class Settings:
             if key in values:
                 values[key] = Path(values[key])  # type: ignore[arg-type]
         return cls(**values)  # type: ignore[arg-type]
+
+    def limits(self):
+        """The document limits as the ingest stage takes them."""
+        from .ingest.limits import Limits
+
+        return Limits(self.max_file_bytes, self.max_unzipped_bytes, self.max_zip_ratio, self.max_pdf_pages,
+                      self.max_document_chars, self.max_new_clauses)
+
+    def offered_backends(self) -> tuple[str, ...]:
+        """What the page's backend chooser offers: RAG_BACKENDS, else the configured backend and extractive."""
+        return self.backends or tuple(dict.fromkeys((self.llm, "extractive")))
 
     def with_(self, **changes: object) -> "Settings":
         """Return a copy with some fields changed (None values are ignored)."""

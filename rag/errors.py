@@ -44,6 +44,10 @@ class BuildLocked(IndexProblem):
     """Another build of the same index is running."""
 
 
+class BuildTooLarge(IndexProblem):
+    """A build would embed more new clauses than the limit allows (it says how long that would take)."""
+
+
 class LLMError(RagError):
     """A chat backend could not produce an answer (unreachable, timed out, bad response, model missing)."""
 

@@ -7,6 +7,7 @@ eval and bench. A rebuild switches generations; the next question reads the new 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from .retrieval.retriever import Retriever
 from .types import BuildReport, Hit, IndexStatus
 
 log = logging.getLogger(__name__)
+# A question needs at least one letter, digit or Chinese character (emoji and punctuation alone are not one).
+_WORD_CHAR = re.compile(r"[^\W_]")
 
 
 def check_question(question: object, max_chars: int) -> str:
@@ -31,6 +34,8 @@ def check_question(question: object, max_chars: int) -> str:
     text = question.strip()
     if not text:
         raise QuestionError("question is empty", "empty", "请输入问题。")
+    if not _WORD_CHAR.search(text):
+        raise QuestionError("question has no words", "no_words", "问题里没有文字，请用文字提问。")
     if len(text) > max_chars:
         raise QuestionError(f"question is {len(text)} characters long; the limit is {max_chars}", "too_long",
                             f"问题太长了（{len(text)} 字），请精简到 {max_chars} 字以内。")
@@ -48,10 +53,11 @@ class Session:
         self._llms: dict[str, ChatBackend | None] = {}
         self._lock = threading.Lock()
 
-    def build(self, full: bool = False, progress: Progress | None = None) -> BuildReport:
-        """Build or incrementally update the index from the document folder."""
+    def build(self, full: bool = False, progress: Progress | None = None, allow_large: bool = False) -> BuildReport:
+        """Build or incrementally update the index from the document folder, within the settings' limits."""
         return build_index(self.settings.docs_dir, self.settings.index_dir, full=full, embedder=self.embedder,
-                           progress=progress, max_clause_chars=self.settings.max_clause_chars)
+                           progress=progress, max_clause_chars=self.settings.max_clause_chars,
+                           limits=self.settings.limits(), allow_large=allow_large)
 
     def retriever(self) -> Retriever:
         """The retriever for the live index generation; builds the index on first use if there is none."""
@@ -79,6 +85,15 @@ class Session:
             if backend not in self._llms:
                 self._llms[backend] = make_llm(backend, self.settings)
             return self._llms[backend]
+
+    def warm_up(self, backend: str) -> None:
+        """Load a chat backend and let it keep its state after the fixed system rules, before any question."""
+        from .answering.context import system_message
+
+        llm = self.llm(backend)
+        if llm is not None:
+            llm.warm_up()
+            llm.keep_prefix([system_message()])
 
     def answerer(self, backend: str | None = None, llm: ChatBackend | None = None):
         """An Answerer over this session with the named backend (the configured one by default)."""

@@ -70,6 +70,17 @@ class Clause:
     end: int
     duties: tuple[Duty, ...] = ()
     part: int = 0
+    # Passages that address an assistant ("忽略以上指令…"): shown with a warning, never used in answers.
+    flagged: tuple[str, ...] = ()
+
+    @property
+    def answer_text(self) -> str:
+        """The text answers may use: the clause without the sentences that carry a flagged passage."""
+        if not self.flagged:
+            return self.text
+        from .text.sentences import clause_sentences
+
+        return "".join(s for s in clause_sentences(self.text) if not any(f in s for f in self.flagged))
 
     @property
     def departments(self) -> tuple[str, ...]:
@@ -94,7 +105,8 @@ class Clause:
     def from_dict(cls, data: dict) -> "Clause":
         duties = tuple(Duty(tuple(d["lead"]), tuple(d["partners"]), d["task"]) for d in data.get("duties", []))
         return cls(id=data["id"], doc=data["doc"], title=data["title"], path=tuple(data["path"]), label=data["label"],
-                   text=data["text"], start=data["start"], end=data["end"], duties=duties, part=data.get("part", 0))
+                   text=data["text"], start=data["start"], end=data["end"], duties=duties, part=data.get("part", 0),
+                   flagged=tuple(data.get("flagged", ())))
 
 
 class _ClauseView:

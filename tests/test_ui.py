@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
+import threading
 
 import pytest
 
@@ -10,7 +12,11 @@ from rag.ui.handlers import ChatApp
 
 @pytest.fixture
 def app(fake_session):
-    return ChatApp(fake_session.settings, session=fake_session)
+    settings = fake_session.settings.with_(uploads=True)
+    return ChatApp(settings, session=fake_session)
+
+
+ADMIN = SimpleNamespace(username="admin")
 
 
 def last(gen):
@@ -74,7 +80,7 @@ def test_upload_checks_type_size_and_content(app, tmp_path):
     broken.write_bytes(b"not a docx")
     good = tmp_path / "数据办法.txt"
     good.write_text("某市数据要素办法\n一、总体目标。到2027年建成数据交易所3家（市数据局负责）。\n", encoding="gb18030")
-    messages = app.save_upload([str(bad_type), str(empty), str(broken), str(good)])
+    messages = app.save_upload([str(bad_type), str(empty), str(broken), str(good)], "admin")
     assert "不支持的文件类型" in messages[0] and "空的" in messages[1] and "无法读取" in messages[2]
     assert messages[3] == "已添加 数据办法.txt"
     docs = {p.name for p in Path(app.settings.docs_dir).iterdir()}
@@ -85,17 +91,17 @@ def test_upload_then_answer_cites_the_new_document(app, tmp_path):
     doc = tmp_path / "绿色金融办法.txt"
     doc.write_text("某市绿色金融办法\n一、支持措施\n（一）对绿色信贷贴息。对符合条件的绿色信贷给予贴息补助（市金融局负责）。\n",
                    encoding="utf-8")
-    progress = list(app.upload([str(doc)]))
+    progress = list(app.upload([str(doc)], ADMIN))
     assert any("重建完成" in p for p in progress)
     history, _turns, sources, _ = last(app.respond("绿色信贷 贴息 补助", [], [], "extractive", 5))
     assert "绿色金融办法" in sources
 
 
 def test_size_limit(app, tmp_path):
-    app.settings = app.settings.with_(max_upload_bytes=10)
+    app.settings = app.settings.with_(max_file_bytes=10)
     big = tmp_path / "big.txt"
     big.write_text("一、" + "很长的文字。" * 10, encoding="utf-8")
-    assert "太大" in app.save_upload([str(big)])[0]
+    assert "太大" in app.save_upload([str(big)], "admin")[0]
 
 
 def test_example_questions_come_from_the_documents(app):
@@ -103,9 +109,14 @@ def test_example_questions_come_from_the_documents(app):
     assert 2 <= len(examples) <= 4 and any("负责" in q for q in examples)
 
 
-def test_concurrent_rebuild_is_refused(app):
-    assert app.rebuilder.lock.acquire()
-    try:
-        assert list(app.rebuild()) == ["已有重建在进行中，请稍候。"]
-    finally:
-        app.rebuilder.lock.release()
+def test_concurrent_rebuilds_share_one_that_ends_fresh(app):
+    outcomes: list[list[str]] = []
+    assert app.rebuilder.lock.acquire()  # a build is running
+    waiter = threading.Thread(target=lambda: outcomes.append(list(app.rebuild())))
+    waiter.start()
+    waiter.join(1.5)
+    assert waiter.is_alive()  # it waits for the running build instead of giving up
+    app.rebuilder.lock.release()
+    waiter.join(60)
+    assert outcomes and outcomes[0][0].startswith("已有重建在进行中") and "重建完成" in outcomes[0][-1]
+    assert "索引是最新的" in app.documents()

@@ -62,6 +62,7 @@ class Answerer:
         hits = retriever.search(standalone, k or self.settings.top_k)
         timings = {"retrieval": time.perf_counter() - t0}
         yield Retrieved(tuple(hits))
+        hits = [h for h in hits if h.answer_text.strip()]  # a clause that is only flagged text cannot answer
         unknown = retriever.unknown_entities(standalone)
         draft = yield from self._decide(standalone, hits, unknown, timings, t0)
         draft.note = draft.note or note
@@ -90,7 +91,7 @@ class Answerer:
         if not any(c.sources for c in draft.checked):
             draft.checked = extractive_sentences(question, hits)
             yield from self._emit(draft.checked, renum, timings, t0)
-        mask = masked_note(question, [hits[n - 1].text for c in draft.checked for n in c.sources])
+        mask = masked_note(question, [hits[n - 1].answer_text for c in draft.checked for n in c.sources])
         if mask and not any(says_not_given(c.text) for c in draft.checked):
             draft.checked.append(Checked(mask, []))
             yield mask

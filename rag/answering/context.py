@@ -22,7 +22,7 @@ def clause_excerpts(question: str, hits: Sequence[Hit], budget_chars: int) -> li
     """Per clause, the sentences that matter for the question within a shared character budget (0: whole
     clauses). Each clause keeps its best sentence; the rest of the budget goes to the next best sentences of
     any clause that share wording with the question (the top clause first among equals). Kept sentences stay in clause order; "…" marks a gap."""
-    texts = [for_search(h.text) for h in hits]
+    texts = [for_search(h.answer_text) for h in hits]
     if budget_chars <= 0:
         return texts
     sentences = [clause_sentences(t) or [t] for t in texts]
@@ -59,14 +59,14 @@ def context_block(hits: Sequence[Hit], excerpts: Sequence[str] | None = None) ->
     for i, h in enumerate(hits, 1):
         duties = "；".join(f"{d.task[-DUTY_TASK_CHARS:]}→{d.describe()}" for d in h.duties)
         extra = f"\n（责任单位：{duties}）" if duties else ""
-        text = excerpts[i - 1] if excerpts is not None else for_search(h.text)
+        text = excerpts[i - 1] if excerpts is not None else for_search(h.answer_text)
         parts.append(f"[{i}] {h.label}\n{text}{extra}")
     return "\n\n".join(parts)
 
 
 def verification_contexts(hits: Sequence[Hit]) -> list[str]:
     """The text each [n] is checked against: label, clause and the described duties."""
-    return [f"{h.label} {for_search(h.text)} " + " ".join(d.describe() for d in h.duties) for h in hits]
+    return [f"{h.label} {for_search(h.answer_text)} " + " ".join(d.describe() for d in h.duties) for h in hits]
 
 
 def system_message() -> dict:

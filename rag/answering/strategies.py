@@ -32,7 +32,7 @@ def strong_evidence(question: str, hits: Sequence[Hit]) -> bool:
     """The top clause has a sentence that covers most of the question's wording."""
     if not hits:
         return False
-    sentence = best_sentences(question, hits[0].text, 1)[0]
+    sentence = best_sentences(question, hits[0].answer_text, 1)[0]
     return support(question, sentence) >= STRONG_EVIDENCE
 
 
@@ -42,7 +42,7 @@ def masked_sentences(question: str, hits: Sequence[Hit]) -> list[Checked]:
         return []
     best: tuple[float, int, str] | None = None
     for i, h in enumerate(hits[:2]):
-        for sentence in clause_sentences(h.text):
+        for sentence in clause_sentences(h.answer_text):
             if MASK.search(sentence):
                 score = support(question, sentence)
                 if best is None or score > best[0]:
@@ -108,6 +108,6 @@ def extractive_sentences(question: str, hits: Sequence[Hit]) -> list[Checked]:
         chosen.append(1)
     out = []
     for i in chosen:
-        quote = strip_marker("".join(best_sentences(question, hits[i].text, 2 if i == 0 else 1)).strip())
+        quote = strip_marker("".join(best_sentences(question, hits[i].answer_text, 2 if i == 0 else 1)).strip())
         out.append(Checked(f"“{quote}”", [i + 1]))
     return out

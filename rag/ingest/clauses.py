@@ -9,6 +9,7 @@ from ..text.sentences import SENTENCE_ENDS
 from ..types import Clause, Document
 from .duties import extract_duties
 from .headings import RANK, Marker, find_markers
+from .screening import instructions_in
 
 
 @dataclass
@@ -115,6 +116,7 @@ def parse_clauses(doc: Document, max_chars: int = 400) -> list[Clause]:
                     end=o_end,
                     duties=extract_duties(text),
                     part=part,
+                    flagged=tuple(instructions_in(text)),
                 )
             )
     return clauses

@@ -12,10 +12,20 @@ from pathlib import Path
 from ..errors import DocumentError
 from ..types import Document, LoadReport
 from .cleaning import clean_text
+from .limits import Limits, check_chars, check_file_size
 from .readers import check_supported, extract_text
+from .screening import not_a_document
 from .titles import guess_title
 
 log = logging.getLogger(__name__)
+# What the project itself keeps in the document folder: earlier versions, the audit log, uploads in progress.
+VERSIONS_DIR = ".versions"
+AUDIT_LOG = ".audit.log"
+UPLOAD_SUFFIX = ".upload"
+
+
+def is_internal(name: str) -> bool:
+    return name in (VERSIONS_DIR, AUDIT_LOG) or (name.startswith(".") and name.endswith(UPLOAD_SUFFIX))
 
 
 def file_sha256(path: Path) -> str:
@@ -23,21 +33,27 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def load_document(path: Path) -> Document:
-    """Load and clean one file; raises DocumentError with a reason when it cannot be used."""
+def load_document(path: Path, limits: Limits = Limits()) -> Document:
+    """Load and clean one file; raises DocumentError with a reason when it cannot be used. Sizes are checked
+    before the file is read and before it is parsed past them (see Limits)."""
     check_supported(path)
     try:
+        check_file_size(path.name, path.stat().st_size, limits)
         data = path.read_bytes()
     except OSError as exc:
         raise DocumentError(path.name, f"cannot read ({exc.strerror})") from exc
     if not data.strip():
         raise DocumentError(path.name, "empty file")
     try:
-        original, encoding = extract_text(path, data)
+        original, encoding = extract_text(path, data, limits)
     except DocumentError:
         raise
     except Exception as exc:  # parsers raise many types on corrupt files
         raise DocumentError(path.name, f"unreadable {path.suffix} file ({type(exc).__name__}: {exc})") from exc
+    check_chars(path.name, len(original), limits)
+    reason = not_a_document(original)
+    if reason:
+        raise DocumentError(path.name, reason)
     original = original.replace("\r\n", "\n")
     clean, offsets = clean_text(original)
     if len(re.sub(r"\s", "", clean)) < 10:
@@ -53,24 +69,55 @@ def load_document(path: Path) -> Document:
     )
 
 
-def list_document_files(folder: Path) -> list[Path]:
-    """Supported files in a folder (sorted); a missing or empty folder is a DocumentError."""
+def _not_followed(path: Path, root: Path) -> str | None:
+    """Why an entry of the document folder is not read as a document, or None."""
+    if path.is_symlink():
+        return "symbolic link, not followed"
+    if path.name.startswith("."):
+        return "hidden file, ignored"
+    if path.is_dir():
+        return "a folder, not a file (sub-folders are not read)"
+    if not path.is_file():
+        return "not a regular file"
+    if path.resolve().parent != root:
+        return "outside the document folder"
+    return None
+
+
+def scan_folder(folder: Path) -> tuple[list[Path], list[tuple[str, str]]]:
+    """(regular files directly in the folder, sorted; (name, reason) for every other entry). Symbolic links and
+    anything resolving outside the folder are never followed; the project's own entries are left out silently."""
     folder = Path(folder)
     if not folder.is_dir():
         raise DocumentError("", f"document folder {folder} does not exist")
-    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    root = folder.resolve()
+    files, skipped = [], []
+    for path in sorted(folder.iterdir()):
+        reason = _not_followed(path, root)
+        if reason is None:
+            files.append(path)
+        elif not is_internal(path.name):
+            skipped.append((path.name, reason))
+    return files, skipped
+
+
+def list_document_files(folder: Path) -> list[Path]:
+    """Regular files in a folder (sorted); a missing or empty folder is a DocumentError."""
+    files, _ = scan_folder(folder)
     if not files:
         raise DocumentError("", f"document folder {folder} is empty")
     return files
 
 
-def load_folder(folder: Path) -> LoadReport:
+def load_folder(folder: Path, limits: Limits = Limits()) -> LoadReport:
     """Load every supported file in a folder; bad files are skipped with a warning naming them."""
     docs: list[Document] = []
-    skipped: list[tuple[str, str]] = []
-    for path in list_document_files(folder):
+    files, skipped = scan_folder(folder)
+    if not files:
+        raise DocumentError("", f"document folder {folder} is empty")
+    for path in files:
         try:
-            docs.append(load_document(path))
+            docs.append(load_document(path, limits))
         except DocumentError as exc:
             log.warning("skipping %s", exc)
             skipped.append((path.name, exc.reason))

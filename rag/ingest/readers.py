@@ -9,6 +9,7 @@ from pathlib import Path
 from ..errors import DocumentError
 from ..text.sentences import SENTENCE_ENDS
 from .decoding import decode_bytes
+from .limits import Limits, check_pages, check_zip
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf")
 # A PDF page ending in one of these completes its paragraph; otherwise the next page continues the sentence.
@@ -21,17 +22,18 @@ def check_supported(path: Path) -> None:
         raise DocumentError(path.name, f"unsupported file type {path.suffix or '(none)'}")
 
 
-def extract_text(path: Path, data: bytes) -> tuple[str, str]:
-    """Return (text, encoding-or-format) for one supported file."""
+def extract_text(path: Path, data: bytes, limits: Limits = Limits()) -> tuple[str, str]:
+    """Return (text, encoding-or-format) for one supported file; zip and page limits are checked first."""
     suffix = path.suffix.lower()
     if suffix in (".txt", ".md"):
         return decode_bytes(data)
     if suffix in (".html", ".htm"):
         return _html_text(data)
     if suffix == ".docx":
+        check_zip(path.name, data, limits)
         return _docx_text(data), "docx"
     if suffix == ".pdf":
-        return _pdf_text(data), "pdf"
+        return _pdf_text(path.name, data, limits), "pdf"
     check_supported(path)
     raise AssertionError(f"{suffix} is supported but has no reader")
 
@@ -58,10 +60,11 @@ def _docx_text(data: bytes) -> str:
     return "\n".join(parts)
 
 
-def _pdf_text(data: bytes) -> str:
+def _pdf_text(name: str, data: bytes, limits: Limits) -> str:
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(data))
+    check_pages(name, len(reader.pages), limits)
     pages = [(page.extract_text() or "").strip() for page in reader.pages]
     out = ""
     for page in pages:

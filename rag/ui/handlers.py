@@ -9,12 +9,12 @@ from typing import Iterator
 
 from ..config import Settings
 from ..errors import QuestionError, RagError
-from ..llm.factory import BACKENDS
 from ..session import Session
 from ..types import Answer, Retrieved, Waiting
 from .examples import example_questions
 from .rebuilds import Rebuilder
-from .uploads import save_uploads
+from ..ingest.versions import list_versions, restore_version
+from .uploads import UploadError, save_uploads
 from .views import answer_html, candidates_html, documents_html, escape_text, sources_html, streaming_html, waiting_html
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,8 @@ class ChatApp:
                                    {"role": "assistant", "content": "…"}]
         yield chat, turns, sources_html(None, {}), ""
         try:
-            answerer = self.session.answerer(backend if backend in BACKENDS else self.settings.llm)
+            offered = self.settings.offered_backends()
+            answerer = self.session.answerer(backend if backend in offered else offered[0])
             shown, panel = "", sources_html(None, {})
             stream = answerer.stream(message, history=turns, k=int(k))
             try:
@@ -76,17 +77,53 @@ class ChatApp:
     def rebuild(self, full: bool = False) -> Iterator[str]:
         return self.rebuilder.run(full)
 
-    def save_upload(self, paths: list[str] | None) -> list[str]:
-        """Check and copy uploads into the document folder; one message per file."""
-        return [m for m, _ in save_uploads(paths, Path(self.settings.docs_dir), self.settings.max_upload_bytes)]
+    def uploader(self, user: str | None) -> str:
+        """Who may change documents: the logged-in user when uploads are enabled; raises UploadError otherwise."""
+        if not self.settings.uploads:
+            raise UploadError("本服务未开启上传（管理员可用 RAG_UPLOADS=1 启动）")
+        if not user:
+            raise UploadError("请先登录再上传或恢复文件")
+        return user
 
-    def upload(self, paths: list[str] | None) -> Iterator[str]:
-        results = save_uploads(paths, Path(self.settings.docs_dir), self.settings.max_upload_bytes)
-        text = "<br>".join(escape_text(m) for m, _ in results) or "没有选择文件。"
+    def save_upload(self, paths: list[str] | None, user: str | None) -> list[str]:
+        """Check and add uploads to the document folder; one message per file."""
+        try:
+            who = self.uploader(user)
+        except UploadError as exc:
+            for raw in paths or []:
+                Path(raw).unlink(missing_ok=True)
+            return [f"⚠️ {exc}"]
+        return [m for m, _ in save_uploads(paths, Path(self.settings.docs_dir), self.settings.limits(), who)]
+
+    def upload(self, paths: list[str] | None, request=None) -> Iterator[str]:
+        messages = self.save_upload(paths, getattr(request, "username", None))
+        text = "<br>".join(escape_text(m) for m in messages) or "没有选择文件。"
         yield text
-        if any(saved for _, saved in results):
+        if any(not m.startswith("⚠️") for m in messages):
             for progress in self.rebuild():
                 yield text + "<br>" + progress
+
+    def version_choices(self) -> list[tuple[str, str]]:
+        """(label, "name|version") for every kept version, newest first."""
+        docs = Path(self.settings.docs_dir)
+        names = sorted(self.session.status().per_document)
+        return [(f"{name} @ {v.id}", f"{name}|{v.id}") for name in names for v in reversed(list_versions(docs, name))]
+
+    def restore(self, choice: str | None, request=None) -> Iterator[str]:
+        """Make a kept version current again, then rebuild."""
+        try:
+            who = self.uploader(getattr(request, "username", None))
+            name, _, version = (choice or "").partition("|")
+            if not version:
+                raise UploadError("请选择要恢复的版本")
+            restore_version(Path(self.settings.docs_dir), name, version, who)
+        except (UploadError, RagError) as exc:
+            yield f"⚠️ {escape_text(getattr(exc, 'zh', str(exc)))}"
+            return
+        text = f"已恢复 {escape_text(name)} 的版本 {escape_text(version)}"
+        yield text
+        for progress in self.rebuild():
+            yield text + "<br>" + progress
 
     def example_questions(self, n: int = 4) -> list[str]:
         return example_questions(self.session.retriever().data.clauses, n)

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from ..ingest.readers import SUPPORTED_SUFFIXES
-from ..llm.factory import BACKENDS
 from ..session import Session
 from .handlers import ChatApp
+from .login_limit import LoginLimiter, add_login_limit
 from .views import PAGE_CSS, PAGE_HEAD, sources_html
 
 
@@ -29,7 +29,8 @@ def build_page(app: ChatApp):
             with gr.Column(scale=2):
                 sources = gr.HTML(sources_html(None, {}), elem_id="sources")
         with gr.Accordion("设置", open=False):
-            backend = gr.Dropdown(list(BACKENDS), value=app.settings.llm if app.settings.llm in BACKENDS else "extractive",
+            offered = list(app.settings.offered_backends())
+            backend = gr.Dropdown(offered, value=offered[0],
                                   label="回答方式（local：本地模型；openai：兼容 OpenAI 的服务；extractive：原文摘录）",
                                   elem_id="backend")
             k = gr.Slider(1, 10, value=app.settings.top_k, step=1, label="检索条款数", elem_id="k")
@@ -38,8 +39,13 @@ def build_page(app: ChatApp):
             with gr.Row():
                 rebuild = gr.Button("重建索引", elem_id="rebuild")
                 refresh = gr.Button("刷新列表")
-            upload = gr.File(label="上传文件（.txt .md .html .docx .pdf）", file_count="multiple",
-                             file_types=list(SUPPORTED_SUFFIXES), elem_id="upload")
+            # Uploads and restores only when the server was started with uploads on (and then for logged-in users).
+            with gr.Group(visible=app.settings.uploads):
+                upload = gr.File(label="上传文件（.txt .md .html .docx .pdf；同名文件会保存为新版本）",
+                                 file_count="multiple", file_types=list(SUPPORTED_SUFFIXES), elem_id="upload")
+                with gr.Row():
+                    version = gr.Dropdown(app.version_choices(), label="恢复以前的版本", elem_id="version")
+                    restore = gr.Button("恢复所选版本", elem_id="restore")
             upload_status = gr.HTML(elem_id="upload-status")
 
         turns = gr.State([])  # this session's conversation as plain text
@@ -52,16 +58,32 @@ def build_page(app: ChatApp):
         clear.click(lambda: ([], [], sources_html(None, {}), ""), None, outs, cancels=answering)
         rebuild.click(app.rebuild, None, upload_status).then(app.documents, None, docs)
         refresh.click(app.documents, None, docs)
-        upload.upload(app.upload, upload, upload_status).then(app.documents, None, docs)
+        def on_upload(paths, request: gr.Request):
+            yield from app.upload(paths, request)
+
+        def on_restore(choice, request: gr.Request):
+            yield from app.restore(choice, request)
+
+        def refreshed():
+            return app.documents(), gr.update(choices=app.version_choices())
+
+        upload.upload(on_upload, upload, upload_status).then(refreshed, None, [docs, version])
+        restore.click(on_restore, version, upload_status).then(refreshed, None, [docs, version])
     page.queue(default_concurrency_limit=4)
     return page
 
 
-def launch(session: Session, **kwargs):
-    """Start the page (never a public share link)."""
+def launch(session: Session) -> None:
+    """Serve the page with uvicorn (loopback by default, never a public share link); logins are rate-limited."""
+    import gradio as gr
+    import uvicorn
+    from fastapi import FastAPI
+
     settings = session.settings
-    app = ChatApp(settings, session)
-    page = build_page(app)
+    page = build_page(ChatApp(settings, session))
     auth = (settings.auth_user, settings.auth_password) if settings.auth_user and settings.auth_password else None
-    return page.launch(server_name=settings.host, server_port=settings.port, share=False, auth=auth,
-                       css=PAGE_CSS, head=PAGE_HEAD, show_error=False, **kwargs)
+    app = FastAPI()
+    add_login_limit(app, LoginLimiter(settings.login_attempts_per_minute))
+    app = gr.mount_gradio_app(app, page, path="/", auth=auth, css=PAGE_CSS, head=PAGE_HEAD, show_error=False,
+                              max_file_size=settings.max_file_bytes, footer_links=[])
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")

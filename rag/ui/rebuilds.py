@@ -1,5 +1,6 @@
-"""Index rebuilds from the page: one at a time, in a worker thread, with progress messages. Answers keep
-using the previous generation until the new one is live."""
+"""Index rebuilds from the page: one at a time, in a worker thread, with progress messages. A request made
+while a build runs waits for it and, if that build started before the request, for one more, so every
+request ends with an index that includes its change. Answers use the previous generation meanwhile."""
 from __future__ import annotations
 
 import threading
@@ -9,25 +10,44 @@ from ..session import Session
 from ..types import BuildReport
 
 _STAGES = {"reading": "读取文件", "embedding": "计算向量", "keyword index": "建立关键词索引", "done": "完成"}
-BUSY = "已有重建在进行中，请稍候。"
+BUSY = "已有重建在进行中，完成后会再更新一次索引，请稍候…"
 
 
 class Rebuilder:
-    """Runs at most one rebuild of a session's index at a time."""
+    """Runs at most one rebuild of a session's index at a time; concurrent requests share the next one."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
         self.lock = threading.Lock()
+        self._changed = threading.Condition()
+        self._requested = 0  # requests so far
+        self._covered = 0  # requests covered by the last finished build
 
     def run(self, full: bool = False) -> Iterator[str]:
-        """Progress messages, then the outcome."""
-        if not self.lock.acquire(blocking=False):
-            yield BUSY
-            return
-        try:
-            yield from self._run(full)
-        finally:
-            self.lock.release()
+        """Progress messages, then the outcome of a build that started after this request."""
+        with self._changed:
+            self._requested += 1
+            mine = self._requested
+        told = False
+        while True:
+            if self.lock.acquire(blocking=False):
+                try:
+                    with self._changed:
+                        covering = self._requested
+                    yield from self._run(full)
+                    with self._changed:
+                        self._covered = max(self._covered, covering)
+                        self._changed.notify_all()
+                finally:
+                    self.lock.release()
+                return
+            if not told:
+                yield BUSY
+                told = True
+            with self._changed:
+                if self._changed.wait_for(lambda: self._covered >= mine, timeout=0.5):
+                    yield "重建完成（已包含本次的更改）。"
+                    return
 
     def _run(self, full: bool) -> Iterator[str]:
         progress: list[str] = []

@@ -1,4 +1,5 @@
-"""Uploaded files: checked (type, size, readable) before anything is written to the document folder."""
+"""Uploaded files: checked (type, size, limits, readable) before anything is written; a same-name upload
+becomes a new version; a rejected upload is deleted from the server's temporary folder."""
 from __future__ import annotations
 
 import shutil
@@ -7,48 +8,53 @@ from pathlib import Path
 
 from ..errors import DocumentError
 from ..ingest.documents import load_document
+from ..ingest.limits import Limits
 from ..ingest.readers import SUPPORTED_SUFFIXES
+from ..ingest.versions import safe_name, save_document
 
 
 class UploadError(ValueError):
     """An uploaded file that cannot be added (type, size, content); the message is for the page."""
 
 
-def check_upload(src: Path, name: str, max_bytes: int) -> None:
+def check_upload(src: Path, name: str, limits: Limits) -> None:
     """Raise UploadError saying why the file cannot be added."""
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise UploadError(f"不支持的文件类型 {suffix or '（无扩展名）'}，支持 {' '.join(SUPPORTED_SUFFIXES)}")
+    try:
+        safe_name(name)
+    except DocumentError as exc:
+        raise UploadError("文件名不可用") from exc
     size = src.stat().st_size
     if size == 0:
         raise UploadError("文件是空的")
-    if size > max_bytes:
-        raise UploadError(f"文件太大（{size / 1e6:.1f} MB），上限 {max_bytes / 1e6:.0f} MB")
+    if size > limits.file_bytes:
+        raise UploadError(f"文件太大（{size / 1e6:.1f} MB），上限 {limits.file_bytes / 1e6:.0f} MB")
     with tempfile.TemporaryDirectory() as tmp:
         probe = Path(tmp) / name
         shutil.copyfile(src, probe)
         try:
-            load_document(probe)
+            load_document(probe, limits)
         except DocumentError as exc:
             raise UploadError(f"无法读取：{exc.reason}") from exc
 
 
-def save_uploads(paths: list[str] | None, docs_dir: Path, max_bytes: int) -> list[tuple[str, bool]]:
-    """Check and copy uploaded files into the document folder; (message, saved) per file.
-    A file is only copied after it parsed successfully, so a bad upload never replaces a good file."""
+def save_uploads(paths: list[str] | None, docs_dir: Path, limits: Limits, user: str) -> list[tuple[str, bool]]:
+    """Check each upload and add it to the document folder; (message, saved) per file. A rejected file never
+    touches the folder and is removed from the temporary upload folder."""
     results = []
     for raw in paths or []:
         src = Path(raw)
         name = Path(src.name).name
         try:
-            check_upload(src, name, max_bytes)
+            check_upload(src, name, limits)
+            action, previous = save_document(docs_dir, src, name, user)
         except UploadError as exc:
             results.append((f"⚠️ {name}：{exc}", False))
             continue
-        target = Path(docs_dir) / name
-        existed = target.exists()
-        tmp = Path(docs_dir) / f".{name}.upload"
-        shutil.copyfile(src, tmp)
-        tmp.replace(target)
-        results.append((f"{'已更新' if existed else '已添加'} {name}", True))
+        finally:
+            src.unlink(missing_ok=True)
+        kept = f"（原文件已保存为版本 {previous.id}，可在“文档”中恢复）" if previous else ""
+        results.append((f"{'已更新' if action == 'replace' else '已添加'} {name}{kept}", True))
     return results

@@ -81,6 +81,13 @@ def _departments(departments: tuple[str, ...], duties) -> str:
     return f"<div class='depts'>责任单位：{html.escape(text)}</div>"
 
 
+def _flag_warning(flagged: tuple[str, ...]) -> str:
+    if not flagged:
+        return ""
+    quoted = "、".join(f"“{f}”" for f in flagged[:3])
+    return f"<div class='warn'>⚠️ 此条款含有疑似对问答助手下达的指令（{html.escape(quoted)}），这部分内容不会用于回答。</div>"
+
+
 def card(number: int | None, hit: Hit | Clause, supports: tuple[str, ...], doc_text: str | None, kind: str) -> str:
     anchor = f"id='src-{number}'" if number else ""
     badge = f"〔{number}〕" if number else {"candidate": "候选"}.get(kind, "可能相关")
@@ -91,6 +98,7 @@ def card(number: int | None, hit: Hit | Clause, supports: tuple[str, ...], doc_t
         f"<div class='doc'>《{html.escape(hit.title)}》</div>"
         f"<div class='path'>{html.escape(path)}</div>"
         f"{_departments(hit.departments, hit.duties)}"
+        f"{_flag_warning(hit.flagged)}"
         f"<div class='clause'>{_highlight(hit.text, supports)}</div>"
         f"{_context(doc_text, hit.start, hit.end)}"
         "</div>"
@@ -119,6 +127,10 @@ def sources_html(ans: Answer | None, doc_texts: dict[str, str]) -> str:
     return "<div class='sources'><h4>引用的条款</h4>" + "".join(cards) + "</div>"
 
 
+def _flag_cell(flagged: int) -> str:
+    return f"<span class='warn'>⚠️ {flagged} 个条款含疑似指令，已排除在回答之外</span>" if flagged else ""
+
+
 def documents_html(status) -> str:
     """The indexed documents with clause counts, and whether the index is fresh."""
     if not status.exists:
@@ -126,10 +138,11 @@ def documents_html(status) -> str:
     state = "<span class='fresh'>索引是最新的</span>" if status.fresh else (
         f"<span class='stale'>索引已过期：新增 {len(status.added)}、修改 {len(status.changed)}、删除 {len(status.removed)} 个文件</span>")
     rows = "".join(
-        f"<tr><td>{html.escape(name)}</td><td>《{html.escape(info['title'])}》</td><td>{info['clauses']}</td></tr>"
+        f"<tr><td>{html.escape(name)}</td><td>《{html.escape(info['title'])}》</td><td>{info['clauses']}</td>"
+        f"<td>{_flag_cell(info.get('flagged', 0))}</td></tr>"
         for name, info in sorted(status.per_document.items()))
     return (f"<p>{state}：{status.documents} 个文件，{status.clauses} 个条款，嵌入模型 {html.escape(status.embedder)}</p>"
-            f"<table class='docs'><tr><th>文件</th><th>标题</th><th>条款数</th></tr>{rows}</table>")
+            f"<table class='docs'><tr><th>文件</th><th>标题</th><th>条款数</th><th>警告</th></tr>{rows}</table>")
 
 
 PAGE_CSS = """
@@ -144,6 +157,7 @@ PAGE_CSS = """
 .sources .related{border-style:dashed}
 .sources .candidate{border-style:dotted;opacity:0.85}
 .note{color:#8a6d3b}
+.warn{color:#b03a2e;font-size:0.9em}
 a.cite{text-decoration:none;font-weight:bold}
 .fresh{color:#1e8449}.stale{color:#b03a2e}
 """

@@ -1,0 +1,54 @@
+"""Size limits checked before a file is parsed past them: the same for the CLI, the API and the page."""
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+
+from ..errors import DocumentError
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one document may cost. Defaults suit policy documents (the seeds are 3–30 KB each)."""
+
+    file_bytes: int = 20 * MB  # on disk, checked before the file is read
+    unzipped_bytes: int = 64 * MB  # all members of a .docx together, from the zip directory, before inflating
+    zip_ratio: float = 100.0  # uncompressed / compressed, for the whole archive and for any member
+    pdf_pages: int = 500
+    document_chars: int = 1_000_000  # text after extraction
+    new_clauses: int = 5_000  # clauses to embed in one build (about 10–30 min on 2 cores); more needs allow_large
+
+
+def check_file_size(name: str, size: int, limits: Limits) -> None:
+    if size > limits.file_bytes:
+        raise DocumentError(name, f"file is {size / MB:.1f} MB; the limit is {limits.file_bytes / MB:.0f} MB")
+
+
+def check_zip(name: str, data: bytes, limits: Limits) -> None:
+    """Reject a zip bomb from the archive's directory alone, before anything is inflated."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise DocumentError(name, f"not a valid .docx (zip) file ({exc})") from exc
+    members = archive.infolist()
+    total = sum(m.file_size for m in members)
+    packed = max(1, sum(m.compress_size for m in members))
+    if total > limits.unzipped_bytes:
+        raise DocumentError(name, f"unpacks to {total / MB:.0f} MB; the limit is {limits.unzipped_bytes / MB:.0f} MB")
+    worst = max((m.file_size / max(1, m.compress_size) for m in members), default=0.0)
+    if total / packed > limits.zip_ratio or worst > limits.zip_ratio * 10:
+        raise DocumentError(name, f"compression ratio {max(total / packed, worst):.0f}:1 exceeds "
+                                  f"{limits.zip_ratio:.0f}:1 (a zip bomb?)")
+
+
+def check_pages(name: str, pages: int, limits: Limits) -> None:
+    if pages > limits.pdf_pages:
+        raise DocumentError(name, f"{pages} PDF pages; the limit is {limits.pdf_pages}")
+
+
+def check_chars(name: str, chars: int, limits: Limits) -> None:
+    if chars > limits.document_chars:
+        raise DocumentError(name, f"{chars:,} characters of text; the limit is {limits.document_chars:,}")
