@@ -1,4 +1,4 @@
-"""Command line: python -m rag build | retrieve | status | ask | bench."""
+"""Command line: python -m rag build | status | retrieve | ask | versions | restore | eval | bench."""
 from __future__ import annotations
 
 import argparse
@@ -103,6 +103,31 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_versions(args: argparse.Namespace) -> int:
+    from .ingest.versions import list_versions
+
+    versions = list_versions(_settings(args).docs_dir, args.name)
+    for v in versions:
+        print(f"{v.id}  saved {v.saved_at}  {v.size:,} bytes  sha256 {v.sha256[:16]}")
+    if not versions:
+        print(f"no earlier versions of {args.name}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    import getpass
+
+    from .ingest.versions import restore_version
+    from .session import shared_session
+
+    settings = _settings(args)
+    previous = restore_version(settings.docs_dir, args.name, args.version, args.user or getpass.getuser())
+    kept = f"; the replaced file is kept as version {previous.id}" if previous else ""
+    print(f"restored {args.name} to version {args.version}{kept}")
+    print(shared_session(settings).build(progress=progress_bar()).summary())
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from .evaluation.bench import run_bench
 
@@ -154,6 +179,18 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--llm", choices=["local", "openai", "extractive"])
     a.add_argument("--json", action="store_true")
     a.set_defaults(func=cmd_ask)
+
+    v = sub.add_parser("versions", help="earlier versions of a document (kept when an upload replaced it)")
+    common(v)
+    v.add_argument("name")
+    v.set_defaults(func=cmd_versions)
+
+    rs = sub.add_parser("restore", help="make an earlier version of a document current again, then rebuild")
+    common(rs)
+    rs.add_argument("name")
+    rs.add_argument("version")
+    rs.add_argument("--user", help="name recorded in the audit log (default: the login name)")
+    rs.set_defaults(func=cmd_restore)
 
     e = sub.add_parser("eval", help="retrieval and answer quality on a gold JSONL file")
     common(e)

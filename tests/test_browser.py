@@ -14,6 +14,9 @@ import pytest
 from conftest import ROOT, SEEDS
 
 CHROMIUM = "/usr/bin/chromium"
+USER, PASSWORD = "admin", "s3cret-for-tests"
+HOSTILE_DOC = ("某市数据安全办法\n一、安全措施\n（一）数据安全审查。对重要数据处理活动开展安全审查"
+               "<img src=x onerror=\"window.__xss=1\"><script>window.__xss=2</script>（市网信办负责）。\n")
 pytestmark = pytest.mark.slow
 
 
@@ -49,7 +52,9 @@ def server(tmp_path_factory):
     work = tmp_path_factory.mktemp("app")
     docs = work / "docs"
     shutil.copytree(SEEDS, docs)
-    proc, url = start_app(work, {"RAG_DOCS_DIR": str(docs), "RAG_INDEX_DIR": str(work / "index"), "RAG_LLM": "extractive"})
+    (docs / "恶意文件.txt").write_text(HOSTILE_DOC, encoding="utf-8")
+    proc, url = start_app(work, {"RAG_DOCS_DIR": str(docs), "RAG_INDEX_DIR": str(work / "index"), "RAG_LLM": "extractive",
+                                 "RAG_UPLOADS": "1", "RAG_AUTH_USER": USER, "RAG_AUTH_PASSWORD": PASSWORD})
     yield url, docs, work
     proc.terminate()
     proc.wait(timeout=30)
@@ -66,6 +71,19 @@ def browser():
         b.close()
 
 
+def open_page(browser, url: str, login: bool = True):
+    """A new page at the app, logged in when the server asks for it."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url)
+    if login:
+        page.wait_for_selector("input[type=password]", timeout=60000)
+        page.fill("input[data-testid=textbox]", USER)
+        page.fill("input[type=password]", PASSWORD)
+        page.click("button:has-text('Login')")
+    page.wait_for_selector("#question textarea", timeout=60000)
+    return page
+
+
 def ask(page, question: str) -> None:
     page.fill("#question textarea", question)
     page.click("#ask")
@@ -73,9 +91,7 @@ def ask(page, question: str) -> None:
 
 def test_ask_see_answer_and_source_card_then_click_marker(server, browser):
     url, _, _ = server
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(url)
-    page.wait_for_selector("#question textarea", timeout=60000)
+    page = open_page(browser, url)
     ask(page, "唐山对新认定的国家级、省级科技企业孵化器分别奖补多少？")
     page.wait_for_selector("#sources .card.cited", timeout=60000)
     assert "50万元" in page.inner_text("#chat")
@@ -92,9 +108,7 @@ def test_upload_document_then_answer_cites_it(server, browser):
     new_doc = work / "绿色金融支持办法.txt"
     new_doc.write_text("某市绿色金融支持办法\n一、支持措施\n（一）绿色信贷贴息。对符合条件的绿色信贷按贷款利息的30%给予贴息（市金融局负责）。\n",
                        encoding="utf-8")
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(url)
-    page.wait_for_selector("#question textarea", timeout=60000)
+    page = open_page(browser, url)
     page.click("#documents")
     page.set_input_files("#upload input[type=file]", str(new_doc))
     page.wait_for_function("document.querySelector('#upload-status').innerText.includes('重建完成')", timeout=120000)
@@ -118,11 +132,7 @@ def local_server(tmp_path_factory):
 
 @pytest.mark.llm
 def test_candidates_show_before_the_answer_and_a_second_question_waits_in_line(local_server, browser):
-    first = browser.new_page(viewport={"width": 1400, "height": 1000})
-    second = browser.new_page(viewport={"width": 1400, "height": 1000})
-    for page in (first, second):
-        page.goto(local_server)
-        page.wait_for_selector("#question textarea", timeout=60000)
+    first, second = open_page(browser, local_server, login=False), open_page(browser, local_server, login=False)
     ask(first, "唐山计划到2025年建设多少家市级以上科技企业孵化器和众创空间？")
     first.wait_for_selector("#sources .card.candidate", timeout=20000)
     # The candidates are on screen while the model is still writing: no cited card yet.
@@ -134,3 +144,26 @@ def test_candidates_show_before_the_answer_and_a_second_question_waits_in_line(l
     assert "排队中" not in second.inner_text("#chat")
     first.close()
     second.close()
+
+
+def test_hostile_document_text_never_runs_as_script(server, browser):
+    url, _, _ = server
+    page = open_page(browser, url)
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    ask(page, "重要数据处理活动的安全审查由哪个部门负责？")
+    page.wait_for_selector("#sources .card.cited, #sources .card.related", timeout=60000)
+    page.wait_for_timeout(1000)
+    assert page.evaluate("window.__xss") is None and not dialogs
+    assert page.query_selector("#chat img[src=x], #sources img[src=x], #chat script, #sources script") is None
+    assert "onerror" in page.inner_text("#sources")  # shown as text, not run
+    page.close()
+
+
+def test_login_attempts_are_rate_limited(server):
+    import httpx
+
+    url, _, _ = server
+    codes = [httpx.post(url + "login", data={"username": USER, "password": f"wrong{i}"}, timeout=10).status_code
+             for i in range(7)]
+    assert codes[0] in (400, 401) and codes[-1] == 429, codes

@@ -11,7 +11,7 @@ MAX_BAD_SHARE = 0.05
 # A real document has a run of this many Chinese characters, of which at least MIN_COMMON_SHARE are frequent
 # ones (random characters almost never are), or a run of this many Latin words.
 REAL_RUN_CHARS = 4
-MIN_COMMON_SHARE = 0.15
+MIN_COMMON_SHARE = 0.05
 REAL_RUN_WORDS = 5
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]{%d}" % REAL_RUN_CHARS)

@@ -1,6 +1,8 @@
 """The Gradio Blocks page and its launch (loopback by default, never a public share link)."""
 from __future__ import annotations
 
+import gradio as gr  # module level: Gradio resolves the `gr.Request` annotations below through these globals
+
 from ..ingest.readers import SUPPORTED_SUFFIXES
 from ..session import Session
 from .handlers import ChatApp
@@ -10,8 +12,6 @@ from .views import PAGE_CSS, PAGE_HEAD, sources_html
 
 def build_page(app: ChatApp):
     """The Gradio Blocks page."""
-    import gradio as gr
-
     with gr.Blocks(title="政策文件问答") as page:
         gr.Markdown("## 政策文件问答\n回答中的每一句话都标注了出处〔n〕，点击可查看对应条款。文件没有涉及的问题会如实说明。")
         with gr.Row():
@@ -75,7 +75,6 @@ def build_page(app: ChatApp):
 
 def launch(session: Session) -> None:
     """Serve the page with uvicorn (loopback by default, never a public share link); logins are rate-limited."""
-    import gradio as gr
     import uvicorn
     from fastapi import FastAPI
 
