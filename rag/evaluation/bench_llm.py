@@ -12,6 +12,8 @@ from pathlib import Path
 
 from ..config import Settings
 
+# The budget timed beside whole clauses when none is configured.
+TRIAL_BUDGET = 700
 # CPU flags worth naming: what llama.cpp can use here, and the AMX it must not rely on.
 _FLAGS = ("avx", "avx2", "fma", "f16c", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_int8", "amx_bf16")
 
@@ -96,7 +98,7 @@ def bench_local_llm(settings: Settings, index: Path, questions: list[dict], cold
     llm, figures = bench_load(settings, cold)
     figures["cpu"] = cpu_description()
     figures["whole_clauses"] = bench_prompts(llm, settings, index, questions, 0)
-    figures["budget"] = bench_prompts(llm, settings, index, questions, settings.prompt_budget_chars)
+    figures["budget"] = bench_prompts(llm, settings, index, questions, settings.prompt_budget_chars or TRIAL_BUDGET)
     figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return figures
 
