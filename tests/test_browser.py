@@ -160,7 +160,16 @@ def test_hostile_document_text_never_runs_as_script(server, browser):
     page.close()
 
 
+def test_api_routes_need_the_login(server):
+    import httpx
+
+    url, _, _ = server
+    for path in ("config", "gradio_api/info"):
+        assert httpx.get(url + path, timeout=10).status_code == 401, path
+
+
 def test_login_attempts_are_rate_limited(server):
+    """Last in this module: it leaves 127.0.0.1 locked out of logins for a minute."""
     import httpx
 
     url, _, _ = server
