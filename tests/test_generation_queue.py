@@ -45,3 +45,21 @@ def test_turn_context_releases_on_error():
     except RuntimeError:
         pass
     assert len(q) == 0
+
+
+def test_a_question_left_midway_frees_the_model_for_the_next(fake_session):
+    from rag.answering.answerer import Answerer
+    from rag.types import Waiting
+    from conftest import ScriptedLLM
+
+    llm = ScriptedLLM("静海区有效发明专利达到350件[1]。全区有效发明专利达到350件[1]。")
+    llm.queue = GenerationQueue()
+    holder = llm.queue.join()  # another question is generating
+    stream = Answerer(fake_session, "scripted", llm=llm).stream("静海区 有效发明专利 达到 多少件")
+    first_wait = next(item for item in stream if isinstance(item, Waiting))
+    assert first_wait.ahead == 1 and len(llm.queue) == 2
+    stream.close()  # the user left or pressed stop
+    assert len(llm.queue) == 1  # only the holder is left: the abandoned question gave up its place
+    holder.leave()
+    final = list(Answerer(fake_session, "scripted", llm=llm).stream("静海区 有效发明专利 达到 多少件"))[-1]
+    assert final.citations and len(llm.queue) == 0
