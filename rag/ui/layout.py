@@ -85,4 +85,4 @@ def launch(session: Session) -> None:
     add_login_limit(app, LoginLimiter(settings.login_attempts_per_minute))
     app = gr.mount_gradio_app(app, page, path="/", auth=auth, css=PAGE_CSS, head=PAGE_HEAD, show_error=False,
                               max_file_size=settings.max_file_bytes, footer_links=[])
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", timeout_graceful_shutdown=5)
