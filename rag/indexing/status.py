@@ -4,14 +4,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import DocumentError
-from ..ingest.documents import file_sha256, list_document_files
+from ..ingest.documents import file_sha256, scan_folder
 from ..ingest.readers import SUPPORTED_SUFFIXES
 from ..types import IndexStatus
 from .store import read_manifest
 
 
 def _folder_hashes(docs_dir: Path) -> dict[str, str]:
-    return {p.name: file_sha256(p) for p in list_document_files(docs_dir) if p.suffix.lower() in SUPPORTED_SUFFIXES}
+    return {p.name: file_sha256(p) for p in scan_folder(docs_dir)[0] if p.suffix.lower() in SUPPORTED_SUFFIXES}
 
 
 def index_status(docs_dir: Path, index_dir: Path) -> IndexStatus:

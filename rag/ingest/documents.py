@@ -86,7 +86,8 @@ def _not_followed(path: Path, root: Path) -> str | None:
 
 def scan_folder(folder: Path) -> tuple[list[Path], list[tuple[str, str]]]:
     """(regular files directly in the folder, sorted; (name, reason) for every other entry). Symbolic links and
-    anything resolving outside the folder are never followed; the project's own entries are left out silently."""
+    anything resolving outside the folder are never followed; the project's own entries are left out silently.
+    A missing folder, or one without a regular file, is a DocumentError."""
     folder = Path(folder)
     if not folder.is_dir():
         raise DocumentError("", f"document folder {folder} does not exist")
@@ -98,23 +99,15 @@ def scan_folder(folder: Path) -> tuple[list[Path], list[tuple[str, str]]]:
             files.append(path)
         elif not is_internal(path.name):
             skipped.append((path.name, reason))
-    return files, skipped
-
-
-def list_document_files(folder: Path) -> list[Path]:
-    """Regular files in a folder (sorted); a missing or empty folder is a DocumentError."""
-    files, _ = scan_folder(folder)
     if not files:
         raise DocumentError("", f"document folder {folder} is empty")
-    return files
+    return files, skipped
 
 
 def load_folder(folder: Path, limits: Limits = Limits()) -> LoadReport:
     """Load every supported file in a folder; bad files are skipped with a warning naming them."""
     docs: list[Document] = []
     files, skipped = scan_folder(folder)
-    if not files:
-        raise DocumentError("", f"document folder {folder} is empty")
     for path in files:
         try:
             docs.append(load_document(path, limits))

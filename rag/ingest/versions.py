@@ -79,15 +79,21 @@ def _keep_current(docs_dir: Path, name: str) -> Version | None:
     return Version(version_id, version_id[:15], digest, kept.stat().st_size)
 
 
+def _make_current(docs_dir: Path, src: Path, name: str) -> Version | None:
+    """Copy src in as the document `name` (atomically); the file it replaces is kept as a version, returned."""
+    tmp = docs_dir / f".{name}{UPLOAD_SUFFIX}"
+    shutil.copyfile(src, tmp)
+    previous = _keep_current(docs_dir, name)
+    os.replace(tmp, docs_dir / name)
+    return previous
+
+
 def save_document(docs_dir: Path, src: Path, name: str, user: str) -> tuple[str, Version | None]:
     """Copy a checked file into the folder under `name`; an existing file of that name becomes a version.
     Returns (action, the version kept or None)."""
     name = safe_name(name)
     docs_dir = Path(docs_dir)
-    tmp = docs_dir / f".{name}{UPLOAD_SUFFIX}"
-    shutil.copyfile(src, tmp)
-    previous = _keep_current(docs_dir, name)
-    os.replace(tmp, docs_dir / name)
+    previous = _make_current(docs_dir, src, name)
     action = "replace" if previous else "upload"
     audit(docs_dir, action, name, user, sha256=_sha256(docs_dir / name),
           **({"previous_version": previous.id} if previous else {}))
@@ -114,10 +120,7 @@ def restore_version(docs_dir: Path, name: str, version_id: str, user: str) -> Ve
     matches = [p for p in folder.glob(f"{version_id}.*") if p.stem == version_id] if folder.is_dir() else []
     if not matches or "/" in version_id or version_id.startswith("."):
         raise DocumentError(name, f"no version {version_id!r} (see `python -m rag versions {name}`)")
-    tmp = docs_dir / f".{name}{UPLOAD_SUFFIX}"
-    shutil.copyfile(matches[0], tmp)
-    previous = _keep_current(docs_dir, name)
-    os.replace(tmp, docs_dir / name)
+    previous = _make_current(docs_dir, matches[0], name)
     audit(docs_dir, "restore", name, user, restored_version=version_id,
           **({"previous_version": previous.id} if previous else {}))
     return previous

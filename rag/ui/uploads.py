@@ -9,7 +9,7 @@ from pathlib import Path
 from ..errors import DocumentError
 from ..ingest.documents import load_document
 from ..ingest.limits import Limits
-from ..ingest.readers import SUPPORTED_SUFFIXES
+from ..ingest.readers import SUPPORTED_SUFFIXES, check_supported
 from ..ingest.versions import safe_name, save_document
 
 
@@ -19,9 +19,11 @@ class UploadError(ValueError):
 
 def check_upload(src: Path, name: str, limits: Limits) -> None:
     """Raise UploadError saying why the file cannot be added."""
-    suffix = Path(name).suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise UploadError(f"不支持的文件类型 {suffix or '（无扩展名）'}，支持 {' '.join(SUPPORTED_SUFFIXES)}")
+    try:
+        check_supported(Path(name))
+    except DocumentError as exc:
+        suffix = Path(name).suffix.lower()
+        raise UploadError(f"不支持的文件类型 {suffix or '（无扩展名）'}，支持 {' '.join(SUPPORTED_SUFFIXES)}") from exc
     try:
         safe_name(name)
     except DocumentError as exc:
