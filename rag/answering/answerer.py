@@ -17,9 +17,11 @@ from ..types import Answer, Hit, Retrieved, Waiting
 from .compose import Draft, compose
 from .context import prompt_messages, system_message
 from .conversation import condense, fallback_standalone, normalise_history
+from .answerability import Verdict, judge
 from .intents import asks_responsibility
 from .prompts import refusal_text
-from .strategies import extractive_sentences, masked_note, masked_sentences, responsibility_sentences, strong_evidence
+from .strategies import (evidence_sentences, extractive_sentences, masked_note, masked_sentences,
+                         responsibility_sentences, strong_evidence)
 from .streaming import stream_verified
 from .verification import Checked, Renumberer
 
@@ -64,19 +66,24 @@ class Answerer:
         yield Retrieved(tuple(hits))
         hits = [h for h in hits if h.answer_text.strip()]  # a clause that is only flagged text cannot answer
         unknown = retriever.unknown_entities(standalone)
-        draft = yield from self._decide(standalone, hits, unknown, timings, t0)
+        verdict = judge(standalone, hits, retriever.facts)
+        draft = yield from self._decide(standalone, hits, unknown, verdict, timings, t0)
         draft.note = draft.note or note
         draft.backend = draft.backend or self.backend
         timings["total"] = time.perf_counter() - t0
         timings.setdefault("first_token", timings["total"])
         yield compose(question, standalone, draft, hits, timings)
 
-    def _decide(self, question: str, hits: Sequence[Hit], unknown: list[str], timings: dict, t0: float):
-        """Yield the text to show while deciding; return the Draft."""
+    def _decide(self, question: str, hits: Sequence[Hit], unknown: list[str], verdict: Verdict, timings: dict,
+                t0: float):
+        """Yield the text to show while deciding; return the Draft. The same checks decide for every backend:
+        the model only words answers the checks allow."""
         if unknown:
             return (yield from self._refuse(f"文件中没有出现“{'、'.join(unknown)}”。"))
         if not hits or hits[0].dense < self.settings.min_relevance:
             return (yield from self._refuse(""))
+        if not verdict.answerable:
+            return (yield from self._refuse(verdict.reason, verdict.near))
         renum = Renumberer()
         deterministic = (responsibility_sentences(question, hits) if asks_responsibility(question) else []) \
             or masked_sentences(question, hits)
@@ -85,11 +92,12 @@ class Answerer:
             return Draft(deterministic)
         draft = Draft()
         if self.llm is not None:
-            draft = yield from self._model_draft(question, hits, renum, timings, t0)
+            draft = yield from self._model_draft(question, hits, verdict, renum, timings, t0)
             if draft.refused:
                 return draft
         if not any(c.sources for c in draft.checked):
-            draft.checked = extractive_sentences(question, hits)
+            draft.checked = (evidence_sentences(verdict, hits) if verdict.evidence
+                             else extractive_sentences(question, hits, verdict.ask.comparison))
             yield from self._emit(draft.checked, renum, timings, t0)
         mask = masked_note(question, [hits[n - 1].answer_text for c in draft.checked for n in c.sources])
         if mask and not any(says_not_given(c.text) for c in draft.checked):
@@ -97,14 +105,15 @@ class Answerer:
             yield mask
         return draft
 
-    def _model_draft(self, question: str, hits: Sequence[Hit], renum: Renumberer, timings: dict, t0: float):
+    def _model_draft(self, question: str, hits: Sequence[Hit], verdict: Verdict, renum: Renumberer, timings: dict,
+                     t0: float):
         """The model's verified answer; a refusal; or an empty extractive draft with a note saying why."""
         try:
             reply = yield from self._generate(question, hits, renum, timings, t0)
         except LLMError as exc:
             log.warning("falling back to extractive: %s", exc)
             return (yield from self._fall_back(f"{self.backend} 模型不可用（{exc}），以下为摘录式回答。"))
-        if reply.refused and strong_evidence(question, hits):
+        if reply.refused and (verdict.evidence or strong_evidence(question, hits)):
             # The small model refuses some answerable questions; a clause sentence that covers most
             # of the question is better shown (quoted) than withheld.
             return (yield from self._fall_back("模型未能作答，以下为相关条款原文摘录。"))
@@ -113,6 +122,10 @@ class Answerer:
         if reply.dropped and not reply.cited:
             # The model answered, but nothing it said is backed by a clause: refuse rather than guess.
             return (yield from self._refuse("模型的回答无法在检索到的条款中得到印证，已拒答。"))
+        evidence = {e.index + 1 for e in verdict.evidence}
+        if evidence and not evidence & {n for c in reply.checked for n in c.sources}:
+            # A figure was asked for and the model cited no clause that states it: quote the one that does.
+            return (yield from self._fall_back("模型的回答未引用给出所问数字的条款，以下为该条款原文摘录。"))
         return Draft(reply.checked)
 
     def _generate(self, question: str, hits: Sequence[Hit], renum: Renumberer, timings: dict, t0: float):
@@ -137,9 +150,13 @@ class Answerer:
         return Draft(note=note, backend="extractive")
 
     @staticmethod
-    def _refuse(note: str):
+    def _refuse(reason: str, near: int | None = None):
+        """Refuse: what the documents do say and do not (citing the nearest clause), then the refusal sentence."""
+        checked = [Checked(reason, [near + 1] if near is not None else [], newline=True)] if reason else []
+        for c in checked:
+            yield Renumberer().render(c)
         yield refusal_text()
-        return Draft(refused=True, note=note)
+        return Draft(checked, refused=True, note=reason)
 
     @staticmethod
     def _emit(checked: list[Checked], renum: Renumberer, timings: dict, t0: float) -> Iterator[Piece]:

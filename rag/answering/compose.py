@@ -22,14 +22,16 @@ class Draft:
 
 def compose(question: str, standalone: str, draft: Draft, hits: Sequence[Hit], timings: dict) -> Answer:
     """The final Answer for a draft."""
-    if draft.refused:
-        return Answer(question, standalone, refusal_text(), (), tuple(hits), True, draft.backend, draft.note, timings)
     renum = Renumberer()
     body = "".join(renum.render(c) for c in draft.checked).strip()
+    if draft.refused:
+        # "refused" means the documents do not answer what was asked; the body may still say what they do say.
+        body = f"{body}\n{refusal_text()}".strip()
     supports: dict[int, list[str]] = {}
     for c in draft.checked:
         for n in c.sources:
             supports.setdefault(n, []).append(c.text)
     citations = tuple(Citation(number, hits[context_no - 1].clause, tuple(supports.get(context_no, ())))
                       for number, context_no in enumerate(renum.order, 1))
-    return Answer(question, standalone, body, citations, tuple(hits), False, draft.backend, draft.note, timings)
+    return Answer(question, standalone, body, citations, tuple(hits), draft.refused, draft.backend, draft.note,
+                  timings)

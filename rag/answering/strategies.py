@@ -2,17 +2,20 @@
 figure reported as not given, and quotes of the best clause sentences (the extractive backend)."""
 from __future__ import annotations
 
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from ..ingest.headings import strip_marker
 from ..text.masks import MASK, first_mask, not_given_sentence
 from ..text.normalize import for_search
-from ..text.overlap import support
+from ..text.overlap import bigrams, support
 from ..text.sentences import clause_sentences
 from ..types import Duty, Hit
 from .intents import asks_number
-from .thresholds import DUTY_MATCH, DUTY_TOP_BONUS, MASK_CHECK_RELEVANCE, MASKED_MATCH, RUNNER_UP_RATIO, STRONG_EVIDENCE
+from .thresholds import DUTY_MATCH, DUTY_TOP_BONUS, MASK_CHECK_RELEVANCE, MASKED_MATCH, STRONG_EVIDENCE
 from .verification import Checked
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .answerability import Verdict
 
 # Shorter pieces between sentence ends are not quotable sentences.
 MIN_SENTENCE_CHARS = 5
@@ -98,14 +101,37 @@ def responsibility_sentences(question: str, hits: Sequence[Hit]) -> list[Checked
     return [Checked(text, [i + 1])]
 
 
-def extractive_sentences(question: str, hits: Sequence[Hit]) -> list[Checked]:
-    """Quote the best sentences of the top clause, and of the runner-up when it comes from another
-    document and scores nearly as well (comparison questions span documents)."""
+def other_document(question: str, hits: Sequence[Hit], first: int, limit: int = 5) -> int | None:
+    """The hit (index) from a document other than hits[first]'s, among the top `limit`, that best shares the
+    topic of the comparison: the question's wording that the first side's clause also has ("科技担保")."""
+    others = [i for i, h in enumerate(hits[:limit]) if h.doc != hits[first].doc]
+    if not others:
+        return None
+    topic = bigrams(question) & bigrams(hits[first].answer_text) or bigrams(question)
+    return max(others, key=lambda i: (len(topic & bigrams(hits[i].answer_text)), -i))
+
+
+def evidence_sentences(verdict: "Verdict", hits: Sequence[Hit]) -> list[Checked]:
+    """Quote the sentence that states the asked-for figure; for a comparison, one such sentence from each of
+    two documents."""
+    best = verdict.evidence[0]
+    chosen = [best]
+    if verdict.ask.comparison:
+        second = next((e for e in verdict.evidence if hits[e.index].doc != hits[best.index].doc), None)
+        if second is not None:
+            chosen.append(second)
+    return [Checked(f"“{strip_marker(e.sentence).strip()}”", [e.index + 1]) for e in chosen]
+
+
+def extractive_sentences(question: str, hits: Sequence[Hit], comparison: bool = False) -> list[Checked]:
+    """Quote the best sentences of the top clause, and of another document's best clause when the question
+    compares."""
     if not hits:
         return []
     chosen = [0]
-    if len(hits) > 1 and hits[1].doc != hits[0].doc and hits[1].score >= RUNNER_UP_RATIO * hits[0].score:
-        chosen.append(1)
+    other = other_document(question, hits, 0) if comparison else None
+    if other is not None:
+        chosen.append(other)
     out = []
     for i in chosen:
         quote = strip_marker("".join(best_sentences(question, hits[i].answer_text, 2 if i == 0 else 1)).strip())

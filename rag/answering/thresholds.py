@@ -17,6 +17,14 @@ DUTY_MATCH = 0.2
 DUTY_TOP_BONUS = 0.15
 # Clause sentences sharing more than this with the question are checked for a masked figure.
 MASK_CHECK_RELEVANCE = 0.2
-# The runner-up clause of another document is quoted too when its fused score is at least this share of the
-# top one (comparison questions span documents).
-RUNNER_UP_RATIO = 0.8
+# A question noun found in more than this share of clauses ("企业", "科技") names no specific item, so a
+# clause lacking it can still answer.
+COMMON_WORD_SHARE = 0.2
+# How many of the ranked clauses are searched for a sentence with the asked-for figure.
+EVIDENCE_DEPTH = 5
+# Weight of the whole clause's overlap with the question when ranking evidence sentences.
+EVIDENCE_CLAUSE_WEIGHT = 0.5
+# A figure sentence answers only if no sentence of another retrieved clause matches the asked item (the
+# question without its figure words) by more than this much: "省级新型研发机构…奖励多少" must not be answered
+# with the amount for 科技型中小企业 when the clause about 新型研发机构 gives none.
+ITEM_MARGIN = 0.2

@@ -16,7 +16,7 @@ from pathlib import Path
 from ..config import Settings
 from .anchor import read_documents
 from .gold import load_external, load_gold
-from .metrics import AnswerOutcome, GoldItem, answer_metrics, first_hit_rank, per_type, retrieval_metrics
+from .metrics import AnswerOutcome, GoldItem, answer_metrics, first_hit_rank, misses, per_type, retrieval_metrics
 
 
 def evaluate_retrieval(search, items: list[GoldItem], k: int) -> tuple[dict, dict[str, int | None]]:
@@ -44,7 +44,8 @@ def evaluate_answers(session, items: list[GoldItem], backend: str, k: int) -> li
     outcomes = []
     for item in items:
         final = list(answerer.stream(item.question, k=k))[-1]
-        outcomes.append(AnswerOutcome(item, final.refused, [c.text for c in final.citations]))
+        outcomes.append(AnswerOutcome(item, final.refused, [c.text for c in final.citations], final.body,
+                                      [f"{c.clause.doc[:3]}:{c.clause.label}" for c in final.citations]))
     return outcomes
 
 
@@ -89,6 +90,7 @@ def run_eval(gold: Path, settings: Settings, k: int = 5, as_json: bool = False, 
             outcomes = evaluate_answers(session, items, backend, k)
             report["answers"] = {"backend": backend, **answer_metrics(outcomes)}
             report["per_type"] = per_type(outcomes, ranks)
+            report["misses"] = misses(outcomes)
         report["seconds"] = time.perf_counter() - t
     if as_json:
         print(json.dumps(report, ensure_ascii=False, indent=1))
@@ -121,8 +123,15 @@ def format_report(report: dict) -> str:
                      f"refused unanswerable {m['refusal_rate_unanswerable']:.3f}, "
                      f"false refusals {m['false_refusal_rate']:.3f} "
                      f"({m['answerable']} answerable, {m['unanswerable']} unanswerable)")
+        lines.append(f"  refusals: precision {m['refusal_precision']:.3f} (refused when it should), "
+                     f"recall {m['refusal_recall']:.3f} (of the unanswerable, refused)")
         lines.append(f"  {'type':20} {'n':>3} {'recall@5':>9} {'valid cit.':>10} {'refused':>8}")
         for kind, row in report["per_type"].items():
             lines.append(f"  {kind:20} {row['n']:>3} {row.get('recall@5', float('nan')):>9.2f} "
                          f"{row.get('valid_citation', float('nan')):>10.2f} {row['refused']:>8.2f}")
+        lines.append(f"misses ({len(report['misses'])}):")
+        lines.append(f"  {'id':10} {'type':18} {'reason':46} question → answer [cited]")
+        for row in report["misses"]:
+            lines.append(f"  {row['id']:10} {row['type']:18} {row['reason']:46} {row['question']} → "
+                         f"{row['answer']} [{row['cited']}]")
     return "\n".join(lines)

@@ -46,6 +46,8 @@ class AnswerOutcome:
     item: GoldItem
     refused: bool
     citations: list[str] = field(default_factory=list)  # clause texts cited
+    body: str = ""  # the answer as shown
+    cited_labels: list[str] = field(default_factory=list)
 
     @property
     def good_citations(self) -> int:
@@ -60,7 +62,12 @@ def answer_metrics(outcomes: list[AnswerOutcome]) -> dict[str, float]:
     unanswerable = [o for o in outcomes if not o.item.answerable]
     cited = sum(len(o.citations) for o in answerable)
     good = sum(o.good_citations for o in answerable)
+    refused = [o for o in outcomes if o.refused]
     return {
+        # Of the refusals, the share that were right (the documents do not answer) …
+        "refusal_precision": (sum(not o.item.answerable for o in refused) / len(refused)) if refused else 1.0,
+        # … and of the questions the documents do not answer, the share refused (= refusal_rate_unanswerable).
+        "refusal_recall": (sum(o.refused for o in unanswerable) / len(unanswerable)) if unanswerable else 1.0,
         "citation_precision": good / cited if cited else 0.0,
         "answered_with_valid_citation": (sum(1 for o in answerable if not o.refused and o.good_citations)
                                          / len(answerable)) if answerable else 0.0,
@@ -83,3 +90,29 @@ def per_type(outcomes: list[AnswerOutcome], ranks: dict[str, int | None]) -> dic
             row["valid_citation"] = sum(1 for o in answerable if not o.refused and o.good_citations) / len(answerable)
         table[kind] = row
     return table
+
+
+def miss_reason(outcome: AnswerOutcome) -> str | None:
+    """Why an outcome is wrong, in a few words (None when it is right)."""
+    if not outcome.item.answerable:
+        return None if outcome.refused else "answered a question the documents do not answer"
+    if outcome.refused:
+        return "refused an answerable question"
+    if not outcome.citations:
+        return "answered without a citation"
+    if not outcome.good_citations:
+        return "no cited clause holds the gold quote"
+    if outcome.good_citations < len(outcome.citations):
+        return "a cited clause does not hold the gold quote"
+    return None
+
+
+def misses(outcomes: list[AnswerOutcome]) -> list[dict[str, str]]:
+    """One row per wrong outcome: id, type, question, reason, and what the answer said."""
+    rows = []
+    for o in outcomes:
+        reason = miss_reason(o)
+        if reason:
+            rows.append({"id": o.item.id, "type": o.item.type, "question": o.item.question, "reason": reason,
+                         "cited": "; ".join(o.cited_labels), "answer": " ".join(o.body.split())[:120]})
+    return rows

@@ -6,11 +6,13 @@ from pathlib import Path
 
 import numpy as np
 
+from ..answering.intents import INTERROGATIVE
 from ..indexing.embedders import Embedder
 from ..indexing.store import IndexData, load_index
-from ..text.normalize import for_match, for_search
-from ..text.tokens import named_entities, tokens
+from ..text.normalize import for_search
+from ..text.tokens import PLACE_ORG_FLAGS, named_entities, tokens
 from ..types import Hit
+from .corpus_facts import CorpusFacts
 from .fusion import rrf
 
 
@@ -28,7 +30,7 @@ class Retriever:
         self._by_vid = data.by_vid()
         self._bm25_order = data.manifest.get("bm25_order") or [c.vid for c in data.clauses]
         self.last_timings: dict[str, float] = {}
-        self._corpus: str | None = None
+        self.facts = CorpusFacts(data)
 
     @classmethod
     def open(cls, index_dir: Path, embedder: Embedder) -> "Retriever":
@@ -39,11 +41,10 @@ class Retriever:
         return self.data.generation
 
     def unknown_entities(self, question: str) -> list[str]:
-        """Named places, people, organisations and proper nouns of the question that no indexed
-        clause mentions ("杭州市" when only Tianjin and Tangshan documents are indexed)."""
-        if self._corpus is None:
-            self._corpus = "\n".join(for_match(c.clause.search_text()) for c in self.data.clauses)
-        return [e for e in named_entities(question) if for_match(e) not in self._corpus]
+        """Named places, organisations and proper nouns of the question that no indexed clause mentions
+        ("杭州市" when only Tianjin and Tangshan documents are indexed)."""
+        return [e for e in named_entities(question, PLACE_ORG_FLAGS)
+                if not INTERROGATIVE.search(e) and not self.facts.in_corpus(e)]
 
     def query_vector(self, question: str) -> np.ndarray:
         return self.embedder.embed_query(for_search(question)).reshape(-1).astype(np.float32)

@@ -35,11 +35,14 @@ def tokens(text: str) -> list[str]:
 
 
 _ENTITY_FLAGS = frozenset({"ns", "nr", "nt", "nz", "nrt", "nrfg"})
+# Places, organisations and other proper nouns, without jieba's person-name tags: those also tag everyday words
+# ("太贵" in "买算力太贵"), so a question is never refused for one.
+PLACE_ORG_FLAGS = frozenset({"ns", "nt", "nz"})
 
 
-def named_entities(text: str) -> list[str]:
+def named_entities(text: str, flags: frozenset[str] = _ENTITY_FLAGS) -> list[str]:
     """Place, person, organisation and other proper-noun words (jieba POS tags), two characters or more."""
     import jieba.posseg
 
     _jieba()
-    return [w.word for w in jieba.posseg.cut(for_search(text)) if w.flag in _ENTITY_FLAGS and len(w.word) >= 2]
+    return [w.word for w in jieba.posseg.cut(for_search(text)) if w.flag in flags and len(w.word) >= 2]

@@ -1,0 +1,145 @@
+"""Whether the retrieved clauses answer what was asked, decided by checks rather than by the prompt.
+
+A question that asks for a figure is answerable only when some retrieved clause sentence states a figure of
+that kind (an amount, a share, a count in the asked unit, a year) under every constraint of the question: the
+year, the place (the document must govern it), the administrative level (in the same sentence) and the item
+it names. Otherwise the Verdict says what the nearest clause does say and what it does not.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol, Sequence
+
+from ..text.normalize import for_match, for_search
+from ..text.overlap import support
+from ..text.quantities import LEVEL_WORDS, levels_stated, mentions_year, quantities, states_level, years_in
+from ..text.sentences import clause_sentences
+from ..text.tokens import tokens
+from ..types import Hit
+from .asks import Ask, has_figure, read_ask
+from .intents import FIGURE_NOUNS
+from .thresholds import COMMON_WORD_SHARE, EVIDENCE_CLAUSE_WEIGHT, EVIDENCE_DEPTH, ITEM_MARGIN
+
+
+class Facts(Protocol):
+    """What the checks need to know about the corpus (retrieval.corpus_facts.CorpusFacts)."""
+
+    jurisdictions: tuple[str, ...]
+
+    def places_of(self, doc: str) -> frozenset[str]: ...
+    def title_of(self, doc: str) -> str: ...
+    def in_corpus(self, word: str) -> bool: ...
+    def clause_share(self, word: str) -> float: ...
+    def names_document(self, word: str, doc: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A clause sentence that states the asked-for figure under the question's constraints."""
+
+    index: int  # into the hits, 0-based
+    sentence: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Verdict:
+    answerable: bool
+    ask: Ask
+    evidence: tuple[Evidence, ...] = ()
+    reason: str = ""  # for a refusal: what the documents say and what they do not
+    near: int | None = None  # hit index (0-based) of the clause the reason speaks of
+
+
+@dataclass
+class _Miss:
+    """Why one sentence does not answer: the constraints it fails."""
+
+    index: int
+    sentence: str
+    score: float
+    places: list[str] = field(default_factory=list)
+    years: list[str] = field(default_factory=list)
+    levels: list[str] = field(default_factory=list)
+    nouns: list[str] = field(default_factory=list)
+
+
+def judge(question: str, hits: Sequence[Hit], facts: Facts) -> Verdict:
+    """The answerability verdict for a question over its ranked hits."""
+    ask = read_ask(question, facts.jurisdictions)
+    if not hits:
+        return Verdict(False, ask)
+    if ask.responsibility and not ask.wants_figure and not any(h.duties for h in hits[:3]):
+        return Verdict(False, ask, reason="最接近的条款没有写明负责部门。", near=0)
+    if not ask.wants_figure:
+        return Verdict(True, ask)
+    known, unknown = _resolve_nouns(ask, facts)
+    if unknown:
+        return Verdict(False, ask, reason=f"文件中没有出现“{'、'.join(unknown)}”，未给出相关{ask.kind_word}。")
+    # A comparison names two sides (places, documents); each side is checked by the clause quoted for it.
+    specific = [] if ask.comparison else [n for n in known if facts.clause_share(n) <= COMMON_WORD_SHARE]
+    places_asked = () if ask.comparison else ask.places
+    found: list[Evidence] = []
+    near: _Miss | None = None
+    best_item = (-1.0, -1)  # (how well a sentence matches the asked item, its hit index)
+    for i, hit in enumerate(hits[:EVIDENCE_DEPTH]):
+        whole = f"{hit.title} {' '.join(hit.path)} {hit.answer_text}"
+        clause_score = EVIDENCE_CLAUSE_WEIGHT * support(question, whole)
+        places = [p for p in places_asked if p not in facts.places_of(hit.doc) and p not in for_search(hit.text)]
+        years = [y for y in ask.years if not mentions_year(whole, y)]
+        nouns = [n for n in specific if for_match(n) not in for_match(whole) and not facts.names_document(n, hit.doc)]
+        for sentence in clause_sentences(hit.answer_text):
+            best_item = max(best_item, (support(ask.item, sentence), i))
+            if not has_figure(ask.kind, ask.unit, sentence):
+                continue
+            score = support(question, sentence) + clause_score
+            levels = [level for level in ask.levels if not states_level(sentence, level)]
+            stated = {for_match(f) for f in quantities(sentence)}
+            levels += [f for f in ask.figures if for_match(f) not in stated]
+            if not (places or years or levels or nouns):
+                found.append(Evidence(i, sentence, score))
+            elif near is None or score > near.score:
+                near = _Miss(i, sentence, score, places, years, levels, nouns)
+    if not ask.comparison:
+        found = [e for e in found if best_item[1] == e.index
+                 or support(ask.item, e.sentence) + ITEM_MARGIN >= best_item[0]]
+    if found:
+        return Verdict(True, ask, tuple(sorted(found, key=lambda e: -e.score)))
+    if near is None:
+        return Verdict(False, ask, reason=f"最接近的条款没有给出具体{ask.kind_word}。", near=max(best_item[1], 0))
+    return Verdict(False, ask, reason=_explain(ask, near, hits[near.index], facts), near=near.index)
+
+
+def _resolve_nouns(ask: Ask, facts: Facts) -> tuple[list[str], list[str]]:
+    """(nouns the corpus knows, nouns it does not): a word the corpus lacks as a whole counts as known by its
+    parts ("省级重点" by 重点); figurative words in quotation marks are never unknown."""
+    known, unknown = [], []
+    for noun in ask.nouns:
+        if facts.in_corpus(noun):
+            known.append(noun)
+            continue
+        parts = [w for w in tokens(noun) if len(w) >= 2 and w != noun and w not in FIGURE_NOUNS]
+        found = [w for w in parts if facts.in_corpus(w)]
+        if found:
+            known.extend(found)
+        elif not any(noun in w for w in ask.quoted):
+            unknown.append(noun)
+    return known, unknown
+
+
+def _explain(ask: Ask, miss: _Miss, hit: Hit, facts: Facts) -> str:
+    """What the nearest clause says and what it does not, in one plain sentence."""
+    if miss.places:
+        return f"最接近的规定出自《{facts.title_of(hit.doc)}》，文件未提及{'、'.join(miss.places)}的相应规定。"
+    if miss.years:
+        given = [y for y in years_in(f"{hit.title} {hit.answer_text}") if "*" not in y]
+        if given:
+            return f"文件只给出{'、'.join(given)}年的相关内容，未提及{'、'.join(miss.years)}年。"
+        return f"相关条款没有写明年份，未提及{'、'.join(miss.years)}年。"
+    if miss.levels and not any(level in LEVEL_WORDS for level in miss.levels):
+        return f"相关条款没有给出“{'、'.join(miss.levels)}”这一数字。"
+    if miss.levels:
+        stated = levels_stated(miss.sentence)
+        scope = f"只给出{'、'.join(stated)}的{ask.kind_word}" if stated else f"没有按{'、'.join(miss.levels)}给出{ask.kind_word}"
+        return f"文件{scope}，未提及{'、'.join(miss.levels)}。"
+    return f"最接近的条款未提及“{'、'.join(miss.nouns)}”，文件未给出相应{ask.kind_word}。"

@@ -1,0 +1,90 @@
+"""What the indexed documents are about, for the answerability checks: the places (jurisdictions) each
+document covers, whether a word occurs in the corpus at all, how common it is, and each document's head
+(title and opening clauses, which name the document: "县域…行动方案")."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import cached_property
+
+from ..indexing.store import IndexData
+from ..text.normalize import for_match, for_search
+
+# "天津市", "静海区", "唐山市" in a document title: the place the document governs.
+JURISDICTION = re.compile(r"([\u4e00-\u9fff]{2})(?:市|区|县|省)")
+# Two characters before 区/市 that are not places ("高新区", "开发区" …).
+NOT_PLACES = frozenset({"高新", "开发", "经济", "示范", "功能", "园区", "城区", "社区", "辖区", "地区", "人民", "全市", "各区"})
+# A document whose title names no place is about the jurisdictions it names at least this often.
+DOC_PLACE_MIN_MENTIONS = 3
+# The first clauses of a document (preamble, aims, goals) name it together with its title.
+DOC_HEAD_CLAUSES = 3
+
+
+class CorpusFacts:
+    """Facts about one index generation, computed once."""
+
+    def __init__(self, data: IndexData) -> None:
+        self.data = data
+
+    @cached_property
+    def jurisdictions(self) -> tuple[str, ...]:
+        """Every place some document title names, longest first."""
+        found: dict[str, None] = {}
+        for d in self.data.documents.values():
+            for m in JURISDICTION.finditer(for_search(d.get("title", ""))):
+                if m.group(1) not in NOT_PLACES:
+                    found.setdefault(m.group(1), None)
+        return tuple(sorted(found, key=len, reverse=True))
+
+    @cached_property
+    def _places(self) -> dict[str, frozenset[str]]:
+        out = {}
+        for name, d in self.data.documents.items():
+            title = for_search(d.get("title", ""))
+            named = {p for p in self.jurisdictions if p in title}
+            if not named:
+                text = for_search(d.get("text", ""))
+                named = {p for p in self.jurisdictions if text.count(p) >= DOC_PLACE_MIN_MENTIONS}
+            out[name] = frozenset(named)
+        return out
+
+    def places_of(self, doc: str) -> frozenset[str]:
+        """The places a document governs (empty when it names none)."""
+        return self._places.get(doc, frozenset())
+
+    def title_of(self, doc: str) -> str:
+        return self.data.documents.get(doc, {}).get("title", doc)
+
+    @cached_property
+    def _corpus(self) -> str:
+        return "\n".join(for_match(c.clause.search_text()) for c in self.data.clauses)
+
+    def in_corpus(self, word: str) -> bool:
+        return for_match(word) in self._corpus
+
+    @cached_property
+    def _clause_counts(self) -> tuple[Counter, int]:
+        bm25 = self.data.bm25
+        if bm25 is None:
+            return Counter(), max(1, len(self.data.clauses))
+        indptr = bm25.scores["indptr"]
+        counts = Counter({w: int(indptr[i + 1] - indptr[i]) for w, i in bm25.vocab_dict.items() if i + 1 < len(indptr)})
+        return counts, max(1, int(bm25.scores["num_docs"]))
+
+    def clause_share(self, word: str) -> float:
+        """Share of clauses whose keyword index holds the word (0 when the index does not know it)."""
+        counts, total = self._clause_counts
+        return counts.get(for_search(word).lower(), 0) / total
+
+    @cached_property
+    def _heads(self) -> dict[str, str]:
+        heads: dict[str, list[str]] = {}
+        for c in self.data.clauses:
+            parts = heads.setdefault(c.clause.doc, [])
+            if len(parts) < DOC_HEAD_CLAUSES:
+                parts.append(c.clause.text)
+        return {doc: for_match(self.title_of(doc) + "".join(parts)) for doc, parts in heads.items()}
+
+    def names_document(self, word: str, doc: str) -> bool:
+        """The word is in the document's title or opening clauses ("县域" for the county action plan)."""
+        return for_match(word) in self._heads.get(doc, "")
