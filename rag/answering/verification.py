@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from ..text.markers import markers_in, shown_marker, strip_markers
 from ..text.normalize import for_match, for_search
 from ..text.overlap import support
+from ..text.quantities import levels_asked, quantities, states_level
 from ..text.sentences import ends_with_sentence_end
 from .thresholds import SUPPORT_THRESHOLD
 
@@ -30,10 +31,26 @@ def entities_supported(sentence: str, clause_text: str) -> bool:
     return all(for_match(e) in clause for e in named_entities(sentence))
 
 
+# A department as answers name it: "市科技局", "区委组织部", "市委科创办", "高新区管委会".
+DEPARTMENT_NAME = re.compile(r"[市区县省][\u4e00-\u9fff]{1,10}?(?:局|委|办|部|管委会)")
+
+
+def claims_supported(sentence: str, clause_text: str) -> bool:
+    """The sentence's specific claims are the clause's: every figure with its unit ("50万元", not just 50),
+    every administrative level and every department it names."""
+    clause_figures = {for_match(f) for f in quantities(clause_text)}
+    if any(for_match(f) not in clause_figures for f in quantities(sentence)):
+        return False
+    if any(not states_level(clause_text, level) for level in levels_asked(sentence)):
+        return False
+    clause = for_match(clause_text)
+    return all(for_match(d) in clause for d in DEPARTMENT_NAME.findall(for_search(sentence)))
+
+
 def supports_sentence(sentence: str, clause_text: str) -> bool:
-    """The clause supports the sentence: enough shared wording, and no number or name it lacks."""
+    """The clause supports the sentence: enough shared wording, and no number, name or claim it lacks."""
     return (support(sentence, clause_text) >= SUPPORT_THRESHOLD and numbers_supported(sentence, clause_text)
-            and entities_supported(sentence, clause_text))
+            and entities_supported(sentence, clause_text) and claims_supported(sentence, clause_text))
 
 
 @dataclass

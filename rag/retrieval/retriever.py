@@ -14,6 +14,7 @@ from ..text.tokens import PLACE_ORG_FLAGS, named_entities, tokens
 from ..types import Hit
 from .corpus_facts import CorpusFacts
 from .fusion import rrf
+from .rerank import RERANK_POOL, rerank
 
 
 class Retriever:
@@ -75,10 +76,14 @@ class Retriever:
         keyword_ids, keyword = self.keyword_ranking(question, self.pool)
         t2 = time.perf_counter()
         fused = rrf([dense_ids, keyword_ids])
-        top = sorted(fused, key=lambda v: -fused[v])[:k]
+        top = sorted(fused, key=lambda v: -fused[v])[:max(k, RERANK_POOL)]
         dense.update(self.dense_scores(query, [v for v in top if v not in dense]))
-        self.last_timings = {"dense": t1 - t0, "keyword": t2 - t1, "total": time.perf_counter() - t0}
-        return [Hit(self._by_vid[v].clause, fused[v], dense.get(v, 0.0), keyword.get(v, 0.0)) for v in top]
+        hits = [Hit(self._by_vid[v].clause, fused[v], dense.get(v, 0.0), keyword.get(v, 0.0)) for v in top]
+        t3 = time.perf_counter()
+        hits = rerank(question, hits, self.facts)[:k]
+        self.last_timings = {"dense": t1 - t0, "keyword": t2 - t1, "rerank": time.perf_counter() - t3,
+                             "total": time.perf_counter() - t0}
+        return hits
 
     def document_texts(self) -> dict[str, str]:
         """Original text of every indexed document, by file name (for the page's context view)."""
