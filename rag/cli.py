@@ -96,8 +96,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(json.dumps(final.to_dict(), ensure_ascii=False, indent=1))
     else:
         # The streamed sentences are the body; the note and the source list (or the nearest clauses) follow.
-        if final.refused and final.note:
-            print(f"\n（{final.note}）", end="")
+        if final.refused and final.extra_note:
+            print(f"\n（{final.extra_note}）", end="")
         sources = final.sources_text()
         print("\n\n" + sources if sources else "")
     return 0

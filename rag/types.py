@@ -155,7 +155,9 @@ class Citation(_ClauseView):
 @dataclass(frozen=True)
 class Answer:
     """A finished answer. `body` holds the verified sentences with 〔n〕 markers; `citations` the clauses behind
-    them; on a refusal `refused` is True, `body` is the refusal sentence and `hits` the nearest clauses."""
+    them. `refused` means the documents do not answer what was asked: `body` then says what they do say and what
+    they do not (citing the nearest clause when one says something) and ends with the refusal sentence, and
+    `related` holds the nearest clauses."""
 
     question: str
     standalone_question: str
@@ -169,20 +171,33 @@ class Answer:
 
     @property
     def related(self) -> tuple[Hit, ...]:
-        """The nearest clauses shown with a refusal."""
-        return self.hits[:3] if self.refused else ()
+        """The nearest clauses shown with a refusal (those it cites left out)."""
+        if not self.refused:
+            return ()
+        cited = {c.clause.id for c in self.citations}
+        return tuple(h for h in self.hits if h.clause.id not in cited)[:3]
+
+    @property
+    def extra_note(self) -> str:
+        """The note, unless the body already says it."""
+        from .text.markers import strip_markers
+
+        return self.note if self.note and self.note not in strip_markers(self.body) else ""
 
     def sources_text(self) -> str:
-        """The source list (or, for a refusal, the nearest clauses) as plain text."""
-        if self.refused:
-            return (RELATED_HEADER + "\n" + "\n".join(f"· {h.label}" for h in self.related)) if self.related else ""
-        return (SOURCES_HEADER + "\n" + "\n".join(f"〔{c.number}〕{c.label}" for c in self.citations)) if self.citations else ""
+        """The source list (and, for a refusal, the nearest clauses) as plain text."""
+        parts = []
+        if self.citations:
+            parts.append(SOURCES_HEADER + "\n" + "\n".join(f"〔{c.number}〕{c.label}" for c in self.citations))
+        if self.related:
+            parts.append(RELATED_HEADER + "\n" + "\n".join(f"· {h.label}" for h in self.related))
+        return "\n".join(parts)
 
     @property
     def text(self) -> str:
         """The whole answer as plain text: note, body, then sources."""
         if self.refused:
-            parts = [self.body + (f"\n（{self.note}）" if self.note else "")]
+            parts = [self.body + (f"\n（{self.extra_note}）" if self.extra_note else "")]
             sources = self.sources_text()
             return parts[0] + ("\n" + sources if sources else "")
         text = self.body + (f"\n\n{self.sources_text()}" if self.citations else "")

@@ -14,7 +14,7 @@ from ..ingest.documents import file_sha256, load_document, scan_folder
 from ..ingest.limits import Limits
 from ..ingest.readers import check_supported
 from ..text.normalize import for_search
-from ..text.tokens import tokens
+from ..text.tokens import TOKENIZER_VERSION, tokens
 from ..types import BuildReport, Document
 from .embedders import Embedder, resolve_dim
 from .store import (
@@ -66,6 +66,15 @@ def build_index(
                 old = None
         return _build(docs_dir, index_dir, files, old, embedder, progress, max_clause_chars, started,
                       full or old is None, limits, allow_large, not_read)
+
+
+def keyword_index(clauses):
+    """A BM25 index over the clauses' search text, in the given order."""
+    import bm25s
+
+    bm25 = bm25s.BM25()
+    bm25.index([tokens(c.search_text()) or ["∅"] for c in clauses], show_progress=False)
+    return bm25
 
 
 def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, started, full, limits, allow_large,
@@ -156,10 +165,10 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
     all_clauses = sorted(kept + new_clauses, key=lambda sc: (sc.clause.doc, sc.vid))
     if progress:
         progress("keyword index", 0, 1)
-    bm25 = bm25s.BM25()
-    bm25.index([tokens(sc.clause.search_text()) or ["∅"] for sc in all_clauses], show_progress=False)
+    bm25 = keyword_index([sc.clause for sc in all_clauses])
     manifest = {
         "format": FORMAT_VERSION,
+        "tokenizer": TOKENIZER_VERSION,
         "embedder": {"name": embedder.name, "dim": dim},
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "docs_dir": str(docs_dir),

@@ -1,6 +1,7 @@
 """Hybrid retrieval: dense (FAISS) + BM25 over jieba tokens, merged by reciprocal rank fusion."""
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 
@@ -10,11 +11,13 @@ from ..answering.intents import INTERROGATIVE
 from ..indexing.embedders import Embedder
 from ..indexing.store import IndexData, load_index
 from ..text.normalize import for_search
-from ..text.tokens import PLACE_ORG_FLAGS, named_entities, tokens
+from ..text.tokens import PLACE_ORG_FLAGS, TOKENIZER_VERSION, named_entities, tokens
 from ..types import Hit
 from .corpus_facts import CorpusFacts
 from .fusion import rrf
 from .rerank import RERANK_POOL, rerank
+
+log = logging.getLogger(__name__)
 
 
 class Retriever:
@@ -25,6 +28,16 @@ class Retriever:
     """
 
     def __init__(self, data: IndexData, embedder: Embedder, pool: int = 100) -> None:
+        if data.manifest.get("tokenizer") != TOKENIZER_VERSION:
+            # Built by an older tokenizer: query words would not meet the indexed ones. Re-index the keywords
+            # in memory (about a second per 10k clauses); `python -m rag build --full` makes it permanent.
+            from ..indexing.build import keyword_index
+
+            log.warning("index %s has keyword tokens of another version; re-indexing them in memory", data.generation)
+            order = {vid: i for i, vid in enumerate(data.manifest.get("bm25_order") or [])}
+            clauses = sorted(data.clauses, key=lambda c: order.get(c.vid, c.vid))
+            data.bm25 = keyword_index([c.clause for c in clauses])
+            data.manifest["bm25_order"] = [c.vid for c in clauses]
         self.data = data
         self.embedder = embedder
         self.pool = pool

@@ -24,13 +24,21 @@ def _jieba():
     return jieba
 
 
+# Bump when `tokens` changes: an index built with another version gets its keyword index rebuilt at load.
+TOKENIZER_VERSION = 2
+
+
 def tokens(text: str) -> list[str]:
-    """Search tokens: jieba's search-mode words of the normalised text, minus punctuation and stop words."""
+    """Search tokens: jieba's search-mode words of the normalised text, minus punctuation and stop words. A word
+    jieba guessed (not in its dictionary) adds its character pairs too, so "买算力" and "算力券" both meet "算力"."""
+    jieba = _jieba()
     out = []
-    for word in _jieba().cut_for_search(for_search(text).lower()):
+    for word in jieba.cut_for_search(for_search(text).lower()):
         word = word.strip()
         if word and _WORD.search(word) and word not in _STOP and word != "*" * len(word):
             out.append(word)
+            if len(word) >= 3 and not jieba.dt.FREQ.get(word) and not word.isascii():
+                out.extend(word[i : i + 2] for i in range(len(word) - 1))
     return out
 
 

@@ -31,8 +31,8 @@ def answer_html(ans: Answer) -> str:
     """The chat message for a finished answer (sources are listed in the panel, not repeated here)."""
     body = escape_text(ans.body)
     parts = []
-    if ans.note:
-        parts.append(f"<span class='note'>{html.escape(ans.note)}</span>")
+    if ans.extra_note:
+        parts.append(f"<span class='note'>{html.escape(ans.extra_note)}</span>")
     parts.append(linkify_markers(body))
     if ans.related:
         parts.append("<br><span class='note'>右侧列出了可能相关的条款。</span>")
@@ -121,8 +121,10 @@ def sources_html(ans: Answer | None, doc_texts: dict[str, str]) -> str:
     if ans is None:
         return "<div class='empty'>提问后，这里显示回答引用的条款。</div>"
     if ans.refused or not ans.citations:
+        cited = [card(c.number, c.clause, c.supports, doc_texts.get(c.doc), "cited") for c in ans.citations]
         cards = [card(None, h, (), doc_texts.get(h.doc), "related") for h in (ans.related or ans.hits[:3])]
-        return "<div class='sources'><h4>可能相关的条款</h4>" + "".join(cards) + "</div>"
+        head = "<h4>引用的条款（文件说了什么）</h4>" + "".join(cited) if cited else ""
+        return "<div class='sources'>" + head + "<h4>可能相关的条款</h4>" + "".join(cards) + "</div>"
     cards = [card(c.number, c.clause, c.supports, doc_texts.get(c.doc), "cited") for c in ans.citations]
     return "<div class='sources'><h4>引用的条款</h4>" + "".join(cards) + "</div>"
 
