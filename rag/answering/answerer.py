@@ -21,7 +21,7 @@ from .answerability import Verdict, judge
 from .intents import asks_responsibility
 from .prompts import refusal_text
 from .strategies import (evidence_sentences, extractive_sentences, masked_note, masked_sentences,
-                         responsibility_sentences, strong_evidence)
+                         responsibility_sentences)
 from .streaming import stream_verified
 from .verification import Checked, Renumberer
 
@@ -113,15 +113,13 @@ class Answerer:
         except LLMError as exc:
             log.warning("falling back to extractive: %s", exc)
             return (yield from self._fall_back(f"{self.backend} 模型不可用（{exc}），以下为摘录式回答。"))
-        if reply.refused and (verdict.evidence or strong_evidence(question, hits)):
-            # The small model refuses some answerable questions; a clause sentence that covers most
-            # of the question is better shown (quoted) than withheld.
-            return (yield from self._fall_back("模型未能作答，以下为相关条款原文摘录。"))
+        # Whether to answer was decided by the checks before the model ran; the model only words the answer. When
+        # it declines (the small model refuses some answerable questions) or nothing it wrote is backed by a
+        # clause, the clause sentences are quoted instead, as the extractive backend would.
         if reply.refused:
-            return (yield from self._refuse(""))
+            return (yield from self._fall_back("模型未能作答，以下为相关条款原文摘录。"))
         if reply.dropped and not reply.cited:
-            # The model answered, but nothing it said is backed by a clause: refuse rather than guess.
-            return (yield from self._refuse("模型的回答无法在检索到的条款中得到印证，已拒答。"))
+            return (yield from self._fall_back("模型的回答无法在检索到的条款中得到印证，以下为相关条款原文摘录。"))
         evidence = {e.index + 1 for e in verdict.evidence}
         if evidence and not evidence & {n for c in reply.checked for n in c.sources}:
             # A figure was asked for and the model cited no clause that states it: quote the one that does.

@@ -11,7 +11,7 @@ from ..text.overlap import bigrams, support
 from ..text.sentences import clause_sentences
 from ..types import Duty, Hit
 from .intents import asks_number
-from .thresholds import DUTY_MATCH, DUTY_TOP_BONUS, MASK_CHECK_RELEVANCE, MASKED_MATCH, STRONG_EVIDENCE
+from .thresholds import DUTY_MATCH, DUTY_TOP_BONUS, MASK_CHECK_RELEVANCE, MASKED_MATCH
 from .verification import Checked
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -19,6 +19,14 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # Shorter pieces between sentence ends are not quotable sentences.
 MIN_SENTENCE_CHARS = 5
+
+
+def join_quoted(sentences: list[str], text: str) -> str:
+    """Sentences of one clause as one quote: "……" marks where the clause text between them was left out."""
+    out = sentences[0] if sentences else ""
+    for sentence in sentences[1:]:
+        out += sentence if (out + sentence) in text else "……" + sentence
+    return out.strip()
 
 
 def best_sentences(question: str, text: str, limit: int = 2) -> list[str]:
@@ -29,14 +37,6 @@ def best_sentences(question: str, text: str, limit: int = 2) -> list[str]:
     scored = [(support(question, s), -idx, s) for idx, s in enumerate(sentences)]
     top = sorted(scored, reverse=True)[:limit]
     return [s for _, _, s in sorted(top, key=lambda t: -t[1])]
-
-
-def strong_evidence(question: str, hits: Sequence[Hit]) -> bool:
-    """The top clause has a sentence that covers most of the question's wording."""
-    if not hits:
-        return False
-    sentence = best_sentences(question, hits[0].answer_text, 1)[0]
-    return support(question, sentence) >= STRONG_EVIDENCE
 
 
 def masked_sentences(question: str, hits: Sequence[Hit]) -> list[Checked]:
@@ -134,6 +134,7 @@ def extractive_sentences(question: str, hits: Sequence[Hit], comparison: bool = 
         chosen.append(other)
     out = []
     for i in chosen:
-        quote = strip_marker("".join(best_sentences(question, hits[i].answer_text, 2 if i == 0 else 1)).strip())
+        quote = strip_marker(join_quoted(best_sentences(question, hits[i].answer_text, 2 if i == 0 else 1),
+                                         hits[i].answer_text))
         out.append(Checked(f"“{quote}”", [i + 1]))
     return out

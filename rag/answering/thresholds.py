@@ -8,9 +8,6 @@ SUPPORT_THRESHOLD = 0.5
 # A sentence with a masked figure answers a number question when it covers this share of the question's
 # bigrams (masked dev questions score ≥0.6, others ≤0.1).
 MASKED_MATCH = 0.35
-# When the model refuses, a top-clause sentence covering this share of the question is quoted instead
-# (unanswerable dev questions stay ≤0.27).
-STRONG_EVIDENCE = 0.4
 # A duty's task (with its clause label) must cover this share of the question to answer "who is responsible".
 DUTY_MATCH = 0.2
 # Bonus for a duty of the top-ranked clause when choosing among duties.
