@@ -130,3 +130,17 @@ def test_answer_falls_back_when_server_is_down(fake_session):
 def test_unknown_backend_name_is_rejected():
     with pytest.raises(ValueError, match="unknown LLM backend"):
         make_llm("gpt-magic", Settings())
+
+
+def test_the_checks_refuse_for_the_openai_backend_too(server, fake_session):
+    """The same answerability decision as extractive: a level the documents do not give is refused before any
+    request reaches the model server, and a model answer that cites no clause with the asked figure is replaced
+    by the sentence that states it."""
+    settings = fake_session.settings.with_(llm="openai", openai_base_url=server.base_url, openai_model="m")
+    answerer = Answerer(fake_session, "openai", llm=make_llm("openai", settings))
+    refused = list(answerer.stream("唐山对新认定的县级科技企业孵化器奖补多少？"))[-1]
+    assert refused.refused and "县级" in refused.body and server.requests == []
+    server.reply = "唐山对孵化器给予支持[2]。"
+    final = list(answerer.stream("唐山对新认定的省级科技企业孵化器奖补多少？"))[-1]
+    assert not final.refused and server.requests
+    assert "30万元" in final.body and "30万元" in final.citations[0].text
