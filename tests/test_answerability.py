@@ -225,3 +225,10 @@ def test_dev_set_refusals(extractive):
     assert m["answered_with_valid_citation"] >= 0.90
     for _, final in results:
         assert_no_uncited_number(final)
+
+
+def test_words_jieba_only_guessed_are_also_indexed_by_character_pairs():
+    from rag.text.tokens import tokens
+
+    assert "算力" in tokens("中小企业买算力太贵") and "算力" in tokens("推进实施算力券政策")
+    assert "中小企业" in tokens("中小企业买算力太贵")
