@@ -56,6 +56,8 @@ class Settings:
     # Characters of clause text in a model prompt (the sentences that matter most); 0 sends whole clauses.
     # Whole clauses by default: every budget measured on the dev set cost citation quality (README, "Prompt budget").
     prompt_budget_chars: int = 0
+    # How many of the top_k clauses a model sees (the first ones; 0 = all). Fewer clauses, shorter prefill.
+    model_clauses: int = 0
     max_clause_chars: int = 400
     host: str = "127.0.0.1"
     port: int = 7860
@@ -95,6 +97,7 @@ class Settings:
             "RAG_MIN_RELEVANCE": ("min_relevance", float),
             "RAG_MAX_NEW_TOKENS": ("max_new_tokens", int),
             "RAG_PROMPT_BUDGET_CHARS": ("prompt_budget_chars", int),
+            "RAG_MODEL_CLAUSES": ("model_clauses", int),
             "RAG_HOST": ("host", str),
             "RAG_PORT": ("port", int),
             "RAG_AUTH_USER": ("auth_user", str),

@@ -135,8 +135,9 @@ class Answerer:
             while ticket is not None and not ticket.wait(QUEUE_POLL_SECONDS):
                 yield Waiting(ticket.ahead())
             self.llm.keep_prefix([system_message()])
-            messages = prompt_messages(question, hits, self.settings.prompt_budget_chars)
-            return (yield from stream_verified(self.llm, messages, hits, self.settings.max_new_tokens, renum,
+            shown = hits[: self.settings.model_clauses or len(hits)]  # a prefix: the model's [n] is hits[n-1]
+            messages = prompt_messages(question, shown, self.settings.prompt_budget_chars)
+            return (yield from stream_verified(self.llm, messages, shown, self.settings.max_new_tokens, renum,
                                                timings, t0))
         finally:
             if ticket is not None:
