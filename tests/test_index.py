@@ -173,3 +173,24 @@ def test_llama_index_retriever_adapter(docs_dir: Path, tmp_path: Path, fake_embe
     assert len(nodes) == 3 and nodes[0].score > 0
     assert nodes[0].node.metadata["doc"] == "001_a008f9a6c582088b.txt"
     assert "区知识产权局" in nodes[0].node.metadata["departments"]
+
+
+def test_dense_index_is_hnsw_above_the_threshold_and_round_trips(tmp_path):
+    import faiss
+    import numpy as np
+
+    from rag.indexing.store import HNSW_EF_SEARCH, HNSW_MIN_CLAUSES, new_dense_index, reconstruct
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(3000, 48)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    assert isinstance(faiss.downcast_index(new_dense_index(48, 100).index), faiss.IndexFlatIP)
+    dense = new_dense_index(48, HNSW_MIN_CLAUSES + 1)
+    dense.add_with_ids(x, np.arange(100, 3100, dtype=np.int64))
+    faiss.write_index(dense, str(tmp_path / "d.faiss"))
+    loaded = faiss.read_index(str(tmp_path / "d.faiss"))
+    graph = faiss.downcast_index(loaded.index)
+    assert isinstance(graph, faiss.IndexHNSWFlat) and graph.hnsw.efSearch == HNSW_EF_SEARCH
+    assert np.allclose(reconstruct(loaded, [100, 3099]), x[[0, -1]])  # the next build reuses stored vectors
+    _, ids = loaded.search(x[:50], 1)
+    assert (ids[:, 0] == np.arange(100, 150)).mean() >= 0.95

@@ -153,7 +153,7 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
     dim = resolve_dim(embedder)
     vectors = _embed(embedder, [for_search(sc.clause.search_text()) for sc in to_embed], progress)
 
-    dense = new_dense_index(dim)
+    dense = new_dense_index(dim, len(kept) + len(reuse) + len(to_embed))
     if kept:
         dense.add_with_ids(reconstruct(old.dense, [sc.vid for sc in kept]), np.array([sc.vid for sc in kept], dtype=np.int64))
     if reuse:
