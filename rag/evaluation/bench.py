@@ -121,6 +121,9 @@ def bench_scaling(settings: Settings, index: Path, questions: list[dict], sizes:
         points.append(point)
         ivf = (f", IVF {point.ivf_query_ms:.2f} ms/query (recall@10 {point.ivf_recall_at_10:.3f}, "
                f"build {point.ivf_build_s:.1f} s)") if point.ivf_query_ms is not None else ""
+        if point.hnsw_query_ms is not None:
+            ivf += (f", HNSW p50 {point.hnsw_query_ms:.2f} / p95 {point.hnsw_p95_ms:.2f} ms/query (recall@10 "
+                    f"{point.hnsw_recall_at_10:.3f}, build {point.hnsw_build_s:.1f} s, {point.hnsw_mb:.0f} MB)")
         print(f"scale {n:>9,} clauses: flat add {point.flat_build_s:.2f} s, {point.flat_query_ms:.2f} ms/query, "
               f"{point.flat_mb:.0f} MB{ivf}; BM25 build {point.bm25_build_s:.1f} s, {point.bm25_query_ms:.2f} ms/query, "
               f"{point.bm25_mb:.0f} MB; embedding would take {point.embed_seconds_estimate / 3600:.2f} h", flush=True)

@@ -24,6 +24,11 @@ class ScalePoint:
     ivf_query_ms: float | None = None
     ivf_recall_at_10: float | None = None
     ivf_mb: float | None = None
+    hnsw_build_s: float | None = None
+    hnsw_query_ms: float | None = None
+    hnsw_p95_ms: float | None = None
+    hnsw_recall_at_10: float | None = None
+    hnsw_mb: float | None = None
 
 
 def synthetic_vectors(base: np.ndarray, n: int, rng: np.random.Generator, noise: float = 0.35) -> np.ndarray:
@@ -89,6 +94,8 @@ def measure_point(n: int, base_vectors: np.ndarray, base_tokens: list[list[str]]
         point.ivf_recall_at_10 = float(np.mean([len(set(e) & set(a)) / 10 for e, a in zip(exact, approx)]))
         point.ivf_mb = (vectors.nbytes + nlist * dim * 4 + n * 8) / 2**20
         del ivf, quantizer
+        gc.collect()
+        measure_hnsw(point, vectors, query_vectors, exact)
     del flat, vectors
     gc.collect()
 
@@ -105,6 +112,32 @@ def measure_point(n: int, base_vectors: np.ndarray, base_tokens: list[list[str]]
     return point
 
 
+def measure_hnsw(point: ScalePoint, vectors: np.ndarray, query_vectors: np.ndarray, exact: np.ndarray) -> None:
+    """The store's own large-corpus index (indexing.store.new_dense_index above HNSW_MIN_CLAUSES): build time,
+    query p50/p95 and recall@10 against flat."""
+    from ..indexing.store import HNSW_MIN_CLAUSES, new_dense_index
+
+    n = len(vectors)
+    t = time.perf_counter()
+    hnsw = new_dense_index(vectors.shape[1], max(n, HNSW_MIN_CLAUSES + 1))
+    hnsw.add_with_ids(vectors, np.arange(n, dtype=np.int64))
+    point.hnsw_build_s = time.perf_counter() - t
+    times = []
+    for q in query_vectors:
+        started = time.perf_counter()
+        hnsw.search(q.reshape(1, -1), 10)
+        times.append(1000 * (time.perf_counter() - started))
+    point.hnsw_query_ms = float(np.percentile(times, 50))
+    point.hnsw_p95_ms = float(np.percentile(times, 95))
+    _, approx = hnsw.search(query_vectors, 10)
+    point.hnsw_recall_at_10 = float(np.mean([len(set(e) & set(a)) / 10 for e, a in zip(exact, approx)]))
+    from ..indexing.store import HNSW_M
+
+    point.hnsw_mb = (vectors.nbytes + n * HNSW_M * 2 * 4 + n * 8) / 2**20  # vectors + graph links + id map
+    del hnsw
+    gc.collect()
+
+
 def plot(points: list[ScalePoint], path) -> None:
     import matplotlib
 
@@ -117,6 +150,9 @@ def plot(points: list[ScalePoint], path) -> None:
     ivf = [(p.clauses, p.ivf_query_ms) for p in points if p.ivf_query_ms is not None]
     if ivf:
         left.plot([a for a, _ in ivf], [b for _, b in ivf], "s-", label="dense, FAISS IVF (nprobe 16)")
+    hnsw = [(p.clauses, p.hnsw_query_ms) for p in points if p.hnsw_query_ms is not None]
+    if hnsw:
+        left.plot([a for a, _ in hnsw], [b for _, b in hnsw], "D-", label="dense, FAISS HNSW (the store above 50k)")
     left.plot(ns, [p.bm25_query_ms for p in points], "^-", label="BM25 (bm25s)")
     left.set(xscale="log", yscale="log", xlabel="clauses", ylabel="ms per query", title="Query latency")
     left.legend()
