@@ -18,7 +18,8 @@ from ..text.tokens import tokens
 from ..types import Hit
 from .asks import Ask, has_figure, read_ask
 from .intents import FIGURE_NOUNS
-from .thresholds import COMMON_WORD_SHARE, EVIDENCE_CLAUSE_WEIGHT, EVIDENCE_DEPTH, ITEM_MARGIN
+from .thresholds import (CITATION_RELEVANCE_RATIO, COMMON_WORD_SHARE, EVIDENCE_CLAUSE_WEIGHT, EVIDENCE_DEPTH,
+                         ITEM_MARGIN)
 
 
 class Facts(Protocol):
@@ -49,6 +50,7 @@ class Verdict:
     evidence: tuple[Evidence, ...] = ()
     reason: str = ""  # for a refusal: what the documents say and what they do not
     near: int | None = None  # hit index (0-based) of the clause the reason speaks of
+    citable: frozenset[int] | None = None  # 1-based hits a model may cite (see `citable`); None: all
 
 
 @dataclass
@@ -143,3 +145,20 @@ def _explain(ask: Ask, miss: _Miss, hit: Hit, facts: Facts) -> str:
         scope = f"只给出{'、'.join(stated)}的{ask.kind_word}" if stated else f"没有按{'、'.join(miss.levels)}给出{ask.kind_word}"
         return f"文件{scope}，未提及{'、'.join(miss.levels)}。"
     return f"最接近的条款未提及“{'、'.join(miss.nouns)}”，文件未给出相应{ask.kind_word}。"
+
+
+def citable(question: str, hits: Sequence[Hit], facts: Facts) -> set[int]:
+    """1-based numbers of the hits a model's sentence may cite: clauses about the question. Such a clause covers at
+    least CITATION_RELEVANCE_RATIO of the best hit's coverage of the question's wording and, when some hit's own
+    text or headings name one of the question's specific nouns ("担保"), names one too."""
+    if not hits:
+        return set()
+    ask = read_ask(question, facts.jurisdictions)
+    known, _ = _resolve_nouns(ask, facts)
+    specific = [for_match(n) for n in known if facts.clause_share(n) <= COMMON_WORD_SHARE]
+    own = [for_match(" ".join(h.path) + h.answer_text) for h in hits]
+    naming = {i for i, text in enumerate(own) if any(n in text for n in specific)}
+    coverage = [support(question, f"{h.title} {' '.join(h.path)} {h.answer_text}") for h in hits]
+    best = max(coverage)
+    return {i + 1 for i in range(len(hits))
+            if coverage[i] >= CITATION_RELEVANCE_RATIO * best and (not naming or i in naming)}

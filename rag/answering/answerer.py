@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, Iterator, Sequence
 
 from ..errors import LLMError
@@ -17,8 +18,8 @@ from ..types import Answer, Hit, Retrieved, Waiting
 from .compose import Draft, compose
 from .context import prompt_messages, system_message
 from .conversation import condense, fallback_standalone, normalise_history
-from .answerability import Verdict, judge
-from .intents import asks_responsibility
+from .answerability import Verdict, citable, judge
+from .intents import asks_responsibility, is_model_refusal
 from .prompts import refusal_text
 from .strategies import (evidence_sentences, extractive_sentences, masked_note, masked_sentences,
                          responsibility_sentences)
@@ -66,7 +67,8 @@ class Answerer:
         yield Retrieved(tuple(hits))
         hits = [h for h in hits if h.answer_text.strip()]  # a clause that is only flagged text cannot answer
         unknown = retriever.unknown_entities(standalone)
-        verdict = judge(standalone, hits, retriever.facts)
+        verdict = replace(judge(standalone, hits, retriever.facts),
+                          citable=frozenset(citable(standalone, hits, retriever.facts)))
         draft = yield from self._decide(standalone, hits, unknown, verdict, timings, t0)
         draft.note = draft.note or note
         draft.backend = draft.backend or self.backend
@@ -109,7 +111,7 @@ class Answerer:
                      t0: float):
         """The model's verified answer; a refusal; or an empty extractive draft with a note saying why."""
         try:
-            reply = yield from self._generate(question, hits, renum, timings, t0)
+            reply = yield from self._generate(question, hits, verdict, renum, timings, t0)
         except LLMError as exc:
             log.warning("falling back to extractive: %s", exc)
             return (yield from self._fall_back(f"{self.backend} 模型不可用（{exc}），以下为摘录式回答。"))
@@ -124,9 +126,11 @@ class Answerer:
         if evidence and not evidence & {n for c in reply.checked for n in c.sources}:
             # A figure was asked for and the model cited no clause that states it: quote the one that does.
             return (yield from self._fall_back("模型的回答未引用给出所问数字的条款，以下为该条款原文摘录。"))
-        return Draft(reply.checked)
+        # A "cannot answer" sentence beside cited ones is the small model hedging; the cited sentences stand.
+        return Draft([c for c in reply.checked if c.sources or not is_model_refusal(c.text)])
 
-    def _generate(self, question: str, hits: Sequence[Hit], renum: Renumberer, timings: dict, t0: float):
+    def _generate(self, question: str, hits: Sequence[Hit], verdict: Verdict, renum: Renumberer, timings: dict,
+                  t0: float):
         """Wait for the model's turn (showing the place in line), then stream its verified answer. Leaving the
         generator early (the user left or pressed stop) gives the turn to the next question."""
         queue = self.llm.queue
@@ -138,7 +142,7 @@ class Answerer:
             shown = hits[: self.settings.model_clauses or len(hits)]  # a prefix: the model's [n] is hits[n-1]
             messages = prompt_messages(question, shown, self.settings.prompt_budget_chars)
             return (yield from stream_verified(self.llm, messages, shown, self.settings.max_new_tokens, renum,
-                                               timings, t0))
+                                               timings, t0, verdict.citable))
         finally:
             if ticket is not None:
                 ticket.leave()

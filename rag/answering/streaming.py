@@ -41,10 +41,12 @@ def _keep(c: Checked) -> bool:
 
 
 def stream_verified(llm: ChatBackend, messages: list[dict], hits: Sequence[Hit], max_new_tokens: int,
-                    renum: Renumberer, timings: dict, t0: float) -> Iterator[str]:
+                    renum: Renumberer, timings: dict, t0: float, citable: set[int] | None = None) -> Iterator[str]:
     """Send the prompt; yield each verified sentence as soon as it is complete (rendered with `renum`); return a
-    ModelReply. Sentences are checked against the whole clauses, whatever the prompt showed. Raises LLMError."""
-    contexts = verification_contexts(hits)
+    ModelReply. Sentences are checked against the whole clauses, whatever the prompt showed; a clause outside
+    `citable` (1-based; None: all) supports nothing. Raises LLMError."""
+    contexts = [text if citable is None or n in citable else ""
+                for n, text in enumerate(verification_contexts(hits), 1)]
     reply = ModelReply()
 
     def take(sentence: str) -> str | None:

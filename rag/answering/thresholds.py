@@ -25,3 +25,6 @@ EVIDENCE_CLAUSE_WEIGHT = 0.5
 # question without its figure words) by more than this much: "省级新型研发机构…奖励多少" must not be answered
 # with the amount for 科技型中小企业 when the clause about 新型研发机构 gives none.
 ITEM_MARGIN = 0.2
+# A model may cite a clause only when it covers at least this share of what the best retrieved clause covers
+# of the question's wording (a verbatim but off-topic sentence from a weak clause is not an answer).
+CITATION_RELEVANCE_RATIO = 0.5
