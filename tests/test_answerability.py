@@ -235,12 +235,10 @@ def test_words_jieba_only_guessed_are_also_indexed_by_character_pairs():
 
 
 def test_model_may_cite_only_clauses_about_the_question():
-    from rag.answering.answerability import citable
-
     guarantee = "不断提升市担保公司服务能力,探索更多科技担保产品。"
     loans = "推动融资担保机构加大对科技型企业担保支持。"
     ai = "大力推动人工智能“七链”精准创新行动计划,攻克边缘计算芯片等关键共性技术。"
     facts = FakeFacts(guarantee + loans + ai)
     facts.clause_share = lambda word: 0.01  # every noun specific
     hits = [hit(guarantee, "a"), hit(ai, "b"), hit(loans, "b")]
-    assert citable("在科技担保方面，两个文件分别提出了什么？", hits, facts) == {1, 3}
+    assert judge("在科技担保方面，两个文件分别提出了什么？", hits, facts).citable == {1, 3}

@@ -7,7 +7,7 @@ it names. Otherwise the Verdict says what the nearest clause does say and what i
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol, Sequence
 
 from ..text.normalize import for_match, for_search
@@ -50,7 +50,7 @@ class Verdict:
     evidence: tuple[Evidence, ...] = ()
     reason: str = ""  # for a refusal: what the documents say and what they do not
     near: int | None = None  # hit index (0-based) of the clause the reason speaks of
-    citable: frozenset[int] | None = None  # 1-based hits a model may cite (see `citable`); None: all
+    citable: frozenset[int] | None = None  # 1-based hits a model may cite (see `_citable`); None: all
 
 
 @dataclass
@@ -67,29 +67,43 @@ class _Miss:
 
 
 def judge(question: str, hits: Sequence[Hit], facts: Facts) -> Verdict:
-    """The answerability verdict for a question over its ranked hits."""
+    """The answerability verdict for a question over its ranked hits, with the hits a model may cite."""
     ask = read_ask(question, facts.jurisdictions)
+    known, unknown = _resolve_nouns(ask, facts)
+    specific = [n for n in known if facts.clause_share(n) <= COMMON_WORD_SHARE]
+    verdict = _decide(question, ask, hits, facts, specific, unknown)
+    return replace(verdict, citable=frozenset(_citable(question, hits, specific)))
+
+
+def _clause_text(hit: Hit) -> str:
+    """Title, heading path and the usable clause text: what a clause says, for matching a question."""
+    return f"{hit.title} {' '.join(hit.path)} {hit.answer_text}"
+
+
+def _decide(question: str, ask: Ask, hits: Sequence[Hit], facts: Facts, specific: list[str],
+            unknown: list[str]) -> Verdict:
     if not hits:
         return Verdict(False, ask)
     if ask.responsibility and not ask.wants_figure and not any(h.duties for h in hits[:3]):
         return Verdict(False, ask, reason="最接近的条款没有写明负责部门。", near=0)
     if not ask.wants_figure:
         return Verdict(True, ask)
-    known, unknown = _resolve_nouns(ask, facts)
     if unknown:
         return Verdict(False, ask, reason=f"文件中没有出现“{'、'.join(unknown)}”，未给出相关{ask.kind_word}。")
     # A comparison names two sides (places, documents); each side is checked by the clause quoted for it.
-    specific = [] if ask.comparison else [n for n in known if facts.clause_share(n) <= COMMON_WORD_SHARE]
+    if ask.comparison:
+        specific = []
     places_asked = () if ask.comparison else ask.places
     found: list[Evidence] = []
     near: _Miss | None = None
     best_item = (-1.0, -1)  # (how well a sentence matches the asked item, its hit index)
     for i, hit in enumerate(hits[:EVIDENCE_DEPTH]):
-        whole = f"{hit.title} {' '.join(hit.path)} {hit.answer_text}"
+        whole = _clause_text(hit)
+        whole_matched = for_match(whole)
         clause_score = EVIDENCE_CLAUSE_WEIGHT * support(question, whole)
         places = [p for p in places_asked if p not in facts.places_of(hit.doc) and p not in for_search(hit.text)]
         years = [y for y in ask.years if not mentions_year(whole, y)]
-        nouns = [n for n in specific if for_match(n) not in for_match(whole) and not facts.names_document(n, hit.doc)]
+        nouns = [n for n in specific if for_match(n) not in whole_matched and not facts.names_document(n, hit.doc)]
         for sentence in clause_sentences(hit.answer_text):
             best_item = max(best_item, (support(ask.item, sentence), i))
             if not has_figure(ask.kind, ask.unit, sentence):
@@ -147,18 +161,16 @@ def _explain(ask: Ask, miss: _Miss, hit: Hit, facts: Facts) -> str:
     return f"最接近的条款未提及“{'、'.join(miss.nouns)}”，文件未给出相应{ask.kind_word}。"
 
 
-def citable(question: str, hits: Sequence[Hit], facts: Facts) -> set[int]:
+def _citable(question: str, hits: Sequence[Hit], specific: list[str]) -> set[int]:
     """1-based numbers of the hits a model's sentence may cite: clauses about the question. Such a clause covers at
     least CITATION_RELEVANCE_RATIO of the best hit's coverage of the question's wording and, when some hit's own
     text or headings name one of the question's specific nouns ("担保"), names one too."""
     if not hits:
         return set()
-    ask = read_ask(question, facts.jurisdictions)
-    known, _ = _resolve_nouns(ask, facts)
-    specific = [for_match(n) for n in known if facts.clause_share(n) <= COMMON_WORD_SHARE]
+    specific = [for_match(n) for n in specific]
     own = [for_match(" ".join(h.path) + h.answer_text) for h in hits]
     naming = {i for i, text in enumerate(own) if any(n in text for n in specific)}
-    coverage = [support(question, f"{h.title} {' '.join(h.path)} {h.answer_text}") for h in hits]
+    coverage = [support(question, _clause_text(h)) for h in hits]
     best = max(coverage)
     return {i + 1 for i in range(len(hits))
             if coverage[i] >= CITATION_RELEVANCE_RATIO * best and (not naming or i in naming)}

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import replace
 from typing import TYPE_CHECKING, Iterator, Sequence
 
 from ..errors import LLMError
@@ -18,7 +17,7 @@ from ..types import Answer, Hit, Retrieved, Waiting
 from .compose import Draft, compose
 from .context import prompt_messages, system_message
 from .conversation import condense, fallback_standalone, normalise_history
-from .answerability import Verdict, citable, judge
+from .answerability import Verdict, judge
 from .intents import asks_responsibility, is_model_refusal
 from .prompts import refusal_text
 from .strategies import (evidence_sentences, extractive_sentences, masked_note, masked_sentences,
@@ -67,8 +66,7 @@ class Answerer:
         yield Retrieved(tuple(hits))
         hits = [h for h in hits if h.answer_text.strip()]  # a clause that is only flagged text cannot answer
         unknown = retriever.unknown_entities(standalone)
-        verdict = replace(judge(standalone, hits, retriever.facts),
-                          citable=frozenset(citable(standalone, hits, retriever.facts)))
+        verdict = judge(standalone, hits, retriever.facts)
         draft = yield from self._decide(standalone, hits, unknown, verdict, timings, t0)
         draft.note = draft.note or note
         draft.backend = draft.backend or self.backend

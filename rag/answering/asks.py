@@ -9,6 +9,7 @@ from typing import Iterable
 
 from ..text import quantities as q
 from ..text.normalize import for_search
+from ..text.tokens import tagged
 from .intents import (ASKS_AMOUNT, ASKS_COMPARISON, ASKS_COUNT, ASKS_LIST, ASKS_SHARE, ASKS_YEAR, FIGURE_NOUNS,
                       INTERROGATIVE, asks_number, asks_responsibility)
 
@@ -74,19 +75,13 @@ def has_figure(kind: str, unit: str, text: str) -> bool:
     if kind == COUNT:
         return q.has_count(text, unit)
     if kind == NUMBER:
-        return bool(re.search(r"\d|\*{2,}", for_search(text)))
+        return q.has_any_figure(text)
     return True
 
 
 @lru_cache(maxsize=512)
 def _item_words(text: str) -> tuple[str, ...]:
-    import jieba.posseg
-
-    from ..text.tokens import _jieba
-
-    _jieba()
-    return tuple(dict.fromkeys(w.word for w in jieba.posseg.cut(text)
-                               if w.flag.startswith(_ITEM_FLAGS) and len(w.word) >= 2))
+    return tuple(dict.fromkeys(word for word, flag in tagged(text) if flag.startswith(_ITEM_FLAGS) and len(word) >= 2))
 
 
 def read_ask(question: str, jurisdictions: Iterable[str] = ()) -> Ask:

@@ -63,15 +63,16 @@ def answer_metrics(outcomes: list[AnswerOutcome]) -> dict[str, float]:
     cited = sum(len(o.citations) for o in answerable)
     good = sum(o.good_citations for o in answerable)
     refused = [o for o in outcomes if o.refused]
+    refused_unanswerable = (sum(o.refused for o in unanswerable) / len(unanswerable)) if unanswerable else 0.0
     return {
         # Of the refusals, the share that were right (the documents do not answer) …
         "refusal_precision": (sum(not o.item.answerable for o in refused) / len(refused)) if refused else 1.0,
-        # … and of the questions the documents do not answer, the share refused (= refusal_rate_unanswerable).
-        "refusal_recall": (sum(o.refused for o in unanswerable) / len(unanswerable)) if unanswerable else 1.0,
+        # … and of the questions the documents do not answer, the share refused.
+        "refusal_recall": refused_unanswerable if unanswerable else 1.0,
         "citation_precision": good / cited if cited else 0.0,
         "answered_with_valid_citation": (sum(1 for o in answerable if not o.refused and o.good_citations)
                                          / len(answerable)) if answerable else 0.0,
-        "refusal_rate_unanswerable": (sum(o.refused for o in unanswerable) / len(unanswerable)) if unanswerable else 0.0,
+        "refusal_rate_unanswerable": refused_unanswerable,
         "false_refusal_rate": (sum(o.refused for o in answerable) / len(answerable)) if answerable else 0.0,
         "answerable": len(answerable),
         "unanswerable": len(unanswerable),

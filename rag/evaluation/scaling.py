@@ -115,7 +115,7 @@ def measure_point(n: int, base_vectors: np.ndarray, base_tokens: list[list[str]]
 def measure_hnsw(point: ScalePoint, vectors: np.ndarray, query_vectors: np.ndarray, exact: np.ndarray) -> None:
     """The store's own large-corpus index (indexing.store.new_dense_index above HNSW_MIN_CLAUSES): build time,
     query p50/p95 and recall@10 against flat."""
-    from ..indexing.store import HNSW_MIN_CLAUSES, new_dense_index
+    from ..indexing.store import HNSW_M, HNSW_MIN_CLAUSES, new_dense_index
 
     n = len(vectors)
     t = time.perf_counter()
@@ -131,8 +131,6 @@ def measure_hnsw(point: ScalePoint, vectors: np.ndarray, query_vectors: np.ndarr
     point.hnsw_p95_ms = float(np.percentile(times, 95))
     _, approx = hnsw.search(query_vectors, 10)
     point.hnsw_recall_at_10 = float(np.mean([len(set(e) & set(a)) / 10 for e, a in zip(exact, approx)]))
-    from ..indexing.store import HNSW_M
-
     point.hnsw_mb = (vectors.nbytes + n * HNSW_M * 2 * 4 + n * 8) / 2**20  # vectors + graph links + id map
     del hnsw
     gc.collect()

@@ -72,6 +72,7 @@ def keyword_index(clauses):
     """A BM25 index over the clauses' search text, in the given order."""
     import bm25s
 
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
     bm25 = bm25s.BM25()
     bm25.index([tokens(c.search_text()) or ["∅"] for c in clauses], show_progress=False)
     return bm25
@@ -79,10 +80,6 @@ def keyword_index(clauses):
 
 def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, started, full, limits, allow_large,
            not_read) -> BuildReport:
-    import bm25s
-
-    logging.getLogger("bm25s").setLevel(logging.WARNING)
-
     old_docs = old.manifest["documents"] if old else {}
     old_by_doc: dict[str, list[StoredClause]] = {}
     for sc in old.clauses if old else []:

@@ -8,7 +8,6 @@ from typing import Sequence
 
 from ..answering.asks import has_figure, read_ask
 from ..text.overlap import support
-from ..text.sentences import clause_sentences
 from ..types import Hit
 from .corpus_facts import CorpusFacts
 
@@ -28,8 +27,8 @@ def rerank(question: str, hits: Sequence[Hit], facts: CorpusFacts) -> list[Hit]:
     top = max(h.score for h in hits) or 1.0
 
     def score(hit: Hit) -> float:
-        value = hit.score / top + WORDING_WEIGHT * support(question, f"{hit.title} {' '.join(hit.path)} {hit.text}")
-        if ask.wants_figure and any(has_figure(ask.kind, ask.unit, s) for s in clause_sentences(hit.text)):
+        value = hit.score / top + WORDING_WEIGHT * support(question, hit.search_text())
+        if ask.wants_figure and has_figure(ask.kind, ask.unit, hit.text):
             value += SLOT_BONUS
         if ask.places and not all(p in facts.places_of(hit.doc) or p in hit.text for p in ask.places):
             value -= SLOT_BONUS

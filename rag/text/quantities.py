@@ -41,6 +41,14 @@ LEVEL_FORMS: dict[str, re.Pattern[str]] = {
 _LEVEL_IN_QUESTION = re.compile("|".join(LEVEL_WORDS))
 
 
+# Any figure at all: a digit or a masked figure ("**").
+_ANY_FIGURE = re.compile(r"\d|\*{2,}")
+
+
+def has_any_figure(text: str) -> bool:
+    return bool(_ANY_FIGURE.search(for_search(text)))
+
+
 def has_money(text: str) -> bool:
     return bool(MONEY.search(for_search(text)))
 

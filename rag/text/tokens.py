@@ -48,9 +48,14 @@ _ENTITY_FLAGS = frozenset({"ns", "nr", "nt", "nz", "nrt", "nrfg"})
 PLACE_ORG_FLAGS = frozenset({"ns", "nt", "nz"})
 
 
-def named_entities(text: str, flags: frozenset[str] = _ENTITY_FLAGS) -> list[str]:
-    """Place, person, organisation and other proper-noun words (jieba POS tags), two characters or more."""
+def tagged(text: str) -> list[tuple[str, str]]:
+    """(word, jieba POS tag) pairs of the normalised text."""
     import jieba.posseg
 
     _jieba()
-    return [w.word for w in jieba.posseg.cut(for_search(text)) if w.flag in flags and len(w.word) >= 2]
+    return [(w.word, w.flag) for w in jieba.posseg.cut(for_search(text))]
+
+
+def named_entities(text: str, flags: frozenset[str] = _ENTITY_FLAGS) -> list[str]:
+    """Place, person, organisation and other proper-noun words (jieba POS tags), two characters or more."""
+    return [word for word, flag in tagged(text) if flag in flags and len(word) >= 2]
