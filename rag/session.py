@@ -57,7 +57,8 @@ class Session:
         """Build or incrementally update the index from the document folder, within the settings' limits."""
         return build_index(self.settings.docs_dir, self.settings.index_dir, full=full, embedder=self.embedder,
                            progress=progress, max_clause_chars=self.settings.max_clause_chars,
-                           limits=self.settings.limits(), allow_large=allow_large)
+                           limits=self.settings.limits(), allow_large=allow_large,
+                           store=self.settings.store_config())
 
     def retriever(self) -> Retriever:
         """The retriever for the live index generation; builds the index on first use if there is none."""
@@ -69,7 +70,7 @@ class Session:
                 self.build()
                 gen = current_generation(index_dir)
             if self._retriever is None or self._retriever.generation != gen.name:
-                self._retriever = Retriever.open(index_dir, self.embedder)
+                self._retriever = Retriever.open(index_dir, self.embedder, self.settings.store_config())
             return self._retriever
 
     def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
@@ -77,7 +78,7 @@ class Session:
         return self.retriever().search(text, k or self.settings.top_k)
 
     def status(self) -> IndexStatus:
-        return index_status(self.settings.docs_dir, self.settings.index_dir)
+        return index_status(self.settings.docs_dir, self.settings.index_dir, self.settings.store_config())
 
     def llm(self, backend: str) -> ChatBackend | None:
         """The chat backend by name (None for "extractive"); created once per session."""

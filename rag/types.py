@@ -278,16 +278,20 @@ class IndexStatus:
     changed: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     per_document: dict = field(default_factory=dict)
+    store: str = ""  # where the live generation's vectors and keywords are ("faiss (flat) + bm25s", "milvus (…)")
+    configured_store: str = "faiss"  # what the settings name (RAG_STORE); the next build writes there
 
     def summary(self) -> str:
         if not self.exists:
-            return f"no index in {self.index_dir}: run `python -m rag build`"
+            return f"no index in {self.index_dir} (store {self.configured_store}): run `python -m rag build`"
         state = "fresh" if self.fresh else (
             f"STALE (added {len(self.added)}, changed {len(self.changed)}, removed {len(self.removed)}: "
             "run `python -m rag build`)"
         )
+        moved = ("" if self.store.startswith(self.configured_store) else
+                 f" (RAG_STORE={self.configured_store}: the next build moves it there)")
         return (f"{self.documents} documents, {self.clauses} clauses, embedder {self.embedder} (dim {self.dim}), "
-                f"built {self.built_at}, {state}")
+                f"store {self.store}{moved}, built {self.built_at}, {state}")
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -25,7 +25,7 @@ def test_full_build_reports_counts(docs_dir: Path, tmp_path: Path, fake_embedder
     assert report.documents == 5 and len(report.added) == 5 and report.clauses == 144
     assert report.embedded == 144 and len(fake_embedder.embedded) == 144
     data = load_index(tmp_path / "index")
-    assert data.dense.ntotal == 144 and len(data.clauses) == 144
+    assert data.engine.count() == 144 and len(data.clauses) == 144
     assert data.manifest["embedder"] == {"name": "fake/hash-bow", "dim": 64}
 
 
@@ -50,7 +50,7 @@ def test_changed_document_reembeds_only_its_changed_clauses(docs_dir: Path, tmp_
     assert len(fake_embedder.embedded) == 1 and "88万元" in fake_embedder.embedded[0]
     hits = Retriever.open(index, fake_embedder).search("孵化器奖补 88万元 66万元", k=3)
     assert "88万元" in hits[0].text
-    assert load_index(index).dense.ntotal == 144
+    assert load_index(index).engine.count() == 144
 
 
 def test_deleted_document_disappears(docs_dir: Path, tmp_path: Path, fake_embedder: FakeEmbedder):
@@ -61,7 +61,7 @@ def test_deleted_document_disappears(docs_dir: Path, tmp_path: Path, fake_embedd
     assert report.removed == (TANGSHAN,) and report.embedded == 0
     data = load_index(index)
     assert all(c.clause.doc != TANGSHAN for c in data.clauses)
-    assert data.dense.ntotal == 144 - 37
+    assert data.engine.count() == 144 - 37
     hits = Retriever.open(index, fake_embedder).search("唐山 孵化器 奖补", k=10)
     assert all(h.doc != TANGSHAN for h in hits)
 
@@ -141,7 +141,7 @@ def test_killed_build_leaves_previous_index_loadable(docs_dir: Path, tmp_path: P
     proc.wait()
     assert current_generation(index) == before
     data = load_index(index)
-    assert len(data.clauses) == 144 and data.dense.ntotal == 144
+    assert len(data.clauses) == 144 and data.engine.count() == 144
     report = build_index(docs_dir, index, embedder=fake_embedder)  # and the next build completes
     assert len(report.changed) == 5
     assert not any(p.name.endswith(".partial") for p in index.iterdir())
@@ -175,22 +175,24 @@ def test_llama_index_retriever_adapter(docs_dir: Path, tmp_path: Path, fake_embe
     assert "区知识产权局" in nodes[0].node.metadata["departments"]
 
 
-def test_dense_index_is_hnsw_above_the_threshold_and_round_trips(tmp_path):
+def test_dense_index_is_ivf_above_the_threshold_and_round_trips(tmp_path, monkeypatch):
     import faiss
     import numpy as np
 
-    from rag.indexing.store import HNSW_EF_SEARCH, HNSW_MIN_CLAUSES, new_dense_index, reconstruct
+    from rag.indexing.engines import faiss_store
+    from rag.indexing.engines.faiss_store import IVF_NPROBE, dense_index, reconstruct
 
     rng = np.random.default_rng(3)
     x = rng.normal(size=(3000, 48)).astype(np.float32)
     x /= np.linalg.norm(x, axis=1, keepdims=True)
-    assert isinstance(faiss.downcast_index(new_dense_index(48, 100).index), faiss.IndexFlatIP)
-    dense = new_dense_index(48, HNSW_MIN_CLAUSES + 1)
-    dense.add_with_ids(x, np.arange(100, 3100, dtype=np.int64))
+    ids = np.arange(100, 3100, dtype=np.int64)
+    assert isinstance(faiss.downcast_index(dense_index(x[:100], ids[:100]).index), faiss.IndexFlatIP)
+    monkeypatch.setattr(faiss_store, "IVF_MIN_CLAUSES", 1000)
+    dense = dense_index(x, ids)
     faiss.write_index(dense, str(tmp_path / "d.faiss"))
     loaded = faiss.read_index(str(tmp_path / "d.faiss"))
-    graph = faiss.downcast_index(loaded.index)
-    assert isinstance(graph, faiss.IndexHNSWFlat) and graph.hnsw.efSearch == HNSW_EF_SEARCH
+    ivf = faiss.downcast_index(loaded.index)
+    assert isinstance(ivf, faiss.IndexIVFFlat) and ivf.nprobe == IVF_NPROBE and ivf.nlist == int(4 * np.sqrt(3000))
     assert np.allclose(reconstruct(loaded, [100, 3099]), x[[0, -1]])  # the next build reuses stored vectors
-    _, ids = loaded.search(x[:50], 1)
-    assert (ids[:, 0] == np.arange(100, 150)).mean() >= 0.95
+    _, found = loaded.search(x[:50], 1)
+    assert (found[:, 0] == np.arange(100, 150)).mean() >= 0.95

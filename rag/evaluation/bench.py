@@ -98,40 +98,36 @@ def bench_anchor(settings: Settings, index: Path, docs: Path, questions: list[di
     return {"project": ours, "anchor": theirs}
 
 
-def bench_scaling(settings: Settings, index: Path, questions: list[dict], sizes: list[int], chars_per_second: float) -> list:
+def bench_scaling(settings: Settings, index: Path, questions: list[dict], sizes: list[int], chars_per_second: float,
+                  milvus_sizes: list[int] | None = None) -> list:
     import numpy as np
 
     from ..indexing.embedders import make_embedder
-    from ..indexing.store import load_index, reconstruct
+    from ..indexing.store import load_index
     from ..text.tokens import tokens
-    from .scaling import measure_point
+    from .scaling import describe_point, measure_point
 
-    data = load_index(index)
-    base_vectors = reconstruct(data.dense, [c.vid for c in data.clauses])
+    data = load_index(index, store=settings.store_config())
+    base_vectors = data.engine.vectors([c.vid for c in data.clauses])
     base_tokens = [tokens(c.clause.search_text()) for c in data.clauses]
     chars_per_clause = float(np.mean([len(c.clause.search_text()) for c in data.clauses]))
     embedder = make_embedder(settings.embedder)
     qtexts = [q["question"] for q in questions][:40]
     query_vectors = np.vstack([embedder.embed_query(q) for q in qtexts]).astype(np.float32)
     query_tokens = [tokens(q) for q in qtexts]
+    milvus_sizes = sizes if milvus_sizes is None else milvus_sizes
     points = []
     for n in sizes:
         point = measure_point(n, base_vectors, base_tokens, query_vectors, query_tokens, chars_per_clause,
-                              chars_per_second, approximate=n >= 100_000)
+                              chars_per_second, milvus=n in milvus_sizes)
         points.append(point)
-        ivf = (f", IVF {point.ivf_query_ms:.2f} ms/query (recall@10 {point.ivf_recall_at_10:.3f}, "
-               f"build {point.ivf_build_s:.1f} s)") if point.ivf_query_ms is not None else ""
-        if point.hnsw_query_ms is not None:
-            ivf += (f", HNSW p50 {point.hnsw_query_ms:.2f} / p95 {point.hnsw_p95_ms:.2f} ms/query (recall@10 "
-                    f"{point.hnsw_recall_at_10:.3f}, build {point.hnsw_build_s:.1f} s, {point.hnsw_mb:.0f} MB)")
-        print(f"scale {n:>9,} clauses: flat add {point.flat_build_s:.2f} s, {point.flat_query_ms:.2f} ms/query, "
-              f"{point.flat_mb:.0f} MB{ivf}; BM25 build {point.bm25_build_s:.1f} s, {point.bm25_query_ms:.2f} ms/query, "
-              f"{point.bm25_mb:.0f} MB; embedding would take {point.embed_seconds_estimate / 3600:.2f} h", flush=True)
+        print(describe_point(point), flush=True)
     return points
 
 
 def run_bench(settings: Settings, llm_backends: list[str] | None = None, questions: Path | None = None,
-              scales: list[int] | None = None, write: Path | None = None) -> dict:
+              scales: list[int] | None = None, write: Path | None = None, milvus_scales: list[int] | None = None,
+              only_scale: bool = False) -> dict:
     """Run the benchmarks and print the figures; returns them as a dict (and writes a report when asked)."""
     qs = load_questions(questions)
     results: dict = {"questions": len(qs)}
@@ -146,7 +142,9 @@ def run_bench(settings: Settings, llm_backends: list[str] | None = None, questio
         results["retrieval"] = r = bench_retrieval(settings, index, qs)
         print(f"retrieval: {r['queries']} queries, p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms", flush=True)
         if scales:  # before the anchor and the models: their threads were seen to skew FAISS timings
-            results["scaling"] = bench_scaling(settings, index, qs, scales, build["chars_per_second"])
+            results["scaling"] = bench_scaling(settings, index, qs, scales, build["chars_per_second"], milvus_scales)
+        if only_scale:
+            return results
         results["anchor"] = anc = bench_anchor(settings, index, Path(build["docs"]), qs)
         ours, theirs = anc["project"], anc["anchor"]
         print("project vs llama-index defaults (same embedder, same documents and questions):")

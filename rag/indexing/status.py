@@ -7,6 +7,7 @@ from ..errors import DocumentError
 from ..ingest.documents import file_sha256, scan_folder
 from ..ingest.readers import SUPPORTED_SUFFIXES
 from ..types import IndexStatus
+from .engines import StoreConfig, describe_entry
 from .store import read_manifest
 
 
@@ -14,11 +15,11 @@ def _folder_hashes(docs_dir: Path) -> dict[str, str]:
     return {p.name: file_sha256(p) for p in scan_folder(docs_dir)[0] if p.suffix.lower() in SUPPORTED_SUFFIXES}
 
 
-def index_status(docs_dir: Path, index_dir: Path) -> IndexStatus:
-    """Compare the live index with the documents on disk (by content hash)."""
+def index_status(docs_dir: Path, index_dir: Path, store: StoreConfig = StoreConfig()) -> IndexStatus:
+    """Compare the live index with the documents on disk (by content hash); name its store and the configured one."""
     manifest = read_manifest(index_dir)
     if manifest is None:
-        return IndexStatus(str(index_dir), exists=False, fresh=False)
+        return IndexStatus(str(index_dir), exists=False, fresh=False, configured_store=store.kind)
     indexed = {name: d["sha256"] for name, d in manifest["documents"].items()}
     skipped = {name: h for name, h in manifest.get("skipped_hashes", {}).items()}
     try:
@@ -33,4 +34,5 @@ def index_status(docs_dir: Path, index_dir: Path) -> IndexStatus:
         str(index_dir), True, not (added or changed or removed), len(indexed), manifest["clauses"],
         manifest["embedder"]["name"], manifest["embedder"]["dim"], manifest["built_at"], added, changed, removed,
         {name: {"title": d["title"], "clauses": d["clauses"], "flagged": d.get("flagged", 0)} for name, d in manifest["documents"].items()},
+        describe_entry(manifest.get("store")), store.kind,
     )

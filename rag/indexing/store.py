@@ -1,14 +1,16 @@
-"""The persisted index: FAISS (ID-mapped) + BM25 (bm25s) + JSON, written as atomic generations.
+"""The persisted index: generations written whole and switched atomically; the search side lives in a store
+(`indexing.engines`: FAISS + bm25s files in the generation folder, or a Milvus collection).
 
 Layout of the index folder::
 
     CURRENT              name of the live generation (replaced atomically)
-    gen-<time>-<pid>/    manifest.json, clauses.jsonl, documents.json, dense.faiss, bm25/
+    gen-<time>-<pid>/    manifest.json, clauses.jsonl, documents.json, and the store's files
+                         (FAISS: dense.faiss, bm25/; Milvus: keyword_counts.json, the collection in Milvus)
     .lock                held while a build runs
 
-A build writes a complete new generation and only then switches CURRENT, so a build killed
-half-way leaves the previous generation live and a reader never sees a half-written index.
-No pickle anywhere: FAISS's own format, .npy without pickle, and JSON.
+A build writes a complete new generation (folder and, for Milvus, its own collection) and only then switches
+CURRENT (and the Milvus alias), so a build killed half-way leaves the previous generation live and a reader
+never sees a half-written index. No pickle anywhere: FAISS's own format, JSON, and Milvus.
 """
 from __future__ import annotations
 
@@ -25,30 +27,10 @@ from typing import Iterator
 import numpy as np
 
 from ..errors import BuildLocked, EmbedderMismatch, IndexMissing, IndexProblem
-from ..types import Clause
+from .engines import SearchEngine, Store, StoreConfig, store_for_manifest
+from .records import StoredClause, clause_from_json, clause_to_json
 
 FORMAT_VERSION = 1
-
-
-@dataclass(frozen=True)
-class StoredClause:
-    """A clause as stored: the clause plus its FAISS id and content hash."""
-
-    clause: Clause
-    vid: int
-    hash: str
-
-
-def clause_to_json(sc: StoredClause) -> dict:
-    data = sc.clause.to_dict()
-    del data["departments"]  # derived from the duties
-    data["vid"] = sc.vid
-    data["hash"] = sc.hash
-    return data
-
-
-def clause_from_json(data: dict) -> StoredClause:
-    return StoredClause(Clause.from_dict(data), int(data["vid"]), data["hash"])
 
 
 @dataclass
@@ -58,8 +40,7 @@ class IndexData:
     manifest: dict
     clauses: list[StoredClause]
     documents: dict[str, dict]  # name -> {"title", "text" (original), "sha256", "encoding"}
-    dense: object  # faiss.IndexIDMap2
-    bm25: object | None  # bm25s.BM25
+    engine: SearchEngine
     generation: str = ""
 
     def by_vid(self) -> dict[int, StoredClause]:
@@ -82,11 +63,8 @@ def read_manifest(index_dir: Path) -> dict | None:
     return json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
 
 
-def load_index(index_dir: Path, embedder_name: str | None = None) -> IndexData:
-    """Load the live generation; raise IndexMissing / EmbedderMismatch with a reason."""
-    import bm25s
-    import faiss
-
+def load_index(index_dir: Path, embedder_name: str | None = None, store: StoreConfig = StoreConfig()) -> IndexData:
+    """Load the live generation and open its store; raise IndexMissing / EmbedderMismatch with a reason."""
     gen = current_generation(index_dir)
     if gen is None:
         raise IndexMissing(f"no index in {index_dir}: run `python -m rag build` first")
@@ -103,13 +81,12 @@ def load_index(index_dir: Path, embedder_name: str | None = None) -> IndexData:
         with open(gen / "clauses.jsonl", encoding="utf-8") as fh:
             clauses = [clause_from_json(json.loads(line)) for line in fh if line.strip()]
         documents = json.loads((gen / "documents.json").read_text(encoding="utf-8"))
-        dense = faiss.read_index(str(gen / "dense.faiss"))
-        bm25 = bm25s.BM25.load(str(gen / "bm25")) if (gen / "bm25").is_dir() else None
+        engine = store_for_manifest(manifest, store, Path(index_dir)).open(gen, manifest, clauses)
     except IndexProblem:
         raise
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise IndexProblem(f"index in {index_dir} is unreadable ({exc}): rebuild with `python -m rag build --full`") from exc
-    return IndexData(manifest, clauses, documents, dense, bm25, gen.name)
+    return IndexData(manifest, clauses, documents, engine, gen.name)
 
 
 def write_generation(
@@ -117,12 +94,11 @@ def write_generation(
     manifest: dict,
     clauses: list[StoredClause],
     documents: dict[str, dict],
-    dense,
-    bm25,
+    vectors: np.ndarray,
+    store: Store,
 ) -> Path:
-    """Write a complete generation, then switch CURRENT to it atomically; keep one previous generation."""
-    import faiss
-
+    """Write a complete generation (records here, vectors and keywords into the store), publish it in the
+    store, then switch CURRENT to it atomically; keep one previous generation."""
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
     name = f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
@@ -132,9 +108,7 @@ def write_generation(
         for sc in clauses:
             fh.write(json.dumps(clause_to_json(sc), ensure_ascii=False) + "\n")
     (tmp / "documents.json").write_text(json.dumps(documents, ensure_ascii=False), encoding="utf-8")
-    faiss.write_index(dense, str(tmp / "dense.faiss"))
-    if bm25 is not None:
-        bm25.save(str(tmp / "bm25"), show_progress=False)
+    manifest = {**manifest, "store": store.write(tmp, name, clauses, vectors)}
     (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     _fsync_tree(tmp)
     final = index_dir / name
@@ -144,8 +118,11 @@ def write_generation(
     with open(pointer_tmp, "rb") as fh:
         os.fsync(fh.fileno())
     previous = current_generation(index_dir)
+    store.publish(name, manifest["store"])
     os.replace(pointer_tmp, index_dir / "CURRENT")
-    _prune(index_dir, keep={name, previous.name if previous else ""})
+    keep = {name, previous.name if previous else ""}
+    _prune(index_dir, keep)
+    store.prune(keep)
     return final
 
 
@@ -178,32 +155,3 @@ def build_lock(index_dir: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-# Up to this many clauses the dense index is exact (flat); above it, HNSW. Flat search grows linearly with the
-# corpus (docs/benchmarks.md: 14.6 ms at 100k clauses, 143 ms at 1M on 2 cores). Switched off for now: with these
-# parameters HNSW kept only recall@10 0.78 of flat at 100k synthetic clauses (bench, 2-core EPYC), below the 0.95
-# needed; the parameters are to be tuned with `python -m rag bench --scale` before the switch is lowered.
-HNSW_MIN_CLAUSES = 10**12
-# HNSW graph degree, build-time and query-time beam widths (recall@10 against flat: docs/scaling.md).
-HNSW_M = 32
-HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 128
-
-
-def new_dense_index(dim: int, clauses: int = 0):
-    """Inner-product (cosine on normalised vectors) FAISS index with an ID map: exact up to HNSW_MIN_CLAUSES,
-    HNSW above (vectors stay stored, so they can be reconstructed and reused by the next build)."""
-    import faiss
-
-    if clauses <= HNSW_MIN_CLAUSES:
-        return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
-    graph = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-    graph.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-    graph.hnsw.efSearch = HNSW_EF_SEARCH
-    return faiss.IndexIDMap2(graph)
-
-
-def reconstruct(dense, vids: list[int]) -> np.ndarray:
-    """Stored vectors by FAISS id."""
-    return np.vstack([dense.reconstruct(int(v)) for v in vids]) if vids else np.zeros((0, dense.d), np.float32)

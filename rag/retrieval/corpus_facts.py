@@ -64,12 +64,7 @@ class CorpusFacts:
 
     @cached_property
     def _clause_counts(self) -> tuple[Counter, int]:
-        bm25 = self.data.bm25
-        if bm25 is None:
-            return Counter(), max(1, len(self.data.clauses))
-        indptr = bm25.scores["indptr"]
-        counts = Counter({w: int(indptr[i + 1] - indptr[i]) for w, i in bm25.vocab_dict.items() if i + 1 < len(indptr)})
-        return counts, max(1, int(bm25.scores["num_docs"]))
+        return self.data.engine.word_counts()
 
     def clause_share(self, word: str) -> float:
         """Share of clauses whose keyword index holds the word (0 when the index does not know it)."""

@@ -8,7 +8,7 @@ from functools import lru_cache
 from .normalize import for_search
 
 _WORD = re.compile(r"[\w%]", re.UNICODE)
-_STOP = frozenset(
+STOP_WORDS = frozenset(
     "的 了 和 与 及 或 是 在 对 等 为 由 将 把 被 从 以 于 中 上 下 有 也 都 而 并 之 其 这 那 哪 个 些 "
     "什么 哪些 哪个 多少 如何 怎么 怎样 是否 会不会 能不能 吗 呢 吧 啊 要 会 能 可以 进行 "
     "一 二 三".split()
@@ -35,7 +35,7 @@ def tokens(text: str) -> list[str]:
     out = []
     for word in jieba.cut_for_search(for_search(text).lower()):
         word = word.strip()
-        if word and _WORD.search(word) and word not in _STOP and word != "*" * len(word):
+        if word and _WORD.search(word) and word not in STOP_WORDS and word != "*" * len(word):
             out.append(word)
             if len(word) >= 3 and not jieba.dt.FREQ.get(word) and not word.isascii():
                 out.extend(word[i : i + 2] for i in range(len(word) - 1))
