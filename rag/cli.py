@@ -140,6 +140,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from .evaluation.evaluate import run_eval
 
+    if args.stores:
+        from .evaluation.store_compare import compare_stores
+
+        compare_stores(args.gold, _settings(args), args.stores, k=args.k, answers=not args.no_answers, as_json=args.json)
+        return 0
     return run_eval(args.gold, _settings(args), k=args.k, as_json=args.json, anchor=args.anchor,
                     answers=not args.no_answers)
 
@@ -202,6 +207,8 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true")
     e.add_argument("--anchor", action="store_true", help="also score llama-index's defaults on the same documents")
     e.add_argument("--no-answers", action="store_true", help="retrieval only")
+    e.add_argument("--stores", nargs="+", choices=["faiss", "milvus"],
+                   help="evaluate on each store side by side (same vectors; differences and identical answers)")
     e.set_defaults(func=cmd_eval)
 
     bn = sub.add_parser("bench", help="print build, retrieval and answer speed figures")

@@ -19,6 +19,16 @@ from .gold import load_external, load_gold
 from .metrics import AnswerOutcome, GoldItem, answer_metrics, first_hit_rank, misses, per_type, retrieval_metrics
 
 
+def external_set_in(gold: Path, folder: Path) -> tuple[list, list[GoldItem], Path]:
+    """A third-party set's documents written as files into a temporary folder (never into the project)."""
+    documents, items = load_external(gold)
+    docs_dir = folder / "docs"
+    docs_dir.mkdir()
+    for name, text in documents:
+        (docs_dir / f"{name}.txt").write_text(text, encoding="utf-8")
+    return documents, items, docs_dir
+
+
 def evaluate_retrieval(search, items: list[GoldItem], k: int) -> tuple[dict, dict[str, int | None]]:
     """search(question, k) -> list of passage texts. Returns metrics (with mean context characters and
     latency) and the first-hit rank of each answerable question."""
@@ -61,11 +71,7 @@ def run_eval(gold: Path, settings: Settings, k: int = 5, as_json: bool = False, 
     report: dict = {"gold": str(gold), "k": k}
     with tempfile.TemporaryDirectory(prefix="rag-eval-") as tmp:
         if gold.is_dir():
-            documents, items = load_external(gold)
-            docs_dir = Path(tmp) / "docs"
-            docs_dir.mkdir()
-            for name, text in documents:
-                (docs_dir / f"{name}.txt").write_text(text, encoding="utf-8")
+            documents, items, docs_dir = external_set_in(gold, Path(tmp))
             settings = settings.with_(docs_dir=docs_dir, index_dir=Path(tmp) / "index")
             answers = False
         else:

@@ -18,6 +18,9 @@ from .corpus_facts import CorpusFacts
 from .rerank import RERANK_POOL, rerank
 
 log = logging.getLogger(__name__)
+# Fused scores are compared at this precision and ties go to the lower clause id, so every store orders the
+# same candidates the same way (Milvus computes RRF in float32, FAISS's path in float64).
+FUSED_DIGITS = 6
 
 
 class Retriever:
@@ -58,8 +61,10 @@ class Retriever:
         t1 = time.perf_counter()
         ranking = self.data.engine.search(query, question, self.pool, max(k, RERANK_POOL))
         t2 = time.perf_counter()
+        fused = sorted(((v, round(score, FUSED_DIGITS)) for v, score in ranking.fused if v in self._by_vid),
+                       key=lambda pair: (-pair[1], pair[0]))
         hits = [Hit(self._by_vid[v].clause, score, ranking.dense.get(v, 0.0), ranking.keyword.get(v, 0.0))
-                for v, score in ranking.fused if v in self._by_vid]
+                for v, score in fused]
         hits = rerank(question, hits, self.facts)[:k]
         self.last_timings = {"embed": t1 - t0, "search": t2 - t1, "rerank": time.perf_counter() - t2,
                              "total": time.perf_counter() - t0}

@@ -105,7 +105,7 @@ class FaissEngine(SearchEngine):
         dense_ids, dense = self.dense_ranking(query, pool)
         keyword_ids, keyword = self.keyword_ranking(text, pool)
         fused = rrf([dense_ids, keyword_ids])
-        best = sorted(fused, key=lambda v: -fused[v])[:top]
+        best = sorted(fused, key=lambda v: (-fused[v], v))[:top]
         dense.update({v: float(self.dense.reconstruct(int(v)) @ query) for v in best if v not in dense})
         return Ranking([(v, fused[v]) for v in best], dense, keyword)
 
