@@ -24,7 +24,7 @@ def _flag(raw: str) -> bool:
     raise ValueError(raw)
 
 
-def _store_kind(raw: str) -> str:
+def _store(raw: str) -> str:
     from .indexing.engines import STORE_KINDS
 
     if raw.strip().lower() not in STORE_KINDS:
@@ -109,7 +109,7 @@ class Settings:
             "RAG_INDEX_DIR": ("index_dir", Path),
             "RAG_CACHE_DIR": ("cache_dir", Path),
             "RAG_EMBEDDER": ("embedder", str),
-            "RAG_STORE": ("store", _store_kind),
+            "RAG_STORE": ("store", _store),
             "RAG_MILVUS_URI": ("milvus_uri", str),
             "RAG_MILVUS_TOKEN": ("milvus_token", str),
             "RAG_MILVUS_COLLECTION": ("milvus_collection", _collection_prefix),
