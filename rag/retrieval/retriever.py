@@ -1,7 +1,6 @@
 """Hybrid retrieval: dense + BM25 over jieba tokens, merged by reciprocal rank fusion (in the store), then reranked."""
 from __future__ import annotations
 
-import logging
 import time
 from pathlib import Path
 
@@ -17,7 +16,6 @@ from ..types import Hit
 from .corpus_facts import CorpusFacts
 from .rerank import RERANK_POOL, rerank
 
-log = logging.getLogger(__name__)
 # Fused scores are compared at this precision and ties go to the lower clause id, so every store orders the
 # same candidates the same way (Milvus computes RRF in float32, FAISS's path in float64).
 FUSED_DIGITS = 6

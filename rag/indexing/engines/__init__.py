@@ -48,8 +48,7 @@ def describe_entry(entry: dict | None) -> str:
     entry = entry or {"kind": "faiss"}
     if entry.get("kind", "faiss") == "faiss":
         return f"faiss ({entry.get('dense', 'flat')}) + bm25s"
-    from .milvus_store import is_server_uri
+    from .milvus_store import describe_place
 
-    uri = entry.get("uri", "")
-    where = "Milvus server" if is_server_uri(uri) else "Milvus Lite"
-    return f"milvus ({where} {uri}, collection {entry.get('collection', '?')}, alias {entry.get('alias', '?')})"
+    return (f"milvus ({describe_place(entry.get('uri', ''))}, collection {entry.get('collection', '?')}, "
+            f"alias {entry.get('alias', '?')})")

@@ -112,6 +112,11 @@ def connect(uri: str, token: str = ""):
         raise IndexProblem(f"cannot open Milvus at {display_uri(uri)}: {exc}") from exc
 
 
+def describe_place(uri: str) -> str:
+    """Which kind of Milvus and where: "Milvus server https://…" or "Milvus Lite /path/milvus.db"."""
+    return f"{'Milvus server' if is_server_uri(uri) else 'Milvus Lite'} {display_uri(uri)}"
+
+
 def display_uri(uri: str) -> str:
     """The URI without credentials (for manifests and messages)."""
     return re.sub(r"//[^/@]*@", "//", uri)
@@ -202,8 +207,7 @@ class MilvusEngine(SearchEngine):
         return self._counts, self._total
 
     def describe(self) -> str:
-        where = "Milvus server" if is_server_uri(self.uri) else "Milvus Lite"
-        return f"milvus ({where} {display_uri(self.uri)}, collection {self.collection}, HNSW + BM25/jieba, RRF)"
+        return f"milvus ({describe_place(self.uri)}, collection {self.collection}, HNSW + BM25/jieba, RRF)"
 
 
 class MilvusStore(Store):
@@ -283,8 +287,7 @@ class MilvusStore(Store):
                     log.warning("could not drop Milvus collection %s: %s", name, exc)
 
     def describe(self) -> str:
-        where = "Milvus server" if is_server_uri(self.uri) else "Milvus Lite"
-        return f"milvus ({where} {display_uri(self.uri)})"
+        return f"milvus ({describe_place(self.uri)})"
 
     def close(self) -> None:
         """Close the connection and, for Milvus Lite, this process's embedded server of the file."""
