@@ -12,13 +12,31 @@ No submodule shares a name with these functions, so importing any submodule neve
 """
 from __future__ import annotations
 
-from .api import answer, answer_stream, build_index, index_status, retrieve
-from .config import Settings
-from .errors import (
-    BuildLocked, DocumentError, EmbedderMismatch, IndexMissing, IndexProblem, LLMError, LocalModelError,
-    QuestionError, RagError,
-)
-from .types import Answer, BuildReport, Citation, Clause, Duty, Hit, IndexStatus
+import importlib
+
+# Where each public name lives; loaded on first use, so `import rag.ingest…` (as the document parser's child
+# process does) costs no model, index or web library.
+_HOMES = {
+    **dict.fromkeys(("answer", "answer_stream", "build_index", "index_status", "retrieve"), ".api"),
+    "Settings": ".config",
+    **dict.fromkeys(("BuildLocked", "DocumentError", "EmbedderMismatch", "IndexMissing", "IndexProblem", "LLMError",
+                     "LocalModelError", "QuestionError", "RagError"), ".errors"),
+    **dict.fromkeys(("Answer", "BuildReport", "Citation", "Clause", "Duty", "Hit", "IndexStatus"), ".types"),
+}
+
+
+def __getattr__(name: str):
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'rag' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOMES))
+
 
 __all__ = [
     "answer", "answer_stream", "build_index", "index_status", "retrieve", "Settings",

@@ -55,7 +55,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from .indexing.status import index_status
 
     s = _settings(args)
-    status = index_status(s.docs_dir, s.index_dir, s.store_config())
+    status = index_status(s.docs_dir, s.index_dir, s.store_config(), s.limits())
     if args.json:
         print(json.dumps(status.to_dict(), ensure_ascii=False, indent=1, default=list))
     else:

@@ -92,12 +92,18 @@ class Settings:
     max_pdf_pages: int = 500
     max_document_chars: int = 1_000_000
     max_new_clauses: int = 5_000
+    # Formats with a parser (.docx .pdf .html) are parsed in a child process with this much time and memory.
+    parse_seconds: float = 30.0
+    parse_memory_bytes: int = 768 * 1024 * 1024
     # Uploads from the page: off unless the server is started with them, and then only for a logged-in user.
     uploads: bool = False
     # Backends the page offers (the configured one and the extractive fallback when empty).
     backends: tuple[str, ...] = ()
     # Failed logins allowed per client address per minute.
     login_attempts_per_minute: int = 5
+    # Addresses of reverse proxies whose X-Forwarded-For is believed (comma-separated); none by default, so a
+    # client cannot pick the address the login limit counts by sending the header itself.
+    trusted_proxies: str = ""
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
@@ -134,9 +140,12 @@ class Settings:
             "RAG_MAX_PDF_PAGES": ("max_pdf_pages", int),
             "RAG_MAX_DOCUMENT_CHARS": ("max_document_chars", int),
             "RAG_MAX_NEW_CLAUSES": ("max_new_clauses", int),
+            "RAG_PARSE_SECONDS": ("parse_seconds", float),
+            "RAG_PARSE_MEMORY_MB": ("parse_memory_bytes", _megabytes),
             "RAG_UPLOADS": ("uploads", _flag),
             "RAG_BACKENDS": ("backends", _names),
             "RAG_LOGIN_ATTEMPTS_PER_MINUTE": ("login_attempts_per_minute", int),
+            "RAG_TRUSTED_PROXIES": ("trusted_proxies", str),
         }
         for var, (name, kind) in mapping.items():
             raw = env.get(var)
@@ -159,7 +168,8 @@ class Settings:
         from .ingest.limits import Limits
 
         return Limits(self.max_file_bytes, self.max_unzipped_bytes, self.max_zip_ratio, self.max_pdf_pages,
-                      self.max_document_chars, self.max_new_clauses)
+                      self.max_document_chars, self.max_new_clauses, parse_seconds=self.parse_seconds,
+                      parse_memory_bytes=self.parse_memory_bytes)
 
     def store_config(self):
         """Where the index's vectors and keywords live, as the indexing stage takes it."""

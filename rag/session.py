@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .config import Settings
 from .errors import QuestionError
+from .text.normalize import without_surrogates
 from .indexing.build import Progress, build_index
 from .indexing.embedders import Embedder, make_embedder
 from .indexing.status import index_status
@@ -23,15 +24,15 @@ from .retrieval.retriever import Retriever
 from .types import BuildReport, Hit, IndexStatus
 
 log = logging.getLogger(__name__)
-# A question needs at least one letter, digit or Chinese character (emoji and punctuation alone are not one).
-_WORD_CHAR = re.compile(r"[^\W_]")
+# A question needs at least one letter or Chinese character (digits, emoji and punctuation alone are not one).
+_WORD_CHAR = re.compile(r"[^\W\d_]")
 
 
 def check_question(question: object, max_chars: int) -> str:
     """Return the stripped question or raise QuestionError saying what is wrong."""
     if not isinstance(question, str):
         raise QuestionError(f"question must be text, got {type(question).__name__}", "not_text", "问题必须是文字。")
-    text = question.strip()
+    text = without_surrogates(question).strip()
     if not text:
         raise QuestionError("question is empty", "empty", "请输入问题。")
     if not _WORD_CHAR.search(text):
@@ -78,7 +79,8 @@ class Session:
         return self.retriever().search(text, k or self.settings.top_k)
 
     def status(self) -> IndexStatus:
-        return index_status(self.settings.docs_dir, self.settings.index_dir, self.settings.store_config())
+        return index_status(self.settings.docs_dir, self.settings.index_dir, self.settings.store_config(),
+                            self.settings.limits())
 
     def llm(self, backend: str) -> ChatBackend | None:
         """The chat backend by name (None for "extractive"); created once per session."""

@@ -27,8 +27,8 @@ POLICY = "某市科技创新办法\n一、支持措施\n（一）研发补助。
 
 
 @pytest.fixture
-def app(fake_session):
-    return ChatApp(fake_session.settings.with_(uploads=True), session=fake_session)
+def app(fake_session, tmp_path):
+    return ChatApp(fake_session.settings.with_(uploads=True), session=fake_session, upload_root=tmp_path)
 
 
 def last(gen):
@@ -69,12 +69,12 @@ def test_error_messages_are_escaped(app, monkeypatch):
 # ---------------------------------------------------------------- 2. uploads: off by default, logged in, versioned
 
 def test_uploads_are_off_unless_enabled_and_need_a_login(fake_session, tmp_path):
-    closed = ChatApp(fake_session.settings, session=fake_session)
+    closed = ChatApp(fake_session.settings, session=fake_session, upload_root=tmp_path)
     doc = tmp_path / "a.txt"
     doc.write_text(POLICY, encoding="utf-8")
     assert "未开启上传" in closed.save_upload([str(doc)], "admin")[0]
     assert not (Path(fake_session.settings.docs_dir) / "a.txt").exists() and not doc.exists()
-    opened = ChatApp(fake_session.settings.with_(uploads=True), session=fake_session)
+    opened = ChatApp(fake_session.settings.with_(uploads=True), session=fake_session, upload_root=tmp_path)
     doc.write_text(POLICY, encoding="utf-8")
     assert "请先登录" in opened.save_upload([str(doc)], None)[0]
     assert not (Path(fake_session.settings.docs_dir) / "a.txt").exists()

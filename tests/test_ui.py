@@ -11,9 +11,9 @@ from rag.ui.handlers import ChatApp
 
 
 @pytest.fixture
-def app(fake_session):
+def app(fake_session, tmp_path):
     settings = fake_session.settings.with_(uploads=True)
-    return ChatApp(settings, session=fake_session)
+    return ChatApp(settings, session=fake_session, upload_root=tmp_path)  # tests upload from tmp_path
 
 
 ADMIN = SimpleNamespace(username="admin")
@@ -109,14 +109,28 @@ def test_example_questions_come_from_the_documents(app):
     assert 2 <= len(examples) <= 4 and any("负责" in q for q in examples)
 
 
-def test_concurrent_rebuilds_share_one_that_ends_fresh(app):
+def test_concurrent_rebuilds_share_one_that_ends_fresh(app, monkeypatch):
+    started, release = threading.Event(), threading.Event()
+    real_build = app.session.build
+
+    def held(*a, **k):
+        started.set()
+        assert release.wait(60)
+        return real_build(*a, **k)
+
+    monkeypatch.setattr(app.session, "build", held)
+    first: list[str] = []
+    runner = threading.Thread(target=lambda: first.extend(app.rebuild()))
+    runner.start()
+    assert started.wait(10)  # a build is running
     outcomes: list[list[str]] = []
-    assert app.rebuilder.lock.acquire()  # a build is running
     waiter = threading.Thread(target=lambda: outcomes.append(list(app.rebuild())))
     waiter.start()
     waiter.join(1.5)
     assert waiter.is_alive()  # it waits for the running build instead of giving up
-    app.rebuilder.lock.release()
+    release.set()
     waiter.join(60)
+    runner.join(60)
     assert outcomes and outcomes[0][0].startswith("已有重建在进行中") and "重建完成" in outcomes[0][-1]
+    assert "重建完成" in first[-1]
     assert "索引是最新的" in app.documents()

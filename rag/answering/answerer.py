@@ -18,6 +18,7 @@ from .compose import Draft, compose
 from .context import prompt_messages, system_message
 from .conversation import condense, fallback_standalone, normalise_history
 from .answerability import Verdict, judge
+from .conflicts import conflict_sentences
 from .intents import asks_responsibility, is_model_refusal
 from .prompts import refusal_text
 from .strategies import (evidence_sentences, extractive_sentences, masked_note, masked_sentences,
@@ -103,6 +104,10 @@ class Answerer:
         if mask and not any(says_not_given(c.text) for c in draft.checked):
             draft.checked.append(Checked(mask, []))
             yield mask
+        disagreement = conflict_sentences(verdict, hits, {n for c in draft.checked for n in c.sources})
+        if disagreement:
+            draft.checked.extend(disagreement)
+            yield from self._emit(disagreement, renum, timings, t0)
         return draft
 
     def _model_draft(self, question: str, hits: Sequence[Hit], verdict: Verdict, renum: Renumberer, timings: dict,

@@ -28,3 +28,6 @@ ITEM_MARGIN = 0.2
 # A model may cite a clause only when it covers at least this share of what the best retrieved clause covers
 # of the question's wording (a verbatim but off-topic sentence from a weak clause is not an answer).
 CITATION_RELEVANCE_RATIO = 0.5
+# Two figure sentences from different documents speak of the same item when, figures left out, one holds at
+# least this share of the other's wording; if they then state no figure in common, the documents disagree.
+CONFLICT_SAME_ITEM = 0.5

@@ -90,7 +90,7 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
             progress("reading", i, len(files))
         try:
             check_supported(path)
-            digest = file_sha256(path)
+            digest = file_sha256(path, limits.file_bytes)  # an oversized file is never read, not even hashed
         except DocumentError as exc:
             log.warning("skipping %s", exc)
             skipped.append((path.name, exc.reason))

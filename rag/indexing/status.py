@@ -5,17 +5,20 @@ from pathlib import Path
 
 from ..errors import DocumentError
 from ..ingest.documents import file_sha256, scan_folder
+from ..ingest.limits import Limits
 from ..ingest.readers import SUPPORTED_SUFFIXES
 from ..types import IndexStatus
 from .engines import StoreConfig, describe_entry
 from .store import read_manifest
 
 
-def _folder_hashes(docs_dir: Path) -> dict[str, str]:
-    return {p.name: file_sha256(p) for p in scan_folder(docs_dir)[0] if p.suffix.lower() in SUPPORTED_SUFFIXES}
+def _folder_hashes(docs_dir: Path, limits: Limits) -> dict[str, str]:
+    return {p.name: file_sha256(p, limits.file_bytes) for p in scan_folder(docs_dir)[0]
+            if p.suffix.lower() in SUPPORTED_SUFFIXES}
 
 
-def index_status(docs_dir: Path, index_dir: Path, store: StoreConfig = StoreConfig()) -> IndexStatus:
+def index_status(docs_dir: Path, index_dir: Path, store: StoreConfig = StoreConfig(),
+                 limits: Limits = Limits()) -> IndexStatus:
     """Compare the live index with the documents on disk (by content hash); name its store and the configured one."""
     manifest = read_manifest(index_dir)
     if manifest is None:
@@ -23,7 +26,7 @@ def index_status(docs_dir: Path, index_dir: Path, store: StoreConfig = StoreConf
     indexed = {name: d["sha256"] for name, d in manifest["documents"].items()}
     skipped = {name: h for name, h in manifest.get("skipped_hashes", {}).items()}
     try:
-        on_disk = _folder_hashes(docs_dir)
+        on_disk = _folder_hashes(docs_dir, limits)
     except DocumentError:
         on_disk = {}
     known = {**skipped, **indexed}

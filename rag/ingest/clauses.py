@@ -122,11 +122,53 @@ def parse_clauses(doc: Document, max_chars: int = 400) -> list[Clause]:
     return clauses
 
 
+# A run with no sentence end longer than this many times the clause length is cut (shorter long sentences stay
+# whole, as policy sentences can be); where, best first: after a comma or colon, then at a space.
+LONG_RUN_FACTOR = 3
+SOFT_BREAKS = (re.compile(r"[，,、：:]"), re.compile(r"\s+"))
+
+
+def _cut_points(text: str, max_chars: int) -> list[int]:
+    """Offsets in `text` after which a clause part may end: sentence ends; inside a run without one longer than
+    LONG_RUN_FACTOR × max_chars, commas and colons, then spaces, then every max_chars characters (a
+    999k-character line still splits)."""
+    cuts = [m.end() for m in re.finditer(rf"[{SENTENCE_ENDS}]", text)]
+    out: list[int] = []
+    previous = 0
+    for cut in cuts + [len(text)]:
+        if cut - previous > LONG_RUN_FACTOR * max_chars:
+            out.extend(_run_cuts(text, previous, cut, max_chars))
+        out.append(cut)
+        previous = cut
+    return out[:-1] if out and out[-1] == len(text) else out
+
+
+def _run_cuts(text: str, start: int, end: int, max_chars: int, level: int = 0) -> list[int]:
+    """Cut points inside text[start:end] so no piece is longer than max_chars."""
+    if end - start <= max_chars:
+        return []
+    if level < len(SOFT_BREAKS):
+        points = [start + m.end() for m in SOFT_BREAKS[level].finditer(text, start, end) if start + m.end() < end]
+        points = sorted(set(p for p in points if start < p < end))
+    else:
+        points = list(range(start + max_chars, end, max_chars))
+    out: list[int] = []
+    previous = start
+    for point in points + [end]:
+        if point - previous > max_chars:
+            out.extend(_run_cuts(text, previous, point, max_chars, level + 1))
+        if point < end:
+            out.append(point)
+        previous = point
+    return out
+
+
 def _split_long(clean: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
-    """Split [start, end) at sentence ends into pieces of at most ~max_chars."""
+    """Split [start, end) at sentence ends into pieces of at most ~max_chars (runs without a sentence end are
+    cut at commas, spaces, or by length)."""
     if end - start <= max_chars:
         return [(start, end)]
-    cuts = [m.end() for m in re.finditer(rf"[{SENTENCE_ENDS}]", clean[start:end])]
+    cuts = _cut_points(clean[start:end], max_chars)
     pieces: list[tuple[int, int]] = []
     piece_start = 0
     last_cut = 0

@@ -13,7 +13,8 @@ from ..errors import DocumentError
 from ..types import Document, LoadReport
 from .cleaning import clean_text
 from .limits import Limits, check_chars, check_file_size
-from .readers import check_supported, extract_text
+from .isolation import parse_text
+from .readers import check_supported
 from .screening import not_a_document
 from .titles import guess_title
 
@@ -28,9 +29,21 @@ def is_internal(name: str) -> bool:
     return name in (VERSIONS_DIR, AUDIT_LOG) or (name.startswith(".") and name.endswith(UPLOAD_SUFFIX))
 
 
-def file_sha256(path: Path) -> str:
-    """Content hash of a file (what decides whether a document changed)."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+HASH_CHUNK = 1 << 20
+
+
+def file_sha256(path: Path, max_bytes: int | None = None) -> str:
+    """Content hash of a file (what decides whether a document changed), read in 1 MB chunks. A file larger
+    than `max_bytes` is never read: its key is its size and modification time ("oversize:…"), enough to tell
+    when it changes and cheap for a file that will be refused anyway."""
+    info = path.stat()
+    if max_bytes is not None and info.st_size > max_bytes:
+        return f"oversize:{info.st_size}:{info.st_mtime_ns}"
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def load_document(path: Path, limits: Limits = Limits()) -> Document:
@@ -45,7 +58,7 @@ def load_document(path: Path, limits: Limits = Limits()) -> Document:
     if not data.strip():
         raise DocumentError(path.name, "empty file")
     try:
-        original, encoding = extract_text(path, data, limits)
+        original, encoding = parse_text(path, data, limits)
     except DocumentError:
         raise
     except Exception as exc:  # parsers raise many types on corrupt files
@@ -79,6 +92,9 @@ def _not_followed(path: Path, root: Path) -> str | None:
         return "a folder, not a file (sub-folders are not read)"
     if not path.is_file():
         return "not a regular file"
+    if path.stat().st_nlink > 1:
+        # Another name of the same file may lie anywhere on the disk: a hard link is not followed either.
+        return "hard link (the file has other names), not followed"
     if path.resolve().parent != root:
         return "outside the document folder"
     return None

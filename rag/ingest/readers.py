@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
+from html.parser import HTMLParser
 from pathlib import Path
 
 from ..errors import DocumentError
 from ..text.sentences import SENTENCE_ENDS
 from .decoding import decode_bytes
-from .limits import Limits, check_pages, check_zip
+from .limits import CappedReader, Limits, check_count, check_pages, check_zip
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf")
 # A PDF page ending in one of these completes its paragraph; otherwise the next page continues the sentence.
@@ -28,36 +30,121 @@ def extract_text(path: Path, data: bytes, limits: Limits = Limits()) -> tuple[st
     if suffix in (".txt", ".md"):
         return decode_bytes(data)
     if suffix in (".html", ".htm"):
-        return _html_text(data)
+        return _html_text(path.name, data, limits)
     if suffix == ".docx":
         check_zip(path.name, data, limits)
-        return _docx_text(data), "docx"
+        return _docx_text(path.name, data, limits), "docx"
     if suffix == ".pdf":
         return _pdf_text(path.name, data, limits), "pdf"
     check_supported(path)
     raise AssertionError(f"{suffix} is supported but has no reader")
 
 
-def _html_text(data: bytes) -> tuple[str, str]:
-    from bs4 import BeautifulSoup
+# Elements whose text is not the page's content.
+_HTML_SKIPPED = frozenset({"script", "style", "nav", "header", "footer", "noscript", "iframe", "form"})
+_HTML_FEED = 1 << 16
 
+
+class _PageText(HTMLParser):
+    """Streaming HTML → text: every text node on its own line, skipped elements left out, tags counted."""
+
+    def __init__(self, name: str, limits: Limits) -> None:
+        super().__init__(convert_charrefs=True)
+        self.name, self.limits = name, limits
+        self.pieces: list[str] = []
+        self.chars = 0
+        self.tags = 0
+        self.skipping: list[str] = []
+
+    def handle_starttag(self, tag, attrs) -> None:
+        self.tags += 1
+        check_count(self.name, "HTML tags", self.tags, self.limits.html_tags)
+        if tag in _HTML_SKIPPED:
+            self.skipping.append(tag)
+
+    def handle_endtag(self, tag) -> None:
+        if tag in self.skipping:
+            while self.skipping and self.skipping.pop() != tag:
+                pass
+
+    def handle_data(self, data) -> None:
+        if self.skipping:
+            return
+        self.chars += len(data)
+        check_count(self.name, "characters of text", self.chars, self.limits.document_chars)
+        self.pieces.append(data)
+
+
+def _html_text(name: str, data: bytes, limits: Limits) -> tuple[str, str]:
     text, encoding = decode_bytes(data)
-    soup = BeautifulSoup(text, "html.parser")
-    for tag in soup(["script", "style", "nav", "header", "footer", "noscript", "iframe", "form"]):
-        tag.decompose()
-    lines = [ln.strip() for ln in soup.get_text("\n").splitlines()]
+    parser = _PageText(name, limits)
+    for at in range(0, len(text), _HTML_FEED):  # fed in pieces: a limit stops it early
+        parser.feed(text[at:at + _HTML_FEED])
+    parser.close()
+    lines = [ln.strip() for ln in "\n".join(parser.pieces).splitlines()]
     return "\n".join(ln for ln in lines if ln), encoding
 
 
-def _docx_text(data: bytes) -> str:
-    import docx
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_DOCX_BODY = "word/document.xml"
 
-    document = docx.Document(io.BytesIO(data))
-    parts = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            parts.append(" ".join(cell.text.strip() for cell in row.cells))
-    return "\n".join(parts)
+
+def _docx_text(name: str, data: bytes, limits: Limits) -> str:
+    """Paragraph text of a .docx body (table rows as one line, cells joined by a space), read as a stream:
+    inflating stops at the unpacked-size limit whatever the zip directory says, parsing at the element limit,
+    and the parsed tree is dropped as it goes."""
+    from lxml import etree
+
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    try:
+        member = archive.getinfo(_DOCX_BODY)
+    except KeyError:
+        raise DocumentError(name, f"not a .docx file (no {_DOCX_BODY})") from None
+    lines: list[str] = []
+    paragraph: list[str] = []
+    cells: list[str] = []
+    cell: list[str] = []
+    depth = {"tc": 0}
+    elements = chars = 0
+    with archive.open(member) as raw:
+        stream = io.BufferedReader(CappedReader(name, raw, limits.unzipped_bytes))
+        events = etree.iterparse(stream, events=("start", "end"), resolve_entities=False, no_network=True,
+                                 load_dtd=False, huge_tree=False, remove_comments=True)
+        for event, element in events:
+            tag = element.tag
+            if event == "start":
+                elements += 1
+                if elements % 4096 == 0:
+                    check_count(name, "XML elements", elements, limits.xml_elements)
+                if tag == _W + "tc":
+                    depth["tc"] += 1
+                continue
+            if tag == _W + "t" and element.text:
+                paragraph.append(element.text)
+                chars += len(element.text)
+                check_count(name, "characters of text", chars, limits.document_chars)
+            elif tag == _W + "tab":
+                paragraph.append("\t")
+            elif tag in (_W + "br", _W + "cr"):
+                paragraph.append("\n")
+            elif tag == _W + "p":
+                text = "".join(paragraph)
+                paragraph.clear()
+                (cell if depth["tc"] else lines).append(text)
+            elif tag == _W + "tc":
+                depth["tc"] -= 1
+                cells.append(" ".join(c.strip() for c in cell).strip())
+                cell.clear()
+            elif tag == _W + "tr":
+                row = " ".join(cells)
+                cells.clear()
+                (cell if depth["tc"] else lines).append(row)
+            else:
+                continue
+            element.clear()  # what is read is dropped: memory stays flat however long the body
+            while element.getprevious() is not None:
+                del element.getparent()[0]
+    return "\n".join(lines)
 
 
 def _pdf_text(name: str, data: bytes, limits: Limits) -> str:

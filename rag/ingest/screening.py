@@ -31,6 +31,21 @@ INSTRUCTION = re.compile(
 )
 
 
+# Text that governs how questions put to the answerer are to be answered: it speaks of questions (being asked)
+# and prescribes what the reply is to be. A policy document tells its readers what to do; it never tells
+# whoever answers questions about it what to say ("凡涉及…的问询，均应答复为一亿元"). Both parts must be in one
+# sentence; a document that reports someone's reply ("他的回答是：…") or asks for timely replies ("对群众咨询要及时
+# 答复") prescribes no reply content and is not flagged.
+ABOUT_QUESTIONS = re.compile(r"问询|询问|提问|问题|咨询|问到|问及|查询|用户|提问者|\b(?:asked|asks?|questions?|quer(?:y|ies))\b",
+                             re.IGNORECASE)
+PRESCRIBED_REPLY = re.compile(
+    r"(?:应|须|需|必须|一律|均|统一|请|务必|只能|只|要)(?:当|该|以|被)?(?:答复|回答|回复|作答|应答|告知|答)(?:为|是|成|称|说|：|:|“|\")"
+    r"|\b(?:answer|reply|respond|say)\s+(?:with|that|only|it\s+is)\b",
+    re.IGNORECASE,
+)
+_SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
+
+
 def _bad(ch: str) -> bool:
     if ch in "\n\r\t":
         return False
@@ -53,5 +68,11 @@ def not_a_document(text: str) -> str | None:
 
 
 def instructions_in(text: str) -> list[str]:
-    """The passages of a text that address an assistant ("忽略以上指令…", "ignore previous instructions")."""
-    return [m.group(0) for m in INSTRUCTION.finditer(text)]
+    """The passages of a text that address an assistant ("忽略以上指令…", "ignore previous instructions") or
+    prescribe the replies to questions (the whole sentence)."""
+    found = [m.group(0) for m in INSTRUCTION.finditer(text)]
+    for m in _SENTENCE.finditer(text):
+        sentence = m.group(0).strip()
+        if ABOUT_QUESTIONS.search(sentence) and PRESCRIBED_REPLY.search(sentence) and sentence not in found:
+            found.append(sentence)
+    return found

@@ -2,16 +2,17 @@
 kept under .versions/<name>/ and can be restored; an append-only audit log records who did what, when."""
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
+import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import DocumentError
-from .documents import AUDIT_LOG, UPLOAD_SUFFIX, VERSIONS_DIR
+from .documents import AUDIT_LOG, UPLOAD_SUFFIX, VERSIONS_DIR, file_sha256
 from .readers import check_supported
 
 
@@ -32,14 +33,6 @@ def safe_name(name: str) -> str:
         raise DocumentError(str(name)[:80], "not an acceptable file name")
     check_supported(Path(base))
     return base
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def audit(docs_dir: Path, action: str, name: str, user: str, **details: object) -> None:
@@ -68,7 +61,7 @@ def _keep_current(docs_dir: Path, name: str) -> Version | None:
         return None
     folder = Path(docs_dir) / VERSIONS_DIR / name
     folder.mkdir(parents=True, exist_ok=True)
-    digest = _sha256(current)
+    digest = file_sha256(current)
     version_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{digest[:8]}"
     n = 0
     while (folder / f"{version_id}{current.suffix}").exists():
@@ -79,12 +72,23 @@ def _keep_current(docs_dir: Path, name: str) -> Version | None:
     return Version(version_id, version_id[:15], digest, kept.stat().st_size)
 
 
+# One change to the document folder at a time in this process (two uploads of one name must not interleave
+# keeping the current file and putting the new one in place).
+_CHANGING = threading.Lock()
+
+
 def _make_current(docs_dir: Path, src: Path, name: str) -> Version | None:
-    """Copy src in as the document `name` (atomically); the file it replaces is kept as a version, returned."""
-    tmp = docs_dir / f".{name}{UPLOAD_SUFFIX}"
-    shutil.copyfile(src, tmp)
-    previous = _keep_current(docs_dir, name)
-    os.replace(tmp, docs_dir / name)
+    """Copy src in as the document `name` (atomically); the file it replaces is kept as a version, returned.
+    The copy goes to a hidden temporary name of its own first, so concurrent uploads never share one."""
+    fd, tmp_name = tempfile.mkstemp(dir=docs_dir, prefix=f".{name}.", suffix=UPLOAD_SUFFIX)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        shutil.copyfile(src, tmp)
+        previous = _keep_current(docs_dir, name)
+        os.replace(tmp, docs_dir / name)
+    finally:
+        tmp.unlink(missing_ok=True)
     return previous
 
 
@@ -93,10 +97,11 @@ def save_document(docs_dir: Path, src: Path, name: str, user: str) -> tuple[str,
     Returns (action, the version kept or None)."""
     name = safe_name(name)
     docs_dir = Path(docs_dir)
-    previous = _make_current(docs_dir, src, name)
-    action = "replace" if previous else "upload"
-    audit(docs_dir, action, name, user, sha256=_sha256(docs_dir / name),
-          **({"previous_version": previous.id} if previous else {}))
+    with _CHANGING:
+        previous = _make_current(docs_dir, src, name)
+        action = "replace" if previous else "upload"
+        audit(docs_dir, action, name, user, sha256=file_sha256(docs_dir / name),
+              **({"previous_version": previous.id} if previous else {}))
     return action, previous
 
 
@@ -108,7 +113,7 @@ def list_versions(docs_dir: Path, name: str) -> list[Version]:
     out = []
     for path in sorted(folder.iterdir()):
         if path.is_file() and not path.is_symlink():
-            out.append(Version(path.stem, path.stem[:15], _sha256(path), path.stat().st_size))
+            out.append(Version(path.stem, path.stem[:15], file_sha256(path), path.stat().st_size))
     return out
 
 
@@ -120,7 +125,8 @@ def restore_version(docs_dir: Path, name: str, version_id: str, user: str) -> Ve
     matches = [p for p in folder.glob(f"{version_id}.*") if p.stem == version_id] if folder.is_dir() else []
     if not matches or "/" in version_id or version_id.startswith("."):
         raise DocumentError(name, f"no version {version_id!r} (see `python -m rag versions {name}`)")
-    previous = _make_current(docs_dir, matches[0], name)
-    audit(docs_dir, "restore", name, user, restored_version=version_id,
-          **({"previous_version": previous.id} if previous else {}))
+    with _CHANGING:
+        previous = _make_current(docs_dir, matches[0], name)
+        audit(docs_dir, "restore", name, user, restored_version=version_id,
+              **({"previous_version": previous.id} if previous else {}))
     return previous

@@ -12,6 +12,8 @@ PINYIN_AFTER_HAN = re.compile(
     rf"|\([a-zü]{{0,6}}[{_TONED}][a-zü{_TONED}]{{0,6}}\)"  # toned pinyin anywhere (after mojibake too)
 )
 _DROP_FOR_MATCH = re.compile(r"[\s\W_]+", re.UNICODE)
+# Lone surrogates (a browser or JSON client can send them) cannot be encoded; they carry no text.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 @lru_cache(maxsize=1)
@@ -19,6 +21,11 @@ def _t2s():
     import opencc  # lazy: keeps `import rag` cheap
 
     return opencc.OpenCC("t2s")
+
+
+def without_surrogates(text: str) -> str:
+    """The text without lone surrogate code points."""
+    return _SURROGATE.sub("", text)
 
 
 def strip_pinyin(text: str) -> str:

@@ -14,7 +14,8 @@ from ..types import Answer, Retrieved, Waiting
 from .examples import example_questions
 from .rebuilds import Rebuilder
 from ..ingest.versions import list_versions, restore_version
-from .uploads import UploadError, save_uploads
+from .uploads import UploadError, confined, save_uploads, upload_folder
+from ..text.normalize import without_surrogates
 from .views import answer_html, candidates_html, documents_html, escape_text, sources_html, streaming_html, waiting_html
 
 log = logging.getLogger(__name__)
@@ -25,15 +26,17 @@ Update = tuple[list[dict], Turns, str, str]  # chat messages, turns, sources pan
 class ChatApp:
     """What all sessions share: the Session (index, embedder, models) and the rebuilder."""
 
-    def __init__(self, settings: Settings, session: Session | None = None) -> None:
+    def __init__(self, settings: Settings, session: Session | None = None, upload_root: Path | None = None) -> None:
         self.settings = settings
         self.session = session or Session(settings)
         self.rebuilder = Rebuilder(self.session)
+        self.upload_root = upload_root  # the folder uploads must lie in (None: Gradio's upload folder)
 
     def respond(self, message: str, chat: list[dict] | None, turns: Turns | None, backend: str,
                 k: int) -> Iterator[Update]:
         """Stream an answer into the chat."""
         turns = list(turns or [])
+        message = without_surrogates(message) if isinstance(message, str) else message
         chat = list(chat or []) + [{"role": "user", "content": escape_text(message or "")},
                                    {"role": "assistant", "content": "…"}]
         yield chat, turns, sources_html(None, {}), ""
@@ -90,10 +93,15 @@ class ChatApp:
         try:
             who = self.uploader(user)
         except UploadError as exc:
+            root = self.upload_root or upload_folder()
             for raw in paths or []:
-                Path(raw).unlink(missing_ok=True)
+                try:
+                    confined(str(raw), root).unlink(missing_ok=True)  # only ever a file users uploaded
+                except UploadError:
+                    pass
             return [f"⚠️ {exc}"]
-        return [m for m, _ in save_uploads(paths, Path(self.settings.docs_dir), self.settings.limits(), who)]
+        return [m for m, _ in save_uploads(paths, Path(self.settings.docs_dir), self.settings.limits(), who,
+                                           self.upload_root)]
 
     def upload(self, paths: list[str] | None, request=None) -> Iterator[str]:
         messages = self.save_upload(paths, getattr(request, "username", None))
@@ -102,6 +110,11 @@ class ChatApp:
         if any(not m.startswith("⚠️") for m in messages):
             for progress in self.rebuild():
                 yield text + "<br>" + progress
+
+    def refreshed(self) -> tuple[str, list[tuple[str, str]]]:
+        """The documents panel and the versions that can be restored, read from disk now (the page calls it on
+        load, on 「刷新列表」 and after every change, so versions made elsewhere show up)."""
+        return self.documents(), self.version_choices()
 
     def version_choices(self) -> list[tuple[str, str]]:
         """(label, "name|version") for every kept version, newest first."""

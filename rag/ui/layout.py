@@ -41,8 +41,10 @@ def build_page(app: ChatApp):
                 refresh = gr.Button("刷新列表")
             # Uploads and restores only when the server was started with uploads on (and then for logged-in users).
             with gr.Group(visible=app.settings.uploads):
-                upload = gr.File(label="上传文件（.txt .md .html .docx .pdf；同名文件会保存为新版本）",
-                                 file_count="multiple", file_types=list(SUPPORTED_SUFFIXES), elem_id="upload")
+                # No `file_types`: Gradio's own type check would leave a refused file in its upload folder; the
+                # server's check names the types, refuses and deletes.
+                upload = gr.File(label=f"上传文件（{' '.join(SUPPORTED_SUFFIXES)}；同名文件会保存为新版本）",
+                                 file_count="multiple", elem_id="upload")
                 with gr.Row():
                     version = gr.Dropdown(app.version_choices(), label="恢复以前的版本", elem_id="version")
                     restore = gr.Button("恢复所选版本", elem_id="restore")
@@ -56,8 +58,9 @@ def build_page(app: ChatApp):
         # Stopping closes the answer's generator, which gives the model to the next question in line.
         stop.click(None, None, None, cancels=answering)
         clear.click(lambda: ([], [], sources_html(None, {}), ""), None, outs, cancels=answering)
-        rebuild.click(app.rebuild, None, upload_status).then(app.documents, None, docs)
-        refresh.click(app.documents, None, docs)
+        def on_rebuild():  # a generator function: Gradio streams only what it can see is one
+            yield from app.rebuild()
+
         def on_upload(paths, request: gr.Request):
             yield from app.upload(paths, request)
 
@@ -65,10 +68,14 @@ def build_page(app: ChatApp):
             yield from app.restore(choice, request)
 
         def refreshed():
-            return app.documents(), gr.update(choices=app.version_choices())
+            panel, choices = app.refreshed()
+            return panel, gr.update(choices=choices)
 
+        rebuild.click(on_rebuild, None, upload_status).then(refreshed, None, [docs, version])
+        refresh.click(refreshed, None, [docs, version])
         upload.upload(on_upload, upload, upload_status).then(refreshed, None, [docs, version])
         restore.click(on_restore, version, upload_status).then(refreshed, None, [docs, version])
+        page.load(refreshed, None, [docs, version])
     page.queue(default_concurrency_limit=4)
     return page
 
@@ -85,4 +92,16 @@ def launch(session: Session) -> None:
     add_login_limit(app, LoginLimiter(settings.login_attempts_per_minute))
     app = gr.mount_gradio_app(app, page, path="/", auth=auth, css=PAGE_CSS, head=PAGE_HEAD, show_error=False,
                               max_file_size=settings.max_file_bytes, footer_links=[])
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", timeout_graceful_shutdown=5)
+    # mount_gradio_app never marks the page launched, and Gradio checks that a request's file paths lie in its
+    # upload folder only for launched pages (processing_utils._check_allowed): mark it, so Gradio refuses a
+    # server path before any handler runs (the upload handler confines paths itself as well).
+    page.has_launched = True
+    uvicorn.run(app, **server_options(settings))
+
+
+def server_options(settings) -> dict:
+    """uvicorn's options. X-Forwarded-For is believed only from the proxies the settings name (none by default):
+    uvicorn's default trusts it from 127.0.0.1, so any local client could pick the address logins count by."""
+    proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
+    return {"host": settings.host, "port": settings.port, "log_level": "warning", "timeout_graceful_shutdown": 5,
+            "proxy_headers": bool(proxies), "forwarded_allow_ips": proxies or None}

@@ -6,18 +6,21 @@ import time
 from collections import deque
 
 WINDOW_SECONDS = 60.0
+# Clients tracked at most; past it, windows that have ended are dropped, then the longest-idle clients.
+MAX_CLIENTS = 10_000
 
 
 class LoginLimiter:
-    """Counts failed logins per client in a sliding window."""
+    """Counts failed logins per client in a sliding window, for at most `max_clients` clients at a time."""
 
-    def __init__(self, per_minute: int) -> None:
+    def __init__(self, per_minute: int, max_clients: int = MAX_CLIENTS) -> None:
         self.per_minute = per_minute
-        self._failures: dict[str, deque[float]] = {}
+        self.max_clients = max_clients
+        self._failures: dict[str, deque[float]] = {}  # in order of each client's latest failure
         self._lock = threading.Lock()
 
     def _recent(self, client: str, now: float) -> deque[float]:
-        times = self._failures.setdefault(client, deque())
+        times = self._failures.get(client, deque())
         while times and now - times[0] > WINDOW_SECONDS:
             times.popleft()
         return times
@@ -27,9 +30,26 @@ class LoginLimiter:
             return len(self._recent(client, time.monotonic() if now is None else now)) < self.per_minute
 
     def failed(self, client: str, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
         with self._lock:
-            self._recent(client, time.monotonic() if now is None else now).append(
-                time.monotonic() if now is None else now)
+            times = self._recent(client, now)
+            times.append(now)
+            self._failures.pop(client, None)
+            self._failures[client] = times  # now the most recent
+            if len(self._failures) > self.max_clients:
+                self._forget(now)
+
+    def _forget(self, now: float) -> None:
+        """Drop clients whose window has ended; if still too many, the longest-idle ones."""
+        for client in [c for c, times in self._failures.items() if now - times[-1] > WINDOW_SECONDS]:
+            del self._failures[client]
+        while len(self._failures) > self.max_clients:
+            del self._failures[next(iter(self._failures))]
+
+    def tracked(self) -> int:
+        """How many clients the limiter remembers."""
+        with self._lock:
+            return len(self._failures)
 
 
 def add_login_limit(app, limiter: LoginLimiter) -> None:

@@ -1,8 +1,13 @@
 """Index rebuilds from the page: one at a time, in a worker thread, with progress messages. A request made
-while a build runs waits for it and, if that build started before the request, for one more, so every
-request ends with an index that includes its change. Answers use the previous generation meanwhile."""
+while a build runs is covered by the next build, so every request ends with an index that includes its change.
+Answers use the previous generation meanwhile.
+
+No lock is held while a caller's generator is suspended: Gradio resumes generators on any thread, so a lock
+taken before a `yield` could be released by another thread (or never). Requests only count themselves in and
+then watch the shared state; the worker thread alone builds."""
 from __future__ import annotations
 
+import html
 import threading
 from typing import Iterator
 
@@ -10,7 +15,11 @@ from ..session import Session
 from ..types import BuildReport
 
 _STAGES = {"reading": "读取文件", "embedding": "计算向量", "keyword index": "建立关键词索引", "done": "完成"}
+STARTED = "正在重建索引…"
 BUSY = "已有重建在进行中，完成后会再更新一次索引，请稍候…"
+# How often a waiting request re-reads the progress; outcomes kept for requests that have not read theirs yet.
+POLL_SECONDS = 0.5
+KEPT_OUTCOMES = 64
 
 
 class Rebuilder:
@@ -18,59 +27,72 @@ class Rebuilder:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.lock = threading.Lock()
-        self._changed = threading.Condition()
+        self._state = threading.Condition()
         self._requested = 0  # requests so far
         self._covered = 0  # requests covered by the last finished build
+        self._full = False  # a waiting request asked for a full build
+        self._worker: threading.Thread | None = None
+        self._progress = ""
+        self._outcomes: list[tuple[int, BuildReport | Exception]] = []  # (requests covered, outcome)
 
     def run(self, full: bool = False) -> Iterator[str]:
         """Progress messages, then the outcome of a build that started after this request."""
-        with self._changed:
+        with self._state:
             self._requested += 1
             mine = self._requested
-        told = False
+            self._full = self._full or full
+            busy = self._worker is not None
+            if not busy:
+                self._worker = threading.Thread(target=self._work, name="rebuild", daemon=True)
+                self._worker.start()
+        yield BUSY if busy else STARTED
+        shown = ""
         while True:
-            if self.lock.acquire(blocking=False):
-                try:
-                    with self._changed:
-                        covering = self._requested
-                    yield from self._run(full)
-                    with self._changed:
-                        self._covered = max(self._covered, covering)
-                        self._changed.notify_all()
-                finally:
-                    self.lock.release()
+            with self._state:
+                self._state.wait_for(lambda: self._covered >= mine or self._progress != shown, POLL_SECONDS)
+                done = self._covered >= mine
+                progress = self._progress
+                outcome = next((o for covered, o in self._outcomes if covered >= mine), None) if done else None
+            if done:
+                yield _report(outcome)
                 return
-            if not told:
-                yield BUSY
-                told = True
-            with self._changed:
-                if self._changed.wait_for(lambda: self._covered >= mine, timeout=0.5):
-                    yield "重建完成（已包含本次的更改）。"
+            if progress != shown:
+                shown = progress
+                yield progress
+
+    def _work(self) -> None:
+        """Build until every request so far is covered, then end."""
+        while True:
+            with self._state:
+                if self._covered >= self._requested:
+                    self._worker = None
+                    self._state.notify_all()
                     return
-
-    def _run(self, full: bool) -> Iterator[str]:
-        progress: list[str] = []
-        outcome: list[BuildReport | Exception] = []
-
-        def work() -> None:
+                covering, full = self._requested, self._full
+                self._full = False
+                self._progress = STARTED
+                self._state.notify_all()
             try:
-                outcome.append(self.session.build(
-                    full=full, progress=lambda stage, done, total: progress.append(f"{_STAGES.get(stage, stage)} {done}/{total}")))
+                outcome: BuildReport | Exception = self.session.build(full=full, progress=self._note)
             except Exception as exc:  # reported on the page; the previous index stays live
-                outcome.append(exc)
+                outcome = exc
+            with self._state:
+                self._covered = covering
+                self._outcomes = (self._outcomes + [(covering, outcome)])[-KEPT_OUTCOMES:]
+                self._state.notify_all()
 
-        yield "正在重建索引…"
-        worker = threading.Thread(target=work)
-        worker.start()
-        while worker.is_alive():
-            worker.join(0.5)
-            if progress:
-                yield f"正在重建索引：{progress[-1]}"
-        result = outcome[0]
-        if isinstance(result, Exception):
-            yield f"⚠️ 重建失败：{type(result).__name__}: {result}（原索引仍可使用）"
-            return
-        skipped = "".join(f"<br>跳过 {name}：{reason}" for name, reason in result.skipped)
-        yield (f"重建完成：新增 {len(result.added)}、修改 {len(result.changed)}、删除 {len(result.removed)} 个文件，"
-               f"重新计算 {result.embedded} 个条款的向量，用时 {result.seconds:.1f} 秒。{skipped}")
+    def _note(self, stage: str, done: int, total: int) -> None:
+        with self._state:
+            self._progress = f"正在重建索引：{_STAGES.get(stage, stage)} {done}/{total}"
+            self._state.notify_all()
+
+
+def _report(outcome: BuildReport | Exception | None) -> str:
+    """The outcome as page HTML; file names and reasons come from the folder and are escaped."""
+    if outcome is None:  # covered by a build whose outcome is no longer kept
+        return "重建完成（已包含本次的更改）。"
+    if isinstance(outcome, Exception):
+        return f"⚠️ 重建失败：{html.escape(f'{type(outcome).__name__}: {outcome}')}（原索引仍可使用）"
+    skipped = "".join(f"<br>跳过 {html.escape(name)}：{html.escape(reason)}" for name, reason in outcome.skipped)
+    return (f"重建完成：新增 {len(outcome.added)}、修改 {len(outcome.changed)}、删除 {len(outcome.removed)} 个文件，"
+            f"重新计算 {outcome.embedded} 个条款的向量，用时 {outcome.seconds:.1f} 秒。{skipped}")

@@ -42,13 +42,44 @@ def check_upload(src: Path, name: str, limits: Limits) -> None:
             raise UploadError(f"无法读取：{exc.reason}") from exc
 
 
-def save_uploads(paths: list[str] | None, docs_dir: Path, limits: Limits, user: str) -> list[tuple[str, bool]]:
-    """Check each upload and add it to the document folder; (message, saved) per file. A rejected file never
-    touches the folder and is removed from the temporary upload folder."""
+def upload_folder() -> Path:
+    """Where Gradio stores what users upload (GRADIO_TEMP_DIR, else <temp>/gradio): the only folder an upload's
+    path may point into."""
+    from gradio.utils import get_upload_folder
+
+    return Path(get_upload_folder())
+
+
+def confined(raw: str, root: Path) -> Path:
+    """The upload's path if it is a regular file inside `root` (after resolving every link) with no other name;
+    UploadError otherwise. A request can name any path: this is what keeps it to files users uploaded."""
+    src = Path(raw)
+    try:
+        resolved = src.resolve(strict=True)
+        inside = resolved.is_relative_to(root.resolve(strict=True))
+    except (OSError, RuntimeError):
+        inside = False
+    if not inside or src.is_symlink() or not resolved.is_file():
+        raise UploadError("不是本页面上传的文件，已拒绝")
+    if resolved.stat().st_nlink > 1:
+        raise UploadError("文件另有硬链接，已拒绝")
+    return resolved
+
+
+def save_uploads(paths: list[str] | None, docs_dir: Path, limits: Limits, user: str,
+                 root: Path | None = None) -> list[tuple[str, bool]]:
+    """Check each upload and add it to the document folder; (message, saved) per file. Only files inside the
+    upload folder `root` are taken (anything else is refused and left alone); a rejected upload never touches
+    the document folder and is removed from the upload folder."""
+    root = root or upload_folder()
     results = []
     for raw in paths or []:
-        src = Path(raw)
-        name = Path(src.name).name
+        name = Path(str(raw)).name
+        try:
+            src = confined(str(raw), root)
+        except UploadError as exc:
+            results.append((f"⚠️ {name}：{exc}", False))
+            continue
         try:
             check_upload(src, name, limits)
             action, previous = save_document(docs_dir, src, name, user)

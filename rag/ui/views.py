@@ -12,9 +12,16 @@ CONTEXT_CHARS = 400
 STREAMING_CURSOR = " ▌"
 
 
+# Characters the chat's Markdown renderer acts on ("[x](javascript:…)" would be a link, "**" bold): written as
+# character references, which Markdown shows as the characters and never parses.
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;", "\n": "<br>",
+                          **{ch: f"&#{ord(ch)};" for ch in "[]()*_`~#|\\!"}})
+
+
 def escape_text(text: str) -> str:
-    """Any user- or document-supplied text as HTML: escaped, line breaks kept."""
-    return html.escape(text).replace("\n", "<br>")
+    """Any user- or document-supplied text as HTML for the chat or a panel, in one pass: HTML-escaped, Markdown
+    syntax made inert, line breaks kept."""
+    return text.translate(_ESCAPES)
 
 
 def linkify_markers(escaped: str) -> str:
@@ -32,7 +39,7 @@ def answer_html(ans: Answer) -> str:
     body = escape_text(ans.body)
     parts = []
     if ans.extra_note:
-        parts.append(f"<span class='note'>{html.escape(ans.extra_note)}</span>")
+        parts.append(f"<span class='note'>{escape_text(ans.extra_note)}</span>")
     parts.append(linkify_markers(body))
     if ans.related:
         parts.append("<br><span class='note'>右侧列出了可能相关的条款。</span>")
