@@ -175,6 +175,43 @@ def test_hostile_document_text_never_runs_as_script(server, browser):
     page.close()
 
 
+def test_rebuild_button_brings_a_stale_index_up_to_date(server, browser):
+    url, docs, _ = server
+    (docs / "新增办法.txt").write_text("某市人才办法\n一、人才引进\n（一）安家补贴。对引进的博士给予每人20万元安家补贴（市人社局负责）。\n",
+                                     encoding="utf-8")
+    page = open_page(browser, url)
+    page.click("#documents")
+    page.wait_for_selector("#documents >> text=索引已过期", timeout=60000)
+    page.click("#rebuild")
+    page.wait_for_selector("#upload-status >> text=重建完成", timeout=120000)
+    page.wait_for_selector("#documents >> text=索引是最新的", timeout=60000)
+    assert "新增 1" in page.inner_text("#upload-status")
+    page.close()
+
+
+def _logged_in_client(url: str):
+    import httpx
+
+    client = httpx.Client(base_url=url, timeout=30)
+    assert client.post("login", data={"username": USER, "password": PASSWORD}).status_code == 200
+    return client
+
+
+def test_a_server_file_cannot_be_uploaded_through_the_api(server):
+    """The probe of the review: an API call naming a server path as the uploaded file."""
+    url, docs, work = server
+    secret = work / "private" / "security.md"
+    secret.parent.mkdir(exist_ok=True)
+    secret.write_text("内部安全说明\n一、口令管理\n（一）服务器口令每季度更换一次，由信息中心负责。\n", encoding="utf-8")
+    client = _logged_in_client(url)
+    payload = {"data": [[{"path": str(secret), "orig_name": "security.md", "meta": {"_type": "gradio.FileData"}}]]}
+    answer = client.post("gradio_api/call/on_upload", json=payload)
+    assert answer.status_code == 200, answer.text
+    events = client.get(f"gradio_api/call/on_upload/{answer.json()['event_id']}").text
+    assert "已添加" not in events and not (docs / "security.md").exists(), events
+    assert secret.exists()  # and the server did not delete it either
+
+
 def test_api_routes_need_the_login(server):
     import httpx
 
@@ -184,10 +221,12 @@ def test_api_routes_need_the_login(server):
 
 
 def test_login_attempts_are_rate_limited(server):
-    """Last in this module: it leaves 127.0.0.1 locked out of logins for a minute."""
+    """Last in this module: it leaves 127.0.0.1 locked out of logins for a minute. A client that names another
+    address in X-Forwarded-For each time is still counted by its own address."""
     import httpx
 
     url, _, _ = server
-    codes = [httpx.post(url + "login", data={"username": USER, "password": f"wrong{i}"}, timeout=10).status_code
+    codes = [httpx.post(url + "login", data={"username": USER, "password": f"wrong{i}"},
+                        headers={"X-Forwarded-For": f"203.0.113.{i}"}, timeout=10).status_code
              for i in range(7)]
     assert codes[0] in (400, 401) and codes[-1] == 429, codes
