@@ -1,6 +1,7 @@
 """End to end in a real browser: Debian's chromium driven by Playwright against `python app.py`."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -207,8 +208,9 @@ def test_a_server_file_cannot_be_uploaded_through_the_api(server):
     payload = {"data": [[{"path": str(secret), "orig_name": "security.md", "meta": {"_type": "gradio.FileData"}}]]}
     answer = client.post("gradio_api/call/on_upload", json=payload)
     assert answer.status_code == 200, answer.text
-    events = client.get(f"gradio_api/call/on_upload/{answer.json()['event_id']}").text
-    assert "已添加" not in events and not (docs / "security.md").exists(), events
+    stream = client.get(f"gradio_api/call/on_upload/{answer.json()['event_id']}").text
+    events = [json.loads(line[5:]) for line in stream.splitlines() if line.startswith("data:")]
+    assert "已添加" not in json.dumps(events, ensure_ascii=False) and not (docs / "security.md").exists(), events
     assert secret.exists()  # and the server did not delete it either
 
 
