@@ -229,7 +229,7 @@ def test_backend_chooser_offers_only_what_the_server_started_with(app):
     assert "local" not in app.session._llms
 
 
-@pytest.mark.parametrize("question", ["😀😀😀", "？？？", "…… !!"])
+@pytest.mark.parametrize("question", ["😀😀😀", "？？？", "…… !!", "12345", "２０２５", "1.5 + 2"])  # digits alone: round two
 def test_question_without_words_is_a_clear_message(app, question):
     with pytest.raises(QuestionError) as err:
         check_question(question, 2000)
