@@ -430,3 +430,17 @@ def test_markdown_in_an_answer_is_inert(fake_session):
     ans = Answer("问", "问", "见[x](javascript:alert(1))〔1〕", (), (), False, "extractive")
     rendered = answer_html(ans)
     assert "](" not in rendered and 'class="cite"' in rendered
+
+
+def test_the_upload_box_leaves_the_type_check_to_the_server(app, uploads):
+    """Gradio's own type check refuses before the handler runs and leaves the file in its upload folder; the
+    server's check refuses and deletes."""
+    import gradio as gr
+
+    from rag.ui.layout import build_page
+
+    boxes = [b for b in build_page(app).blocks.values() if isinstance(b, gr.File)]
+    assert boxes and all(b.file_types is None for b in boxes)
+    exe = uploads / "tool.exe"
+    exe.write_bytes(b"MZ\x90\x00")
+    assert "不支持的文件类型" in app.save_upload([str(exe)], "admin")[0] and not exe.exists()
