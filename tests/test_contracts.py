@@ -29,9 +29,7 @@ EMBEDDERS = {
 
 
 @pytest.fixture(scope="module", params=list(EMBEDDERS), ids=list(EMBEDDERS))
-def embedder(request) -> Embedder:
-    if request.param != "fake":
-        request.applymarker(pytest.mark.slow)
+def embedder(request) -> Embedder:  # real embedders are marked slow at collection (conftest)
     emb = EMBEDDERS[request.param]()
     emb.warm_up()
     return emb
@@ -90,10 +88,7 @@ BACKENDS = {"scripted": lambda r: (ScriptedLLM(r), lambda: None), "openai": _ope
 
 
 @pytest.fixture(scope="module", params=list(BACKENDS), ids=list(BACKENDS))
-def backend(request) -> ChatBackend:
-    if request.param == "local":
-        request.applymarker(pytest.mark.llm)
-        request.applymarker(pytest.mark.slow)
+def backend(request) -> ChatBackend:  # the local model is marked llm and slow at collection (conftest)
     llm, stop = BACKENDS[request.param](REPLY)
     llm.warm_up()
     yield llm
