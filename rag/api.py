@@ -18,7 +18,7 @@ def build_index(docs_dir: str | Path | None = None, index_dir: str | Path | None
     return shared_session(settings).build(full=full, progress=progress)
 
 
-def retrieve(question: str, k: int = 5, settings: Settings | None = None) -> list[Hit]:
+def retrieve(question: str, k: int | None = None, settings: Settings | None = None) -> list[Hit]:
     """Ranked clauses for a question (hybrid dense + BM25). Builds the index on first use if missing."""
     return shared_session(settings).retrieve(question, k)
 

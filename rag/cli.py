@@ -52,10 +52,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from .indexing.status import index_status
+    from .session import shared_session
 
-    s = _settings(args)
-    status = index_status(s.docs_dir, s.index_dir, s.store_config(), s.limits())
+    status = shared_session(_settings(args)).status()
     if args.json:
         print(json.dumps(status.to_dict(), ensure_ascii=False, indent=1, default=list))
     else:
@@ -175,7 +174,7 @@ def parser() -> argparse.ArgumentParser:
     r = sub.add_parser("retrieve", help="show the clauses retrieved for a question")
     common(r)
     r.add_argument("question")
-    r.add_argument("-k", type=int, default=5)
+    r.add_argument("-k", type=int, default=None, help="clauses to show (default: RAG_TOP_K, 5)")
     r.add_argument("--json", action="store_true")
     r.set_defaults(func=cmd_retrieve)
 
@@ -202,7 +201,7 @@ def parser() -> argparse.ArgumentParser:
     e = sub.add_parser("eval", help="retrieval and answer quality on a gold JSONL file")
     common(e)
     e.add_argument("gold", type=Path)
-    e.add_argument("-k", "--k", type=int, default=5)
+    e.add_argument("-k", "--k", type=int, default=None, help="clauses retrieved (default: RAG_TOP_K, 5)")
     e.add_argument("--llm", choices=["local", "openai", "extractive"])
     e.add_argument("--json", action="store_true")
     e.add_argument("--anchor", action="store_true", help="also score llama-index's defaults on the same documents")

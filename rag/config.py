@@ -7,6 +7,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 
+# Defaults that code outside the settings also needs (clause parsing, the public API) — defined once, here.
+TOP_K = 5  # clauses retrieved per question (RAG_TOP_K)
+MAX_CLAUSE_CHARS = 400  # a longer clause is split at sentence ends
+
+
 def _default_cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "policy-rag"
@@ -24,9 +29,11 @@ def _flag(raw: str) -> bool:
     raise ValueError(raw)
 
 
-def _store(raw: str) -> str:
-    from .indexing.engines import STORE_KINDS
+# The stores a generation can live in (rag/indexing/engines); the setting's allowed values.
+STORE_KINDS = ("faiss", "milvus")
 
+
+def _store(raw: str) -> str:
     if raw.strip().lower() not in STORE_KINDS:
         raise ValueError(raw)
     return raw.strip().lower()
@@ -60,16 +67,16 @@ class Settings:
     store: str = "faiss"
     # Milvus: a .db file path is Milvus Lite (embedded; empty: <index_dir>/milvus.db), http(s):// a server.
     milvus_uri: str = ""
-    milvus_token: str = ""
+    milvus_token: str = field(default="", repr=False)  # secrets: never in repr() or a log of the settings
     # Collections are named <prefix>_<generation>; <prefix>_live is the alias of the live one.
     milvus_collection: str = "policy_rag"
     llm: str = "local"  # local | openai | extractive
     openai_base_url: str = "http://127.0.0.1:8000/v1"
     openai_model: str = "qwen2.5"
-    openai_api_key: str = ""
+    openai_api_key: str = field(default="", repr=False)
     openai_timeout: float = 60.0
     openai_retries: int = 2
-    top_k: int = 5
+    top_k: int = TOP_K
     # Dense cosine below which the best hit is considered unrelated (see README, "Refusal threshold").
     min_relevance: float = 0.80
     max_question_chars: int = 2000
@@ -80,11 +87,11 @@ class Settings:
     prompt_budget_chars: int = 0
     # How many of the top_k clauses a model sees (the first ones; 0 = all). Fewer clauses, shorter prefill.
     model_clauses: int = 0
-    max_clause_chars: int = 400
+    max_clause_chars: int = MAX_CLAUSE_CHARS
     host: str = "127.0.0.1"
     port: int = 7860
     auth_user: str = ""
-    auth_password: str = ""
+    auth_password: str = field(default="", repr=False)
     # Limits on what one document may cost (checked before parsing; see rag/ingest/limits.py).
     max_file_bytes: int = 20 * 1024 * 1024
     max_unzipped_bytes: int = 64 * 1024 * 1024
@@ -162,20 +169,6 @@ class Settings:
             if key in values:
                 values[key] = Path(values[key])  # type: ignore[arg-type]
         return cls(**values)  # type: ignore[arg-type]
-
-    def limits(self):
-        """The document limits as the ingest stage takes them."""
-        from .ingest.limits import Limits
-
-        return Limits(self.max_file_bytes, self.max_unzipped_bytes, self.max_zip_ratio, self.max_pdf_pages,
-                      self.max_document_chars, self.max_new_clauses, parse_seconds=self.parse_seconds,
-                      parse_memory_bytes=self.parse_memory_bytes)
-
-    def store_config(self):
-        """Where the index's vectors and keywords live, as the indexing stage takes it."""
-        from .indexing.engines import StoreConfig
-
-        return StoreConfig(self.store, self.milvus_uri, self.milvus_token, self.milvus_collection)
 
     def offered_backends(self) -> tuple[str, ...]:
         """What the page's backend chooser offers: RAG_BACKENDS, else the configured backend and extractive."""

@@ -7,42 +7,23 @@ eval and bench. A rebuild switches generations; the next question reads the new 
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from pathlib import Path
 
 from .config import Settings
-from .errors import QuestionError
-from .text.normalize import without_surrogates
+from .query.questions import check_question
 from .indexing.build import Progress, build_index
 from .indexing.embedders import Embedder, make_embedder
+from .indexing.engines import StoreConfig
 from .indexing.status import index_status
 from .indexing.store import current_generation
+from .ingest.limits import Limits, limits_from
 from .llm.base import ChatBackend
 from .llm.factory import make_llm
 from .retrieval.retriever import Retriever
 from .types import BuildReport, Hit, IndexStatus
 
 log = logging.getLogger(__name__)
-# A question needs at least one letter or Chinese character (digits, emoji and punctuation alone are not one).
-_WORD_CHAR = re.compile(r"[^\W\d_]")
-
-
-def check_question(question: object, max_chars: int) -> str:
-    """Return the stripped question or raise QuestionError saying what is wrong."""
-    if not isinstance(question, str):
-        raise QuestionError(f"question must be text, got {type(question).__name__}", "not_text", "问题必须是文字。")
-    text = without_surrogates(question).strip()
-    if not text:
-        raise QuestionError("question is empty", "empty", "请输入问题。")
-    if not _WORD_CHAR.search(text):
-        raise QuestionError("question has no words", "no_words", "问题里没有文字，请用文字提问。")
-    if len(text) > max_chars:
-        raise QuestionError(f"question is {len(text)} characters long; the limit is {max_chars}", "too_long",
-                            f"问题太长了（{len(text)} 字），请精简到 {max_chars} 字以内。")
-    return text
-
-
 class Session:
     """Settings, the embedder, the live retriever (reloaded when a rebuild switches generations) and the chat
     backends, loaded lazily and at most once each. Thread-safe."""
@@ -58,8 +39,7 @@ class Session:
         """Build or incrementally update the index from the document folder, within the settings' limits."""
         return build_index(self.settings.docs_dir, self.settings.index_dir, full=full, embedder=self.embedder,
                            progress=progress, max_clause_chars=self.settings.max_clause_chars,
-                           limits=self.settings.limits(), allow_large=allow_large,
-                           store=self.settings.store_config())
+                           limits=self.limits(), allow_large=allow_large, store=self.store_config())
 
     def retriever(self) -> Retriever:
         """The retriever for the live index generation; builds the index on first use if there is none."""
@@ -71,7 +51,7 @@ class Session:
                 self.build()
                 gen = current_generation(index_dir)
             if self._retriever is None or self._retriever.generation != gen.name:
-                self._retriever = Retriever.open(index_dir, self.embedder, self.settings.store_config())
+                self._retriever = Retriever.open(index_dir, self.embedder, self.store_config())
             return self._retriever
 
     def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
@@ -79,8 +59,15 @@ class Session:
         return self.retriever().search(text, k or self.settings.top_k)
 
     def status(self) -> IndexStatus:
-        return index_status(self.settings.docs_dir, self.settings.index_dir, self.settings.store_config(),
-                            self.settings.limits())
+        return index_status(self.settings.docs_dir, self.settings.index_dir, self.store_config(), self.limits())
+
+    def limits(self) -> Limits:
+        """What one document may cost, from the settings."""
+        return limits_from(self.settings)
+
+    def store_config(self) -> StoreConfig:
+        """Where the index's vectors and keywords live, from the settings."""
+        return StoreConfig.from_settings(self.settings)
 
     def llm(self, backend: str) -> ChatBackend | None:
         """The chat backend by name (None for "extractive"); created once per session."""

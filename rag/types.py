@@ -9,6 +9,9 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .text.markers import strip_markers
+from .text.sentences import clause_sentences
+
 
 # ---------------------------------------------------------------- ingest
 
@@ -78,8 +81,6 @@ class Clause:
         """The text answers may use: the clause without the sentences that carry a flagged passage."""
         if not self.flagged:
             return self.text
-        from .text.sentences import clause_sentences
-
         return "".join(s for s in clause_sentences(self.text) if not any(f in s for f in self.flagged))
 
     @property
@@ -180,8 +181,6 @@ class Answer:
     @property
     def extra_note(self) -> str:
         """The note, unless the body already says it."""
-        from .text.markers import strip_markers
-
         return self.note if self.note and self.note not in strip_markers(self.body) else ""
 
     def sources_text(self) -> str:

@@ -9,7 +9,7 @@ import pytest
 
 from rag.answering.answerability import judge
 from rag.answering.prompts import refusal_text
-from rag.answering.asks import AMOUNT, COUNT, NUMBER, SHARE, YEAR, read_ask
+from rag.query.asks import AMOUNT, COUNT, NUMBER, SHARE, YEAR, read_ask
 from rag.answering.verification import claims_supported
 from rag.text import quantities as q
 from rag.text.normalize import for_search

@@ -22,7 +22,7 @@ from rag.ingest.documents import file_sha256, load_document
 from rag.ingest.limits import Limits
 from rag.ingest.screening import instructions_in
 from rag.ingest.versions import list_versions, save_document
-from rag.session import check_question
+from rag.query.questions import check_question
 from rag.ui.handlers import ChatApp
 from rag.ui.layout import server_options
 from rag.ui.login_limit import LoginLimiter

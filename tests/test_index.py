@@ -166,7 +166,7 @@ def test_index_has_no_pickles(docs_dir: Path, tmp_path: Path, fake_embedder: Fak
 
 
 def test_llama_index_retriever_adapter(docs_dir: Path, tmp_path: Path, fake_embedder: FakeEmbedder):
-    from rag.retrieval.llama_adapter import ClauseRetriever
+    from rag.llama_adapter import ClauseRetriever
 
     build_index(docs_dir, tmp_path / "index", embedder=fake_embedder)
     nodes = ClauseRetriever(Retriever.open(tmp_path / "index", fake_embedder), k=3).retrieve("静海区 有效发明专利 350件")

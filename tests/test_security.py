@@ -16,7 +16,7 @@ from rag.ingest.documents import load_document
 from rag.ingest.limits import Limits
 from rag.ingest.screening import instructions_in, not_a_document
 from rag.ingest.versions import list_versions, read_audit, restore_version
-from rag.session import check_question
+from rag.query.questions import check_question
 from rag.ui.handlers import ChatApp
 from rag.ui.login_limit import LoginLimiter
 from rag.ui.views import answer_html, candidates_html, sources_html, streaming_html

@@ -156,7 +156,7 @@ def test_store_setting_from_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("RAG_STORE", "milvus")
     monkeypatch.setenv("RAG_MILVUS_URI", "http://milvus.internal:19530")
     monkeypatch.setenv("RAG_MILVUS_TOKEN", "user:secret")
-    config = Settings.from_env().store_config()
+    config = StoreConfig.from_settings(Settings.from_env())
     assert (config.kind, config.milvus_uri, config.milvus_token) == ("milvus", "http://milvus.internal:19530", "user:secret")
     monkeypatch.setenv("RAG_STORE", "pgvector")
     with pytest.raises(ValueError, match="RAG_STORE"):

@@ -10,14 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Protocol, Sequence
 
+from ..text.masks import is_masked
 from ..text.normalize import for_match, for_search
 from ..text.overlap import support
 from ..text.quantities import LEVEL_WORDS, levels_stated, mentions_year, quantities, states_level, years_in
 from ..text.sentences import clause_sentences
 from ..text.tokens import tokens
 from ..types import Hit
-from .asks import Ask, has_figure, read_ask
-from .intents import FIGURE_NOUNS
+from ..query.asks import Ask, has_figure, read_ask
+from ..query.intents import FIGURE_NOUNS
 from .thresholds import (CITATION_RELEVANCE_RATIO, COMMON_WORD_SHARE, EVIDENCE_CLAUSE_WEIGHT, EVIDENCE_DEPTH,
                          ITEM_MARGIN)
 
@@ -148,7 +149,7 @@ def _explain(ask: Ask, miss: _Miss, hit: Hit, facts: Facts) -> str:
     if miss.places:
         return f"最接近的规定出自《{facts.title_of(hit.doc)}》，文件未提及{'、'.join(miss.places)}的相应规定。"
     if miss.years:
-        given = [y for y in years_in(f"{hit.title} {hit.answer_text}") if "*" not in y]
+        given = [y for y in years_in(f"{hit.title} {hit.answer_text}") if not is_masked(y)]
         if given:
             return f"文件只给出{'、'.join(given)}年的相关内容，未提及{'、'.join(miss.years)}年。"
         return f"相关条款没有写明年份，未提及{'、'.join(miss.years)}年。"

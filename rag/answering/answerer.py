@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING, Iterator, Sequence
+from typing import Iterator, Protocol, Sequence
 
+from ..config import Settings
 from ..errors import LLMError
 from ..llm.base import ChatBackend
+from ..retrieval.retriever import Retriever
 from ..text.masks import says_not_given
 from ..types import Answer, Hit, Retrieved, Waiting
 from .compose import Draft, compose
@@ -19,15 +21,24 @@ from .context import prompt_messages, system_message
 from .conversation import condense, fallback_standalone, normalise_history
 from .answerability import Verdict, judge
 from .conflicts import conflict_sentences
-from .intents import asks_responsibility, is_model_refusal
+from ..query.intents import asks_responsibility
+from ..query.questions import check_question
+from .replies import is_model_refusal
 from .prompts import refusal_text
 from .strategies import (evidence_sentences, extractive_sentences, masked_note, masked_sentences,
                          responsibility_sentences)
 from .streaming import stream_verified
 from .verification import Checked, Renumberer
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ..session import Session
+
+
+class Source(Protocol):
+    """What an Answerer needs: the settings and the live retriever (a Session gives both; the answering stage
+    never imports the session, which sits above it)."""
+
+    settings: Settings
+
+    def retriever(self) -> Retriever: ...
 
 log = logging.getLogger(__name__)
 Piece = str  # a piece of verified answer text, ready to show
@@ -43,17 +54,15 @@ class Answerer:
     >>> final = list(answerer.stream("静海区有效发明专利的目标是多少件？"))[-1]  # doctest: +SKIP
     """
 
-    def __init__(self, session: "Session", backend: str, llm: ChatBackend | None = None) -> None:
-        self.session = session
-        self.settings = session.settings
+    def __init__(self, source: Source, backend: str, llm: ChatBackend | None = None) -> None:
+        self.source = source
+        self.settings = source.settings
         self.backend = backend
         self.llm = llm
 
     def stream(self, question: str, history=None, k: int | None = None) -> Iterator[Piece | Event | Answer]:
         """Yield Retrieved (the candidate clauses), Waiting (place in line for the model), verified answer text
         as it is ready, then the final Answer."""
-        from ..session import check_question
-
         t0 = time.perf_counter()
         question = check_question(question, self.settings.max_question_chars)
         pairs = normalise_history(history, self.settings.history_turns)
@@ -61,7 +70,7 @@ class Answerer:
             standalone, note = condense(question, pairs, self.llm), ""
         except Exception as exc:  # never let condensing break answering
             standalone, note = fallback_standalone(question, pairs), f"改写追问失败：{exc}"
-        retriever = self.session.retriever()
+        retriever = self.source.retriever()
         hits = retriever.search(standalone, k or self.settings.top_k)
         timings = {"retrieval": time.perf_counter() - t0}
         yield Retrieved(tuple(hits))

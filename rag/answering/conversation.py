@@ -6,7 +6,7 @@ import logging
 from ..errors import LLMError
 from ..llm.base import ChatBackend
 from ..types import SOURCES_HEADER
-from .intents import looks_like_follow_up
+from ..query.intents import looks_like_follow_up
 from .prompts import render
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from ..text.normalize import for_search
 from ..text.overlap import bigrams, support
 from ..text.sentences import clause_sentences
 from ..types import Duty, Hit
-from .intents import asks_number
+from ..query.intents import asks_number
 from .thresholds import DUTY_MATCH, DUTY_TOP_BONUS, MASK_CHECK_RELEVANCE, MASKED_MATCH
 from .verification import Checked
 

@@ -12,7 +12,7 @@ from ..text.masks import says_not_given
 from ..text.sentences import is_finished, split_sentences
 from ..types import Hit
 from .context import verification_contexts
-from .intents import is_model_refusal
+from .replies import is_model_refusal
 from .verification import Checked, Renumberer, verify_sentence
 
 log = logging.getLogger(__name__)

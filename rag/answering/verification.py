@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..text.markers import markers_in, shown_marker, strip_markers
+from ..text.names import GOVERNMENT_DEPARTMENT_SUFFIXES, PLACE_SUFFIXES, alternation
 from ..text.normalize import for_match, for_search
 from ..text.overlap import support
 from ..text.quantities import levels_asked, quantities, states_level
@@ -32,7 +33,7 @@ def entities_supported(sentence: str, clause_text: str) -> bool:
 
 
 # A department as answers name it: "市科技局", "区委组织部", "市委科创办", "高新区管委会".
-DEPARTMENT_NAME = re.compile(r"[市区县省][\u4e00-\u9fff]{1,10}?(?:局|委|办|部|管委会)")
+DEPARTMENT_NAME = re.compile(rf"[{PLACE_SUFFIXES}][\u4e00-\u9fff]{{1,10}}?(?:{alternation(GOVERNMENT_DEPARTMENT_SUFFIXES)})")
 
 
 def claims_supported(sentence: str, clause_text: str) -> bool:

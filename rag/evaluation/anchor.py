@@ -41,7 +41,7 @@ class AnchorIndex:
     characters: int
     build_seconds: float
 
-    def search(self, question: str, k: int = 5) -> list[str]:
+    def search(self, question: str, k: int) -> list[str]:
         retriever = self.index.as_retriever(similarity_top_k=k)
         return [n.node.get_content() for n in retriever.retrieve(question)]
 

@@ -56,12 +56,12 @@ def bench_retrieval(settings: Settings, index: Path, questions: list[dict], repe
     from ..retrieval.retriever import Retriever
 
     retriever = Retriever.open(index, make_embedder(settings.embedder))
-    retriever.search("预热", 5)
+    retriever.search("预热", settings.top_k)
     times = []
     for _ in range(repeats):
         for q in questions:
             t = time.perf_counter()
-            retriever.search(q["question"], 5)
+            retriever.search(q["question"], settings.top_k)
             times.append((time.perf_counter() - t) * 1000)
     return {"queries": len(times), "p50_ms": percentile(times, 0.5), "p95_ms": percentile(times, 0.95)}
 
@@ -90,9 +90,9 @@ def bench_anchor(settings: Settings, index: Path, docs: Path, questions: list[di
     items = [GoldItem(str(i), q["question"], tuple(q.get("quotes") or ()), q.get("type", "")) for i, q in enumerate(questions)]
     embedder = make_embedder(settings.embedder)
     retriever = Retriever.open(index, embedder)
-    ours, _ = evaluate_retrieval(lambda q, k: [h.text for h in retriever.search(q, k)], items, 5)
+    ours, _ = evaluate_retrieval(lambda q, k: [h.text for h in retriever.search(q, k)], items, settings.top_k)
     anchor = build_anchor(read_documents(docs), embedder)
-    theirs, _ = evaluate_retrieval(anchor.search, items, 5)
+    theirs, _ = evaluate_retrieval(anchor.search, items, settings.top_k)
     theirs["build_seconds"] = anchor.build_seconds
     theirs["chunks"] = anchor.chunks
     return {"project": ours, "anchor": theirs}
@@ -103,11 +103,12 @@ def bench_scaling(settings: Settings, index: Path, questions: list[dict], sizes:
     import numpy as np
 
     from ..indexing.embedders import make_embedder
+    from ..indexing.engines import StoreConfig
     from ..indexing.store import load_index
     from ..text.tokens import tokens
     from .scaling import describe_point, measure_point
 
-    data = load_index(index, store=settings.store_config())
+    data = load_index(index, store=StoreConfig.from_settings(settings))
     base_vectors = data.engine.vectors([c.vid for c in data.clauses])
     base_tokens = [tokens(c.clause.search_text()) for c in data.clauses]
     chars_per_clause = float(np.mean([len(c.clause.search_text()) for c in data.clauses]))

@@ -82,7 +82,7 @@ def bench_prompts(llm, settings: Settings, index: Path, questions: list[dict], b
             first = first or time.perf_counter() - started
             text += piece
         total = time.perf_counter() - started
-        generated = len(llm._tokens(text)) if text else 0
+        generated = len(llm.tokens(text)) if text else 0
         ttft.append(first or total)
         totals.append(total)
         rates.append(max(generated - 1, 0) / max(total - (first or total), 1e-6))

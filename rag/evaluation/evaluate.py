@@ -59,8 +59,9 @@ def evaluate_answers(session, items: list[GoldItem], backend: str, k: int) -> li
     return outcomes
 
 
-def run_eval(gold: Path, settings: Settings, k: int = 5, as_json: bool = False, anchor: bool = False,
+def run_eval(gold: Path, settings: Settings, k: int | None = None, as_json: bool = False, anchor: bool = False,
              answers: bool = True) -> int:
+    k = k or settings.top_k
     from ..indexing.embedders import make_embedder
     from ..session import Session
 

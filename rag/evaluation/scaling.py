@@ -168,16 +168,16 @@ def measure_milvus(vectors: np.ndarray, corpus: list[list[str]], query_vectors: 
     queries with RRF as the retriever sends them, and dense-only queries for recall@10 against flat."""
     from pymilvus import AnnSearchRequest, RRFRanker
 
-    from ..indexing.engines.milvus_store import (INSERT_BATCH, MILVUS_HNSW_EF_SEARCH, _index_params, _schema,
+    from ..indexing.engines.milvus_store import (INSERT_BATCH, MILVUS_HNSW_EF_SEARCH, collection_schema, index_params,
                                                   connect)
-    from ..retrieval.fusion import RRF_K
+    from ..indexing.engines.fusion import RRF_K
 
     folder = Path(tempfile.mkdtemp(prefix="rag-milvus-scale-"))
     try:
         before = rss_mb()
         client = connect(str(folder / "scale.db"))
         t = time.perf_counter()
-        client.create_collection("scale", schema=_schema(client, vectors.shape[1]), index_params=_index_params(client),
+        client.create_collection("scale", schema=collection_schema(client, vectors.shape[1]), index_params=index_params(client),
                                  consistency_level="Strong")
         for i in range(0, len(vectors), INSERT_BATCH):
             block = vectors[i : i + INSERT_BATCH]

@@ -16,8 +16,9 @@ from .evaluate import evaluate_answers, evaluate_retrieval, external_set_in
 from .gold import load_gold
 
 
-def compare_stores(gold: Path, settings: Settings, kinds: list[str], k: int = 5, answers: bool = True,
+def compare_stores(gold: Path, settings: Settings, kinds: list[str], k: int | None = None, answers: bool = True,
                    as_json: bool = False) -> dict:
+    k = k or settings.top_k
     from ..indexing.embedders import make_embedder
     from ..session import Session
 

@@ -8,6 +8,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..config import MAX_CLAUSE_CHARS
 from ..errors import BuildTooLarge, DocumentError, IndexProblem
 from ..ingest.clauses import parse_clauses
 from ..ingest.documents import file_sha256, load_document, scan_folder
@@ -39,7 +40,7 @@ def build_index(
     full: bool = False,
     embedder: Embedder | None = None,
     progress: Progress | None = None,
-    max_clause_chars: int = 400,
+    max_clause_chars: int = MAX_CLAUSE_CHARS,
     limits: Limits = Limits(),
     allow_large: bool = False,
     store: StoreConfig = StoreConfig(),

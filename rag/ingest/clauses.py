@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..config import MAX_CLAUSE_CHARS
 from ..text.sentences import SENTENCE_ENDS
 from ..types import Clause, Document
 from .duties import extract_duties
@@ -66,7 +67,7 @@ def _own_end(node: _Node) -> int:
     return node.children[0].start if node.children else node.end
 
 
-def parse_clauses(doc: Document, max_chars: int = 400) -> list[Clause]:
+def parse_clauses(doc: Document, max_chars: int = MAX_CLAUSE_CHARS) -> list[Clause]:
     """Split a document into leaf clauses (long ones into sentence-bounded parts)."""
     clean = doc.clean
     markers = find_markers(clean)

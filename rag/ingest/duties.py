@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import re
 
+from ..text.names import DEPARTMENT_SUFFIXES, alternation
 from ..text.normalize import for_search
 from ..text.sentences import SENTENCE_ENDS
 from ..types import Duty
 
-_DEPT_SUFFIX = re.compile(
-    r"(?:局|委|办|部|院|会|府|中心|厅|室|处|所|公司|政府|单位|银行|集团|办公室|委员会|管委会|小组|法院|检察院|科协|工会|团委|妇联)$"
-)
+_DEPT_SUFFIX = re.compile(f"(?:{alternation(DEPARTMENT_SUFFIXES)})$")
 _PAREN = re.compile(r"[（(]([^（）()]{2,160})[）)]")
 _RESPONSIBLE_TAIL = re.compile(r"(?:按职责分工|按照职责分工|按职责|分别|共同|按分工)?(?:负责|落实)$")
 # A duty's task is the sentence (or line) it is attached to.

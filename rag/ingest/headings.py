@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..text.masks import MASK_CHAR, MASKED, is_masked
 from ..text.sentences import SENTENCE_ENDS
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -23,7 +24,7 @@ _MARKERS: list[tuple[str, int, re.Pattern[str]]] = [
     ("cn", 2, re.compile(rf"([{_CN}]+)\s*、\s*")),
     ("pcn", 3, re.compile(rf"[（(]\s*([{_CN}]+)\s*[）)]\s*")),
     ("article", 4, re.compile(rf"第([{_CN}\d]+)条\s*")),
-    ("num", 4, re.compile(r"(\d{1,2}|\*{1,2})\s?[.．、](?![\d*])\s*")),
+    ("num", 4, re.compile(rf"(\d{{1,2}}|{MASKED}{{1,2}})\s?[.．、](?![\d{MASKED}])\s*")),
     ("pnum", 5, re.compile(r"[（(]\s*(\d{1,2})\s*[）)]\s*")),
     ("circ", 6, re.compile(rf"([{_CIRCLED}])\s*")),
 ]
@@ -112,7 +113,7 @@ def find_markers(clean: str) -> list[Marker]:
         head = _match_at(stripped, 0)
         if head is not None:
             kind, raw, value, length = head
-            ordinal = _expected(stack, kind) if "*" in value else cn_to_int(value)
+            ordinal = _expected(stack, kind) if is_masked(value) else cn_to_int(value)
             accept(Marker(kind, ordinal, lead, lead + length, _display(kind, ordinal, raw)))
             body_started = True
             scan_from = lead + length
@@ -156,7 +157,7 @@ def _inline_markers(clean: str, lo: int, hi: int, stack: list[tuple[str, int]]) 
             i += 1
             continue
         prev = clean[i - 1]
-        if prev.isdigit() or prev in "*" or (ch in _CN and prev in _CN):
+        if prev.isdigit() or prev == MASK_CHAR or (ch in _CN and prev in _CN):
             i += 1
             continue
         hit = _match_at(clean, i, hi)
@@ -167,7 +168,7 @@ def _inline_markers(clean: str, lo: int, hi: int, stack: list[tuple[str, int]]) 
                 i += 1
                 continue
             kind, raw, value, length = "num", comma.group(0), comma.group(1), len(comma.group(0))
-        ordinal = cn_to_int(value) if "*" not in value else -1
+        ordinal = cn_to_int(value) if not is_masked(value) else -1
         want = _expected(local_stack, kind)
         on_stack = any(k == kind for k, _ in local_stack)
         top_rank = RANK.get(local_stack[-1][0], -1) if local_stack else -1

@@ -98,9 +98,10 @@ class LocalLLM(ChatBackend):
     def count_tokens(self, messages: list[Message]) -> int:
         """Prompt length in tokens, as the model will see it."""
         self.warm_up()
-        return len(self._tokens(chatml(messages)))
+        return len(self.tokens(chatml(messages)))
 
-    def _tokens(self, text: str) -> list[int]:
+    def tokens(self, text: str) -> list[int]:
+        """The model's tokens for a text (no BOS; special tokens such as <|im_start|> recognised)."""
         return self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=True)
 
     def keep_prefix(self, messages: list[Message]) -> int:
@@ -108,7 +109,7 @@ class LocalLLM(ChatBackend):
         keep the model state after it; later prompts that start the same way skip it. Returns its length."""
         self.warm_up()
         prefix = chatml(messages[:1], add_generation_prompt=False) + "<|im_start|>user\n"
-        tokens = self._tokens(prefix)
+        tokens = self.tokens(prefix)
         if self._prefix is not None and self._prefix[0] == tokens:
             return len(tokens)
         with self._lock:
@@ -122,13 +123,13 @@ class LocalLLM(ChatBackend):
         if self._prefix is None:
             return
         tokens, state = self._prefix
-        current = list(self._llama._input_ids[: len(tokens)])
+        current = list(self._llama.input_ids[: min(len(tokens), self._llama.n_tokens)])
         if prompt[: len(tokens)] == tokens and current != tokens:
             self._llama.load_state(state)
 
     def stream(self, messages: list[Message], max_new_tokens: int) -> Iterator[str]:
         self.warm_up()
-        prompt = self._tokens(chatml(messages))
+        prompt = self.tokens(chatml(messages))
         if len(prompt) + max_new_tokens > CONTEXT_TOKENS:
             raise LLMError(f"prompt of {len(prompt)} tokens leaves no room for {max_new_tokens} new tokens "
                            f"in the {CONTEXT_TOKENS}-token context")

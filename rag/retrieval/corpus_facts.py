@@ -8,10 +8,11 @@ from collections import Counter
 from functools import cached_property
 
 from ..indexing.store import IndexData
+from ..text.names import PLACE_SUFFIXES
 from ..text.normalize import for_match, for_search
 
 # "天津市", "静海区", "唐山市" in a document title: the place the document governs.
-JURISDICTION = re.compile(r"([\u4e00-\u9fff]{2})(?:市|区|县|省)")
+JURISDICTION = re.compile(rf"([\u4e00-\u9fff]{{2}})[{PLACE_SUFFIXES}]")
 # Two characters before 区/市 that are not places ("高新区", "开发区" …).
 NOT_PLACES = frozenset({"高新", "开发", "经济", "示范", "功能", "园区", "城区", "社区", "辖区", "地区", "人民", "全市", "各区"})
 # A document whose title names no place is about the jurisdictions it names at least this often.

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ..answering.asks import has_figure, read_ask
+from ..query.asks import has_figure, read_ask
 from ..text.overlap import support
 from ..types import Hit
 from .corpus_facts import CorpusFacts

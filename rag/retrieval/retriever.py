@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..answering.intents import INTERROGATIVE
+from ..query.intents import INTERROGATIVE
 from ..indexing.embedders import Embedder
 from ..indexing.engines import StoreConfig
 from ..indexing.store import IndexData, load_index
@@ -53,7 +53,7 @@ class Retriever:
     def query_vector(self, question: str) -> np.ndarray:
         return self.embedder.embed_query(for_search(question)).reshape(-1).astype(np.float32)
 
-    def search(self, question: str, k: int = 5) -> list[Hit]:
+    def search(self, question: str, k: int) -> list[Hit]:
         t0 = time.perf_counter()
         query = self.query_vector(question)
         t1 = time.perf_counter()

@@ -3,9 +3,22 @@ from __future__ import annotations
 
 import re
 
-MASK = re.compile(r"\*+")
+# The character sources mask numbers with ("***项", "**%", "****年", "*.") and its regex form, for patterns elsewhere.
+MASK_CHAR = "*"
+MASKED = re.escape(MASK_CHAR)
+MASK = re.compile(f"{MASKED}+")
 # Words every "the figure is not given" sentence contains; a sentence with one of them states no figure.
 NOT_GIVEN_WORDS = ("遮蔽", "未给出")
+
+
+def is_masked(text: str) -> bool:
+    """The text (a figure, a year, an ordinal) has a masked digit."""
+    return MASK_CHAR in text
+
+
+def only_masks(text: str) -> bool:
+    """The text is nothing but mask characters ("***")."""
+    return bool(text) and not text.strip(MASK_CHAR)
 
 
 def first_mask(text: str) -> str | None:

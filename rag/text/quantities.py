@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import re
 
+from .masks import MASKED
 from .normalize import for_search
 
 # A figure: digits (with a decimal part or a range such as 3-5 / 1-2), or a masked figure ("***").
-_FIGURE = r"(?:\d+(?:\.\d+)?(?:\s*[-—~至]\s*\d+(?:\.\d+)?)?|\*+)"
+_FIGURE = rf"(?:\d+(?:\.\d+)?(?:\s*[-—~至]\s*\d+(?:\.\d+)?)?|{MASKED}+)"
 # Money: "50万元", "39.65 亿元", "2000元", "****億元" (after simplification: 亿).
 MONEY = re.compile(rf"{_FIGURE}\s*(?:万|亿)?元")
 # A share: "3.2%", "15.7%", "1‰", "**%".
 SHARE = re.compile(rf"{_FIGURE}\s*[%‰]")
 # A year: "2025年", "2018 年", "****年" (masked).
-YEAR = re.compile(r"(?<!\d)(\d{4}|\*{4})\s*年")
+YEAR = re.compile(rf"(?<!\d)(\d{{4}}|{MASKED}{{4}})\s*年")
 # Counted things, grouped by units that answer the same "多少X" question.
 COUNT_UNITS: dict[str, str] = {
     "家": "家个所支", "个": "个家所支项", "所": "所家个", "支": "支个家",
@@ -42,7 +43,7 @@ _LEVEL_IN_QUESTION = re.compile("|".join(LEVEL_WORDS))
 
 
 # Any figure at all: a digit or a masked figure ("**").
-_ANY_FIGURE = re.compile(r"\d|\*{2,}")
+_ANY_FIGURE = re.compile(rf"\d|{MASKED}{{2,}}")
 
 
 def has_any_figure(text: str) -> bool:

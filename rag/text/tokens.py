@@ -5,6 +5,7 @@ import logging
 import re
 from functools import lru_cache
 
+from .masks import only_masks
 from .normalize import for_search
 
 _WORD = re.compile(r"[\w%]", re.UNICODE)
@@ -35,7 +36,7 @@ def tokens(text: str) -> list[str]:
     out = []
     for word in jieba.cut_for_search(for_search(text).lower()):
         word = word.strip()
-        if word and _WORD.search(word) and word not in STOP_WORDS and word != "*" * len(word):
+        if word and _WORD.search(word) and word not in STOP_WORDS and not only_masks(word):
             out.append(word)
             if len(word) >= 3 and not jieba.dt.FREQ.get(word) and not word.isascii():
                 out.extend(word[i : i + 2] for i in range(len(word) - 1))

@@ -13,6 +13,7 @@ from ..session import Session
 from ..types import Answer, Retrieved, Waiting
 from .examples import example_questions
 from .rebuilds import Rebuilder
+from ..ingest.limits import limits_from
 from ..ingest.versions import list_versions, restore_version
 from .uploads import UploadError, confined, save_uploads, upload_folder
 from ..text.normalize import without_surrogates
@@ -100,7 +101,7 @@ class ChatApp:
                 except UploadError:
                     pass
             return [f"⚠️ {exc}"]
-        return [m for m, _ in save_uploads(paths, Path(self.settings.docs_dir), self.settings.limits(), who,
+        return [m for m, _ in save_uploads(paths, Path(self.settings.docs_dir), limits_from(self.settings), who,
                                            self.upload_root)]
 
     def upload(self, paths: list[str] | None, request=None) -> Iterator[str]:

@@ -18,9 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ...config import STORE_KINDS, Settings
 from ..records import StoredClause
-
-STORE_KINDS = ("faiss", "milvus")
 
 
 @dataclass(frozen=True)
@@ -30,8 +29,13 @@ class StoreConfig:
 
     kind: str = "faiss"
     milvus_uri: str = ""
-    milvus_token: str = ""
+    milvus_token: str = field(default="", repr=False)
     milvus_prefix: str = "policy_rag"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "StoreConfig":
+        """The store the settings name (RAG_STORE, RAG_MILVUS_*)."""
+        return cls(settings.store, settings.milvus_uri, settings.milvus_token, settings.milvus_collection)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import IndexProblem
-from ...retrieval.fusion import rrf
+from .fusion import rrf
 from ...text.tokens import TOKENIZER_VERSION, tokens
 from ..records import StoredClause
 from .base import Ranking, SearchEngine, Store

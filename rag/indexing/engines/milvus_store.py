@@ -21,11 +21,12 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import IndexProblem
-from ...retrieval.fusion import RRF_K
+from ...text.masks import MASK_CHAR
 from ...text.normalize import for_search
 from ...text.tokens import STOP_WORDS, TOKENIZER_VERSION, tokens
 from ..records import StoredClause
 from .base import Ranking, SearchEngine, Store
+from .fusion import RRF_K
 
 log = logging.getLogger(__name__)
 
@@ -38,13 +39,13 @@ BM25_K1 = 1.5
 BM25_B = 0.75
 # The analyzer of the text field: jieba search mode, punctuation and the keyword stop words removed, as the
 # FAISS path's `tokens` does (that one also adds character pairs of guessed words; Milvus cannot).
-MASK_TOKENS = ("*", "**", "***", "****", "*****")
+MASK_TOKENS = tuple(MASK_CHAR * n for n in range(1, 6))
 PUNCTUATION = tuple("，。、；：？！“”‘’（）《》【】〔〕…—·,.;:?!\"'()[]<>-_/%")
 ANALYZER = {
     "tokenizer": {"type": "jieba", "mode": "search"},
     "filter": ["removepunct", {"type": "stop", "stop_words": sorted(STOP_WORDS | set(MASK_TOKENS) | set(PUNCTUATION))}],
 }
-# VARCHAR limits are in bytes; a clause's search text is bounded well below (clauses are split at 400 chars).
+# VARCHAR limits are in bytes; a clause's search text is bounded well below (clauses are split at MAX_CLAUSE_CHARS).
 TEXT_MAX_BYTES = 16_384
 NAME_MAX_BYTES = 1_024
 INSERT_BATCH = 2_000
@@ -67,13 +68,16 @@ def _clip_bytes(text: str, limit: int) -> str:
     return text if len(data) <= limit else data[:limit].decode("utf-8", "ignore")
 
 
+# Milvus Lite files this process has opened through `connect` (milvus-lite has no public way to ask which files
+# its in-process servers hold, and this process's own lock must not count as another's).
+_OPEN_HERE: set[str] = set()
+
+
 def _lite_held_elsewhere(path: str) -> bool:
     """True when another process has the Milvus Lite folder open (it holds the folder's LOCK)."""
     import fcntl
 
-    from milvus_lite.server_manager import server_manager_instance
-
-    if os.path.abspath(path) in server_manager_instance._servers or not os.path.isfile(os.path.join(path, "LOCK")):
+    if os.path.abspath(path) in _OPEN_HERE or not os.path.isfile(os.path.join(path, "LOCK")):
         return False
     with open(os.path.join(path, "LOCK"), "a") as fh:
         try:
@@ -90,6 +94,7 @@ def release_lite(uri: str) -> None:
         from milvus_lite.server_manager import server_manager_instance
 
         server_manager_instance.release_server(uri)
+        _OPEN_HERE.discard(os.path.abspath(uri))
 
 
 def connect(uri: str, token: str = ""):
@@ -107,9 +112,12 @@ def connect(uri: str, token: str = ""):
             raise IndexProblem(f"cannot open Milvus Lite at {uri}: another process has it open (the chat page?); "
                                "rebuild from the page, stop that process, or use a Milvus server (http://…)")
     try:
-        return MilvusClient(uri=uri, token=token) if token else MilvusClient(uri=uri)
+        client = MilvusClient(uri=uri, token=token) if token else MilvusClient(uri=uri)
     except Exception as exc:  # pymilvus raises MilvusException and others, with the reason in the message
         raise IndexProblem(f"cannot open Milvus at {display_uri(uri)}: {exc}") from exc
+    if not is_server_uri(uri):
+        _OPEN_HERE.add(os.path.abspath(uri))
+    return client
 
 
 def describe_place(uri: str) -> str:
@@ -122,7 +130,7 @@ def display_uri(uri: str) -> str:
     return re.sub(r"//[^/@]*@", "//", uri)
 
 
-def _schema(client, dim: int):
+def collection_schema(client, dim: int):
     from pymilvus import DataType, Function, FunctionType
 
     schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
@@ -137,7 +145,7 @@ def _schema(client, dim: int):
     return schema
 
 
-def _index_params(client):
+def index_params(client):
     params = client.prepare_index_params()
     params.add_index("vector", index_type="HNSW", metric_type="IP",
                      params={"M": MILVUS_HNSW_M, "efConstruction": MILVUS_HNSW_EF_CONSTRUCTION})
@@ -237,7 +245,7 @@ class MilvusStore(Store):
         if client.has_collection(name):
             client.drop_collection(name)
         dim = int(vectors.shape[1])
-        client.create_collection(name, schema=_schema(client, dim), index_params=_index_params(client),
+        client.create_collection(name, schema=collection_schema(client, dim), index_params=index_params(client),
                                  consistency_level="Strong")
         for i in range(0, len(clauses), INSERT_BATCH):
             rows = [{"vid": sc.vid, "doc": _clip_bytes(sc.clause.doc, NAME_MAX_BYTES), "hash": sc.hash,

@@ -8,6 +8,8 @@ from functools import lru_cache
 from typing import Iterable
 
 from ..text import quantities as q
+from ..text.masks import is_masked
+from ..text.names import PLACE_SUFFIXES
 from ..text.normalize import for_search
 from ..text.tokens import tagged
 from .intents import (ASKS_AMOUNT, ASKS_COMPARISON, ASKS_COUNT, ASKS_LIST, ASKS_SHARE, ASKS_YEAR, FIGURE_NOUNS,
@@ -93,9 +95,9 @@ def read_ask(question: str, jurisdictions: Iterable[str] = ()) -> Ask:
         kind = NUMBER
     places = tuple(p for p in jurisdictions if p in text)
     levels = tuple(q.levels_asked(text))
-    years = tuple(y for y in q.years_in(text) if "*" not in y)
+    years = tuple(y for y in q.years_in(text) if not is_masked(y))
     skip = set(FIGURE_NOUNS) | set(levels)
-    unplaced = re.sub("|".join(f"{p}[市区县省]?" for p in places), "，", text) if places else text
+    unplaced = re.sub("|".join(f"{p}[{PLACE_SUFFIXES}]?" for p in places), "，", text) if places else text
     nouns = tuple(w for w in _item_words(unplaced) if w not in skip and not re.search(r"\d", w))
     return Ask(kind, unit, years, levels, places, nouns, tuple(_QUOTED.findall(text)), figures,
                _item_text(unplaced, levels), asks_responsibility(text), bool(ASKS_COMPARISON.search(text)),

@@ -1,0 +1,19 @@
+"""How the names of places and departments end: one vocabulary for the parser (duties), the question reader,
+the corpus facts, the example questions and the claim checks."""
+from __future__ import annotations
+
+import re
+
+# The administrative units a place name ends with ("天津市", "静海区", "遵化县", "河北省").
+PLACE_SUFFIXES = "市区县省"
+# Endings of a unit's name that can be responsible for a task ("市科技局", "区委组织部", "高新区管委会" …).
+DEPARTMENT_SUFFIXES = ("局", "委", "办", "部", "院", "会", "府", "中心", "厅", "室", "处", "所", "公司", "政府", "单位", "银行",
+                       "集团", "办公室", "委员会", "管委会", "小组", "法院", "检察院", "科协", "工会", "团委", "妇联")
+# The endings an answer's department name is checked by: government departments proper. The longer list would
+# read "…会同", "…中心城区" in an answer sentence as names.
+GOVERNMENT_DEPARTMENT_SUFFIXES = ("局", "委", "办", "部", "管委会")
+
+
+def alternation(words) -> str:
+    """A regex alternation of literal words, in the order given."""
+    return "|".join(re.escape(w) for w in words)

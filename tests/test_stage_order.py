@@ -1,0 +1,100 @@
+"""The stage order (docs/architecture.md) holds: no module imports a stage above its own, at module level or
+inside a function (so no circle crosses stages, as answerer ↔ session once did). Also: secrets out of repr, one
+vocabulary of department endings, RAG_TOP_K honoured."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from rag.config import Settings
+from rag.text.names import DEPARTMENT_SUFFIXES, GOVERNMENT_DEPARTMENT_SUFFIXES
+
+RAG = Path(__file__).resolve().parents[1] / "rag"
+# Floors, lowest first. A module may import its own floor and those below.
+FLOORS = [
+    {"text"},  # text rules: normalisation, sentences, figures, masks, names
+    {"config", "errors", "types"},  # the foundation: settings and their defaults, errors, data types
+    {"ingest"},
+    {"indexing"},
+    {"query"},
+    {"retrieval"},
+    {"llm"},
+    {"answering"},
+    {"session"},
+    {"api", "cli", "llama_adapter", "ui", "evaluation", "__init__", "__main__"},
+]
+FLOOR = {name: i for i, names in enumerate(FLOORS) for name in names}
+
+
+def _module(path: Path) -> str:
+    return ".".join(path.relative_to(RAG.parent).with_suffix("").parts)
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    """(line, absolute module) of every `rag` import in the file, at any depth."""
+    package = _module(path).rsplit(".", 1)[0] if path.name != "__init__.py" else _module(path.parent / "x.py").rsplit(".", 1)[0]
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            targets = [target] if node.module else [f"{target}.{a.name}" for a in node.names]
+            out += [(node.lineno, t) for t in targets if t.startswith("rag")]
+        elif isinstance(node, ast.Import):
+            out += [(node.lineno, a.name) for a in node.names if a.name.startswith("rag")]
+    return out
+
+
+def _floor(module: str) -> int:
+    parts = module.split(".")
+    return FLOOR[parts[1] if len(parts) > 1 else "__init__"]
+
+
+def test_no_import_runs_up_the_stage_order():
+    up = []
+    for path in sorted(RAG.rglob("*.py")):
+        here = _module(path)
+        for line, target in _imports(path):
+            if _floor(target) > _floor(here):
+                up.append(f"{path.relative_to(RAG.parent)}:{line} imports {target}")
+    assert not up, "\n".join(up)
+
+
+def test_every_stage_has_a_floor():
+    stages = {p.stem if p.is_file() else p.name for p in RAG.iterdir() if p.suffix == ".py" or (p / "__init__.py").exists()}
+    assert stages <= set(FLOOR), stages - set(FLOOR)
+
+
+def test_secrets_are_not_in_the_settings_repr():
+    settings = Settings(openai_api_key="sk-secret-1", milvus_token="user:secret-2", auth_password="secret-3")
+    shown = repr(settings) + str(settings)
+    assert not any(s in shown for s in ("sk-secret-1", "secret-2", "secret-3")) and "top_k" in shown
+
+
+def test_store_config_hides_the_milvus_token():
+    from rag.indexing.engines import StoreConfig
+
+    config = StoreConfig.from_settings(Settings(store="milvus", milvus_uri="http://m:19530", milvus_token="u:secret"))
+    assert config.milvus_token == "u:secret" and "secret" not in repr(config)
+
+
+def test_answer_department_endings_are_among_the_department_endings():
+    assert set(GOVERNMENT_DEPARTMENT_SUFFIXES) <= set(DEPARTMENT_SUFFIXES)
+
+
+def test_top_k_setting_is_honoured_by_retrieve(fake_session):
+    session = type(fake_session)(fake_session.settings.with_(top_k=3), embedder=fake_session.embedder)
+    assert len(session.retrieve("唐山 孵化器 奖补")) == 3
+    assert len(session.retrieve("唐山 孵化器 奖补", 2)) == 2
+
+
+@pytest.mark.parametrize("argv", [["retrieve", "问题"], ["eval", "gold.jsonl"]])
+def test_cli_k_defaults_to_the_setting(argv):
+    from rag.cli import parser
+
+    assert parser().parse_args(argv).k is None
