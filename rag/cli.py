@@ -145,7 +145,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         compare_stores(args.gold, _settings(args), args.stores, k=args.k, answers=not args.no_answers, as_json=args.json)
         return 0
     return run_eval(args.gold, _settings(args), k=args.k, as_json=args.json, anchor=args.anchor,
-                    answers=not args.no_answers)
+                    answers=not args.no_answers, questions=args.questions)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -206,6 +206,8 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true")
     e.add_argument("--anchor", action="store_true", help="also score llama-index's defaults on the same documents")
     e.add_argument("--no-answers", action="store_true", help="retrieval only")
+    e.add_argument("--questions", type=int, default=None,
+                   help="a third-party set: evaluate its first N questions (a removal set: default 60)")
     e.add_argument("--stores", nargs="+", choices=["faiss", "milvus"],
                    help="evaluate on each store side by side (same vectors; differences and identical answers)")
     e.set_defaults(func=cmd_eval)

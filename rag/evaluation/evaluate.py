@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..config import Settings
 from .anchor import read_documents
+from .external import holds_span, is_external, load_external_set, span_metrics, write_documents
 from .gold import load_external, load_gold
 from .metrics import AnswerOutcome, GoldItem, answer_metrics, first_hit_rank, misses, per_type, retrieval_metrics
 
@@ -60,7 +61,7 @@ def evaluate_answers(session, items: list[GoldItem], backend: str, k: int) -> li
 
 
 def run_eval(gold: Path, settings: Settings, k: int | None = None, as_json: bool = False, anchor: bool = False,
-             answers: bool = True) -> int:
+             answers: bool = True, questions: int | None = None) -> int:
     k = k or settings.top_k
     from ..indexing.embedders import make_embedder
     from ..session import Session
@@ -70,8 +71,15 @@ def run_eval(gold: Path, settings: Settings, k: int | None = None, as_json: bool
         raise FileNotFoundError(f"gold set {gold} does not exist")
     embedder = make_embedder(settings.embedder)
     report: dict = {"gold": str(gold), "k": k}
+    external = load_external_set(gold, questions) if is_external(gold) else None
     with tempfile.TemporaryDirectory(prefix="rag-eval-") as tmp:
-        if gold.is_dir():
+        if external is not None:
+            # Indexed in the cache folder (outside the project), so the next run reuses the vectors.
+            work = Path(settings.cache_dir) / "eval" / (external.name + (f"-{len(external.items)}" if external.removal else ""))
+            write_documents(external.documents, work / "docs")
+            settings = settings.with_(docs_dir=work / "docs", index_dir=work / "index")
+            items, documents = external.items, external.documents
+        elif gold.is_dir():
             documents, items, docs_dir = external_set_in(gold, Path(tmp))
             settings = settings.with_(docs_dir=docs_dir, index_dir=Path(tmp) / "index")
             answers = False
@@ -81,12 +89,16 @@ def run_eval(gold: Path, settings: Settings, k: int | None = None, as_json: bool
         session = Session(settings, embedder=embedder)
         t = time.perf_counter()
         if gold.is_dir():
-            build = session.build(full=True)
+            build = session.build(allow_large=True)
             report["build_seconds"] = build.seconds
             report["clauses"] = build.clauses
         retriever = session.retriever()
         metrics, ranks = evaluate_retrieval(lambda q, n: [h.text for h in retriever.search(q, n)], items, k)
         report["retrieval"] = metrics
+        if external is not None and answers:
+            outcomes = evaluate_answers(session, items, settings.llm, k)
+            report["external"] = _external_report(external, outcomes, settings.llm)
+            answers = False
         if anchor:
             built = _build_anchor(documents or read_documents(Path(settings.docs_dir)), embedder)
             report["anchor"], _ = evaluate_retrieval(built.search, items, k)
@@ -106,6 +118,21 @@ def run_eval(gold: Path, settings: Settings, k: int | None = None, as_json: bool
     return 0
 
 
+def _external_report(external, outcomes, backend: str) -> dict:
+    """Span-level answer figures for an answerable set; the refusal rate for a removal set; the misses."""
+    if external.removal:
+        wrong = [o for o in outcomes if not o.refused]
+        return {"backend": backend, "removal": True, "questions": len(outcomes),
+                "refused": 1 - len(wrong) / max(1, len(outcomes)),
+                "misses": [{"id": o.item.id, "question": o.item.question, "answer": " ".join(o.body.split())[:120]}
+                           for o in wrong]}
+    spans = external.spans
+    wrong = [o for o in outcomes if o.refused or not holds_span(o.body, spans[o.item.id])]
+    return {"backend": backend, "removal": False, **span_metrics(outcomes, spans),
+            "misses": [{"id": o.item.id, "question": o.item.question, "span": spans[o.item.id],
+                        "refused": o.refused, "answer": " ".join(o.body.split())[:120]} for o in wrong]}
+
+
 def _build_anchor(documents, embedder):
     from .anchor import build_anchor
 
@@ -123,6 +150,20 @@ def format_report(report: dict) -> str:
         a = report["anchor"]
         lines.append(f"  {'llama-index anchor':18} " + "  ".join(f"{a[key]:>15.3f}" if key != "context_chars" else f"{a[key]:>15.0f}" for key in keys))
     lines.append(f"  answerable questions: {r['questions']}")
+    if "external" in report:
+        e = report["external"]
+        if e["removal"]:
+            lines.append(f"answers ({e['backend']}) on {e['questions']} questions whose answers were removed: "
+                         f"refused {e['refused']:.3f}")
+            for row in e["misses"]:
+                lines.append(f"  answered {row['id']}: {row['question']} → {row['answer']}")
+        else:
+            lines.append(f"answers ({e['backend']}) on {e['questions']} answerable questions: answered {e['answered']:.3f}, "
+                         f"gold span in the body {e['span_in_body']:.3f}, span in a cited clause {e['span_cited']:.3f}, "
+                         f"false refusals {e['false_refusals']:.3f}")
+            for row in e["misses"]:
+                state = "refused" if row["refused"] else "span missing"
+                lines.append(f"  {state:12} {row['id'][:8]} {row['question']} [{row['span'][:30]}] → {row['answer']}")
     if "answers" in report:
         m = report["answers"]
         lines.append(f"answers ({m['backend']}): citation precision {m['citation_precision']:.3f}, "

@@ -1,0 +1,103 @@
+"""Third-party evaluation sets, read where they lie (../shared/eval/external) and never copied into the project.
+
+- **ncp-policies-qa** layout (documents.jsonl + sample.jsonl): every question is answerable; an answer is judged by
+  its gold span: found in the answer body (coverage ≥ SPAN_COVERAGE), and cited (a cited clause holds it). NCP has
+  near-duplicate documents, so the span decides, not the file.
+- **rgb-zh** layout (corpus.jsonl + sample.jsonl, no documents.jsonl): a *removal* set. The index holds, for the
+  first `n` questions, their hard-negative passages only, with every passage that contains any of those questions'
+  answers left out, so every question must be refused.
+
+Documents are written as files into the cache folder (RAG_CACHE_DIR/eval/<set>/docs) and indexed there; the next
+run reuses the index (content hashes), so a second evaluation costs no embedding.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from pathlib import Path
+
+from ..text.normalize import for_match
+from .metrics import GoldItem
+
+# An answer holds a gold span when its longest common stretch with the span covers this share of the span.
+SPAN_COVERAGE = 0.8
+# Questions of a removal set evaluated by default (their negatives make ~1,500 passages: minutes to embed once).
+REMOVAL_QUESTIONS = 60
+
+
+@dataclass(frozen=True)
+class ExternalSet:
+    name: str
+    documents: list[tuple[str, str]]  # (file stem, text)
+    items: list[GoldItem]
+    spans: dict[str, str]  # question id -> gold answer span ("" for a removal set)
+    removal: bool
+
+
+def _jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def is_external(folder: Path) -> bool:
+    return folder.is_dir() and (folder / "sample.jsonl").is_file()
+
+
+def load_external_set(folder: Path, questions: int | None = None) -> ExternalSet:
+    """The set in `folder`, by its layout (see the module docstring)."""
+    folder = Path(folder)
+    sample = _jsonl(folder / "sample.jsonl")
+    if (folder / "documents.jsonl").is_file():
+        docs = [(d["id"], d["text"]) for d in _jsonl(folder / "documents.jsonl")]
+        sample = sample[:questions] if questions else sample
+        items = [GoldItem(s["id"], s["question"], (s["answer"],), "external") for s in sample]
+        return ExternalSet(folder.name, docs, items, {s["id"]: s["answer"] for s in sample}, removal=False)
+    sample = sample[: questions or REMOVAL_QUESTIONS]
+    passages = {p["id"]: p["text"] for p in _jsonl(folder / "corpus.jsonl")}
+    answers = [for_match(a) for s in sample for part in s.get("answer_parts") or [[s["answer"]]] for a in part]
+    answers = [a for a in answers if a]
+    kept: dict[str, str] = {}
+    for s in sample:
+        for pid in s.get("hard_negative_ids", []):
+            text = passages.get(pid, "")
+            if pid in s.get("corpus_ids", []) or not text or any(a in for_match(text) for a in answers):
+                continue  # a passage holding any asked answer is removed
+            kept[pid] = text
+    items = [GoldItem(s["id"], s["question"], (), "removed") for s in sample]
+    return ExternalSet(folder.name, sorted(kept.items()), items, {s["id"]: "" for s in sample}, removal=True)
+
+
+def write_documents(documents: list[tuple[str, str]], docs_dir: Path) -> None:
+    """Each document as <stem>.txt; files of earlier runs that are no longer in the set are removed."""
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    wanted = {f"{stem}.txt": text for stem, text in documents}
+    for path in docs_dir.iterdir():
+        if path.name not in wanted:
+            path.unlink()
+    for name, text in wanted.items():
+        path = docs_dir / name
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+
+
+def span_coverage(text: str, span: str) -> float:
+    """Share of the (normalised) span covered by its longest common stretch with the text."""
+    s, t = for_match(span), for_match(text)
+    if not s:
+        return 0.0
+    match = SequenceMatcher(None, t, s, autojunk=False).find_longest_match(0, len(t), 0, len(s))
+    return match.size / len(s)
+
+
+def holds_span(text: str, span: str) -> bool:
+    return span_coverage(text, span) >= SPAN_COVERAGE
+
+
+def span_metrics(outcomes, spans: dict[str, str]) -> dict[str, float]:
+    """For answerable third-party questions: answered, gold span in the body, span in a cited clause, and the
+    share refused (all are answerable, so every refusal is false)."""
+    n = len(outcomes) or 1
+    body = sum(1 for o in outcomes if not o.refused and holds_span(o.body, spans[o.item.id]))
+    cited = sum(1 for o in outcomes if not o.refused and any(holds_span(c, spans[o.item.id]) for c in o.citations))
+    return {"questions": len(outcomes), "answered": sum(not o.refused for o in outcomes) / n,
+            "span_in_body": body / n, "span_cited": cited / n, "false_refusals": sum(o.refused for o in outcomes) / n}
