@@ -81,8 +81,11 @@ class FakeFacts:
     def title_of(self, doc):
         return f"{doc}方案"
 
-    def in_corpus(self, word):
+    def in_corpus(self, word, abbreviations=True):
         return word in self.corpus
+
+    def mentions(self, doc, word):
+        return word in self.corpus  # the corpus is the documents' only text here
 
     def clause_share(self, word):
         return 0.5  # every noun common: the noun check stays out of these tests

@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Protocol, Sequence
 
+from ..query.wording import found_in
 from ..text.masks import is_masked
+from ..text.names import names_departments
 from ..text.normalize import for_match, for_search
 from ..text.overlap import support
 from ..text.quantities import LEVEL_WORDS, levels_stated, mentions_year, quantities, states_level, years_in
@@ -33,6 +35,7 @@ class Facts(Protocol):
     def in_corpus(self, word: str) -> bool: ...
     def clause_share(self, word: str) -> float: ...
     def names_document(self, word: str, doc: str) -> bool: ...
+    def mentions(self, doc: str, word: str) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,9 @@ def _decide(question: str, ask: Ask, hits: Sequence[Hit], facts: Facts, specific
             unknown: list[str]) -> Verdict:
     if not hits:
         return Verdict(False, ask)
-    if ask.responsibility and not ask.wants_figure and not any(h.duties for h in hits[:3]):
+    if (ask.responsibility and not ask.wants_figure and not any(h.duties for h in hits[:3])
+            and not any(names_departments(h.answer_text) for h in hits[:3])):
+        # No duty data and no clause naming departments in collaboration wording ("会同…", "联合印发"): refuse.
         return Verdict(False, ask, reason="最接近的条款没有写明负责部门。", near=0)
     if not ask.wants_figure:
         return Verdict(True, ask)
@@ -102,9 +107,11 @@ def _decide(question: str, ask: Ask, hits: Sequence[Hit], facts: Facts, specific
         whole = _clause_text(hit)
         whole_matched = for_match(whole)
         clause_score = EVIDENCE_CLAUSE_WEIGHT * support(question, whole)
-        places = [p for p in places_asked if p not in facts.places_of(hit.doc) and p not in for_search(hit.text)]
+        places = [p for p in places_asked if _other_place(p, hit, facts)]
         years = [y for y in ask.years if not mentions_year(whole, y)]
-        nouns = [n for n in specific if for_match(n) not in whole_matched and not facts.names_document(n, hit.doc)]
+        nouns = [n for n in specific if not found_in(n, whole_matched) and not facts.names_document(n, hit.doc)]
+        headings = for_match(" ".join(hit.path))
+        figure_sentences = [for_match(s) for s in clause_sentences(hit.answer_text) if has_figure(ask.kind, ask.unit, s)]
         for sentence in clause_sentences(hit.answer_text):
             best_item = max(best_item, (support(ask.item, sentence), i))
             if not has_figure(ask.kind, ask.unit, sentence):
@@ -113,18 +120,36 @@ def _decide(question: str, ask: Ask, hits: Sequence[Hit], facts: Facts, specific
             levels = [level for level in ask.levels if not states_level(sentence, level)]
             stated = {for_match(f) for f in quantities(sentence)}
             levels += [f for f in ask.figures if for_match(f) not in stated]
-            if not (places or years or levels or nouns):
+            # A specific noun that goes with another figure of the clause does not qualify this one
+            # ("…科技型中小企业奖励多少" is not "对从省外引进的高新技术企业…50万元" when the next sentence gives
+            # 科技型中小企业 their own figure).
+            local = headings + for_match(sentence)
+            apart = [n for n in specific if n not in nouns and not found_in(n, local)
+                     and any(found_in(n, other) for other in figure_sentences if other != for_match(sentence))]
+            if not (places or years or levels or nouns or apart):
                 found.append(Evidence(i, sentence, score))
             elif near is None or score > near.score:
-                near = _Miss(i, sentence, score, places, years, levels, nouns)
+                near = _Miss(i, sentence, score, places, years, levels, nouns + apart)
     if not ask.comparison:
-        found = [e for e in found if best_item[1] == e.index
-                 or support(ask.item, e.sentence) + ITEM_MARGIN >= best_item[0]]
+        # The figure's own sentence (with its headings) must be about the asked item about as well as the best
+        # sentence anywhere: "瞪羚企业…奖励" is not answered by the clause's "技术合同交易额…26亿元".
+        found = [e for e in found
+                 if support(ask.item, " ".join(hits[e.index].path) + e.sentence) + ITEM_MARGIN >= best_item[0]]
     if found:
         return Verdict(True, ask, tuple(sorted(found, key=lambda e: -e.score)))
     if near is None:
         return Verdict(False, ask, reason=f"最接近的条款没有给出具体{ask.kind_word}。", near=max(best_item[1], 0))
     return Verdict(False, ask, reason=_explain(ask, near, hits[near.index], facts), near=near.index)
+
+
+def _other_place(place: str, hit: Hit, facts: Facts) -> bool:
+    """Evidence that the clause is about another place than asked: its document governs places (from its title
+    or the places its text names most) that do not include the asked one, and never names it. A document whose
+    places are unknown (no title line, no place named often) abstains."""
+    governed = facts.places_of(hit.doc)
+    if not governed or place in governed or place in for_search(hit.text):
+        return False
+    return not facts.mentions(hit.doc, place)
 
 
 def _resolve_nouns(ask: Ask, facts: Facts) -> tuple[list[str], list[str]]:

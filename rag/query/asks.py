@@ -12,12 +12,12 @@ from ..text.masks import is_masked
 from ..text.names import PLACE_SUFFIXES
 from ..text.normalize import for_search
 from ..text.tokens import tagged
-from .intents import (ASKS_AMOUNT, ASKS_COMPARISON, ASKS_COUNT, ASKS_LIST, ASKS_SHARE, ASKS_YEAR, FIGURE_NOUNS,
+from .intents import (ASKS_AMOUNT, ASKS_COMPARISON, ASKS_COUNT, ASKS_DATE, ASKS_LIST, ASKS_SHARE, ASKS_YEAR, FIGURE_NOUNS,
                       INTERROGATIVE, asks_number, asks_responsibility)
 
 # Figure kinds, most specific first.
-AMOUNT, SHARE, YEAR, COUNT, NUMBER = "amount", "share", "year", "count", "number"
-KIND_WORDS = {AMOUNT: "金额", SHARE: "比例", YEAR: "年份", COUNT: "数量", NUMBER: "数字"}
+AMOUNT, SHARE, YEAR, DATE, COUNT, NUMBER = "amount", "share", "year", "date", "count", "number"
+KIND_WORDS = {AMOUNT: "金额", SHARE: "比例", YEAR: "年份", DATE: "日期", COUNT: "数量", NUMBER: "数字"}
 # Word classes (jieba POS) that name an item: nouns, noun-verbs, abbreviations ("中小企业" is j).
 _ITEM_FLAGS = ("n", "vn", "j", "nz", "nt", "nl", "ng")
 _QUOTED = re.compile(r"[“\"「『](.+?)[”\"」』]")
@@ -58,6 +58,8 @@ def figure_kind(question: str) -> tuple[str, str]:
         return SHARE, ""
     if ASKS_YEAR.search(text):
         return YEAR, ""
+    if ASKS_DATE.search(text):
+        return DATE, ""
     m = ASKS_COUNT.search(text)
     if m:
         return COUNT, m.group(1)
@@ -74,6 +76,8 @@ def has_figure(kind: str, unit: str, text: str) -> bool:
         return q.has_share(text)
     if kind == YEAR:
         return q.has_year(text)
+    if kind == DATE:
+        return q.has_year(text) or q.has_date(text)
     if kind == COUNT:
         return q.has_count(text, unit)
     if kind == NUMBER:
@@ -106,7 +110,7 @@ def read_ask(question: str, jurisdictions: Iterable[str] = ()) -> Ask:
 
 def _item_text(text: str, levels: tuple[str, ...]) -> str:
     """The question minus figure words, question words, years and levels."""
-    for pattern in (ASKS_AMOUNT, ASKS_SHARE, ASKS_YEAR, ASKS_COUNT, INTERROGATIVE, q.YEAR):
+    for pattern in (ASKS_AMOUNT, ASKS_SHARE, ASKS_YEAR, ASKS_DATE, ASKS_COUNT, INTERROGATIVE, q.YEAR):
         text = pattern.sub("，", text)
     for word in levels:
         text = text.replace(word, "，")

@@ -30,8 +30,10 @@ def looks_like_follow_up(question: str) -> bool:
 ASKS_AMOUNT = re.compile(
     r"多少钱|多少(?:资金|经费|奖金)|金额|额度|数额|(?:奖励|补贴|补助|奖补|资助|扶持|减免|给予?|拿到?|得到|发放?)(?:了)?多少"
     r"|多少(?:万元|亿元|元|万|亿)|(?:补贴|资助|奖补|奖励|补助|支持)(?:标准|怎么算|如何计算|是多少)|规模(?:有)?多大|规模是多少")
-ASKS_SHARE = re.compile(r"比例|比重|占比|强度|百分之|百分比|指数|增长率|增速")
-ASKS_YEAR = re.compile(r"哪一?年|什么时候|何时|什么时间|截止|截至(?:何时|什么时候)")
+ASKS_SHARE = re.compile(r"比例|比率|比重|占比|强度|百分之|百分比|指数|增长率|增速")
+ASKS_YEAR = re.compile(r"哪一?年|年份")
+# "When": any date answers it, with or without a year ("2月17日", "3月底", "2025年").
+ASKS_DATE = re.compile(r"什么时候|何时|什么时间|几月|哪一?天|哪一?日|截止|截至(?:何时|什么时候)|为止")
 # "多少家/几个…": a count, with the unit asked for.
 ASKS_COUNT = re.compile(r"(?:多少|几)\s*(人次|[家个所支项件名人场次批年])")
 # A comparison across documents or sides ("分别是多少", "各有什么安排").
@@ -40,7 +42,7 @@ ASKS_COMPARISON = re.compile(r"分别|各有|各自|两者|二者|相比|比较|
 ASKS_LIST = re.compile(r"哪些|哪几")
 # Nouns that only say "a figure" or "the document" and name no item ("奖金", "目标", "方案").
 FIGURE_NOUNS = frozenset(
-    "目标 指标 数量 数目 总数 人数 个数 比例 比重 占比 金额 数额 额度 标准 资金 经费 奖金 奖励 补贴 资助 奖补 补助 规模 总量 "
+    "目标 指标 数量 数目 总数 人数 个数 比例 比率 比重 占比 金额 数额 额度 标准 资金 经费 奖金 奖励 补贴 资助 奖补 补助 规模 总量 "
     "钱 具体 多少 方案 文件 政策 办法 工作 方面 情况 内容 部门 单位 全国 行动 计划 要求 问题 时候 时间 年份 方式 模式".split())
 # Question words: never an item or a name ("哪些项目" is not a project's name).
 INTERROGATIVE = re.compile(r"哪|什么|多少|几|谁|怎|如何|是否|吗")

@@ -8,6 +8,7 @@ from collections import Counter
 from functools import cached_property
 
 from ..indexing.store import IndexData
+from ..query.wording import found_in
 from ..text.names import PLACE_SUFFIXES
 from ..text.normalize import for_match, for_search
 
@@ -60,8 +61,17 @@ class CorpusFacts:
     def _corpus(self) -> str:
         return "\n".join(for_match(c.clause.search_text()) for c in self.data.clauses)
 
-    def in_corpus(self, word: str) -> bool:
-        return for_match(word) in self._corpus
+    def in_corpus(self, word: str, abbreviations: bool = True) -> bool:
+        """The word, or a form users type for it (query.wording), occurs in some clause."""
+        return found_in(word, self._corpus, abbreviations)
+
+    def mentions(self, doc: str, word: str) -> bool:
+        """The document's text names the word (or a form of it) somewhere."""
+        return found_in(word, self._texts.get(doc, ""), abbreviations=False)
+
+    @cached_property
+    def _texts(self) -> dict[str, str]:
+        return {name: for_match(d.get("text", "")) for name, d in self.data.documents.items()}
 
     @cached_property
     def _clause_counts(self) -> tuple[Counter, int]:
@@ -83,4 +93,4 @@ class CorpusFacts:
 
     def names_document(self, word: str, doc: str) -> bool:
         """The word is in the document's title or opening clauses ("县域" for the county action plan)."""
-        return for_match(word) in self._heads.get(doc, "")
+        return found_in(word, self._heads.get(doc, ""))

@@ -48,7 +48,7 @@ class Retriever:
         """Named places, organisations and proper nouns of the question that no indexed clause mentions
         ("杭州市" when only Tianjin and Tangshan documents are indexed)."""
         return [e for e in named_entities(question, PLACE_ORG_FLAGS)
-                if not INTERROGATIVE.search(e) and not self.facts.in_corpus(e)]
+                if not INTERROGATIVE.search(e) and not self.facts.in_corpus(e, abbreviations=False)]
 
     def query_vector(self, question: str) -> np.ndarray:
         return self.embedder.embed_query(for_search(question)).reshape(-1).astype(np.float32)

@@ -67,6 +67,14 @@ def has_count(text: str, unit: str = "") -> bool:
     return bool(re.search(rf"{_FIGURE}\s*(?:以上|左右)?\s*[{units}]", text))
 
 
+# A date without a year: "2月17日", "3月底", "上旬".
+DATE = re.compile(rf"(?:\d{{1,2}}|{MASKED}{{1,2}})\s*月(?:\s*(?:\d{{1,2}}|{MASKED}{{1,2}})\s*[日号])?|[上中下]旬|月底|月初|年底|年初")
+
+
+def has_date(text: str) -> bool:
+    return bool(DATE.search(for_search(text)))
+
+
 def has_year(text: str) -> bool:
     return bool(YEAR.search(for_search(text)))
 
