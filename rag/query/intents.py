@@ -5,7 +5,7 @@ import re
 
 # "由哪个部门负责", "谁负责", "牵头单位" …: answered from the extracted duties.
 RESPONSIBILITY = re.compile(
-    r"由(?:哪个|哪些|哪一?个?|什么)?(?:部门|单位|机构)|谁(?:来)?负责|哪个部门|哪些部门|牵头单位|责任单位|配合单位|负责部门|负责单位|由谁")
+    r"由(?:哪个|哪些|哪一?个?|什么)?(?:部门|单位|机构)|谁(?:来)?负责|哪个部门|哪些部门|牵头单位|责任单位|配合单位|负责部门|负责单位|由谁(?:来)?(?:负责|牵头|承担|落实|组织|推进)")
 # The question asks for a figure.
 ASKS_NUMBER = re.compile(r"多少|几[个家项所件人次亿万]?|比例|比重|占比|目标是|数量|金额|额度|标准")
 # A follow-up that leans on the conversation ("那它由谁负责？").

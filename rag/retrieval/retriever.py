@@ -48,7 +48,24 @@ class Retriever:
         """Named places, organisations and proper nouns of the question that no indexed clause mentions
         ("杭州市" when only Tianjin and Tangshan documents are indexed)."""
         return [e for e in named_entities(question, PLACE_ORG_FLAGS)
-                if not INTERROGATIVE.search(e) and not self.facts.in_corpus(e, abbreviations=False)]
+                if not INTERROGATIVE.search(e) and not self.facts.in_corpus(e, abbreviations=False)
+                and not self._overlaps_known_place(question, e)]
+
+    def _overlaps_known_place(self, question: str, entity: str) -> bool:
+        """The entity is a segmentation artefact: it shares characters with a place the documents are about
+        ("静海战新产业" read as 静/海战/…: 海战 overlaps 静海)."""
+        text = for_search(question)
+        start = text.find(entity)
+        if start < 0:
+            return False
+        end = start + len(entity)
+        for place in self.facts.jurisdictions:
+            at = text.find(place)
+            while at >= 0:
+                if at < end and start < at + len(place) and not (start <= at and at + len(place) <= end):
+                    return True
+                at = text.find(place, at + 1)
+        return False
 
     def query_vector(self, question: str) -> np.ndarray:
         return self.embedder.embed_query(for_search(question)).reshape(-1).astype(np.float32)
