@@ -1,0 +1,98 @@
+"""Checks that cannot be established abstain; only evidence against a question refuses (issue: answers that hold
+on documents and questions never seen). Each rule with fakes; the real-index figures are in test_answerability."""
+from __future__ import annotations
+
+import pytest
+
+from rag.answering.answerability import judge
+from rag.query.asks import DATE, YEAR, figure_kind, has_figure
+from rag.query.wording import forms, found_in
+from rag.text.names import names_departments
+from rag.text.normalize import for_match
+from test_answerability import FakeFacts, hit
+
+
+@pytest.mark.parametrize("typed, written", [
+    ("广西省", "广西壮族自治区各地"), ("外省", "对从省外引进的企业"), ("本市", "我市将加快建设"), ("县里", "全县共有"),
+    ("规上", "规模以上工业企业"), ("国高企", "国家高新技术企业"), ("长春市", "长春启用健康码"),
+])
+def test_question_wording_is_forgiving(typed, written):
+    assert found_in(typed, for_match(written))
+
+
+def test_forms_are_derived_from_the_word_not_a_list():
+    assert forms("广西省") == ("广西省", "广西") and "省外" in forms("外省") and "我市" in forms("本市")
+    assert not found_in("廊坊", for_match("唐山市人民政府"))  # unrelated names stay apart
+    assert not found_in("杭州", for_match("杭甬运河与州际公路"), abbreviations=False)
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("四川省健康申报证明从2月17日开始办理，至什么时间为止？", DATE), ("吉林省长春市何时启用健康码？", DATE),
+    ("静海区的行动计划是哪一年印发的？", YEAR),
+])
+def test_when_is_a_date_and_which_year_is_a_year(question, kind):
+    assert figure_kind(question)[0] == kind
+
+
+def test_a_date_without_a_year_answers_when():
+    assert has_figure(DATE, "", "健康申报证明办理截止到3月1日。") and not has_figure(YEAR, "", "截止到3月1日。")
+    text = "健康申报证明自2月17日起办理，至2月29日止。"
+    verdict = judge("健康申报证明从2月17日开始办理，至什么时间为止？", [hit(text, "sc")], FakeFacts(text))
+    assert verdict.answerable
+
+
+def test_a_document_with_unknown_places_abstains_on_the_place():
+    text = "全省共设立发热门诊320个。"
+    # the document's places are unknown (no title line): the place check abstains
+    assert judge("云南省共设立多少个发热门诊？", [hit(text, "yn")], FakeFacts(text + "云南省卫生健康委员会", {})).answerable
+
+
+def test_a_document_governing_another_place_that_never_names_the_asked_one_refuses():
+    text = "全市共设立发热门诊32个。"
+    facts = FakeFacts(text, {"ts": frozenset({"唐山"})})
+    verdict = judge("静海区共设立多少个发热门诊？", [hit(text, "ts")], facts)
+    assert not verdict.answerable and "静海" in verdict.reason
+
+
+def test_a_document_that_names_the_asked_place_somewhere_abstains():
+    text = "全市共设立发热门诊32个。"
+    facts = FakeFacts(text + "静海区另行安排。", {"ts": frozenset({"唐山"})})
+    assert judge("静海区共设立多少个发热门诊？", [hit(text, "ts")], facts).answerable
+
+
+def test_which_departments_is_answered_from_collaboration_wording():
+    text = "市卫生健康委、市财政局联合印发《关于做好疫情防控经费保障工作的通知》。"
+    assert names_departments(text) and names_departments("经会同市教委、市场监管委研究答复如下")
+    assert not names_departments("加快建设科技创新平台体系。")
+    assert judge("哪些部门联合印发了《关于做好疫情防控经费保障工作的通知》？", [hit(text)], FakeFacts(text)).answerable
+    bare = "加快建设科技创新平台体系。"
+    assert not judge("科技创新平台由哪个部门负责？", [hit(bare)], FakeFacts(bare)).answerable
+
+
+def test_a_rate_is_a_share():
+    text = "中央财政按贷款利率的50%给予贴息。"
+    verdict = judge("中央财政对这类贷款的贴息比率是多少？", [hit(text)], FakeFacts(text))
+    assert verdict.ask.kind == "share" and verdict.answerable
+
+
+def test_a_figure_for_another_item_in_the_same_clause_does_not_answer():
+    text = "雏鹰企业新增51家，瞪羚企业新增27家。全区技术合同交易额达到26亿元。"
+    assert not judge("静海区瞪羚企业奖励多少钱？", [hit(text, "jh")], FakeFacts(text)).answerable
+
+
+class _Specific(FakeFacts):
+    def clause_share(self, word):
+        return 0.01  # every noun specific
+
+
+def test_a_noun_that_goes_with_another_figure_does_not_qualify_this_one():
+    text = "对从省外引进的高新技术企业，一次性给予50万元奖励；对新认定的科技型中小企业，给予2000元奖励。"
+    verdict = judge("对新认定的科技型中小企业奖励多少？", [hit(text)], _Specific(text))
+    assert verdict.answerable and "2000元" in verdict.evidence[0].sentence
+    assert all("50万元" not in e.sentence for e in verdict.evidence)
+
+
+def test_an_unknown_entity_overlapping_a_known_place_is_a_segmentation_artefact(fake_session):
+    retriever = fake_session.retriever()
+    assert "海战" not in retriever.unknown_entities("静海战新产业增加值占比目标是多少")
+    assert retriever.unknown_entities("廊坊对新认定的高新技术企业奖励多少？") == ["廊坊"]
