@@ -18,8 +18,8 @@ from .intents import (ASKS_AMOUNT, ASKS_COMPARISON, ASKS_COUNT, ASKS_DATE, ASKS_
 # Figure kinds, most specific first.
 AMOUNT, SHARE, YEAR, DATE, COUNT, NUMBER = "amount", "share", "year", "date", "count", "number"
 KIND_WORDS = {AMOUNT: "金额", SHARE: "比例", YEAR: "年份", DATE: "日期", COUNT: "数量", NUMBER: "数字"}
-# Word classes (jieba POS) that name an item: nouns, noun-verbs, abbreviations ("中小企业" is j).
-_ITEM_FLAGS = ("n", "vn", "j", "nz", "nt", "nl", "ng")
+# Word classes (jieba POS) that name an item: nouns, noun-verbs, abbreviations ("中小企业" is j), place words ("省外" is s).
+_ITEM_FLAGS = ("n", "vn", "j", "nz", "nt", "nl", "ng", "s")
 _QUOTED = re.compile(r"[“\"「『](.+?)[”\"」』]")
 
 
