@@ -14,7 +14,7 @@ from rag.answering.verification import claims_supported
 from rag.text import quantities as q
 from rag.text.normalize import for_search
 from rag.types import Clause, Duty, Hit
-from conftest import SEEDS, dev_set, own_questions
+from conftest import ROOT, SEEDS, dev_set, load_jsonl, own_questions
 
 PLACES = ("天津", "静海", "唐山")
 
@@ -202,16 +202,24 @@ def assert_no_uncited_number(final):
         assert number in for_search(cited).replace(" ", "") or number in final.question, (final.body, number)
 
 
-def test_own_questions_meet_the_targets(extractive):
+def users_questions() -> list[dict]:
+    """The second own set, typed the way users type (written before the rules it measures were changed)."""
+    return load_jsonl(ROOT / "tests" / "questions_users.jsonl")
+
+
+@pytest.mark.parametrize("questions", [own_questions, users_questions], ids=["own", "users"])
+def test_own_sets_meet_the_targets(extractive, questions):
+    """The issue's targets: answered with a valid citation ≥ 0.92, citation precision ≥ 0.95, unanswerable
+    refused ≥ 0.95; no number in an answer that is not in a cited clause."""
     from rag.evaluation.metrics import answer_metrics
 
-    results = outcomes(extractive, own_questions())
+    results = outcomes(extractive, questions())
     m = answer_metrics([o for o, _ in results])
     assert m["unanswerable"] >= 20 and m["answerable"] >= 40
-    assert m["refusal_rate_unanswerable"] >= 0.90
+    assert m["refusal_rate_unanswerable"] >= 0.95
     assert m["false_refusal_rate"] <= 0.05
     assert m["citation_precision"] >= 0.95
-    assert m["answered_with_valid_citation"] >= 0.90
+    assert m["answered_with_valid_citation"] >= 0.92
     for _, final in results:
         assert_no_uncited_number(final)
         assert final.refused == (refusal_text() in final.body)
