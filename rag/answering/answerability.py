@@ -184,7 +184,7 @@ def _explain(ask: Ask, miss: _Miss, hit: Hit, facts: Facts) -> str:
         stated = levels_stated(miss.sentence)
         scope = f"只给出{'、'.join(stated)}的{ask.kind_word}" if stated else f"没有按{'、'.join(miss.levels)}给出{ask.kind_word}"
         return f"文件{scope}，未提及{'、'.join(miss.levels)}。"
-    return f"最接近的条款未提及“{'、'.join(miss.nouns)}”，文件未给出相应{ask.kind_word}。"
+    return f"最接近的条款未提及“{'、'.join(miss.nouns)}”，文件未给出相应{ask.kind_word or '内容'}。"
 
 
 def _citable(question: str, hits: Sequence[Hit], specific: list[str]) -> set[int]:
