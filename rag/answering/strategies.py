@@ -11,7 +11,7 @@ from ..text.overlap import bigrams, support
 from ..text.sentences import clause_sentences
 from ..types import Duty, Hit
 from ..query.intents import asks_number
-from .thresholds import DUTY_MATCH, DUTY_TOP_BONUS, MASK_CHECK_RELEVANCE, MASKED_MATCH
+from .thresholds import DUTY_MATCH, DUTY_TOP_BONUS, MASK_CHECK_RELEVANCE, MASKED_MATCH, QUOTE_CHARS
 from .verification import Checked
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -37,6 +37,23 @@ def best_sentences(question: str, text: str, limit: int = 2) -> list[str]:
     scored = [(support(question, s), -idx, s) for idx, s in enumerate(sentences)]
     top = sorted(scored, reverse=True)[:limit]
     return [s for _, _, s in sorted(top, key=lambda t: -t[1])]
+
+
+def best_window(question: str, text: str, max_chars: int = QUOTE_CHARS) -> str:
+    """The run of consecutive clause sentences (at most max_chars, at least one sentence) that holds most of the
+    question's wording; among equal runs, the longer (it carries the answer after the echo of the question)."""
+    sentences = clause_sentences(text, MIN_SENTENCE_CHARS) or [text.strip()]
+    best: tuple[float, int, int, str] | None = None
+    for i in range(len(sentences)):
+        run = ""
+        for j in range(i, len(sentences)):
+            if j > i and len(run) + len(sentences[j]) > max_chars:
+                break
+            run = join_quoted(sentences[i:j + 1], text)
+            key = (round(support(question, run), 3), len(run), -i, run)
+            if best is None or key[:3] > best[:3]:
+                best = key
+    return best[3]
 
 
 def masked_sentences(question: str, hits: Sequence[Hit]) -> list[Checked]:
@@ -134,7 +151,7 @@ def extractive_sentences(question: str, hits: Sequence[Hit], comparison: bool = 
         chosen.append(other)
     out = []
     for i in chosen:
-        quote = strip_marker(join_quoted(best_sentences(question, hits[i].answer_text, 2 if i == 0 else 1),
-                                         hits[i].answer_text))
-        out.append(Checked(f"“{quote}”", [i + 1]))
+        text = hits[i].answer_text
+        quote = best_window(question, text) if i == 0 else join_quoted(best_sentences(question, text, 1), text)
+        out.append(Checked(f"“{strip_marker(quote)}”", [i + 1]))
     return out

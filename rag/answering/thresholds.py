@@ -28,6 +28,9 @@ ITEM_MARGIN = 0.2
 # A model may cite a clause only when it covers at least this share of what the best retrieved clause covers
 # of the question's wording (a verbatim but off-topic sentence from a weak clause is not an answer).
 CITATION_RELEVANCE_RATIO = 0.5
+# An extractive answer quotes the run of consecutive sentences of the best clause, at most this many characters,
+# that covers most of the question's wording: the sentence that echoes the question and what follows it.
+QUOTE_CHARS = 240
 # Two figure sentences from different documents speak of the same item when, figures left out, one holds at
 # least this share of the other's wording; if they then state no figure in common, the documents disagree.
 CONFLICT_SAME_ITEM = 0.5

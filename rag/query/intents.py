@@ -7,7 +7,7 @@ import re
 RESPONSIBILITY = re.compile(
     r"由(?:哪个|哪些|哪一?个?|什么)?(?:部门|单位|机构)|谁(?:来)?负责|哪个部门|哪些部门|牵头单位|责任单位|配合单位|负责部门|负责单位|由谁(?:来)?(?:负责|牵头|承担|落实|组织|推进)")
 # The question asks for a figure.
-ASKS_NUMBER = re.compile(r"多少|几[个家项所件人次亿万]?|比例|比重|占比|目标是|数量|金额|额度|标准")
+ASKS_NUMBER = re.compile(r"多少|几[个家项所件人次亿万]?|比例|比重|占比|目标是|数量|金额|额度|标准|多久|多长时间")
 # A follow-up that leans on the conversation ("那它由谁负责？").
 FOLLOW_UP = re.compile(r"^(?:那|那么|它|其|该|这|此|上述|以上|还有|另外|同时)|(?:它|其|这项|这个|该项|该|上述|这些|那些)")
 # A question this short is read as a follow-up too.
