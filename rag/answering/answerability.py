@@ -118,6 +118,11 @@ def _decide(question: str, ask: Ask, hits: Sequence[Hit], facts: Facts, specific
                 continue
             score = support(question, sentence) + clause_score
             levels = [level for level in ask.levels if not states_level(sentence, level)]
+            # A sentence that dates its figure to other years than asked is evidence against it ("2022年…交付量"
+            # is not "以特斯拉2021年的全球交付量…计算"); a sentence that names no year abstains.
+            stated_years = [y for y in years_in(sentence) if not is_masked(y)]
+            if ask.years and stated_years and not set(ask.years) & set(stated_years):
+                levels += [f"{y}年" for y in ask.years]
             stated = {for_match(f) for f in quantities(sentence)}
             levels += [f for f in ask.figures if for_match(f) not in stated]
             # A specific noun that goes with another figure of the clause does not qualify this one
