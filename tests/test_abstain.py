@@ -96,3 +96,11 @@ def test_an_unknown_entity_overlapping_a_known_place_is_a_segmentation_artefact(
     retriever = fake_session.retriever()
     assert "海战" not in retriever.unknown_entities("静海战新产业增加值占比目标是多少")
     assert retriever.unknown_entities("廊坊对新认定的高新技术企业奖励多少？") == ["廊坊"]
+
+
+def test_a_figure_sentence_dated_to_another_year_does_not_answer():
+    text = "以特斯拉2021年的全球交付量93.62万辆计算，增长可观。"
+    assert not judge("2022年特斯拉交付量是多少辆？", [hit(text, "x")], FakeFacts(text)).answerable
+    undated = "全球交付量达到131万辆。特斯拉公布了2022年的数据。"  # the figure's sentence names no year: abstains
+    verdict = judge("2022年特斯拉交付量是多少辆？", [hit(undated, "x")], FakeFacts(undated))
+    assert verdict.answerable and any("131万辆" in e.sentence for e in verdict.evidence)
