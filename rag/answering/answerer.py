@@ -31,7 +31,6 @@ from .streaming import stream_verified
 from .verification import Checked, Renumberer
 
 
-
 class Source(Protocol):
     """What an Answerer needs: the settings and the live retriever (a Session gives both; the answering stage
     never imports the session, which sits above it)."""
@@ -39,6 +38,7 @@ class Source(Protocol):
     settings: Settings
 
     def retriever(self) -> Retriever: ...
+
 
 log = logging.getLogger(__name__)
 Piece = str  # a piece of verified answer text, ready to show
@@ -77,7 +77,8 @@ class Answerer:
         hits = [h for h in hits if h.answer_text.strip()]  # a clause that is only flagged text cannot answer
         unknown = retriever.unknown_entities(standalone)
         verdict = judge(standalone, hits, retriever.facts)
-        draft = yield from self._decide(standalone, hits, unknown, verdict, timings, t0)
+        meaning = retriever.sentence_meaning(standalone, hits[0]) if hits else {}
+        draft = yield from self._decide(standalone, hits, unknown, verdict, timings, t0, meaning)
         draft.note = draft.note or note
         draft.backend = draft.backend or self.backend
         timings["total"] = time.perf_counter() - t0
@@ -85,7 +86,7 @@ class Answerer:
         yield compose(question, standalone, draft, hits, timings)
 
     def _decide(self, question: str, hits: Sequence[Hit], unknown: list[str], verdict: Verdict, timings: dict,
-                t0: float):
+                t0: float, meaning: dict[str, float] | None = None):
         """Yield the text to show while deciding; return the Draft. The same checks decide for every backend:
         the model only words answers the checks allow."""
         if unknown:
@@ -107,7 +108,7 @@ class Answerer:
                 return draft
         if not any(c.sources for c in draft.checked):
             draft.checked = (evidence_sentences(verdict, hits) if verdict.evidence
-                             else extractive_sentences(question, hits, verdict.ask.comparison))
+                             else extractive_sentences(question, hits, verdict.ask.comparison, meaning))
             yield from self._emit(draft.checked, renum, timings, t0)
         mask = masked_note(question, [hits[n - 1].answer_text for c in draft.checked for n in c.sources])
         if mask and not any(says_not_given(c.text) for c in draft.checked):

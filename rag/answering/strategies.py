@@ -11,7 +11,7 @@ from ..text.overlap import bigrams, support
 from ..text.sentences import clause_sentences
 from ..types import Duty, Hit
 from ..query.intents import asks_number
-from .thresholds import DUTY_MATCH, DUTY_TOP_BONUS, MASK_CHECK_RELEVANCE, MASKED_MATCH, QUOTE_CHARS
+from .thresholds import DUTY_MATCH, DUTY_TOP_BONUS, MASK_CHECK_RELEVANCE, MASKED_MATCH, MEANING_WEIGHT, QUOTE_CHARS
 from .verification import Checked
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -39,10 +39,14 @@ def best_sentences(question: str, text: str, limit: int = 2) -> list[str]:
     return [s for _, _, s in sorted(top, key=lambda t: -t[1])]
 
 
-def best_window(question: str, text: str, max_chars: int = QUOTE_CHARS) -> str:
+def best_window(question: str, text: str, max_chars: int = QUOTE_CHARS, meaning: dict[str, float] | None = None) -> str:
     """The run of consecutive clause sentences (at most max_chars, at least one sentence) that holds most of the
-    question's wording; among equal runs, the longer (it carries the answer after the echo of the question)."""
+    question's wording and, where the index has sentence vectors (`meaning`: sentence → cosine with the question),
+    the sentence closest to it in meaning; among equal runs, the longer (it carries the answer after the echo of
+    the question)."""
     sentences = clause_sentences(text, MIN_SENTENCE_CHARS) or [text.strip()]
+    meaning = meaning or {}
+    closest = max((meaning.get(s, 0.0) for s in sentences), default=0.0)
     best: tuple[float, int, int, str] | None = None
     for i in range(len(sentences)):
         run = ""
@@ -50,7 +54,8 @@ def best_window(question: str, text: str, max_chars: int = QUOTE_CHARS) -> str:
             if j > i and len(run) + len(sentences[j]) > max_chars:
                 break
             run = join_quoted(sentences[i:j + 1], text)
-            key = (round(support(question, run), 3), len(run), -i, run)
+            missed = closest - max((meaning.get(s, 0.0) for s in sentences[i:j + 1]), default=0.0) if meaning else 0.0
+            key = (round(support(question, run) - MEANING_WEIGHT * missed, 3), len(run), -i, run)
             if best is None or key[:3] > best[:3]:
                 best = key
     return best[3]
@@ -140,7 +145,8 @@ def evidence_sentences(verdict: "Verdict", hits: Sequence[Hit]) -> list[Checked]
     return [Checked(f"“{strip_marker(e.sentence).strip()}”", [e.index + 1]) for e in chosen]
 
 
-def extractive_sentences(question: str, hits: Sequence[Hit], comparison: bool = False) -> list[Checked]:
+def extractive_sentences(question: str, hits: Sequence[Hit], comparison: bool = False,
+                         meaning: dict[str, float] | None = None) -> list[Checked]:
     """Quote the best sentences of the top clause, and of another document's best clause when the question
     compares."""
     if not hits:
@@ -152,6 +158,7 @@ def extractive_sentences(question: str, hits: Sequence[Hit], comparison: bool = 
     out = []
     for i in chosen:
         text = hits[i].answer_text
-        quote = best_window(question, text) if i == 0 else join_quoted(best_sentences(question, text, 1), text)
+        quote = (best_window(question, text, meaning=meaning) if i == 0
+                 else join_quoted(best_sentences(question, text, 1), text))
         out.append(Checked(f"“{strip_marker(quote)}”", [i + 1]))
     return out

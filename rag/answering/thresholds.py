@@ -31,6 +31,9 @@ CITATION_RELEVANCE_RATIO = 0.5
 # An extractive answer quotes the run of consecutive sentences of the best clause, at most this many characters,
 # that covers most of the question's wording: the sentence that echoes the question and what follows it.
 QUOTE_CHARS = 280
+# How much the meaning of a run's best sentence (cosine with the question, from the sentence vectors) counts
+# beside its wording: the score loses MEANING_WEIGHT × (best cosine in the clause − best cosine in the run).
+MEANING_WEIGHT = 3.0
 # Two figure sentences from different documents speak of the same item when, figures left out, one holds at
 # least this share of the other's wording; if they then state no figure in common, the documents disagree.
 CONFLICT_SAME_ITEM = 0.5

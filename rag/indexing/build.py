@@ -18,6 +18,7 @@ from ..text.normalize import for_search
 from ..text.tokens import TOKENIZER_VERSION, tokens
 from ..types import BuildReport, Document
 from .embedders import Embedder, resolve_dim
+from .sentences import build_sentences
 from .engines import StoreConfig, make_store
 from .store import FORMAT_VERSION, StoredClause, build_lock, current_generation, load_index, write_generation
 
@@ -134,7 +135,8 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
 
     to_embed = [sc for sc in new_clauses if sc.hash not in old_vectors_by_hash]
     reuse = [sc for sc in new_clauses if sc.hash in old_vectors_by_hash]
-    chars = sum(len(sc.clause.search_text()) for sc in to_embed)
+    # Clauses and then their sentences are embedded: about twice the clause characters.
+    chars = 2 * sum(len(sc.clause.search_text()) for sc in to_embed)
     if len(to_embed) > limits.new_clauses and not allow_large:
         raise BuildTooLarge(f"{embedding_estimate(len(to_embed), chars)}; the limit is {limits.new_clauses:,} per "
                             "build: pass --allow-large (CLI) or raise RAG_MAX_NEW_CLAUSES")
@@ -152,6 +154,9 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
         all_vectors[[row[sc.vid] for sc in reuse]] = old.engine.vectors([old_vectors_by_hash[sc.hash] for sc in reuse])
     if to_embed:
         all_vectors[[row[sc.vid] for sc in to_embed]] = vectors
+    sentences, sentences_embedded = build_sentences(
+        all_clauses, old.sentences if old is not None else None,
+        lambda texts: _embed(embedder, texts, progress, stage="sentences"))
     if progress:
         progress("keyword index", 0, 1)
     manifest = {
@@ -164,8 +169,9 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
         "skipped": skipped,
         "skipped_hashes": skipped_hashes,
         "clauses": len(all_clauses),
+        "sentences": sentences.count,
     }
-    write_generation(index_dir, manifest, all_clauses, documents_json, all_vectors, target)
+    write_generation(index_dir, manifest, all_clauses, documents_json, all_vectors, target, sentences)
     if progress:
         progress("done", 1, 1)
     return BuildReport(
@@ -176,12 +182,13 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
     )
 
 
-def _embed(embedder: Embedder, texts: list[str], progress: Progress | None, batch: int = 16) -> np.ndarray:
+def _embed(embedder: Embedder, texts: list[str], progress: Progress | None, batch: int = 16,
+           stage: str = "embedding") -> np.ndarray:
     out = []
     for i in range(0, len(texts), batch):
         if progress:
-            progress("embedding", i, len(texts))
+            progress(stage, i, len(texts))
         out.append(embedder.embed_passages(texts[i : i + batch]))
     if progress and texts:
-        progress("embedding", len(texts), len(texts))
+        progress(stage, len(texts), len(texts))
     return np.vstack(out).astype(np.float32) if out else np.zeros((0, 1), np.float32)

@@ -29,6 +29,7 @@ import numpy as np
 from ..errors import BuildLocked, EmbedderMismatch, IndexMissing, IndexProblem
 from .engines import SearchEngine, Store, StoreConfig, store_for_manifest
 from .records import StoredClause, clause_from_json, clause_to_json
+from .sentences import SentenceIndex
 
 FORMAT_VERSION = 1
 
@@ -42,6 +43,7 @@ class IndexData:
     documents: dict[str, dict]  # name -> {"title", "text" (original), "sha256", "encoding"}
     engine: SearchEngine
     generation: str = ""
+    sentences: SentenceIndex | None = None  # sentence vectors (None for an index built before them)
 
     def by_vid(self) -> dict[int, StoredClause]:
         return {c.vid: c for c in self.clauses}
@@ -86,7 +88,7 @@ def load_index(index_dir: Path, embedder_name: str | None = None, store: StoreCo
         raise
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise IndexProblem(f"index in {index_dir} is unreadable ({exc}): rebuild with `python -m rag build --full`") from exc
-    return IndexData(manifest, clauses, documents, engine, gen.name)
+    return IndexData(manifest, clauses, documents, engine, gen.name, SentenceIndex.load(gen))
 
 
 def write_generation(
@@ -96,6 +98,7 @@ def write_generation(
     documents: dict[str, dict],
     vectors: np.ndarray,
     store: Store,
+    sentences: SentenceIndex | None = None,
 ) -> Path:
     """Write a complete generation (records here, vectors and keywords into the store), publish it in the
     store, then switch CURRENT to it atomically; keep one previous generation."""
@@ -108,6 +111,8 @@ def write_generation(
         for sc in clauses:
             fh.write(json.dumps(clause_to_json(sc), ensure_ascii=False) + "\n")
     (tmp / "documents.json").write_text(json.dumps(documents, ensure_ascii=False), encoding="utf-8")
+    if sentences is not None:
+        sentences.write(tmp, clauses)
     manifest = {**manifest, "store": store.write(tmp, name, clauses, vectors)}
     (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     _fsync_tree(tmp)

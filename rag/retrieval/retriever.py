@@ -1,6 +1,7 @@
 """Hybrid retrieval: dense + BM25 over jieba tokens, merged by reciprocal rank fusion (in the store), then reranked."""
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from .rerank import RERANK_POOL, rerank
 # Fused scores are compared at this precision and ties go to the lower clause id, so every store orders the
 # same candidates the same way (Milvus computes RRF in float32, FAISS's path in float64).
 FUSED_DIGITS = 6
+# Question vectors kept for reuse (retrieval computes one; the answer's sentence choice reads it again).
+QUERY_CACHE = 64
 
 
 class Retriever:
@@ -35,6 +38,9 @@ class Retriever:
         self._by_vid = data.by_vid()
         self.last_timings: dict[str, float] = {}
         self.facts = CorpusFacts(data)
+        self._vectors: dict[str, np.ndarray] = {}
+        self._vectors_lock = threading.Lock()
+        self._vid_of = {sc.clause.id: sc.vid for sc in data.clauses}
 
     @classmethod
     def open(cls, index_dir: Path, embedder: Embedder, store: StoreConfig = StoreConfig()) -> "Retriever":
@@ -68,7 +74,28 @@ class Retriever:
         return False
 
     def query_vector(self, question: str) -> np.ndarray:
-        return self.embedder.embed_query(for_search(question)).reshape(-1).astype(np.float32)
+        """The question's vector (the last few are kept: the answer reuses the one retrieval computed)."""
+        key = for_search(question)
+        vector = self._vectors.get(key)
+        if vector is None:
+            vector = self.embedder.embed_query(key).reshape(-1).astype(np.float32)
+            with self._vectors_lock:
+                while len(self._vectors) >= QUERY_CACHE:
+                    self._vectors.pop(next(iter(self._vectors)))
+                self._vectors[key] = vector
+        return vector
+
+    def sentence_meaning(self, question: str, hit: Hit) -> dict[str, float]:
+        """Cosine of the question with each of the clause's sentences ({} when the index has no sentence
+        vectors): which sentences answer it by meaning."""
+        vid = self._vid_of.get(hit.id)
+        found = self.data.sentences.for_clause(vid) if self.data.sentences is not None and vid is not None else None
+        if not found or not len(found[0]):
+            return {}
+        sentences, vectors = found
+        if vectors.shape[1] != len(self.query_vector(question)):
+            return {}
+        return dict(zip(sentences, (vectors @ self.query_vector(question)).tolist()))
 
     def search(self, question: str, k: int) -> list[Hit]:
         t0 = time.perf_counter()

@@ -14,7 +14,7 @@ from typing import Iterator
 from ..session import Session
 from ..types import BuildReport
 
-_STAGES = {"reading": "读取文件", "embedding": "计算向量", "keyword index": "建立关键词索引", "done": "完成"}
+_STAGES = {"reading": "读取文件", "embedding": "计算向量", "sentences": "计算句子向量", "keyword index": "建立关键词索引", "done": "完成"}
 STARTED = "正在重建索引…"
 BUSY = "已有重建在进行中，完成后会再更新一次索引，请稍候…"
 # How often a waiting request re-reads the progress; outcomes kept for requests that have not read theirs yet.
