@@ -88,6 +88,9 @@ class Settings:
     # How many of the top_k clauses a model sees (the first ones; 0 = all). Fewer clauses, shorter prefill.
     model_clauses: int = 0
     max_clause_chars: int = MAX_CLAUSE_CHARS
+    # Embed every clause sentence too (the extractive quote then weighs meaning): twice the embedding time and
+    # +80 % index size, and no measured gain with multilingual-e5-small (docs/benchmarks.md), so off by default.
+    sentence_vectors: bool = False
     host: str = "127.0.0.1"
     port: int = 7860
     auth_user: str = ""
@@ -150,6 +153,7 @@ class Settings:
             "RAG_PARSE_SECONDS": ("parse_seconds", float),
             "RAG_PARSE_MEMORY_MB": ("parse_memory_bytes", _megabytes),
             "RAG_UPLOADS": ("uploads", _flag),
+            "RAG_SENTENCE_VECTORS": ("sentence_vectors", _flag),
             "RAG_BACKENDS": ("backends", _names),
             "RAG_LOGIN_ATTEMPTS_PER_MINUTE": ("login_attempts_per_minute", int),
             "RAG_TRUSTED_PROXIES": ("trusted_proxies", str),

@@ -39,7 +39,8 @@ class Session:
         """Build or incrementally update the index from the document folder, within the settings' limits."""
         return build_index(self.settings.docs_dir, self.settings.index_dir, full=full, embedder=self.embedder,
                            progress=progress, max_clause_chars=self.settings.max_clause_chars,
-                           limits=self.limits(), allow_large=allow_large, store=self.store_config())
+                           limits=self.limits(), allow_large=allow_large, store=self.store_config(),
+                           sentence_vectors=self.settings.sentence_vectors)
 
     def retriever(self) -> Retriever:
         """The retriever for the live index generation; builds the index on first use if there is none."""

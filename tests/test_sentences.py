@@ -15,7 +15,7 @@ from rag.retrieval.retriever import Retriever
 
 
 def test_every_clause_sentence_is_embedded_and_stored(docs_dir: Path, tmp_path: Path, fake_embedder):
-    report = build_index(docs_dir, tmp_path / "index", embedder=fake_embedder)
+    report = build_index(docs_dir, tmp_path / "index", embedder=fake_embedder, sentence_vectors=True)
     data = load_index(tmp_path / "index")
     assert data.sentences is not None and data.manifest["sentences"] == data.sentences.count > report.clauses
     for sc in data.clauses[:20]:
@@ -25,11 +25,11 @@ def test_every_clause_sentence_is_embedded_and_stored(docs_dir: Path, tmp_path: 
 
 
 def test_unchanged_clauses_reuse_their_sentence_vectors(docs_dir: Path, tmp_path: Path, fake_embedder):
-    build_index(docs_dir, tmp_path / "index", embedder=fake_embedder)
+    build_index(docs_dir, tmp_path / "index", embedder=fake_embedder, sentence_vectors=True)
     path = docs_dir / "001_a008f9a6c582088b.txt"
     path.write_text(path.read_text(encoding="utf-8").replace("350件", "360件"), encoding="utf-8")
     fake_embedder.embedded.clear()
-    build_index(docs_dir, tmp_path / "index", embedder=fake_embedder)
+    build_index(docs_dir, tmp_path / "index", embedder=fake_embedder, sentence_vectors=True)
     # one clause changed: it and its sentences are embedded again, nothing else
     assert 1 < len(fake_embedder.embedded) <= 6 and any("360件" in t for t in fake_embedder.embedded)
     data = load_index(tmp_path / "index")
@@ -37,8 +37,13 @@ def test_unchanged_clauses_reuse_their_sentence_vectors(docs_dir: Path, tmp_path
     assert any("360件" in s for s in data.sentences.for_clause(changed.vid)[0])
 
 
+def test_sentence_vectors_are_off_by_default(docs_dir: Path, tmp_path: Path, fake_embedder):
+    report = build_index(docs_dir, tmp_path / "index", embedder=fake_embedder)
+    assert load_index(tmp_path / "index").sentences is None and len(fake_embedder.embedded) == report.clauses
+
+
 def test_an_index_without_sentence_vectors_still_answers(docs_dir: Path, tmp_path: Path, fake_embedder):
-    build_index(docs_dir, tmp_path / "index", embedder=fake_embedder)
+    build_index(docs_dir, tmp_path / "index", embedder=fake_embedder, sentence_vectors=True)
     gen = current_generation(tmp_path / "index")
     (gen / SENTENCES_FILE).unlink()
     (gen / SENTENCE_VECTORS_FILE).unlink()
@@ -56,7 +61,7 @@ def test_the_quote_follows_the_sentence_closest_in_meaning():
 
 
 def test_sentence_meaning_scores_the_hit_sentences(docs_dir: Path, tmp_path: Path, fake_embedder):
-    build_index(docs_dir, tmp_path / "index", embedder=fake_embedder)
+    build_index(docs_dir, tmp_path / "index", embedder=fake_embedder, sentence_vectors=True)
     retriever = Retriever.open(tmp_path / "index", fake_embedder)
     question = "静海区 有效发明专利 350件"
     hit = retriever.search(question, 1)[0]

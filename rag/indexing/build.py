@@ -45,6 +45,7 @@ def build_index(
     limits: Limits = Limits(),
     allow_large: bool = False,
     store: StoreConfig = StoreConfig(),
+    sentence_vectors: bool = False,
 ) -> BuildReport:
     """Build the index, or update it incrementally: only added/changed documents are parsed and
     only clauses whose content hash is new are embedded. `full=True` starts from scratch. More than
@@ -69,11 +70,11 @@ def build_index(
                 log.warning("previous index used embedder %s; doing a full build", old.manifest["embedder"]["name"])
                 old = None
         return _build(docs_dir, index_dir, files, old, embedder, progress, max_clause_chars, started,
-                      full or old is None, limits, allow_large, not_read, target)
+                      full or old is None, limits, allow_large, not_read, target, sentence_vectors)
 
 
 def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, started, full, limits, allow_large,
-           not_read, target) -> BuildReport:
+           not_read, target, sentence_vectors=False) -> BuildReport:
     old_docs = old.manifest["documents"] if old else {}
     old_by_doc: dict[str, list[StoredClause]] = {}
     for sc in old.clauses if old else []:
@@ -135,8 +136,8 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
 
     to_embed = [sc for sc in new_clauses if sc.hash not in old_vectors_by_hash]
     reuse = [sc for sc in new_clauses if sc.hash in old_vectors_by_hash]
-    # Clauses and then their sentences are embedded: about twice the clause characters.
-    chars = 2 * sum(len(sc.clause.search_text()) for sc in to_embed)
+    # With sentence vectors, clauses and then their sentences are embedded: about twice the clause characters.
+    chars = (2 if sentence_vectors else 1) * sum(len(sc.clause.search_text()) for sc in to_embed)
     if len(to_embed) > limits.new_clauses and not allow_large:
         raise BuildTooLarge(f"{embedding_estimate(len(to_embed), chars)}; the limit is {limits.new_clauses:,} per "
                             "build: pass --allow-large (CLI) or raise RAG_MAX_NEW_CLAUSES")
@@ -154,9 +155,10 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
         all_vectors[[row[sc.vid] for sc in reuse]] = old.engine.vectors([old_vectors_by_hash[sc.hash] for sc in reuse])
     if to_embed:
         all_vectors[[row[sc.vid] for sc in to_embed]] = vectors
-    sentences, sentences_embedded = build_sentences(
-        all_clauses, old.sentences if old is not None else None,
-        lambda texts: _embed(embedder, texts, progress, stage="sentences"))
+    sentences = None
+    if sentence_vectors:
+        sentences, _ = build_sentences(all_clauses, old.sentences if old is not None else None,
+                                       lambda texts: _embed(embedder, texts, progress, stage="sentences"))
     if progress:
         progress("keyword index", 0, 1)
     manifest = {
@@ -169,7 +171,7 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
         "skipped": skipped,
         "skipped_hashes": skipped_hashes,
         "clauses": len(all_clauses),
-        "sentences": sentences.count,
+        "sentences": sentences.count if sentences is not None else 0,
     }
     write_generation(index_dir, manifest, all_clauses, documents_json, all_vectors, target, sentences)
     if progress:
