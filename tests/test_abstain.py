@@ -104,3 +104,18 @@ def test_a_figure_sentence_dated_to_another_year_does_not_answer():
     undated = "全球交付量达到131万辆。特斯拉公布了2022年的数据。"  # the figure's sentence names no year: abstains
     verdict = judge("2022年特斯拉交付量是多少辆？", [hit(undated, "x")], FakeFacts(undated))
     assert verdict.answerable and any("131万辆" in e.sentence for e in verdict.evidence)
+
+
+@pytest.mark.parametrize("question, word", [
+    ("泰州市海陵区审批服务热线是多少？", "热线"), ("投放地点又增加了哪几个地点？", "地点"), ("举报电话是多少？", "电话"),
+])
+def test_the_noun_a_question_word_governs_names_the_answer_not_an_item(question, word):
+    from rag.query.asks import answer_type_words, read_ask
+
+    assert word in answer_type_words(question) and word not in read_ask(question).nouns
+
+
+def test_items_named_after_the_question_word_stay_items():
+    from rag.query.asks import read_ask
+
+    assert "科技" in read_ask("县域方案要求引进多少家科技支行？").nouns

@@ -100,12 +100,26 @@ def read_ask(question: str, jurisdictions: Iterable[str] = ()) -> Ask:
     places = tuple(p for p in jurisdictions if p in text)
     levels = tuple(q.levels_asked(text))
     years = tuple(y for y in q.years_in(text) if not is_masked(y))
-    skip = set(FIGURE_NOUNS) | set(levels)
+    skip = set(FIGURE_NOUNS) | set(levels) | set(answer_type_words(text))
     unplaced = re.sub("|".join(f"{p}[{PLACE_SUFFIXES}]?" for p in places), "，", text) if places else text
     nouns = tuple(w for w in _item_words(unplaced) if w not in skip and not re.search(r"\d", w))
     return Ask(kind, unit, years, levels, places, nouns, tuple(_QUOTED.findall(text)), figures,
                _item_text(unplaced, levels), asks_responsibility(text), bool(ASKS_COMPARISON.search(text)),
                bool(ASKS_LIST.search(text)))
+
+
+# The noun a question word governs names the kind of answer, not an item the clause must repeat: 「热线是多少」 is
+# answered by a number, 「哪几个地点」 by the places themselves.
+_BEFORE_ASKING = re.compile(r"([\u4e00-\u9fff]{2,4}?)(?:是|为|有)?(?:多少|几[个家项所件名人次]?)")
+_AFTER_ASKING = re.compile(r"(?:哪(?:几|些|一)?|什么|几)[个家项所件名类种条批]?([\u4e00-\u9fff]{2,4})")
+
+
+def answer_type_words(question: str) -> list[str]:
+    """Words of the question that name the kind of answer asked for (the nouns its question words govern)."""
+    text = for_search(question)
+    before = [tagged(m.group(1))[-1][0] for m in _BEFORE_ASKING.finditer(text)]  # the word just before 多少
+    after = [tagged(m.group(1))[0][0] for m in _AFTER_ASKING.finditer(text)]  # the word just after 哪些/什么
+    return [w for w in before + after if len(w) >= 2]
 
 
 def _item_text(text: str, levels: tuple[str, ...]) -> str:

@@ -17,8 +17,8 @@ GOVERNMENT_DEPARTMENT_SUFFIXES = ("局", "委", "办", "部", "管委会")
 # Departments named in collaboration wording ("经会同市教委、市场监管委研究", "由市科技局牵头", "联合印发"): answers
 # "which departments" from the text where no duty was parsed.
 _ENDINGS = "|".join(re.escape(w) for w in DEPARTMENT_SUFFIXES)
-COLLABORATION = re.compile(rf"(?:会同|联合|牵头|配合|协同|协调|由)[^。；;！？]{{0,40}}?(?:{_ENDINGS})"
-                           rf"|(?:{_ENDINGS})[^。；;！？]{{0,20}}?(?:联合|会同|牵头|负责|印发)")
+COLLABORATION = re.compile(rf"(?:会同|联合|牵头|配合|协同|协调|由)[^。；;！？]{{0,40}}?(?:{_ENDINGS}|部门)"
+                           rf"|(?:{_ENDINGS}|部门)[^。；;！？]{{0,20}}?(?:联合|会同|牵头|负责|印发)")
 
 
 def names_departments(text: str) -> bool:
