@@ -107,7 +107,7 @@ def test_a_figure_sentence_dated_to_another_year_does_not_answer():
 
 
 @pytest.mark.parametrize("question, word", [
-    ("泰州市海陵区审批服务热线是多少？", "热线"), ("投放地点又增加了哪几个地点？", "地点"), ("举报电话是多少？", "电话"),
+    ("泰州市海陵区审批服务热线是多少？", "热线"), ("投放地点又增加了哪几个地点？", "地点"), ("举报违反防疫要求的单位和个人的电话是多少？", "电话"),
 ])
 def test_the_noun_a_question_word_governs_names_the_answer_not_an_item(question, word):
     from rag.query.asks import answer_type_words, read_ask
