@@ -169,6 +169,9 @@ class Answer:
     backend: str
     note: str = ""  # e.g. why the answer fell back to extractive, or why it was refused
     timings: dict = field(default_factory=dict)
+    # The note is for logs and scripts only: a model's wording that did not verify was replaced by the verified
+    # quote, which needs no apology on the page.
+    quiet_note: bool = False
 
     @property
     def related(self) -> tuple[Hit, ...]:
@@ -180,7 +183,9 @@ class Answer:
 
     @property
     def extra_note(self) -> str:
-        """The note, unless the body already says it."""
+        """The note, unless the body already says it or it is only for logs."""
+        if self.quiet_note:
+            return ""
         return self.note if self.note and self.note not in strip_markers(self.body) else ""
 
     def sources_text(self) -> str:
@@ -214,6 +219,14 @@ class Retrieved:
     """Streamed before the answer: the candidate clauses, as soon as retrieval is done."""
 
     hits: tuple[Hit, ...]
+
+
+@dataclass(frozen=True)
+class Quoted:
+    """Streamed before a model's answer: the verified quote (text with its 〔n〕 markers), on screen at once; the
+    model's wording takes its place only when it verifies."""
+
+    text: str
 
 
 @dataclass(frozen=True)

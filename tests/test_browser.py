@@ -162,6 +162,26 @@ def test_candidates_show_before_the_answer_and_a_second_question_waits_in_line(l
         second.close()
 
 
+@pytest.mark.llm
+def test_the_verified_quote_shows_before_the_model_answer(local_server, browser):
+    """With the local model: 「原文摘录」 with a cited quote is on screen long before the model's wording, and the final
+    message is cited (the model's 「回答」 when it verifies, else the quote that stayed), with no apology text."""
+    page = open_page(browser, local_server, login=False)
+    try:
+        started = time.time()
+        ask(page, "静海区有效发明专利的目标是多少件？")
+        page.wait_for_selector("#chat .quote a.cite", timeout=120000)
+        quote_at = time.time() - started
+        assert "350件" in page.inner_text("#chat .quote")
+        page.wait_for_selector("#sources .card.cited", timeout=180000)
+        final_at = time.time() - started
+        text = page.inner_text("#chat")
+        assert quote_at < final_at and ("回答" in text or "原文摘录" in text)
+        assert page.query_selector("#chat a.cite") is not None and "印证" not in text and "以下为" not in text
+    finally:
+        page.close()
+
+
 def test_hostile_document_text_never_runs_as_script(server, browser):
     url, _, _ = server
     page = open_page(browser, url)

@@ -15,7 +15,7 @@ from ..errors import LLMError
 from ..llm.base import ChatBackend
 from ..retrieval.retriever import Retriever
 from ..text.masks import says_not_given
-from ..types import Answer, Hit, Retrieved, Waiting
+from ..types import Answer, Hit, Quoted, Retrieved, Waiting
 from .compose import Draft, compose
 from .context import prompt_messages, system_message
 from .conversation import condense, fallback_standalone, normalise_history
@@ -42,7 +42,7 @@ class Source(Protocol):
 
 log = logging.getLogger(__name__)
 Piece = str  # a piece of verified answer text, ready to show
-Event = Retrieved | Waiting  # progress the page shows; the public answer_stream leaves them out
+Event = Retrieved | Quoted | Waiting  # progress the page shows; the public answer_stream leaves them out
 # How often a waiting question re-reads its place in line.
 QUEUE_POLL_SECONDS = 0.5
 
@@ -102,13 +102,21 @@ class Answerer:
             yield from self._emit(deterministic, renum, timings, t0)
             return Draft(deterministic)
         draft = Draft()
+        quote = (evidence_sentences(verdict, hits) if verdict.evidence
+                 else extractive_sentences(question, hits, verdict.ask.comparison, meaning))
         if self.llm is not None:
+            # The verified quote is on screen at once; the model's wording follows and replaces it only if it
+            # verifies.
+            timings.setdefault("first_verified", time.perf_counter() - t0)
+            preview = Renumberer()
+            shown_quote = "".join(preview.render(c) for c in quote).strip()
+            if shown_quote:
+                yield Quoted(shown_quote)
             draft = yield from self._model_draft(question, hits, verdict, renum, timings, t0)
             if draft.refused:
                 return draft
         if not any(c.sources for c in draft.checked):
-            draft.checked = (evidence_sentences(verdict, hits) if verdict.evidence
-                             else extractive_sentences(question, hits, verdict.ask.comparison, meaning))
+            draft.checked = quote
             yield from self._emit(draft.checked, renum, timings, t0)
         mask = masked_note(question, [hits[n - 1].answer_text for c in draft.checked for n in c.sources])
         if mask and not any(says_not_given(c.text) for c in draft.checked):
@@ -132,13 +140,13 @@ class Answerer:
         # it declines (the small model refuses some answerable questions) or nothing it wrote is backed by a
         # clause, the clause sentences are quoted instead, as the extractive backend would.
         if reply.refused:
-            return (yield from self._fall_back("模型未能作答，以下为相关条款原文摘录。"))
+            return self._quote_stays("模型未能作答，保留原文摘录。")
         if reply.dropped and not reply.cited:
-            return (yield from self._fall_back("模型的回答无法在检索到的条款中得到印证，以下为相关条款原文摘录。"))
+            return self._quote_stays("模型的回答无法在检索到的条款中得到印证，保留原文摘录。")
         evidence = {e.index + 1 for e in verdict.evidence}
         if evidence and not evidence & {n for c in reply.checked for n in c.sources}:
             # A figure was asked for and the model cited no clause that states it: quote the one that does.
-            return (yield from self._fall_back("模型的回答未引用给出所问数字的条款，以下为该条款原文摘录。"))
+            return self._quote_stays("模型的回答未引用给出所问数字的条款，保留原文摘录。")
         # A "cannot answer" sentence beside cited ones is the small model hedging; the cited sentences stand.
         return Draft([c for c in reply.checked if c.sources or not is_model_refusal(c.text)])
 
@@ -159,6 +167,13 @@ class Answerer:
         finally:
             if ticket is not None:
                 ticket.leave()
+
+    @staticmethod
+    def _quote_stays(note: str) -> Draft:
+        """The model's wording did not verify: the verified quote already shown stays, with no apology on the page
+        (the note is kept for logs and scripts)."""
+        log.info("model answer replaced by the quote: %s", note)
+        return Draft(note=note, backend="extractive", quiet=True)
 
     @staticmethod
     def _fall_back(note: str):

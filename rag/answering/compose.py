@@ -18,6 +18,7 @@ class Draft:
     refused: bool = False
     note: str = ""
     backend: str = ""
+    quiet: bool = False  # the note is for logs only (see Answer.quiet_note)
 
 
 def compose(question: str, standalone: str, draft: Draft, hits: Sequence[Hit], timings: dict) -> Answer:
@@ -34,4 +35,4 @@ def compose(question: str, standalone: str, draft: Draft, hits: Sequence[Hit], t
     citations = tuple(Citation(number, hits[context_no - 1].clause, tuple(supports.get(context_no, ())))
                       for number, context_no in enumerate(renum.order, 1))
     return Answer(question, standalone, body, citations, tuple(hits), draft.refused, draft.backend, draft.note,
-                  timings)
+                  timings, quiet_note=draft.quiet)

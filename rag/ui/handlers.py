@@ -10,14 +10,15 @@ from typing import Iterator
 from ..config import Settings
 from ..errors import QuestionError, RagError
 from ..session import Session
-from ..types import Answer, Retrieved, Waiting
+from ..types import Answer, Quoted, Retrieved, Waiting
 from .examples import example_questions
 from .rebuilds import Rebuilder
 from ..ingest.limits import limits_from
 from ..ingest.versions import list_versions, restore_version
 from .uploads import UploadError, confined, save_uploads, upload_folder
 from ..text.normalize import without_surrogates
-from .views import answer_html, candidates_html, documents_html, escape_text, sources_html, streaming_html, waiting_html
+from .views import (answer_html, candidates_html, documents_html, escape_text, quoted_html, sources_html, streaming_html,
+                    waiting_html)
 
 log = logging.getLogger(__name__)
 Turns = list[tuple[str, str]]  # (question, answer body) in plain text
@@ -43,23 +44,30 @@ class ChatApp:
         yield chat, turns, sources_html(None, {}), ""
         try:
             offered = self.settings.offered_backends()
-            answerer = self.session.answerer(backend if backend in offered else offered[0])
+            chosen = backend if backend in offered else offered[0]
+            answerer = self.session.answerer(chosen)
+            labelled, quote = chosen != "extractive", ""
             shown, panel = "", sources_html(None, {})
             stream = answerer.stream(message, history=turns, k=int(k))
             try:
                 for piece in stream:
                     if isinstance(piece, Answer):
-                        chat[-1] = {"role": "assistant", "content": answer_html(piece)}
+                        chat[-1] = {"role": "assistant", "content": answer_html(piece, labelled)}
                         turns.append((piece.question, piece.body))
                         yield chat, turns, sources_html(piece, self.document_texts()), ""
                         return
                     if isinstance(piece, Retrieved):
                         panel = candidates_html(piece.hits, self.document_texts())
+                    elif isinstance(piece, Quoted):
+                        quote = piece.text
+                        chat[-1] = {"role": "assistant", "content": quoted_html(quote)}
                     elif isinstance(piece, Waiting):
-                        chat[-1] = {"role": "assistant", "content": waiting_html(piece.ahead)}
+                        waiting = waiting_html(piece.ahead)
+                        chat[-1] = {"role": "assistant", "content": quoted_html(quote, waiting=waiting) if quote else waiting}
                     else:
                         shown += piece
-                        chat[-1] = {"role": "assistant", "content": streaming_html(shown)}
+                        chat[-1] = {"role": "assistant",
+                                    "content": quoted_html(quote, shown) if quote else streaming_html(shown)}
                     yield chat, turns, panel, ""
             finally:
                 stream.close()  # the user left or pressed stop: free the model for the next question

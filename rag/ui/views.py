@@ -34,10 +34,31 @@ def streaming_html(shown: str) -> str:
     return linkify_markers(escape_text(shown)) + STREAMING_CURSOR
 
 
-def answer_html(ans: Answer) -> str:
-    """The chat message for a finished answer (sources are listed in the panel, not repeated here)."""
+# With a model backend the page shows two states: the verified quote at once, then the model's answer if it verifies.
+QUOTE_LABEL = "原文摘录"
+ANSWER_LABEL = "回答"
+PENDING = "模型正在组织回答，核实后将替换上面的摘录…"
+
+
+def _label(text: str) -> str:
+    return f"<div class='state'>{text}</div>"
+
+
+def quoted_html(quote: str, model_so_far: str = "", waiting: str = "") -> str:
+    """The verified quote on screen while the model writes (its verified text so far, or its place in line)."""
+    parts = [_label(QUOTE_LABEL), f"<div class='quote'>{linkify_markers(escape_text(quote))}</div>"]
+    if model_so_far.strip():
+        parts += [_label(f"{ANSWER_LABEL}（生成中）"), linkify_markers(escape_text(model_so_far)) + STREAMING_CURSOR]
+    else:
+        parts.append(waiting or f"<span class='note pending'>{PENDING}</span>")
+    return "".join(parts)
+
+
+def answer_html(ans: Answer, labelled: bool = False) -> str:
+    """The chat message for a finished answer (sources are listed in the panel, not repeated here). `labelled`
+    (a model backend was chosen): say whether the body is the model's verified answer or the quote that stayed."""
     body = escape_text(ans.body)
-    parts = []
+    parts = [_label(ANSWER_LABEL if ans.backend != "extractive" else QUOTE_LABEL)] if labelled and not ans.refused else []
     if ans.extra_note:
         parts.append(f"<span class='note'>{escape_text(ans.extra_note)}</span>")
     parts.append(linkify_markers(body))
@@ -166,6 +187,8 @@ PAGE_CSS = """
 .sources .related{border-style:dashed}
 .sources .candidate{border-style:dotted;opacity:0.85}
 .note{color:#8a6d3b}
+.state{font-size:0.8em;font-weight:bold;color:#555;margin:2px 0}
+.quote{border-left:3px solid #d0d7de;padding-left:8px;margin-bottom:6px}
 .warn{color:#b03a2e;font-size:0.9em}
 a.cite{text-decoration:none;font-weight:bold}
 .fresh{color:#1e8449}.stale{color:#b03a2e}

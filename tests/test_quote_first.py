@@ -1,0 +1,58 @@
+"""A verified answer on screen at once: with a model backend the verified quote is streamed before the model runs;
+the model's wording replaces it only when it verifies, otherwise the quote stays with no apology text."""
+from __future__ import annotations
+
+from rag.answering.answerer import Answerer
+from rag.types import Answer, Quoted
+from rag.ui.views import answer_html, quoted_html
+from conftest import ScriptedLLM
+
+QUESTION = "静海区 有效发明专利 达到 多少件"
+
+
+def stream(session, llm):
+    return list(Answerer(session, "scripted", llm=llm).stream(QUESTION))
+
+
+def test_the_quote_comes_before_the_model_and_a_verified_model_answer_replaces_it(fake_session):
+    llm = ScriptedLLM("静海区全区有效发明专利达到350件[1]。")
+    pieces = stream(fake_session, llm)
+    quoted = next(i for i, p in enumerate(pieces) if isinstance(p, Quoted))
+    first_text = next(i for i, p in enumerate(pieces) if isinstance(p, str))
+    assert quoted < first_text and "350件" in pieces[quoted].text and "〔1〕" in pieces[quoted].text
+    final = pieces[-1]
+    assert isinstance(final, Answer) and final.backend == "scripted" and "350件" in final.body
+    assert "first_verified" in final.timings and final.timings["first_verified"] <= final.timings["total"]
+
+
+def test_a_model_answer_that_does_not_verify_leaves_the_quote_with_no_apology(fake_session):
+    llm = ScriptedLLM("静海区的专利数量是一个很大的数字，会逐年增长[1]。")
+    pieces = stream(fake_session, llm)
+    quote = next(p for p in pieces if isinstance(p, Quoted)).text
+    final = pieces[-1]
+    assert final.backend == "extractive" and not final.refused and final.citations
+    assert final.body == quote  # the quote that was on screen stays
+    assert "印证" not in final.body and final.extra_note == "" and "印证" in final.note  # the reason is for logs
+    assert "印证" not in answer_html(final, labelled=True) and "原文摘录" in answer_html(final, labelled=True)
+
+
+def test_a_model_refusal_leaves_the_quote_too(fake_session):
+    from rag.answering.prompts import refusal_text
+
+    final = stream(fake_session, ScriptedLLM(refusal_text()))[-1]
+    assert not final.refused and "350件" in final.body and final.extra_note == ""
+
+
+def test_the_extractive_backend_streams_no_separate_quote(fake_session):
+    pieces = list(Answerer(fake_session, "extractive").stream(QUESTION))
+    assert not any(isinstance(p, Quoted) for p in pieces) and "350件" in pieces[-1].body
+
+
+def test_the_page_shows_the_two_states():
+    waiting = quoted_html("原文〔1〕")
+    assert "原文摘录" in waiting and "模型正在组织回答" in waiting and 'class="cite"' in waiting
+    writing = quoted_html("原文〔1〕", "模型的回答〔1〕")
+    assert "回答（生成中）" in writing and "模型正在组织回答" not in writing
+    answered = Answer("问", "问", "模型的回答〔1〕", (), (), False, "local")
+    assert "回答" in answer_html(answered, labelled=True) and "原文摘录" not in answer_html(answered, labelled=True)
+    assert "class='state'" not in answer_html(answered)  # the extractive page needs no labels
