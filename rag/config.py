@@ -39,6 +39,15 @@ def _store(raw: str) -> str:
     return raw.strip().lower()
 
 
+PROMPT_MODES = ("clauses", "evidence")
+
+
+def _prompt_mode(raw: str) -> str:
+    if raw.strip().lower() not in PROMPT_MODES:
+        raise ValueError(raw)
+    return raw.strip().lower()
+
+
 def _collection_prefix(raw: str) -> str:
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,100}", raw):
         raise ValueError(raw)
@@ -87,6 +96,9 @@ class Settings:
     prompt_budget_chars: int = 0
     # How many of the top_k clauses a model sees (the first ones; 0 = all). Fewer clauses, shorter prefill.
     model_clauses: int = 0
+    # What a model prompt carries: "clauses" (the k clauses, whole or within prompt_budget_chars) or "evidence"
+    # (only the sentences the checks chose, with their clause labels and a neighbouring sentence each side).
+    prompt_mode: str = "clauses"
     max_clause_chars: int = MAX_CLAUSE_CHARS
     # Embed every clause sentence too (the extractive quote then weighs meaning): twice the embedding time and
     # +80 % index size, and no measured gain with multilingual-e5-small (docs/benchmarks.md), so off by default.
@@ -140,6 +152,7 @@ class Settings:
             "RAG_MAX_NEW_TOKENS": ("max_new_tokens", int),
             "RAG_PROMPT_BUDGET_CHARS": ("prompt_budget_chars", int),
             "RAG_MODEL_CLAUSES": ("model_clauses", int),
+            "RAG_PROMPT_MODE": ("prompt_mode", _prompt_mode),
             "RAG_HOST": ("host", str),
             "RAG_PORT": ("port", int),
             "RAG_AUTH_USER": ("auth_user", str),

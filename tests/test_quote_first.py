@@ -56,3 +56,30 @@ def test_the_page_shows_the_two_states():
     answered = Answer("问", "问", "模型的回答〔1〕", (), (), False, "local")
     assert "回答" in answer_html(answered, labelled=True) and "原文摘录" not in answer_html(answered, labelled=True)
     assert "class='state'" not in answer_html(answered)  # the extractive page needs no labels
+
+
+def test_the_evidence_prompt_carries_only_the_quoted_sentences_and_maps_citations_back(fake_session):
+    settings = fake_session.settings.with_(prompt_mode="evidence")
+    session = type(fake_session)(settings, embedder=fake_session.embedder)
+    llm = ScriptedLLM("静海区全区有效发明专利达到350件[1]。")
+    final = list(Answerer(session, "scripted", llm=llm).stream(QUESTION))[-1]
+    prompt = llm.calls[0][1]["content"]
+    whole = sum(len(h.answer_text) for h in final.hits)
+    assert "350件" in prompt and prompt.count("[") <= 2 and len(prompt) < whole / 2
+    assert final.backend == "scripted" and "350" in final.citations[0].clause.text
+
+
+def test_the_prompt_mode_setting_is_checked():
+    import pytest
+
+    from rag.config import Settings
+
+    assert Settings.from_env(prompt_mode=None).prompt_mode == "clauses"
+    with pytest.raises(ValueError, match="RAG_PROMPT_MODE"):
+        import os
+
+        os.environ["RAG_PROMPT_MODE"] = "everything"
+        try:
+            Settings.from_env()
+        finally:
+            del os.environ["RAG_PROMPT_MODE"]

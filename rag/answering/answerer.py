@@ -15,16 +15,17 @@ from ..errors import LLMError
 from ..llm.base import ChatBackend
 from ..retrieval.retriever import Retriever
 from ..text.masks import says_not_given
+from ..text.normalize import for_search
 from ..types import Answer, Hit, Quoted, Retrieved, Waiting
 from .compose import Draft, compose
-from .context import prompt_messages, system_message
+from .context import EVIDENCE_CLAUSES, context_block, evidence_excerpt, prompt_messages, system_message
 from .conversation import condense, fallback_standalone, normalise_history
 from .answerability import Verdict, judge
 from .conflicts import conflict_sentences
 from ..query.intents import asks_responsibility
 from ..query.questions import check_question
 from .replies import is_model_refusal
-from .prompts import refusal_text
+from .prompts import refusal_text, render
 from .strategies import (evidence_sentences, extractive_sentences, masked_note, masked_sentences,
                          responsibility_sentences)
 from .streaming import stream_verified
@@ -112,7 +113,7 @@ class Answerer:
             shown_quote = "".join(preview.render(c) for c in quote).strip()
             if shown_quote:
                 yield Quoted(shown_quote)
-            draft = yield from self._model_draft(question, hits, verdict, renum, timings, t0)
+            draft = yield from self._model_draft(question, hits, verdict, renum, timings, t0, quote)
             if draft.refused:
                 return draft
         if not any(c.sources for c in draft.checked):
@@ -129,10 +130,10 @@ class Answerer:
         return draft
 
     def _model_draft(self, question: str, hits: Sequence[Hit], verdict: Verdict, renum: Renumberer, timings: dict,
-                     t0: float):
+                     t0: float, quote: list[Checked] | None = None):
         """The model's verified answer; a refusal; or an empty extractive draft with a note saying why."""
         try:
-            reply = yield from self._generate(question, hits, verdict, renum, timings, t0)
+            reply = yield from self._generate(question, hits, verdict, renum, timings, t0, quote)
         except LLMError as exc:
             log.warning("falling back to extractive: %s", exc)
             return (yield from self._fall_back(f"{self.backend} 模型不可用（{exc}），以下为摘录式回答。"))
@@ -150,8 +151,27 @@ class Answerer:
         # A "cannot answer" sentence beside cited ones is the small model hedging; the cited sentences stand.
         return Draft([c for c in reply.checked if c.sources or not is_model_refusal(c.text)])
 
+    def _generate_from_evidence(self, question: str, hits: Sequence[Hit], verdict: Verdict, quote: list[Checked],
+                                renum: Renumberer, timings: dict, t0: float):
+        """The short prompt: only the clauses the verified quote cites (at most EVIDENCE_CLAUSES), each as the
+        quoted sentence with its neighbours. The model's [n] is renumbered back to the hits afterwards."""
+        order = list(dict.fromkeys(n - 1 for c in quote for n in c.sources))[:EVIDENCE_CLAUSES]
+        shown = [hits[i] for i in order]
+        excerpts = [evidence_excerpt(for_search(hits[i].answer_text),
+                                     for_search(" ".join(c.text.strip("“”") for c in quote if i + 1 in c.sources)))
+                    for i in order]
+        messages = [system_message(), {"role": "user", "content": render(
+            "answer", context=context_block(shown, excerpts), question=question)}]
+        citable = (None if verdict.citable is None
+                   else {order.index(n - 1) + 1 for n in verdict.citable if n - 1 in order})
+        reply = yield from stream_verified(self.llm, messages, shown, self.settings.max_new_tokens, renum, timings,
+                                           t0, citable)
+        for c in reply.checked:
+            c.sources = [order[n - 1] + 1 for n in c.sources]
+        return reply
+
     def _generate(self, question: str, hits: Sequence[Hit], verdict: Verdict, renum: Renumberer, timings: dict,
-                  t0: float):
+                  t0: float, quote: list[Checked] | None = None):
         """Wait for the model's turn (showing the place in line), then stream its verified answer. Leaving the
         generator early (the user left or pressed stop) gives the turn to the next question."""
         queue = self.llm.queue
@@ -160,6 +180,8 @@ class Answerer:
             while ticket is not None and not ticket.wait(QUEUE_POLL_SECONDS):
                 yield Waiting(ticket.ahead())
             self.llm.keep_prefix([system_message()])
+            if self.settings.prompt_mode == "evidence" and quote:
+                return (yield from self._generate_from_evidence(question, hits, verdict, quote, renum, timings, t0))
             shown = hits[: self.settings.model_clauses or len(hits)]  # a prefix: the model's [n] is hits[n-1]
             messages = prompt_messages(question, shown, self.settings.prompt_budget_chars)
             return (yield from stream_verified(self.llm, messages, shown, self.settings.max_new_tokens, renum,

@@ -52,6 +52,19 @@ def clause_excerpts(question: str, hits: Sequence[Hit], budget_chars: int) -> li
     return out
 
 
+# Clauses an evidence prompt carries at most, and the sentences kept on each side of an evidence sentence.
+EVIDENCE_CLAUSES = 2
+NEIGHBOURS = 1
+
+
+def evidence_excerpt(text: str, sentence: str) -> str:
+    """The evidence sentence with NEIGHBOURS sentences on each side (…" where the clause goes on)."""
+    sentences = clause_sentences(text) or [text]
+    at = next((k for k, s in enumerate(sentences) if sentence.strip() in s or s in sentence), 0)
+    lo, hi = max(0, at - NEIGHBOURS), min(len(sentences), at + NEIGHBOURS + 1)
+    return (GAP if lo > 0 else "") + "".join(sentences[lo:hi]) + (GAP if hi < len(sentences) else "")
+
+
 def context_block(hits: Sequence[Hit], excerpts: Sequence[str] | None = None) -> str:
     """Numbered clauses for the prompt (whole, or the given excerpts), with the responsible units extracted
     at indexing time."""
