@@ -9,25 +9,14 @@ from __future__ import annotations
 
 import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from ..config import Settings
 from .anchor import read_documents
 from .external import holds_span, is_external, load_external_set, span_metrics, write_documents
-from .gold import load_external, load_gold
+from .gold import load_gold
 from .metrics import AnswerOutcome, GoldItem, answer_metrics, first_hit_rank, misses, per_type, retrieval_metrics
-
-
-def external_set_in(gold: Path, folder: Path) -> tuple[list, list[GoldItem], Path]:
-    """A third-party set's documents written as files into a temporary folder (never into the project)."""
-    documents, items = load_external(gold)
-    docs_dir = folder / "docs"
-    docs_dir.mkdir()
-    for name, text in documents:
-        (docs_dir / f"{name}.txt").write_text(text, encoding="utf-8")
-    return documents, items, docs_dir
 
 
 def evaluate_retrieval(search, items: list[GoldItem], k: int) -> tuple[dict, dict[str, int | None]]:
@@ -72,45 +61,40 @@ def run_eval(gold: Path, settings: Settings, k: int | None = None, as_json: bool
     embedder = make_embedder(settings.embedder)
     report: dict = {"gold": str(gold), "k": k}
     external = load_external_set(gold, questions) if is_external(gold) else None
-    with tempfile.TemporaryDirectory(prefix="rag-eval-") as tmp:
-        if external is not None:
-            # Indexed in the cache folder (outside the project), so the next run reuses the vectors.
-            work = Path(settings.cache_dir) / "eval" / (external.name + (f"-{len(external.items)}" if external.removal else ""))
-            write_documents(external.documents, work / "docs")
-            settings = settings.with_(docs_dir=work / "docs", index_dir=work / "index")
-            items, documents = external.items, external.documents
-        elif gold.is_dir():
-            documents, items, docs_dir = external_set_in(gold, Path(tmp))
-            settings = settings.with_(docs_dir=docs_dir, index_dir=Path(tmp) / "index")
-            answers = False
-        else:
-            items = load_gold(gold)
-            documents = None  # read only if the anchor needs them
-        session = Session(settings, embedder=embedder)
-        t = time.perf_counter()
-        if gold.is_dir():
-            build = session.build(allow_large=True)
-            report["build_seconds"] = build.seconds
-            report["clauses"] = build.clauses
-        retriever = session.retriever()
-        metrics, ranks = evaluate_retrieval(lambda q, n: [h.text for h in retriever.search(q, n)], items, k)
-        report["retrieval"] = metrics
-        if external is not None and answers:
-            outcomes = evaluate_answers(session, items, settings.llm, k)
-            report["external"] = _external_report(external, outcomes, settings.llm)
-            answers = False
-        if anchor:
-            built = _build_anchor(documents or read_documents(Path(settings.docs_dir)), embedder)
-            report["anchor"], _ = evaluate_retrieval(built.search, items, k)
-            report["anchor"]["build_seconds"] = built.build_seconds
-            report["anchor"]["chunks"] = built.chunks
-        if answers:
-            backend = settings.llm
-            outcomes = evaluate_answers(session, items, backend, k)
-            report["answers"] = {"backend": backend, **answer_metrics(outcomes)}
-            report["per_type"] = per_type(outcomes, ranks)
-            report["misses"] = misses(outcomes)
-        report["seconds"] = time.perf_counter() - t
+    if external is not None:
+        # Indexed in the cache folder (outside the project), so the next run reuses the vectors.
+        work = Path(settings.cache_dir) / "eval" / (external.name + (f"-{len(external.items)}" if external.removal else ""))
+        write_documents(external.documents, work / "docs")
+        settings = settings.with_(docs_dir=work / "docs", index_dir=work / "index")
+        items, documents = external.items, external.documents
+    else:
+        items = load_gold(gold)
+        documents = None  # read only if the anchor needs them
+    session = Session(settings, embedder=embedder)
+    t = time.perf_counter()
+    if gold.is_dir():
+        build = session.build(allow_large=True)
+        report["build_seconds"] = build.seconds
+        report["clauses"] = build.clauses
+    retriever = session.retriever()
+    metrics, ranks = evaluate_retrieval(lambda q, n: [h.text for h in retriever.search(q, n)], items, k)
+    report["retrieval"] = metrics
+    if external is not None and answers:
+        outcomes = evaluate_answers(session, items, settings.llm, k)
+        report["external"] = _external_report(external, outcomes, settings.llm)
+        answers = False
+    if anchor:
+        built = _build_anchor(documents or read_documents(Path(settings.docs_dir)), embedder)
+        report["anchor"], _ = evaluate_retrieval(built.search, items, k)
+        report["anchor"]["build_seconds"] = built.build_seconds
+        report["anchor"]["chunks"] = built.chunks
+    if answers:
+        backend = settings.llm
+        outcomes = evaluate_answers(session, items, backend, k)
+        report["answers"] = {"backend": backend, **answer_metrics(outcomes)}
+        report["per_type"] = per_type(outcomes, ranks)
+        report["misses"] = misses(outcomes)
+    report["seconds"] = time.perf_counter() - t
     if as_json:
         print(json.dumps(report, ensure_ascii=False, indent=1))
     else:

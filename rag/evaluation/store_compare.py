@@ -12,7 +12,8 @@ import tempfile
 from pathlib import Path
 
 from ..config import Settings
-from .evaluate import evaluate_answers, evaluate_retrieval, external_set_in
+from .evaluate import evaluate_answers, evaluate_retrieval
+from .external import load_external_set, write_documents
 from .gold import load_gold
 
 
@@ -29,7 +30,9 @@ def compare_stores(gold: Path, settings: Settings, kinds: list[str], k: int | No
     report: dict = {"gold": str(gold), "k": k, "stores": {}}
     with tempfile.TemporaryDirectory(prefix="rag-stores-") as tmp:
         if gold.is_dir():
-            _, items, docs_dir = external_set_in(gold, Path(tmp))
+            external = load_external_set(gold)
+            items, docs_dir = external.items, Path(tmp) / "docs"
+            write_documents(external.documents, docs_dir)
             answers = False
         else:
             items, docs_dir = load_gold(gold), Path(settings.docs_dir)

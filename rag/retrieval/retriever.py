@@ -93,9 +93,10 @@ class Retriever:
         if not found or not len(found[0]):
             return {}
         sentences, vectors = found
-        if vectors.shape[1] != len(self.query_vector(question)):
+        query = self.query_vector(question)
+        if vectors.shape[1] != len(query):
             return {}
-        return dict(zip(sentences, (vectors @ self.query_vector(question)).tolist()))
+        return dict(zip(sentences, (vectors @ query).tolist()))
 
     def search(self, question: str, k: int) -> list[Hit]:
         t0 = time.perf_counter()

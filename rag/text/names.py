@@ -14,9 +14,14 @@ DEPARTMENT_SUFFIXES = ("局", "委", "办", "部", "院", "会", "府", "中心"
 GOVERNMENT_DEPARTMENT_SUFFIXES = ("局", "委", "办", "部", "管委会")
 
 
+def alternation(words) -> str:
+    """A regex alternation of literal words, in the order given."""
+    return "|".join(re.escape(w) for w in words)
+
+
 # Departments named in collaboration wording ("经会同市教委、市场监管委研究", "由市科技局牵头", "联合印发"): answers
 # "which departments" from the text where no duty was parsed.
-_ENDINGS = "|".join(re.escape(w) for w in DEPARTMENT_SUFFIXES)
+_ENDINGS = alternation(DEPARTMENT_SUFFIXES)
 COLLABORATION = re.compile(rf"(?:会同|联合|牵头|配合|协同|协调|由)[^。；;！？]{{0,40}}?(?:{_ENDINGS}|部门)"
                            rf"|(?:{_ENDINGS}|部门)[^。；;！？]{{0,20}}?(?:联合|会同|牵头|负责|印发)")
 
@@ -24,8 +29,3 @@ COLLABORATION = re.compile(rf"(?:会同|联合|牵头|配合|协同|协调|由)[
 def names_departments(text: str) -> bool:
     """The text names departments in collaboration or responsibility wording."""
     return bool(COLLABORATION.search(text))
-
-
-def alternation(words) -> str:
-    """A regex alternation of literal words, in the order given."""
-    return "|".join(re.escape(w) for w in words)
