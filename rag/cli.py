@@ -132,7 +132,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     run_bench(_settings(args), llm_backends=args.llm_backends, questions=args.questions,
               scales=[] if args.no_scale else args.scale, write=args.write,
-              milvus_scales=args.milvus_scale, only_scale=args.only_scale)
+              milvus_scales=args.milvus_scale, only_scale=args.only_scale, prompts=args.prompts,
+              rows=args.rows)
     return 0
 
 
@@ -223,6 +224,10 @@ def parser() -> argparse.ArgumentParser:
                     help="sizes at which Milvus Lite is measured too (default: every --scale size)")
     bn.add_argument("--only-scale", action="store_true", help="build the seeds and run the scaling curves only")
     bn.add_argument("--write", type=Path, default=None, help="write the figures as markdown (and a PNG plot beside it)")
+    bn.add_argument("--prompts", action="store_true",
+                    help="build the seeds and compare the local model's prompts (whole clauses vs evidence) on the "
+                         "questions (default: the dev set when ../shared is there, else tests/questions.jsonl)")
+    bn.add_argument("--rows", type=Path, default=None, help="with --prompts: write each answer as a JSONL row")
     bn.set_defaults(func=cmd_bench)
     return p
 

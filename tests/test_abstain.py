@@ -119,3 +119,13 @@ def test_items_named_after_the_question_word_stay_items():
     from rag.query.asks import read_ask
 
     assert "科技" in read_ask("县域方案要求引进多少家科技支行？").nouns
+
+
+@pytest.mark.parametrize("typed, read", [
+    ("火星基地 的 建设目标 是什么", "火星基地的建设目标是什么"), ("静海区　有效发明专利 达到 多少件？", "静海区有效发明专利达到多少件？"),
+    ("唐山 5G 基站", "唐山 5G 基站"), ("R&D 投入 占比", "R&D 投入占比"),
+])
+def test_spaces_between_chinese_words_are_not_read(typed, read):
+    from rag.query.questions import check_question
+
+    assert check_question(typed, 200) == read  # Latin letters and digits keep their spaces

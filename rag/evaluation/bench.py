@@ -29,6 +29,23 @@ def load_questions(path: Path | None) -> list[dict]:
     return out
 
 
+def prompt_questions(path: Path | None) -> list:
+    """Gold items for the prompt comparison: the given file, the dev set beside the repository, or the own set."""
+    from .gold import load_gold
+
+    dev = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+    return load_gold(path or (dev if dev.is_file() else ROOT / "tests" / "questions.jsonl"))
+
+
+def bench_prompt_modes(settings: Settings, index: Path, path: Path | None, rows: Path | None) -> dict:
+    from .bench_prompts import bench_prompts, describe_prompts
+
+    items = prompt_questions(path)
+    figures = bench_prompts(settings, index, items, rows_path=rows)
+    print("\n".join(describe_prompts(figures)), flush=True)
+    return figures
+
+
 def bench_build(settings: Settings, work: Path) -> dict:
     """Full build of the seeds, then an incremental build after one document changed."""
     from ..indexing.build import build_index
@@ -128,7 +145,7 @@ def bench_scaling(settings: Settings, index: Path, questions: list[dict], sizes:
 
 def run_bench(settings: Settings, llm_backends: list[str] | None = None, questions: Path | None = None,
               scales: list[int] | None = None, write: Path | None = None, milvus_scales: list[int] | None = None,
-              only_scale: bool = False) -> dict:
+              only_scale: bool = False, prompts: bool = False, rows: Path | None = None) -> dict:
     """Run the benchmarks and print the figures; returns them as a dict (and writes a report when asked)."""
     qs = load_questions(questions)
     results: dict = {"questions": len(qs)}
@@ -145,6 +162,9 @@ def run_bench(settings: Settings, llm_backends: list[str] | None = None, questio
         if scales:  # before the anchor and the models: their threads were seen to skew FAISS timings
             results["scaling"] = bench_scaling(settings, index, qs, scales, build["chars_per_second"], milvus_scales)
         if only_scale:
+            return results
+        if prompts:
+            results["prompts"] = bench_prompt_modes(settings, index, questions, rows)
             return results
         results["anchor"] = anc = bench_anchor(settings, index, Path(build["docs"]), qs)
         ours, theirs = anc["project"], anc["anchor"]

@@ -4,17 +4,18 @@ from __future__ import annotations
 import re
 
 from ..errors import QuestionError
-from ..text.normalize import without_surrogates
+from ..text.normalize import join_han, without_surrogates
 
 # A question needs at least one letter or Chinese character (digits, emoji and punctuation alone are not one).
 _WORD_CHAR = re.compile(r"[^\W\d_]")
 
 
 def check_question(question: object, max_chars: int) -> str:
-    """Return the stripped question or raise QuestionError saying what is wrong."""
+    """Return the stripped question (spaces between Chinese words removed) or raise QuestionError saying what
+    is wrong."""
     if not isinstance(question, str):
         raise QuestionError(f"question must be text, got {type(question).__name__}", "not_text", "问题必须是文字。")
-    text = without_surrogates(question).strip()
+    text = join_han(without_surrogates(question)).strip()
     if not text:
         raise QuestionError("question is empty", "empty", "请输入问题。")
     if not _WORD_CHAR.search(text):

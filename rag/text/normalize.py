@@ -12,6 +12,10 @@ PINYIN_AFTER_HAN = re.compile(
     rf"|\([a-zü]{{0,6}}[{_TONED}][a-zü{_TONED}]{{0,6}}\)"  # toned pinyin anywhere (after mojibake too)
 )
 _DROP_FOR_MATCH = re.compile(r"[\s\W_]+", re.UNICODE)
+# Spaces between two Chinese characters (or a Chinese character and Chinese punctuation) carry no meaning in
+# Chinese text; users type them as word breaks ("火星基地 的 建设目标 是什么").
+HAN_SPACES = re.compile(r"(?<=[\u3400-\u9fff\u3000-\u303f\uff01-\uff0f\uff1a-\uff1f])[ \t\u3000]+"
+                        r"(?=[\u3400-\u9fff\u3000-\u303f\uff01-\uff0f\uff1a-\uff1f])")
 # Lone surrogates (a browser or JSON client can send them) cannot be encoded; they carry no text.
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
@@ -26,6 +30,11 @@ def _t2s():
 def without_surrogates(text: str) -> str:
     """The text without lone surrogate code points."""
     return _SURROGATE.sub("", text)
+
+
+def join_han(text: str) -> str:
+    """The text without spaces between Chinese characters (spaces beside Latin letters or digits stay)."""
+    return HAN_SPACES.sub("", text)
 
 
 def strip_pinyin(text: str) -> str:
