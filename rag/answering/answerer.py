@@ -22,6 +22,7 @@ from .context import EVIDENCE_CLAUSES, context_block, evidence_excerpt, prompt_m
 from .conversation import condense, fallback_standalone, normalise_history
 from .answerability import Verdict, judge
 from .conflicts import conflict_sentences
+from .lists import Listing, section_list
 from ..query.intents import asks_responsibility
 from ..query.questions import check_question
 from .replies import is_model_refusal
@@ -79,7 +80,11 @@ class Answerer:
         unknown = retriever.unknown_entities(standalone)
         verdict = judge(standalone, hits, retriever.facts)
         meaning = retriever.sentence_meaning(standalone, hits[0]) if hits else {}
-        draft = yield from self._decide(standalone, hits, unknown, verdict, timings, t0, meaning)
+        listing = (section_list(standalone, hits, retriever.section)
+                   if verdict.answerable and verdict.ask.listing and not unknown else None)
+        if listing is not None:
+            hits = hits + listing.extra  # the list's clauses retrieval did not return are cited after the hits
+        draft = yield from self._decide(standalone, hits, unknown, verdict, timings, t0, meaning, listing)
         draft.note = draft.note or note
         draft.backend = draft.backend or self.backend
         timings["total"] = time.perf_counter() - t0
@@ -87,7 +92,7 @@ class Answerer:
         yield compose(question, standalone, draft, hits, timings)
 
     def _decide(self, question: str, hits: Sequence[Hit], unknown: list[str], verdict: Verdict, timings: dict,
-                t0: float, meaning: dict[str, float] | None = None):
+                t0: float, meaning: dict[str, float] | None = None, listing: Listing | None = None):
         """Yield the text to show while deciding; return the Draft. The same checks decide for every backend:
         the model only words answers the checks allow."""
         if unknown:
@@ -98,7 +103,7 @@ class Answerer:
             return (yield from self._refuse(verdict.reason, verdict.near))
         renum = Renumberer()
         deterministic = (responsibility_sentences(question, hits) if asks_responsibility(question) else []) \
-            or masked_sentences(question, hits)
+            or masked_sentences(question, hits) or (listing.checked if listing is not None else [])
         if deterministic:
             yield from self._emit(deterministic, renum, timings, t0)
             return Draft(deterministic)

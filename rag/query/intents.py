@@ -39,7 +39,7 @@ ASKS_COUNT = re.compile(r"(?:多少|几)\s*(人次|[家个所支项件名人场�
 # A comparison across documents or sides ("分别是多少", "各有什么安排").
 ASKS_COMPARISON = re.compile(r"分别|各有|各自|两者|二者|相比|比较|区别|异同|有何不同|有什么不同|都(?:出现|提到|提出)")
 # A list ("有哪些", "哪几类").
-ASKS_LIST = re.compile(r"哪些|哪几")
+ASKS_LIST = re.compile(r"哪些|哪几|哪[两二三四五六七八九十]+[个项类条方种大]")
 # Nouns that only say "a figure" or "the document" and name no item ("奖金", "目标", "方案").
 FIGURE_NOUNS = frozenset(
     "目标 指标 数量 数目 总数 人数 个数 比例 比率 比重 占比 金额 数额 额度 标准 资金 经费 奖金 奖励 补贴 资助 奖补 补助 规模 总量 "

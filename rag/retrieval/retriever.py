@@ -13,7 +13,7 @@ from ..indexing.engines import StoreConfig
 from ..indexing.store import IndexData, load_index
 from ..text.normalize import for_search
 from ..text.tokens import PLACE_ORG_FLAGS, named_entities
-from ..types import Hit
+from ..types import Clause, Hit
 from .corpus_facts import CorpusFacts
 from .rerank import RERANK_POOL, rerank
 
@@ -41,6 +41,7 @@ class Retriever:
         self._vectors: dict[str, np.ndarray] = {}
         self._vectors_lock = threading.Lock()
         self._vid_of = {sc.clause.id: sc.vid for sc in data.clauses}
+        self._sections: dict[str, list[Clause]] | None = None
 
     @classmethod
     def open(cls, index_dir: Path, embedder: Embedder, store: StoreConfig = StoreConfig()) -> "Retriever":
@@ -112,6 +113,15 @@ class Retriever:
         self.last_timings = {"embed": t1 - t0, "search": t2 - t1, "rerank": time.perf_counter() - t2,
                              "total": time.perf_counter() - t0}
         return hits
+
+    def section(self, doc: str, prefix: tuple[str, ...]) -> list[Clause]:
+        """The clauses of a document under a heading path prefix, in document order."""
+        if self._sections is None:
+            grouped: dict[str, list[Clause]] = {}
+            for sc in self.data.clauses:
+                grouped.setdefault(sc.clause.doc, []).append(sc.clause)
+            self._sections = {d: sorted(cs, key=lambda c: (c.start, c.part)) for d, cs in grouped.items()}
+        return [c for c in self._sections.get(doc, []) if c.path[: len(prefix)] == prefix]
 
     def document_texts(self) -> dict[str, str]:
         """Original text of every indexed document, by file name (for the page's context view)."""
