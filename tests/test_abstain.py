@@ -14,7 +14,7 @@ from test_answerability import FakeFacts, hit
 
 @pytest.mark.parametrize("typed, written", [
     ("广西省", "广西壮族自治区各地"), ("外省", "对从省外引进的企业"), ("本市", "我市将加快建设"), ("县里", "全县共有"),
-    ("规上", "规模以上工业企业"), ("国高企", "国家高新技术企业"), ("长春市", "长春启用健康码"),
+    ("规上", "规模以上工业企业"), ("国高企", "国家高新技术企业"), ("长春市", "长春启用健康码"), ("防疫", "疫情防控一线"),
 ])
 def test_question_wording_is_forgiving(typed, written):
     assert found_in(typed, for_match(written))

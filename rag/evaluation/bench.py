@@ -159,12 +159,12 @@ def run_bench(settings: Settings, llm_backends: list[str] | None = None, questio
         index = Path(build["index"])
         results["retrieval"] = r = bench_retrieval(settings, index, qs)
         print(f"retrieval: {r['queries']} queries, p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms", flush=True)
+        if prompts:
+            results["prompts"] = bench_prompt_modes(settings, index, questions, rows)
+            return results
         if scales:  # before the anchor and the models: their threads were seen to skew FAISS timings
             results["scaling"] = bench_scaling(settings, index, qs, scales, build["chars_per_second"], milvus_scales)
         if only_scale:
-            return results
-        if prompts:
-            results["prompts"] = bench_prompt_modes(settings, index, questions, rows)
             return results
         results["anchor"] = anc = bench_anchor(settings, index, Path(build["docs"]), qs)
         ours, theirs = anc["project"], anc["anchor"]

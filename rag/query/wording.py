@@ -43,11 +43,14 @@ def forms(word: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=4096)
 def _abbreviation(word: str) -> re.Pattern | None:
-    """A pattern for the word as an abbreviation: its characters in order, each gap at most ABBREVIATION_GAP."""
+    """A pattern for the word as an abbreviation: its characters in order, each gap at most ABBREVIATION_GAP; a
+    two-character word also in the other order (防疫 ← 疫情防控, as 外省 ← 省外)."""
     w = for_match(word)
     if not 2 <= len(w) <= 4:
         return None
-    return re.compile(f".{{0,{ABBREVIATION_GAP}}}".join(re.escape(ch) for ch in w))
+    gap = f".{{0,{ABBREVIATION_GAP}}}"
+    spread = gap.join(re.escape(ch) for ch in w)
+    return re.compile(spread + ("|" + gap.join(re.escape(ch) for ch in w[::-1]) if len(w) == 2 else ""))
 
 
 def found_in(word: str, text: str, abbreviations: bool = True) -> bool:
