@@ -5,6 +5,7 @@ is only kept when it answers as well."""
 from __future__ import annotations
 
 import json
+import resource
 import time
 from pathlib import Path
 from typing import Iterator
@@ -47,22 +48,25 @@ def bench_prompt_mode(session, items: list[GoldItem], llm: CountingBackend, rows
     mode = session.settings.prompt_mode
     answerer = session.answerer(llm.name, llm=llm)
     llm.prompt_tokens.clear()
-    verified, first, generation, total, outcomes = [], [], [], [], []
+    verified, first, generation, total, outcomes = [], [], [], [], []  # total: answers the model worded
     for item in items:
         started = time.perf_counter()
         calls = len(llm.prompt_tokens)
         final = list(answerer.stream(item.question))[-1]
-        total.append(time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
         t = final.timings
         if "first_verified" in t:
             verified.append(t["first_verified"])
         if len(llm.prompt_tokens) > calls:  # the model ran (the checks did not refuse first)
             first.append(t["first_token"])
             generation.append(t.get("generation", 0.0))
-        outcomes.append(AnswerOutcome(item, final.refused, [c.text for c in final.citations], final.body))
+            total.append(elapsed)
+        outcome = AnswerOutcome(item, final.refused, [c.text for c in final.citations], final.body)
+        outcomes.append(outcome)
         if rows is not None:
             rows.append({"mode": mode, "id": item.id, "question": item.question, "refused": final.refused,
                          "backend": final.backend, "body": final.body, "timings": t,
+                         "cited": [c.label for c in final.citations], "good_citations": outcome.good_citations,
                          "prompt_tokens": llm.prompt_tokens[-1] if len(llm.prompt_tokens) > calls else 0})
     tokens = llm.prompt_tokens
     return {"mode": mode, "questions": len(items), "model_calls": len(tokens),
@@ -86,6 +90,7 @@ def bench_prompts(settings: Settings, index: Path, items: list[GoldItem], modes=
     rows: list[dict] = []
     figures = {"cpu": cpu_description(), "llama_features": cpu_features(),
                "modes": [bench_prompt_mode(session, items, llm, rows) for session in sessions]}
+    figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if rows_path:
         rows_path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     return figures
@@ -100,8 +105,10 @@ def describe_prompts(figures: dict) -> list[str]:
         s = lambda key: f"{m[key]['p50']:.2f} / {m[key]['p95']:.2f} s"  # noqa: E731
         lines.append(f"  prompt {m['mode']:9} {m['questions']} questions, {m['model_calls']} model calls, "
                      f"prompt {m['prompt_tokens_mean']:.0f} tokens; p50 / p95: first verified text {s('first_verified_s')}, "
-                     f"first token {s('first_token_s')}, generation {s('generation_s')}, whole answer {s('answer_s')}")
+                     f"first token {s('first_token_s')}, generation {s('generation_s')}, whole model answer {s('answer_s')}")
         lines.append(f"  {'':16} citation precision {q['citation_precision']:.3f}, answered with a valid citation "
                      f"{q['answered_with_valid_citation']:.3f}, refused {q['refusal_rate_unanswerable']:.3f}, "
                      f"false refusals {q['false_refusal_rate']:.3f}")
+    if "peak_rss_mb" in figures:
+        lines.append(f"  peak RSS of the bench process: {figures['peak_rss_mb']:.0f} MB")
     return lines

@@ -16,6 +16,7 @@ from typing import Iterator
 
 from ..errors import LLMError, LocalModelError
 from .base import ChatBackend, Message
+from .cpu_build import import_llama
 from .model_files import assemble_gguf
 from .queue import GenerationQueue
 
@@ -39,9 +40,7 @@ def chatml(messages: list[Message], add_generation_prompt: bool = True) -> str:
 
 def cpu_features() -> str:
     """What the loaded llama.cpp library uses on this CPU (its system info line)."""
-    import llama_cpp
-
-    return llama_cpp.llama_print_system_info().decode("utf-8", "replace").strip()
+    return import_llama().llama_print_system_info().decode("utf-8", "replace").strip()
 
 
 def _remove_old_dequantised_caches(cache_dir: Path) -> None:
@@ -80,7 +79,7 @@ class LocalLLM(ChatBackend):
         if not path.is_file():
             raise LocalModelError(f"local model file {path} is missing")
         try:
-            import llama_cpp
+            llama_cpp = import_llama()
         except ImportError as exc:
             raise LocalModelError("llama-cpp-python is not installed (run `make install`)") from exc
         try:
