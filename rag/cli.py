@@ -224,9 +224,10 @@ def parser() -> argparse.ArgumentParser:
                     help="sizes at which Milvus Lite is measured too (default: every --scale size)")
     bn.add_argument("--only-scale", action="store_true", help="build the seeds and run the scaling curves only")
     bn.add_argument("--write", type=Path, default=None, help="write the figures as markdown (and a PNG plot beside it)")
-    bn.add_argument("--prompts", action="store_true",
-                    help="build the seeds and compare the local model's prompts (whole clauses vs evidence) on the "
-                         "questions (default: the dev set when ../shared is there, else tests/questions.jsonl)")
+    bn.add_argument("--prompts", nargs="*", choices=["clauses", "evidence"], default=None,
+                    help="build the seeds and compare the local model's prompts (default both: whole clauses, then "
+                         "evidence) on the questions (default: the dev set when ../shared is there, else "
+                         "tests/questions.jsonl)")
     bn.add_argument("--rows", type=Path, default=None, help="with --prompts: write each answer as a JSONL row")
     bn.set_defaults(func=cmd_bench)
     return p

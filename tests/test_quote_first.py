@@ -59,14 +59,17 @@ def test_the_page_shows_the_two_states():
 
 
 def test_the_evidence_prompt_carries_only_the_quoted_sentences_and_maps_citations_back(fake_session):
-    settings = fake_session.settings.with_(prompt_mode="evidence")
-    session = type(fake_session)(settings, embedder=fake_session.embedder)
-    llm = ScriptedLLM("静海区全区有效发明专利达到350件[1]。")
-    final = list(Answerer(session, "scripted", llm=llm).stream(QUESTION))[-1]
-    prompt = llm.calls[0][1]["content"]
-    whole = sum(len(h.answer_text) for h in final.hits)
-    assert "350件" in prompt and prompt.count("[") <= 2 and len(prompt) < whole / 2
+    prompts = {}
+    for mode in ("clauses", "evidence"):
+        session = type(fake_session)(fake_session.settings.with_(prompt_mode=mode), embedder=fake_session.embedder)
+        llm = ScriptedLLM("静海区全区有效发明专利达到350件[1]。")
+        final = list(Answerer(session, "scripted", llm=llm).stream(QUESTION))[-1]
+        prompts[mode] = llm.calls[0][1]["content"]
+    prompt = prompts["evidence"]
+    assert "350件" in prompt and prompt.count("[") <= 2 and len(prompt) < len(prompts["clauses"]) / 2
     assert final.backend == "scripted" and "350" in final.citations[0].clause.text
+    # the quote cites one clause; the next-ranked clause fills the second slot with its best sentence
+    assert f"[2] {final.hits[1].label}" in prompt
 
 
 def test_the_prompt_mode_setting_is_checked():

@@ -37,11 +37,12 @@ def prompt_questions(path: Path | None) -> list:
     return load_gold(path or (dev if dev.is_file() else ROOT / "tests" / "questions.jsonl"))
 
 
-def bench_prompt_modes(settings: Settings, index: Path, path: Path | None, rows: Path | None) -> dict:
-    from .bench_prompts import bench_prompts, describe_prompts
+def bench_prompt_modes(settings: Settings, index: Path, path: Path | None, rows: Path | None,
+                       modes: list[str] | None = None) -> dict:
+    from .bench_prompts import PROMPT_MODES, bench_prompts, describe_prompts
 
     items = prompt_questions(path)
-    figures = bench_prompts(settings, index, items, rows_path=rows)
+    figures = bench_prompts(settings, index, items, modes or PROMPT_MODES, rows_path=rows)
     print("\n".join(describe_prompts(figures)), flush=True)
     return figures
 
@@ -145,7 +146,7 @@ def bench_scaling(settings: Settings, index: Path, questions: list[dict], sizes:
 
 def run_bench(settings: Settings, llm_backends: list[str] | None = None, questions: Path | None = None,
               scales: list[int] | None = None, write: Path | None = None, milvus_scales: list[int] | None = None,
-              only_scale: bool = False, prompts: bool = False, rows: Path | None = None) -> dict:
+              only_scale: bool = False, prompts: list[str] | None = None, rows: Path | None = None) -> dict:
     """Run the benchmarks and print the figures; returns them as a dict (and writes a report when asked)."""
     qs = load_questions(questions)
     results: dict = {"questions": len(qs)}
@@ -159,8 +160,8 @@ def run_bench(settings: Settings, llm_backends: list[str] | None = None, questio
         index = Path(build["index"])
         results["retrieval"] = r = bench_retrieval(settings, index, qs)
         print(f"retrieval: {r['queries']} queries, p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms", flush=True)
-        if prompts:
-            results["prompts"] = bench_prompt_modes(settings, index, questions, rows)
+        if prompts is not None:  # --prompts alone: every prompt mode
+            results["prompts"] = bench_prompt_modes(settings, index, questions, rows, prompts)
             return results
         if scales:  # before the anchor and the models: their threads were seen to skew FAISS timings
             results["scaling"] = bench_scaling(settings, index, qs, scales, build["chars_per_second"], milvus_scales)

