@@ -68,8 +68,6 @@ def test_the_evidence_prompt_carries_only_the_quoted_sentences_and_maps_citation
     prompt = prompts["evidence"]
     assert "350件" in prompt and prompt.count("[") <= 2 and len(prompt) < len(prompts["clauses"]) / 2
     assert final.backend == "scripted" and "350" in final.citations[0].clause.text
-    # the quote cites one clause; the next-ranked clause fills the second slot with its best sentence
-    assert f"[2] {final.hits[1].label}" in prompt
 
 
 def test_the_prompt_mode_setting_is_checked():

@@ -27,7 +27,7 @@ from ..query.intents import asks_responsibility
 from ..query.questions import check_question
 from .replies import is_model_refusal
 from .prompts import refusal_text, render
-from .strategies import (best_sentences, evidence_sentences, extractive_sentences, masked_note, masked_sentences,
+from .strategies import (evidence_sentences, extractive_sentences, masked_note, masked_sentences,
                          responsibility_sentences)
 from .streaming import stream_verified
 from .verification import Checked, Renumberer
@@ -158,21 +158,13 @@ class Answerer:
 
     def _generate_from_evidence(self, question: str, hits: Sequence[Hit], verdict: Verdict, quote: list[Checked],
                                 renum: Renumberer, timings: dict, t0: float):
-        """The short prompt: the clauses the verified quote cites, then the next-ranked clauses up to
-        EVIDENCE_CLAUSES, each as its quoted (or best) sentence with its neighbours. The model's [n] is renumbered
-        back to the hits afterwards."""
+        """The short prompt: only the clauses the verified quote cites (at most EVIDENCE_CLAUSES), each as the
+        quoted sentence with its neighbours. The model's [n] is renumbered back to the hits afterwards."""
         order = list(dict.fromkeys(n - 1 for c in quote for n in c.sources))[:EVIDENCE_CLAUSES]
-        quoted = {i: " ".join(c.text.strip("“”") for c in quote if i + 1 in c.sources) for i in order}
-        # Room left: the next-ranked clauses' best sentences, so a model can still cite the clause that answers
-        # when the quote chose a neighbour (「哪所大学」: the top clause names 中医药大学, the next 天津中医药大学).
-        for i in range(len(hits)):
-            if len(order) >= EVIDENCE_CLAUSES:
-                break
-            if i not in order and hits[i].answer_text.strip():
-                order.append(i)
-                quoted[i] = " ".join(best_sentences(question, hits[i].answer_text, 1))
         shown = [hits[i] for i in order]
-        excerpts = [evidence_excerpt(for_search(hits[i].answer_text), for_search(quoted[i])) for i in order]
+        excerpts = [evidence_excerpt(for_search(hits[i].answer_text),
+                                     for_search(" ".join(c.text.strip("“”") for c in quote if i + 1 in c.sources)))
+                    for i in order]
         messages = [system_message(), {"role": "user", "content": render(
             "answer", context=context_block(shown, excerpts), question=question)}]
         citable = (None if verdict.citable is None
