@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from .config import Settings
+from .config import PROMPT_MODES, Settings
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -224,7 +224,7 @@ def parser() -> argparse.ArgumentParser:
                     help="sizes at which Milvus Lite is measured too (default: every --scale size)")
     bn.add_argument("--only-scale", action="store_true", help="build the seeds and run the scaling curves only")
     bn.add_argument("--write", type=Path, default=None, help="write the figures as markdown (and a PNG plot beside it)")
-    bn.add_argument("--prompts", nargs="*", choices=["clauses", "evidence"], default=None,
+    bn.add_argument("--prompts", nargs="*", choices=PROMPT_MODES, default=None,
                     help="build the seeds and compare the local model's prompts (default both: whole clauses, then "
                          "evidence) on the questions (default: the dev set when ../shared is there, else "
                          "tests/questions.jsonl)")

@@ -98,7 +98,7 @@ class Settings:
     model_clauses: int = 0
     # What a model prompt carries: "clauses" (the k clauses, whole or within prompt_budget_chars) or "evidence"
     # (only the sentences the checks chose, with their clause labels and a neighbouring sentence each side).
-    prompt_mode: str = "clauses"
+    prompt_mode: str = "evidence"
     max_clause_chars: int = MAX_CLAUSE_CHARS
     # Embed every clause sentence too (the extractive quote then weighs meaning): twice the embedding time and
     # +80 % index size, and no measured gain with multilingual-e5-small (docs/benchmarks.md), so off by default.

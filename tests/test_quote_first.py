@@ -75,7 +75,7 @@ def test_the_prompt_mode_setting_is_checked():
 
     from rag.config import Settings
 
-    assert Settings.from_env(prompt_mode=None).prompt_mode == "clauses"
+    assert Settings.from_env(prompt_mode=None).prompt_mode == "evidence"
     with pytest.raises(ValueError, match="RAG_PROMPT_MODE"):
         import os
 

@@ -39,7 +39,8 @@ def prompt_questions(path: Path | None) -> list:
 
 def bench_prompt_modes(settings: Settings, index: Path, path: Path | None, rows: Path | None,
                        modes: list[str] | None = None) -> dict:
-    from .bench_prompts import PROMPT_MODES, bench_prompts, describe_prompts
+    from ..config import PROMPT_MODES
+    from .bench_prompts import bench_prompts, describe_prompts
 
     items = prompt_questions(path)
     figures = bench_prompts(settings, index, items, modes or PROMPT_MODES, rows_path=rows)

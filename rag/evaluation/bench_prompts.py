@@ -10,13 +10,11 @@ import time
 from pathlib import Path
 from typing import Iterator
 
-from ..config import Settings
+from ..config import PROMPT_MODES, Settings
 from ..llm.base import ChatBackend, Message
 from .bench_llm import cpu_description, percentile
 from .metrics import AnswerOutcome, GoldItem, answer_metrics
 
-# The prompts compared: today's whole clauses ("old") and the evidence sentences with their neighbours ("new").
-PROMPT_MODES = ("clauses", "evidence")
 
 
 class CountingBackend(ChatBackend):
