@@ -133,7 +133,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     run_bench(_settings(args), llm_backends=args.llm_backends, questions=args.questions,
               scales=[] if args.no_scale else args.scale, write=args.write,
               milvus_scales=args.milvus_scale, only_scale=args.only_scale, prompts=args.prompts,
-              rows=args.rows)
+              rows=args.rows, page=args.page)
     return 0
 
 
@@ -229,6 +229,9 @@ def parser() -> argparse.ArgumentParser:
                          "evidence) on the questions (default: the dev set when ../shared is there, else "
                          "tests/questions.jsonl)")
     bn.add_argument("--rows", type=Path, default=None, help="with --prompts: write each answer as a JSONL row")
+    bn.add_argument("--page", choices=["local", "openai", "extractive"], default=None,
+                    help="build the seeds and time answerable questions through the chat page in chromium with "
+                         "this backend: first verified text and final cited answer")
     bn.set_defaults(func=cmd_bench)
     return p
 

@@ -4,46 +4,27 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from conftest import ROOT, SEEDS
+from rag.evaluation.bench_page import CHROMIUM, CHROMIUM_ARGS, start_page
 
-CHROMIUM = "/usr/bin/chromium"
 USER, PASSWORD = "admin", "s3cret-for-tests"
 HOSTILE_DOC = ("某市数据安全办法\n一、安全措施\n（一）数据安全审查。对重要数据处理活动开展安全审查"
                "<img src=x onerror=\"window.__xss=1\"><script>window.__xss=2</script>（市网信办负责）。\n")
 pytestmark = pytest.mark.slow
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_app(work: Path, env_extra: dict, timeout: float = 300):
+def start_app(work: Path, env_extra: dict):
     """`python app.py` on a free loopback port; returns (process, url) once the port answers."""
-    port = free_port()
-    env = {**os.environ, **env_extra, "RAG_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"}
-    log = open(work / "app.log", "w")
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"app exited: {(work / 'app.log').read_text()}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return proc, f"http://127.0.0.1:{port}/"
-        except OSError:
-            time.sleep(1)
-    proc.kill()
-    pytest.fail(f"app did not start in {timeout:.0f} s")
+    try:
+        return start_page(env_extra, work / "app.log")
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
 
 
 def stop_app(proc) -> None:
@@ -74,8 +55,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM,
-                              args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
 

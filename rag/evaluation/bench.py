@@ -147,7 +147,8 @@ def bench_scaling(settings: Settings, index: Path, questions: list[dict], sizes:
 
 def run_bench(settings: Settings, llm_backends: list[str] | None = None, questions: Path | None = None,
               scales: list[int] | None = None, write: Path | None = None, milvus_scales: list[int] | None = None,
-              only_scale: bool = False, prompts: list[str] | None = None, rows: Path | None = None) -> dict:
+              only_scale: bool = False, prompts: list[str] | None = None, rows: Path | None = None,
+              page: str | None = None) -> dict:
     """Run the benchmarks and print the figures; returns them as a dict (and writes a report when asked)."""
     qs = load_questions(questions)
     results: dict = {"questions": len(qs)}
@@ -161,6 +162,13 @@ def run_bench(settings: Settings, llm_backends: list[str] | None = None, questio
         index = Path(build["index"])
         results["retrieval"] = r = bench_retrieval(settings, index, qs)
         print(f"retrieval: {r['queries']} queries, p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms", flush=True)
+        if page:
+            from .bench_page import bench_page, describe_page
+
+            answerable = [i for i in prompt_questions(questions) if i.quotes][:10]
+            results["page"] = bench_page(index, Path(build["docs"]), answerable, page)
+            print(describe_page(results["page"]), flush=True)
+            return results
         if prompts is not None:  # --prompts alone: every prompt mode
             results["prompts"] = bench_prompt_modes(settings, index, questions, rows, prompts)
             return results
