@@ -129,3 +129,29 @@ def test_spaces_between_chinese_words_are_not_read(typed, read):
     from rag.query.questions import check_question
 
     assert check_question(typed, 200) == read  # Latin letters and digits keep their spaces
+
+
+def test_a_joint_signature_names_the_departments_and_is_quoted():
+    from rag.answering.strategies import responsibility_sentences
+
+    head = "关于进一步强化金融支持防控疫情的通知 银发〔2020〕29号 金融系统认真贯彻落实党中央决策部署。"
+    signed = "中国人民银行 财政部 银保监会 证监会 国家外汇管理局 2020年1月31日"
+    assert names_departments(signed) and not names_departments("天津市科学技术局 2021年9月8日")  # one unit alone
+    question = "哪些部门联合印发了《关于进一步强化金融支持防控疫情的通知》？"
+    hits = [hit(head, path=("前言",)), hit(signed, path=("五、加强党的领导",))]
+    assert judge(question, hits, FakeFacts(head + signed)).answerable
+    quoted = responsibility_sentences(question, hits)
+    assert [(c.text, c.sources) for c in quoted] == [(f"“{signed}”", [2])]
+
+
+def test_a_label_line_takes_its_subject_from_the_sentence_before():
+    from rag.answering.answerability import is_label_line
+
+    text = "发现违反防疫要求的单位和个人要及时举报。举报电话：86222616、12345。本通告自2020年2月21日零时施行。"
+    assert is_label_line("举报电话：86222616、12345。") and not is_label_line("本通告自2020年2月21日零时施行。")
+    verdict = judge("举报违反防疫要求的单位和个人的电话是多少？", [hit(text)], FakeFacts(text))
+    assert verdict.answerable and "86222616" in verdict.evidence[0].sentence
+    assert "个人要及时举报" in verdict.evidence[0].before
+    # a figure sentence that says more than a label keeps to itself
+    plain = "全区国家高新技术企业总量突破260家,瞪羚企业新增27家。对新认定的雏鹰企业给予奖励。"
+    assert not judge("静海区瞪羚企业奖励标准是多少？", [hit(plain)], FakeFacts(plain)).answerable

@@ -7,6 +7,7 @@ it names. Otherwise the Verdict says what the nearest clause does say and what i
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Protocol, Sequence
 
@@ -21,7 +22,7 @@ from ..text.tokens import tokens
 from ..types import Hit
 from ..query.asks import Ask, has_figure, read_ask
 from ..query.intents import FIGURE_NOUNS
-from .thresholds import (CITATION_RELEVANCE_RATIO, COMMON_WORD_SHARE, EVIDENCE_CLAUSE_WEIGHT, EVIDENCE_DEPTH,
+from .thresholds import (LABEL_LINE_CHARS, CITATION_RELEVANCE_RATIO, COMMON_WORD_SHARE, EVIDENCE_CLAUSE_WEIGHT, EVIDENCE_DEPTH,
                          ITEM_MARGIN)
 
 
@@ -45,6 +46,7 @@ class Evidence:
     index: int  # into the hits, 0-based
     sentence: str
     score: float
+    before: str = ""  # the clause's sentence before it: often the subject a figure sentence goes with
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,8 @@ def _decide(question: str, ask: Ask, hits: Sequence[Hit], facts: Facts, specific
         nouns = [n for n in specific if not found_in(n, whole_matched) and not facts.names_document(n, hit.doc)]
         headings = for_match(" ".join(hit.path))
         figure_sentences = [for_match(s) for s in clause_sentences(hit.answer_text) if has_figure(ask.kind, ask.unit, s)]
-        for sentence in clause_sentences(hit.answer_text):
+        sentences = clause_sentences(hit.answer_text)
+        for k, sentence in enumerate(sentences):
             best_item = max(best_item, (support(ask.item, sentence), i))
             if not has_figure(ask.kind, ask.unit, sentence):
                 continue
@@ -127,24 +130,33 @@ def _decide(question: str, ask: Ask, hits: Sequence[Hit], facts: Facts, specific
             levels += [f for f in ask.figures if for_match(f) not in stated]
             # A specific noun that goes with another figure of the clause does not qualify this one
             # ("…科技型中小企业奖励多少" is not "对从省外引进的高新技术企业…50万元" when the next sentence gives
-            # 科技型中小企业 their own figure).
-            local = headings + for_match(sentence)
+            # 科技型中小企业 their own figure). A label line ("举报电话：86222616") takes its subject from the
+            # sentence before it ("发现违反防疫要求的单位和个人要及时举报。").
+            before = sentences[k - 1] if k and is_label_line(sentence) else ""
+            local = headings + for_match(before) + for_match(sentence)
             apart = [n for n in specific if n not in nouns and not found_in(n, local)
                      and any(found_in(n, other) for other in figure_sentences if other != for_match(sentence))]
             if not (places or years or levels or nouns or apart):
-                found.append(Evidence(i, sentence, score))
+                found.append(Evidence(i, sentence, score, before))
             elif near is None or score > near.score:
                 near = _Miss(i, sentence, score, places, years, levels, nouns + apart)
     if not ask.comparison:
         # The figure's own sentence (with its headings) must be about the asked item about as well as the best
         # sentence anywhere: "瞪羚企业…奖励" is not answered by the clause's "技术合同交易额…26亿元".
         found = [e for e in found
-                 if support(ask.item, " ".join(hits[e.index].path) + e.sentence) + ITEM_MARGIN >= best_item[0]]
+                 if support(ask.item, " ".join(hits[e.index].path) + e.before + e.sentence) + ITEM_MARGIN
+                 >= best_item[0]]
     if found:
         return Verdict(True, ask, tuple(sorted(found, key=lambda e: -e.score)))
     if near is None:
         return Verdict(False, ask, reason=f"最接近的条款没有给出具体{ask.kind_word}。", near=max(best_item[1], 0))
     return Verdict(False, ask, reason=_explain(ask, near, hits[near.index], facts), near=near.index)
+
+
+def is_label_line(sentence: str) -> bool:
+    """A sentence that is little more than a label and its figure ("举报电话：86222616、12345。")."""
+    words = re.sub(r"[^\u4e00-\u9fff]", "", re.sub("|".join(map(re.escape, quantities(sentence))) or "^$", "", sentence))
+    return len(words) <= LABEL_LINE_CHARS
 
 
 def _other_place(place: str, hit: Hit, facts: Facts) -> bool:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from ..ingest.headings import strip_marker
 from ..text.masks import MASK, first_mask, not_given_sentence
+from ..text.names import names_departments
 from ..text.normalize import for_search
 from ..text.overlap import bigrams, support
 from ..text.sentences import clause_sentences
@@ -105,10 +106,11 @@ def duty_for_question(question: str, hits: Sequence[Hit]) -> tuple[int, Duty] | 
 
 
 def responsibility_sentences(question: str, hits: Sequence[Hit]) -> list[Checked]:
-    """"“task”由…负责" from the duty data of the best-matching clause ([] when none matches)."""
+    """"“task”由…负责" from the duty data of the best-matching clause; without one, the sentence of the top three
+    clauses that names departments (collaboration wording or a joint signature), quoted; [] when none does."""
     found = duty_for_question(question, hits)
     if found is None:
-        return []
+        return naming_sentence(question, hits)
     i, duty = found
     task = duty.task.rstrip("，,。；;")
     if len(hits[i].duties) == 1 and hits[i].path:
@@ -121,6 +123,18 @@ def responsibility_sentences(question: str, hits: Sequence[Hit]) -> list[Checked
     else:
         text = f"“{task}”由{'、'.join(duty.lead or duty.partners)}负责。"
     return [Checked(text, [i + 1])]
+
+
+def naming_sentence(question: str, hits: Sequence[Hit]) -> list[Checked]:
+    """The sentence naming departments that shares most with the question, among the top three clauses."""
+    best: tuple[float, int, str] | None = None
+    for i, h in enumerate(hits[:3]):
+        for sentence in clause_sentences(h.answer_text, MIN_SENTENCE_CHARS) or [h.answer_text]:
+            if names_departments(sentence):
+                score = support(question, sentence + " " + h.label) - 0.01 * i
+                if best is None or score > best[0]:
+                    best = (score, i, sentence.strip())
+    return [Checked(f"“{best[2]}”", [best[1] + 1])] if best else []
 
 
 def other_document(question: str, hits: Sequence[Hit], first: int, limit: int = 5) -> int | None:
@@ -142,7 +156,17 @@ def evidence_sentences(verdict: "Verdict", hits: Sequence[Hit]) -> list[Checked]
         second = next((e for e in verdict.evidence if hits[e.index].doc != hits[best.index].doc), None)
         if second is not None:
             chosen.append(second)
-    return [Checked(f"“{strip_marker(e.sentence).strip()}”", [e.index + 1]) for e in chosen]
+    return [Checked(f"“{_with_subject(verdict.ask.item, e)}”", [e.index + 1]) for e in chosen]
+
+
+def _with_subject(item: str, evidence) -> str:
+    """The evidence sentence, after the sentence before it when that one says more of what was asked (the
+    figure sentence is then only the figure: 「举报电话：86222616」)."""
+    sentence = strip_marker(evidence.sentence).strip()
+    before = strip_marker(evidence.before).strip()
+    if before and support(item, before) > support(item, sentence):
+        return before + sentence
+    return sentence
 
 
 def extractive_sentences(question: str, hits: Sequence[Hit], comparison: bool = False,

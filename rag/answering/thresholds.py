@@ -37,3 +37,6 @@ MEANING_WEIGHT = 3.0
 # Two figure sentences from different documents speak of the same item when, figures left out, one holds at
 # least this share of the other's wording; if they then state no figure in common, the documents disagree.
 CONFLICT_SAME_ITEM = 0.5
+# A figure sentence with at most this many Chinese characters besides its figures is a label line ("举报电话：
+# 86222616") and is read with the sentence before it.
+LABEL_LINE_CHARS = 8

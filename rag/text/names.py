@@ -26,6 +26,12 @@ COLLABORATION = re.compile(rf"(?:会同|联合|牵头|配合|协同|协调|由)[
                            rf"|(?:{_ENDINGS}|部门)[^。；;！？]{{0,20}}?(?:联合|会同|牵头|负责|印发)")
 
 
+# A joint document's signature block: two or more unit names side by side, then the date ("中国人民银行 财政部
+# 银保监会 证监会 国家外汇管理局 2020年1月31日").
+SIGNATURES = re.compile(rf"(?:^|[\s。])(?:[\u4e00-\u9fff（）()]{{2,20}}?(?:{_ENDINGS})[\s、，,]+){{1,}}"
+                        rf"[\u4e00-\u9fff（）()]{{2,20}}?(?:{_ENDINGS})\s*\d{{4}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日")
+
+
 def names_departments(text: str) -> bool:
-    """The text names departments in collaboration or responsibility wording."""
-    return bool(COLLABORATION.search(text))
+    """The text names departments in collaboration or responsibility wording, or signs as several units."""
+    return bool(COLLABORATION.search(text) or SIGNATURES.search(text))
