@@ -155,3 +155,16 @@ def test_a_label_line_takes_its_subject_from_the_sentence_before():
     # a figure sentence that says more than a label keeps to itself
     plain = "全区国家高新技术企业总量突破260家,瞪羚企业新增27家。对新认定的雏鹰企业给予奖励。"
     assert not judge("静海区瞪羚企业奖励标准是多少？", [hit(plain)], FakeFacts(plain)).answerable
+
+
+@pytest.mark.parametrize("title, places", [
+    ("静海区落实《天津市科技创新三年行动计划》工作方案", ["静海", "天津"]),
+    ("关于有序推动服务业市场主体恢复营业的通告", []),  # 务业 starts inside 服务业
+    ("黑龙江省人民政府办公厅通知", []),  # not 龙江: the three-character name is not cut to two
+    ("企业区级补贴申报指南", []),  # an everyday word before 区
+    ("海陵区审批服务公告", ["海陵"]),
+])
+def test_places_are_read_from_titles_where_a_word_starts(title, places):
+    from rag.retrieval.corpus_facts import title_places
+
+    assert title_places(title) == places

@@ -11,6 +11,7 @@ from ..indexing.store import IndexData
 from ..query.wording import found_in
 from ..text.names import PLACE_SUFFIXES
 from ..text.normalize import for_match, for_search
+from ..text.tokens import PROPER_NOUN_FLAGS, tagged
 
 # "天津市", "静海区", "唐山市" in a document title: the place the document governs.
 JURISDICTION = re.compile(rf"([\u4e00-\u9fff]{{2}})[{PLACE_SUFFIXES}]")
@@ -20,6 +21,24 @@ NOT_PLACES = frozenset({"高新", "开发", "经济", "示范", "功能", "园�
 DOC_PLACE_MIN_MENTIONS = 3
 # The first clauses of a document (preamble, aims, goals) name it together with its title.
 DOC_HEAD_CLAUSES = 3
+
+
+def title_places(title: str) -> list[str]:
+    """The place names a title holds: two characters before 市/区/县/省 that start a word of the title (not
+    「务业」 of 「服务业市场」) and are not an everyday word (not 「企业」 of 「企业区」; a word jieba knows only as a
+    place, or does not know, passes)."""
+    starts, at = set(), 0
+    for word, _ in tagged(title):
+        starts.add(at)
+        at += len(word)
+    out = []
+    for m in JURISDICTION.finditer(title):
+        name = m.group(1)
+        own = tagged(name)
+        everyday = len(own) == 1 and own[0][1] not in PROPER_NOUN_FLAGS
+        if name not in NOT_PLACES and m.start() in starts and not everyday:
+            out.append(name)
+    return out
 
 
 class CorpusFacts:
@@ -33,9 +52,8 @@ class CorpusFacts:
         """Every place some document title names, longest first."""
         found: dict[str, None] = {}
         for d in self.data.documents.values():
-            for m in JURISDICTION.finditer(for_search(d.get("title", ""))):
-                if m.group(1) not in NOT_PLACES:
-                    found.setdefault(m.group(1), None)
+            for place in title_places(for_search(d.get("title", ""))):
+                found.setdefault(place, None)
         return tuple(sorted(found, key=len, reverse=True))
 
     @cached_property

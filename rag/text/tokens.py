@@ -43,7 +43,7 @@ def tokens(text: str) -> list[str]:
     return out
 
 
-_ENTITY_FLAGS = frozenset({"ns", "nr", "nt", "nz", "nrt", "nrfg"})
+PROPER_NOUN_FLAGS = frozenset({"ns", "nr", "nt", "nz", "nrt", "nrfg"})
 # Places, organisations and other proper nouns, without jieba's person-name tags: those also tag everyday words
 # ("太贵" in "买算力太贵"), so a question is never refused for one.
 PLACE_ORG_FLAGS = frozenset({"ns", "nt", "nz"})
@@ -57,6 +57,6 @@ def tagged(text: str) -> list[tuple[str, str]]:
     return [(w.word, w.flag) for w in jieba.posseg.cut(for_search(text))]
 
 
-def named_entities(text: str, flags: frozenset[str] = _ENTITY_FLAGS) -> list[str]:
+def named_entities(text: str, flags: frozenset[str] = PROPER_NOUN_FLAGS) -> list[str]:
     """Place, person, organisation and other proper-noun words (jieba POS tags), two characters or more."""
     return [word for word, flag in tagged(text) if flag in flags and len(word) >= 2]
