@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # llama.cpp is compiled at install (about 8 min on 2 cores) for this machine's CPU class, never with AMX (the
 # default native build uses AMX where present and segfaults there with Q4_K_M, llama.cpp #20824):
 #  - portable: AVX2, everywhere; pip caches this wheel;
-#  - avx512: where the CPU has every flag in AVX512_FLAGS (AMD Zen 4/5, Intel Ice Lake and later Xeons); prefill
+#  - avx512: where the CPU has every flag in AVX512_FLAGS (AMD Zen 4/5, Intel Sapphire Rapids and later Xeons); prefill
 #    about twice as fast (docs/benchmarks.md). Its wheel is kept in a folder named after those flags, never in
 #    pip's cache, so a machine without them never picks it up; the environment records the build and the flags it
 #    needs (<venv>/llama-cpu), checked before llama.cpp loads (rag/llm/cpu_build.py).
