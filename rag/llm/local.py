@@ -6,6 +6,7 @@ before each answer, so only the clauses and the question are evaluated per quest
 """
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import shutil
@@ -87,12 +88,22 @@ class LocalLLM(ChatBackend):
                                           n_batch=512, verbose=False)
         except (ValueError, RuntimeError, OSError) as exc:
             raise LocalModelError(f"llama.cpp cannot load {path}: {exc}") from exc
+        # Free the model before the interpreter tears its modules down: llama-cpp-python's own finaliser then
+        # finds them gone and prints a TypeError traceback at every exit.
+        atexit.register(self.close)
         if not self.model_path:
             _remove_old_dequantised_caches(self.cache_dir)
         if not _logged_features:
             log.warning("llama.cpp CPU features: %s", cpu_features())
             _logged_features = True
         self.load_seconds = time.perf_counter() - started
+
+    def close(self) -> None:
+        """Free the loaded model (it loads again on the next use)."""
+        with self._load_lock, self._lock:
+            llama, self._llama, self._prefix = self._llama, None, None
+            if llama is not None:
+                llama.close()
 
     def count_tokens(self, messages: list[Message]) -> int:
         """Prompt length in tokens, as the model will see it."""
