@@ -58,5 +58,6 @@ check: install
 
 bench: install
 	$(BIN)/python -m rag bench --llm-backends extractive local
+	$(BIN)/python -m rag bench --prompts
 
 .PHONY: install browser run test check bench
