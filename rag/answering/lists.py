@@ -58,8 +58,8 @@ def shares_run(question: str, heading: str, run: int = SHARED_RUN) -> bool:
 def _children(members: Sequence[Clause], depth: int) -> list[tuple[str, Clause]]:
     """The next-level headings under a heading (in document order) with the first clause under each."""
     out: dict[str, Clause] = {}
-    for clause in members:
-        if len(clause.path) > depth:
+    for clause in members:  # a clause that is only flagged text (it addresses the assistant) cannot answer
+        if len(clause.path) > depth and clause.answer_text.strip():
             out.setdefault(clause.path[depth], clause)
     return list(out.items())
 
