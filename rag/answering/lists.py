@@ -11,7 +11,7 @@ from typing import Callable, Sequence
 
 from ..ingest.headings import strip_marker
 from ..text.normalize import for_match
-from ..text.overlap import bigrams
+from ..text.overlap import support
 from ..types import Clause, Hit
 from .verification import Checked
 
@@ -43,10 +43,7 @@ class Listing:
 def names_heading(question: str, heading: str) -> bool:
     """The question names the heading (its words, markers aside, are nearly all in the question)."""
     words = strip_marker(heading).strip()
-    if len(for_match(words)) < MIN_HEADING_CHARS:
-        return False
-    grams = bigrams(words)
-    return bool(grams) and len(grams & bigrams(question)) / len(grams) >= HEADING_NAMED
+    return len(for_match(words)) >= MIN_HEADING_CHARS and support(words, question) >= HEADING_NAMED
 
 
 def shares_run(question: str, heading: str, run: int = SHARED_RUN) -> bool:
