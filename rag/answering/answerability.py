@@ -113,8 +113,8 @@ def _decide(question: str, ask: Ask, hits: Sequence[Hit], facts: Facts, specific
         years = [y for y in ask.years if not mentions_year(whole, y)]
         nouns = [n for n in specific if not found_in(n, whole_matched) and not facts.names_document(n, hit.doc)]
         headings = for_match(" ".join(hit.path))
-        figure_sentences = [for_match(s) for s in clause_sentences(hit.answer_text) if has_figure(ask.kind, ask.unit, s)]
         sentences = clause_sentences(hit.answer_text)
+        figure_sentences = [for_match(s) for s in sentences if has_figure(ask.kind, ask.unit, s)]
         for k, sentence in enumerate(sentences):
             best_item = max(best_item, (support(ask.item, sentence), i))
             if not has_figure(ask.kind, ask.unit, sentence):
@@ -155,8 +155,10 @@ def _decide(question: str, ask: Ask, hits: Sequence[Hit], facts: Facts, specific
 
 def is_label_line(sentence: str) -> bool:
     """A sentence that is little more than a label and its figure ("举报电话：86222616、12345。")."""
-    words = re.sub(r"[^\u4e00-\u9fff]", "", re.sub("|".join(map(re.escape, quantities(sentence))) or "^$", "", sentence))
-    return len(words) <= LABEL_LINE_CHARS
+    rest = sentence
+    for figure in quantities(sentence):
+        rest = rest.replace(figure, "")
+    return len(re.sub(r"[^\u4e00-\u9fff]", "", rest)) <= LABEL_LINE_CHARS
 
 
 def _other_place(place: str, hit: Hit, facts: Facts) -> bool:
