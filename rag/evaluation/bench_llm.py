@@ -27,13 +27,14 @@ def percentile(values: list[float], q: float) -> float:
 
 def cpu_description() -> dict:
     """CPU model, core count and the SIMD flags present, from /proc/cpuinfo."""
+    from ..llm.cpu_build import cpu_flags
+
     try:
         info = Path("/proc/cpuinfo").read_text()
     except OSError:
         info = ""
     model = re.search(r"^model name\s*:\s*(.+)$", info, re.M)
-    flags = re.search(r"^flags\s*:\s*(.+)$", info, re.M)
-    present = set(flags.group(1).split()) if flags else set()
+    present = cpu_flags()
     return {"model": model.group(1).strip() if model else "unknown", "cores": os.cpu_count(),
             "flags": [f for f in _FLAGS if f in present]}
 

@@ -13,12 +13,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from .bench import ROOT
 from .bench_llm import cpu_description, percentile
 from .metrics import GoldItem
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-ROOT = Path(__file__).resolve().parents[2]
 # The page's marks: a cited quote (「原文摘录」), a cited final answer (its source card), a refusal's related card.
 QUOTE = "#chat .quote a.cite"
 FINAL = "#sources .card.cited, #sources .card.related"

@@ -16,7 +16,6 @@ from .bench_llm import cpu_description, percentile
 from .metrics import AnswerOutcome, GoldItem, answer_metrics
 
 
-
 class CountingBackend(ChatBackend):
     """A chat backend that records each prompt's length in tokens and passes everything else through."""
 
