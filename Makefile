@@ -31,8 +31,8 @@ $(BIN)/.installed: pyproject.toml Makefile
 	  $(BIN)/pip install --quiet --force-reinstall --no-deps $(AVX512_WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl; \
 	  echo "avx512 $(AVX512_FLAGS)" > $(VENV)/llama-cpu; \
 	else \
-	  $(BIN)/pip show llama-cpp-python 2>/dev/null | grep -q "^Version: " && [ -f $(VENV)/llama-cpu ] && \
-	    ! grep -q "^portable" $(VENV)/llama-cpu && $(BIN)/pip uninstall --quiet -y llama-cpp-python; \
+	  [ -f $(VENV)/llama-cpu ] && ! grep -q "^portable" $(VENV)/llama-cpu && \
+	    $(BIN)/pip uninstall --quiet -y llama-cpp-python; \
 	  echo portable > $(VENV)/llama-cpu; \
 	fi
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=2 $(BIN)/pip install --quiet -e '.[test]'
