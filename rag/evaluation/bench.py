@@ -51,11 +51,11 @@ def bench_prompt_modes(settings: Settings, index: Path, path: Path | None, rows:
 def bench_build(settings: Settings, work: Path) -> dict:
     """Full build of the seeds, then an incremental build after one document changed."""
     from ..indexing.build import build_index
-    from ..indexing.embedders import make_embedder
+    from ..indexing.embedders import embedder_from
 
     docs = work / "docs"
     shutil.copytree(settings.docs_dir, docs)
-    embedder = make_embedder(settings.embedder)
+    embedder = embedder_from(settings)
     full = build_index(docs, work / "index", full=True, embedder=embedder)
     changed = sorted(docs.iterdir())[-1]
     text = changed.read_text(encoding="utf-8")
@@ -71,10 +71,10 @@ def bench_build(settings: Settings, work: Path) -> dict:
 
 
 def bench_retrieval(settings: Settings, index: Path, questions: list[dict], repeats: int = 3) -> dict:
-    from ..indexing.embedders import make_embedder
+    from ..indexing.embedders import embedder_from
     from ..retrieval.retriever import Retriever
 
-    retriever = Retriever.open(index, make_embedder(settings.embedder))
+    retriever = Retriever.open(index, embedder_from(settings))
     retriever.search("预热", settings.top_k)
     times = []
     for _ in range(repeats):
@@ -100,14 +100,14 @@ def bench_answers(settings: Settings, index: Path, questions: list[dict], backen
 
 def bench_anchor(settings: Settings, index: Path, docs: Path, questions: list[dict]) -> dict:
     """Project vs llama-index defaults on the same documents and questions."""
-    from ..indexing.embedders import make_embedder
+    from ..indexing.embedders import embedder_from
     from ..retrieval.retriever import Retriever
     from .anchor import build_anchor, read_documents
     from .evaluate import evaluate_retrieval
     from .metrics import GoldItem
 
     items = [GoldItem(str(i), q["question"], tuple(q.get("quotes") or ()), q.get("type", "")) for i, q in enumerate(questions)]
-    embedder = make_embedder(settings.embedder)
+    embedder = embedder_from(settings)
     retriever = Retriever.open(index, embedder)
     ours, _ = evaluate_retrieval(lambda q, k: [h.text for h in retriever.search(q, k)], items, settings.top_k)
     anchor = build_anchor(read_documents(docs), embedder)
@@ -121,7 +121,7 @@ def bench_scaling(settings: Settings, index: Path, questions: list[dict], sizes:
                   milvus_sizes: list[int] | None = None) -> list:
     import numpy as np
 
-    from ..indexing.embedders import make_embedder
+    from ..indexing.embedders import embedder_from
     from ..indexing.engines import StoreConfig
     from ..indexing.store import load_index
     from ..text.tokens import tokens
@@ -131,7 +131,7 @@ def bench_scaling(settings: Settings, index: Path, questions: list[dict], sizes:
     base_vectors = data.engine.vectors([c.vid for c in data.clauses])
     base_tokens = [tokens(c.clause.search_text()) for c in data.clauses]
     chars_per_clause = float(np.mean([len(c.clause.search_text()) for c in data.clauses]))
-    embedder = make_embedder(settings.embedder)
+    embedder = embedder_from(settings)
     qtexts = [q["question"] for q in questions][:40]
     query_vectors = np.vstack([embedder.embed_query(q) for q in qtexts]).astype(np.float32)
     query_tokens = [tokens(q) for q in qtexts]

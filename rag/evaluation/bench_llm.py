@@ -67,10 +67,10 @@ def bench_load(settings: Settings, cold: bool = True) -> tuple[object, dict]:
 def bench_prompts(llm, settings: Settings, index: Path, questions: list[dict], budget_chars: int, n: int = 8) -> dict:
     """Time to first token, decode rate and whole generation over n answerable questions' real prompts."""
     from ..answering.context import prompt_messages, system_message
-    from ..indexing.embedders import make_embedder
+    from ..indexing.embedders import embedder_from
     from ..retrieval.retriever import Retriever
 
-    retriever = Retriever.open(index, make_embedder(settings.embedder))
+    retriever = Retriever.open(index, embedder_from(settings))
     prefix = llm.keep_prefix([system_message()])
     ttft, rates, totals, prompt_tokens = [], [], [], []
     for q in [q for q in questions if q.get("quotes")][:n]:

@@ -52,13 +52,13 @@ def evaluate_answers(session, items: list[GoldItem], backend: str, k: int) -> li
 def run_eval(gold: Path, settings: Settings, k: int | None = None, as_json: bool = False, anchor: bool = False,
              answers: bool = True, questions: int | None = None) -> int:
     k = k or settings.top_k
-    from ..indexing.embedders import make_embedder
+    from ..indexing.embedders import embedder_from
     from ..session import Session
 
     gold = Path(gold)
     if not gold.exists():
         raise FileNotFoundError(f"gold set {gold} does not exist")
-    embedder = make_embedder(settings.embedder)
+    embedder = embedder_from(settings)
     report: dict = {"gold": str(gold), "k": k}
     external = load_external_set(gold, questions) if is_external(gold) else None
     if external is not None:

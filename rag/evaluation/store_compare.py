@@ -20,13 +20,13 @@ from .gold import load_gold
 def compare_stores(gold: Path, settings: Settings, kinds: list[str], k: int | None = None, answers: bool = True,
                    as_json: bool = False) -> dict:
     k = k or settings.top_k
-    from ..indexing.embedders import make_embedder
+    from ..indexing.embedders import embedder_from
     from ..session import Session
 
     gold = Path(gold)
     if not gold.exists():
         raise FileNotFoundError(f"gold set {gold} does not exist")
-    embedder = make_embedder(settings.embedder)
+    embedder = embedder_from(settings)
     report: dict = {"gold": str(gold), "k": k, "stores": {}}
     with tempfile.TemporaryDirectory(prefix="rag-stores-") as tmp:
         if gold.is_dir():

