@@ -41,9 +41,11 @@ def test_without_ray_nothing_imports_it():
 
 @pytest.mark.slow
 def test_a_ray_build_on_two_workers_equals_the_single_process_build(settings, real_index: Path):
+    from rag.config import default_cache_dir
     from rag.session import Session
 
-    session = Session(settings.with_(ray_address="local", ray_workers=2, cache_dir=Path.home() / ".cache" / "policy-rag"))
+    # the default cache, where real_index's embedder keeps the converted checkpoint
+    session = Session(settings.with_(ray_address="local", ray_workers=2, cache_dir=default_cache_dir()))
     report = session.build()
     assert report.embedded == report.clauses == 144
     assert not ray.is_initialized()  # the local instance it started is shut down

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NCP = ROOT.parent / "shared" / "eval" / "external" / "ncp-policies-qa"  # read where it lies, never copied
 
 PASSAGES = 1000  # clauses timed per embedder
-QUERIES = 100  # questions timed one at a time
+QUERIES = 200  # questions compared and timed one at a time
 PROJECT_CLAUSES = 1_000_000
 PROJECT_WORKERS = (1, 2, 8, 32, 128)
 

