@@ -6,7 +6,7 @@ field reaches hits, citations and the page without touching them.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from .text.markers import strip_markers
@@ -59,6 +59,78 @@ class Document:
         return self.offsets[start], self.offsets[end - 1] + 1
 
 
+# ---------------------------------------------------------------- document facts (ingest/facts.py reads them)
+
+@dataclass(frozen=True)
+class Fact:
+    value: str
+    start: int = -1  # span in the original text; -1 when the fact comes from the title or documents.toml
+    end: int = -1
+    how: str = "stated"  # "stated", "inferred" or "corrected"
+    masked: bool = False
+
+    def to_dict(self) -> dict:
+        return {"value": self.value, "start": self.start, "end": self.end, "how": self.how, "masked": self.masked}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Fact":
+        return cls(str(d["value"]), int(d.get("start", -1)), int(d.get("end", -1)), str(d.get("how", "stated")),
+                   bool(d.get("masked", False)))
+
+
+FACT_FIELDS = ("title", "issuer", "number", "date", "published", "addressees", "doc_type", "region", "level")
+
+
+@dataclass(frozen=True)
+class DocumentFacts:
+    title: Fact | None = None
+    issuer: Fact | None = None
+    number: Fact | None = None
+    date: Fact | None = None  # 成文日期 (the date under the signature, or labelled so)
+    published: Fact | None = None  # 发布日期 a site states for the document (not a page's own time stamp)
+    addressees: Fact | None = None
+    doc_type: Fact | None = None
+    region: Fact | None = None
+    level: Fact | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        return tuple(f for f in ("issuer", "number", "date") if getattr(self, f) is None)
+
+    def issue_date(self) -> Fact | None:
+        """The date a question about "when" gets: the 成文日期, else the stated 发布日期."""
+        return self.date or self.published
+
+    def to_dict(self) -> dict:
+        out = {f: getattr(self, f).to_dict() for f in FACT_FIELDS if getattr(self, f) is not None}
+        if self.notes:
+            out["notes"] = list(self.notes)
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> "DocumentFacts":
+        d = d or {}
+        return cls(**{f: Fact.from_dict(d[f]) for f in FACT_FIELDS if isinstance(d.get(f), dict)},
+                   notes=tuple(d.get("notes", ())))
+
+    def summary(self) -> dict:
+        """The facts a citation carries: value per field (masked values as the copy shows them)."""
+        return {f: getattr(self, f).value for f in FACT_FIELDS if f != "title" and getattr(self, f) is not None}
+
+    def line(self) -> str:
+        """One display line: issuer · number · date (the ones known)."""
+        date = self.issue_date()
+        parts = [f.value + ("（原文遮蔽）" if f.masked else "") for f in (self.issuer, self.number, date) if f is not None]
+        return " · ".join(parts)
+
+    def corrected(self, values: dict[str, str]) -> "DocumentFacts":
+        """These facts with the user's corrections (documents.toml) in place; corrections win."""
+        changes = {k: Fact(str(v), how="corrected", masked="*" in str(v)) for k, v in values.items() if k in FACT_FIELDS}
+        return replace(self, **changes)
+
+
+
 @dataclass(frozen=True)
 class Clause:
     """One citable unit: a leaf clause (or a part of a long one) with its place in the document."""
@@ -75,6 +147,8 @@ class Clause:
     part: int = 0
     # Passages that address an assistant ("忽略以上指令…"): shown with a warning, never used in answers.
     flagged: tuple[str, ...] = ()
+    # The document's facts (issuer, number, date…), attached when the index is loaded; stored once per document.
+    facts: DocumentFacts | None = field(default=None, compare=False, repr=False)
 
     @property
     def answer_text(self) -> str:
@@ -96,7 +170,8 @@ class Clause:
         return hashlib.sha256(self.search_text().encode("utf-8")).hexdigest()[:32]
 
     def to_dict(self) -> dict:
-        data = asdict(self)
+        data = asdict(replace(self, facts=None))
+        data["facts"] = self.facts.summary() if self.facts is not None else None
         data["path"] = list(self.path)
         data["duties"] = [asdict(d) for d in self.duties]
         data["departments"] = list(self.departments)
@@ -122,6 +197,12 @@ class _ClauseView:
 
 
 # ---------------------------------------------------------------- retrieval and answers
+
+def _facts_suffix(clause: "Clause") -> str:
+    """「（issuer · number · date）」 after a cited clause's label, when its document's facts are known."""
+    line = clause.facts.line() if clause.facts is not None else ""
+    return f"（{line}）" if line else ""
+
 
 # Headers of the plain-text source list after an answer, and of the nearest clauses after a refusal.
 SOURCES_HEADER = "来源："
@@ -192,7 +273,8 @@ class Answer:
         """The source list (and, for a refusal, the nearest clauses) as plain text."""
         parts = []
         if self.citations:
-            parts.append(SOURCES_HEADER + "\n" + "\n".join(f"〔{c.number}〕{c.label}" for c in self.citations))
+            parts.append(SOURCES_HEADER + "\n" + "\n".join(f"〔{c.number}〕{c.label}{_facts_suffix(c.clause)}"
+                                                           for c in self.citations))
         if self.related:
             parts.append(RELATED_HEADER + "\n" + "\n".join(f"· {h.label}" for h in self.related))
         return "\n".join(parts)

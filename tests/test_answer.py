@@ -30,7 +30,7 @@ def test_valid_citation_kept_invalid_dropped_and_renumbered(fake_session):
     assert len(ans.citations) == 1 and ans.citations[0].number == 1
     assert "50万元、30万元奖补经费" in ans.citations[0].text
     assert "〔1〕" in ans.body and "[9]" not in ans.body and "杭州" not in ans.body
-    assert ans.text.endswith(f"〔1〕{ans.citations[0].label}")
+    assert ans.text.endswith(f"〔1〕{ans.citations[0].label}（唐山市人民政府）")  # the document's issuer after its label
     assert streamed.strip() == ans.body
     prompt = llm.calls[0][1]["content"]
     assert "[1] 《" in prompt and "问题：" in prompt

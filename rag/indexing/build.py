@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import getpass
 import logging
 import time
 from pathlib import Path
@@ -12,12 +13,14 @@ import numpy as np
 from ..config import MAX_CLAUSE_CHARS
 from ..errors import BuildTooLarge, DocumentError, IndexProblem
 from ..ingest.clauses import parse_clauses
-from ..ingest.documents import file_sha256, load_document, scan_folder
+from ..ingest.documents import FACTS_FILE, file_sha256, load_document, scan_folder
+from ..ingest.facts import extract_facts, read_corrections
+from ..ingest.versions import audit
 from ..ingest.limits import Limits
 from ..ingest.readers import check_supported
 from ..text.normalize import for_search
 from ..text.tokens import TOKENIZER_VERSION, tokens
-from ..types import BuildReport, Document
+from ..types import BuildReport, Document, DocumentFacts
 from .embedders import Embedder, resolve_dim, vector_space
 from .sentences import build_sentences
 from .engines import StoreConfig, make_store
@@ -92,6 +95,7 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
     for sc in old.clauses if old else []:
         old_by_doc.setdefault(sc.clause.doc, []).append(sc)
 
+    corrections, corrections_sha = read_corrections(docs_dir)
     skipped: list[tuple[str, str]] = list(not_read)
     skipped_hashes: dict[str, str] = {}
     kept: list[StoredClause] = []
@@ -118,7 +122,9 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
             unchanged.append(path.name)
             kept.extend(old_by_doc.get(path.name, []))
             doc_records[path.name] = old_docs[path.name]
-            documents_json[path.name] = old.documents[path.name]
+            documents_json[path.name] = dict(old.documents[path.name])
+            if "extracted" not in documents_json[path.name]:  # an index from before document facts
+                documents_json[path.name]["extracted"] = _extracted(path, limits)
             continue
         try:
             doc = load_document(path, limits)
@@ -144,7 +150,8 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
             next_vid += 1
         doc_records[doc.name] = {"sha256": doc.sha256, "title": doc.title, "clauses": len(clauses), "encoding": doc.encoding,
                                  "flagged": sum(1 for c in clauses if c.flagged)}
-        documents_json[doc.name] = {"title": doc.title, "text": doc.original, "sha256": doc.sha256, "encoding": doc.encoding}
+        documents_json[doc.name] = {"title": doc.title, "text": doc.original, "sha256": doc.sha256, "encoding": doc.encoding,
+                                    "extracted": extract_facts(doc).to_dict()}
 
     to_embed = [sc for sc in new_clauses if sc.hash not in old_vectors_by_hash]
     reuse = [sc for sc in new_clauses if sc.hash in old_vectors_by_hash]
@@ -171,6 +178,13 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
     if sentence_vectors:
         sentences, _ = build_sentences(all_clauses, old.sentences if old is not None else None,
                                        lambda texts: runner(texts, progress, stage="sentences"))
+    for name, record in documents_json.items():  # the user's corrections win (documents.toml)
+        facts = DocumentFacts.from_dict(record["extracted"]).corrected(corrections.get(name, {}))
+        record["facts"] = facts.to_dict()
+        doc_records[name] = {**doc_records[name], "facts": facts.summary()}
+    if corrections_sha and corrections_sha != (old.manifest.get("facts_file_sha256") if old else None):
+        audit(docs_dir, "facts corrected", FACTS_FILE, getpass.getuser(), sha256=corrections_sha,
+              documents=sorted(corrections))
     if progress:
         progress("keyword index", 0, 1)
     manifest = {
@@ -184,6 +198,7 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
         "skipped_hashes": skipped_hashes,
         "clauses": len(all_clauses),
         "sentences": sentences.count if sentences is not None else 0,
+        "facts_file_sha256": corrections_sha,
     }
     write_generation(index_dir, manifest, all_clauses, documents_json, all_vectors, target, sentences)
     if progress:
@@ -194,6 +209,13 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
         reused=len(reuse) + len(kept), characters_embedded=sum(len(sc.clause.search_text()) for sc in to_embed),
         seconds=time.perf_counter() - started, full=full, index_dir=str(index_dir),
     )
+
+
+def _extracted(path: Path, limits: Limits) -> dict:
+    try:
+        return extract_facts(load_document(path, limits)).to_dict()
+    except DocumentError:
+        return {}
 
 
 def _embed(embedder: Embedder, texts: list[str], progress: Progress | None = None, stage: str = "embedding",

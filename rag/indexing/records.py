@@ -18,6 +18,7 @@ class StoredClause:
 def clause_to_json(sc: StoredClause) -> dict:
     data = sc.clause.to_dict()
     del data["departments"]  # derived from the duties
+    del data["facts"]  # stored once per document (documents.json), attached at load
     data["vid"] = sc.vid
     data["hash"] = sc.hash
     return data

@@ -20,13 +20,14 @@ import os
 import shutil
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 
 from ..errors import BuildLocked, EmbedderMismatch, IndexMissing, IndexProblem
+from ..types import DocumentFacts
 from .embedders import Embedder, vector_space
 from .engines import SearchEngine, Store, StoreConfig, store_for_manifest
 from .records import StoredClause, clause_from_json, clause_to_json
@@ -84,12 +85,19 @@ def load_index(index_dir: Path, embedder: Embedder | None = None, store: StoreCo
         with open(gen / "clauses.jsonl", encoding="utf-8") as fh:
             clauses = [clause_from_json(json.loads(line)) for line in fh if line.strip()]
         documents = json.loads((gen / "documents.json").read_text(encoding="utf-8"))
+        clauses = _with_facts(clauses, documents)
         engine = store_for_manifest(manifest, store, Path(index_dir)).open(gen, manifest, clauses)
     except IndexProblem:
         raise
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise IndexProblem(f"index in {index_dir} is unreadable ({exc}): rebuild with `python -m rag build --full`") from exc
     return IndexData(manifest, clauses, documents, engine, gen.name, SentenceIndex.load(gen))
+
+
+def _with_facts(clauses: list[StoredClause], documents: dict[str, dict]) -> list[StoredClause]:
+    """Each clause with its document's facts attached (documents.json keeps them once per document)."""
+    facts = {name: DocumentFacts.from_dict(d.get("facts")) for name, d in documents.items()}
+    return [StoredClause(replace(sc.clause, facts=facts.get(sc.clause.doc)), sc.vid, sc.hash) for sc in clauses]
 
 
 def write_generation(

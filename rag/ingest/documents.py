@@ -23,10 +23,11 @@ log = logging.getLogger(__name__)
 VERSIONS_DIR = ".versions"
 AUDIT_LOG = ".audit.log"
 UPLOAD_SUFFIX = ".upload"
+FACTS_FILE = "documents.toml"  # the user's corrections of document facts (ingest/facts.py)
 
 
 def is_internal(name: str) -> bool:
-    return name in (VERSIONS_DIR, AUDIT_LOG) or (name.startswith(".") and name.endswith(UPLOAD_SUFFIX))
+    return name in (VERSIONS_DIR, AUDIT_LOG, FACTS_FILE) or (name.startswith(".") and name.endswith(UPLOAD_SUFFIX))
 
 
 HASH_CHUNK = 1 << 20
@@ -110,10 +111,12 @@ def scan_folder(folder: Path) -> tuple[list[Path], list[tuple[str, str]]]:
     root = folder.resolve()
     files, skipped = [], []
     for path in sorted(folder.iterdir()):
+        if is_internal(path.name):
+            continue
         reason = _not_followed(path, root)
         if reason is None:
             files.append(path)
-        elif not is_internal(path.name):
+        else:
             skipped.append((path.name, reason))
     if not files:
         raise DocumentError("", f"document folder {folder} is empty")

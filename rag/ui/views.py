@@ -109,6 +109,22 @@ def _departments(departments: tuple[str, ...], duties) -> str:
     return f"<div class='depts'>责任单位：{html.escape(text)}</div>"
 
 
+FACT_NAMES = {"issuer": "发文机关", "number": "文号", "date": "成文日期", "published": "发布日期", "doc_type": "文种"}
+
+
+def _facts(facts) -> str:
+    """The document's issuer, number and date under its title (masked values say so)."""
+    if facts is None:
+        return ""
+    parts = []
+    for key, name in FACT_NAMES.items():
+        fact = getattr(facts, key)
+        if fact is not None:
+            masked = "（原文遮蔽）" if fact.masked else ""
+            parts.append(f"<span class='fact' data-fact='{key}'>{name}：{html.escape(fact.value)}{masked}</span>")
+    return f"<div class='facts'>{' · '.join(parts)}</div>" if parts else ""
+
+
 def _flag_warning(flagged: tuple[str, ...]) -> str:
     if not flagged:
         return ""
@@ -124,6 +140,7 @@ def card(number: int | None, hit: Hit | Clause, supports: tuple[str, ...], doc_t
         f"<div class='card {kind}' {anchor}>"
         f"<div class='badge'>{badge}</div>"
         f"<div class='doc'>《{html.escape(hit.title)}》</div>"
+        f"{_facts(hit.facts)}"
         f"<div class='path'>{html.escape(path)}</div>"
         f"{_departments(hit.departments, hit.duties)}"
         f"{_flag_warning(hit.flagged)}"
@@ -161,6 +178,11 @@ def _flag_cell(flagged: int) -> str:
     return f"<span class='warn'>⚠️ {flagged} 个条款含疑似指令，已排除在回答之外</span>" if flagged else ""
 
 
+def _facts_cell(summary: dict) -> str:
+    return " · ".join(summary[k] for k in ("issuer", "number", "date") if summary.get(k)) or \
+        (summary.get("published", "") and f"发布 {summary['published']}")
+
+
 def documents_html(status) -> str:
     """The indexed documents with clause counts, and whether the index is fresh."""
     if not status.exists:
@@ -168,11 +190,12 @@ def documents_html(status) -> str:
     state = "<span class='fresh'>索引是最新的</span>" if status.fresh else (
         f"<span class='stale'>索引已过期：新增 {len(status.added)}、修改 {len(status.changed)}、删除 {len(status.removed)} 个文件</span>")
     rows = "".join(
-        f"<tr><td>{html.escape(name)}</td><td>《{html.escape(info['title'])}》</td><td>{info['clauses']}</td>"
+        f"<tr><td>{html.escape(name)}</td><td>《{html.escape(info['title'])}》</td>"
+        f"<td>{html.escape(_facts_cell(info.get('facts') or {}))}</td><td>{info['clauses']}</td>"
         f"<td>{_flag_cell(info.get('flagged', 0))}</td></tr>"
         for name, info in sorted(status.per_document.items()))
     return (f"<p>{state}：{status.documents} 个文件，{status.clauses} 个条款，嵌入模型 {html.escape(status.embedder)}</p>"
-            f"<table class='docs'><tr><th>文件</th><th>标题</th><th>条款数</th><th>警告</th></tr>{rows}</table>")
+            f"<table class='docs'><tr><th>文件</th><th>标题</th><th>发文机关 · 文号 · 日期</th><th>条款数</th><th>警告</th></tr>{rows}</table>")
 
 
 PAGE_CSS = """
@@ -182,6 +205,7 @@ PAGE_CSS = """
 .sources .doc{font-weight:600}
 .sources .path{color:#555;font-size:0.9em}
 .sources .depts{color:#1d6fa5;font-size:0.9em;margin:4px 0}
+.sources .facts{color:#555;font-size:0.85em;margin:2px 0}
 .sources .clause{margin-top:6px;line-height:1.6}
 .sources mark{background:#fff3a0}
 .sources .related{border-style:dashed}
