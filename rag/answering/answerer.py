@@ -22,8 +22,9 @@ from .context import EVIDENCE_CLAUSES, context_block, evidence_excerpt, prompt_m
 from .conversation import condense, fallback_standalone, normalise_history
 from .answerability import Verdict, judge
 from .conflicts import conflict_sentences
+from .doc_facts import document_fact_answer
 from .lists import Listing, section_list
-from ..query.intents import asks_responsibility
+from ..query.intents import asks_document_fact, asks_responsibility
 from ..query.questions import check_question
 from .replies import is_model_refusal
 from .prompts import refusal_text, render
@@ -77,6 +78,15 @@ class Answerer:
         timings = {"retrieval": time.perf_counter() - t0}
         yield Retrieved(tuple(hits))
         hits = [h for h in hits if h.answer_text.strip()]  # a clause that is only flagged text cannot answer
+        asked = asks_document_fact(standalone)
+        about = document_fact_answer(standalone, asked, hits, retriever.document_texts()) if asked and hits else None
+        if about is not None:  # who issued it, its number, its date: from the document's facts
+            draft, hits = yield from self._document_fact(about, hits, timings, t0)
+            draft.backend = self.backend
+            timings["total"] = time.perf_counter() - t0
+            timings.setdefault("first_token", timings["total"])
+            yield compose(question, standalone, draft, hits, timings)
+            return
         unknown = retriever.unknown_entities(standalone)
         verdict = judge(standalone, hits, retriever.facts)
         meaning = retriever.sentence_meaning(standalone, hits[0]) if hits else {}
@@ -206,6 +216,18 @@ class Answerer:
     def _fall_back(note: str):
         yield note + "\n"
         return Draft(note=note, backend="extractive")
+
+    def _document_fact(self, about, hits: list[Hit], timings: dict, t0: float):
+        """The fact's sentence citing the line that states it (appended to the hits as its own clause); a fact the
+        document does not state is refused with that said."""
+        checked, clause = about
+        if clause is None:
+            draft = yield from self._refuse(checked[0].text)
+            return draft, hits
+        hits = hits + [Hit(clause, 0.0, 1.0, 0.0)]
+        checked = [Checked(c.text, [len(hits)]) for c in checked]
+        yield from self._emit(checked, Renumberer(), timings, t0)
+        return Draft(checked), hits
 
     @staticmethod
     def _refuse(reason: str, near: int | None = None):

@@ -46,3 +46,25 @@ FIGURE_NOUNS = frozenset(
     "钱 具体 多少 方案 文件 政策 办法 工作 方面 情况 内容 部门 单位 全国 行动 计划 要求 问题 时候 时间 年份 方式 模式".split())
 # Question words: never an item or a name ("哪些项目" is not a project's name).
 INTERROGATIVE = re.compile(r"哪|什么|多少|几|谁|怎|如何|是否|吗")
+
+
+# Questions about a document itself (its issuer, number or date), answered from its facts (ingest/facts.py), not
+# from a clause. Each needs a word of issuing or a document word, so "什么时候建成" stays a content question.
+ISSUING = r"(?:印发|发布|发出|下发|出台|颁布|制定|制发|签发|公布|发文|成文|发的|出的)"
+DOCUMENT_WORD = r"(?:文件|通知|方案|意见|答复|办法|规定|决定|公告|通告|政策|计划|措施|这份|该文|本文)"
+DOCUMENT_FACT = {
+    "number": re.compile(r"文号|发文字号|字号是|第几号|文件编号|编号是多少"),
+    "issuer": re.compile(rf"(?:哪个|哪些|哪一?家|什么|谁)(?:部门|单位|机关|机构|政府)?(?:联合)?{ISSUING}|"
+                         rf"{ISSUING}(?:单位|部门|机关|机构)|发文机关|由谁{ISSUING}|是谁{ISSUING}"),
+    "date": re.compile(rf"(?:什么时候|何时|哪天|哪一天|哪年|几月|日期|时间)[^，。？?]{{0,6}}{ISSUING}|"
+                       rf"{ISSUING}(?:日期|时间|于何时|的时间|的日期)|成文日期|{DOCUMENT_WORD}[^，。？?]{{0,12}}(?:什么时候|何时|哪天)"
+                       rf"[^，。？?]{{0,4}}(?:的|出来)"),
+}
+
+
+def asks_document_fact(question: str) -> str | None:
+    """"issuer", "number" or "date" when the question asks that of a document, else None."""
+    for name, pattern in DOCUMENT_FACT.items():
+        if pattern.search(question):
+            return name
+    return None

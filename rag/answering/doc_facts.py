@@ -1,0 +1,90 @@
+"""Questions about a document itself — who issued it, its number, its date — answered from its facts
+(ingest/facts.py), citing the line of the document that states the fact (a "文件信息" clause made for the answer).
+
+Which document: among the documents of the retrieved clauses, the one whose title shares most of the question's
+wording (ties: the better-ranked). What the document does not state is said, not guessed; a masked value is
+reported as masked; a date a website gives (发布时间) is named as such, never as the 成文日期.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Sequence
+
+from ..text.normalize import to_simplified
+from ..text.overlap import support
+from ..types import Clause, DocumentFacts, Fact, Hit
+from .verification import Checked
+
+FACT_NAMES = {"issuer": "发文机关", "number": "文号", "date": "成文日期", "published": "发布日期"}
+CONTEXT_CHARS = 120  # at most this much of the document around the stated fact is cited
+
+
+def target_document(question: str, hits: Sequence[Hit]) -> Hit | None:
+    """The best-ranked hit of the document whose title the question names best."""
+    best, best_score = None, -1.0
+    seen: set[str] = set()
+    for hit in hits:
+        if hit.doc in seen or hit.clause.facts is None:
+            continue
+        seen.add(hit.doc)
+        score = support(to_simplified(hit.title), to_simplified(question))
+        if score > best_score:
+            best, best_score = hit, score
+    return best
+
+
+def _stated_line(text: str, fact: Fact) -> tuple[str, int, int]:
+    """The line(s) of the original that state the fact (bounded), and their span."""
+    start = text.rfind("\n", 0, fact.start) + 1
+    end = text.find("\n", fact.end)
+    end = len(text) if end < 0 else end
+    start, end = max(start, fact.start - CONTEXT_CHARS // 2), min(end, fact.end + CONTEXT_CHARS // 2)
+    if fact.start - start < 30:  # a signature's date: show the signature line above it too
+        above = text.rfind("\n", 0, max(0, start - 1)) + 1
+        if start - above <= CONTEXT_CHARS // 2:
+            start = above
+    return text[start:end].strip(), start, end
+
+
+def fact_clause(doc_clause: Clause, field: str, fact: Fact, document_text: str) -> Clause:
+    """A citable clause holding the fact: the document's own line, or the documents.toml correction."""
+    name = FACT_NAMES[field]
+    if fact.how == "corrected" or fact.start < 0:
+        source = "documents.toml 更正" if fact.how == "corrected" else "文件标题"
+        text, start, end = f"{name}：{fact.value}（{source}）", doc_clause.start, doc_clause.start
+    else:
+        text, start, end = _stated_line(document_text, fact)
+    return replace(doc_clause, id=f"{doc_clause.doc}#{field}", path=("文件信息",),
+                   label=f"《{doc_clause.title}》文件信息（{name}）", text=text, start=start, end=end, duties=(),
+                   part=0, flagged=())
+
+
+def fact_sentence(title: str, field: str, fact: Fact | None, facts: DocumentFacts) -> str:
+    """The answer sentence for the asked field (without its citation marker)."""
+    name = FACT_NAMES[field]
+    if fact is None:
+        return f"《{title}》中没有写明{name}。"
+    hedge = {"inferred": "（据文件标题或网站来源判断）", "corrected": "（据 documents.toml 更正）"}.get(fact.how, "")
+    if fact.masked:
+        return f"《{title}》的{name}在本文件中被遮蔽（{fact.value}），文件未给出完整{name}。"
+    if field == "published":
+        return f"《{title}》的发布日期是{fact.value}（网站所载发布时间），文件未写明成文日期{hedge}。"
+    return f"《{title}》的{name}是{fact.value}{hedge}。"
+
+
+def document_fact_answer(question: str, field: str, hits: Sequence[Hit],
+                         document_texts: dict[str, str]) -> tuple[list[Checked], Clause | None] | None:
+    """The answer sentences and the clause they cite (None: the document does not state it), or None when no
+    retrieved document carries facts."""
+    hit = target_document(question, hits)
+    if hit is None:
+        return None
+    facts = hit.clause.facts
+    asked = field
+    fact = getattr(facts, field)
+    if field == "date" and fact is None and facts.published is not None:
+        asked, fact = "published", facts.published
+    sentence = fact_sentence(hit.title, asked, fact, facts)
+    if fact is None:
+        return [Checked(sentence, [])], None
+    return [Checked(sentence, [0])], fact_clause(hit.clause, asked, fact, document_texts.get(hit.doc, ""))
