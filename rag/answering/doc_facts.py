@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Sequence
 
 from ..text.normalize import to_simplified
-from ..text.overlap import support
+from ..text.overlap import bigrams
 from ..types import Clause, DocumentFacts, Fact, Hit
 from .verification import Checked
 
@@ -19,17 +19,26 @@ FACT_NAMES = {"issuer": "发文机关", "number": "文号", "date": "成文日�
 CONTEXT_CHARS = 120  # at most this much of the document around the stated fact is cited
 
 
-def target_document(question: str, hits: Sequence[Hit]) -> Hit | None:
-    """The best-ranked hit of the document whose title the question names best."""
-    best, best_score = None, -1.0
-    seen: set[str] = set()
-    for hit in hits:
-        if hit.doc in seen or hit.clause.facts is None:
+RETRIEVED_BONUS = 0.05  # a retrieved document wins a tie on title wording
+STATES_BONUS = 0.05  # so does one that states the asked fact (near-duplicate copies of one document)
+
+
+def target_document(question: str, field: str, hits: Sequence[Hit], documents: Sequence[Clause]) -> Clause | None:
+    """The first clause of the document whose title the question names best: every indexed document is a
+    candidate (the one asked about may not be among the retrieved clauses)."""
+    asked = bigrams(to_simplified(question))
+    retrieved = {h.doc for h in hits}
+    best, best_score = None, 0.0
+    for clause in documents:
+        if clause.facts is None:
             continue
-        seen.add(hit.doc)
-        score = support(to_simplified(hit.title), to_simplified(question))
+        named = clause.facts.title.value if clause.facts.title is not None else clause.title
+        title = bigrams(to_simplified(named))
+        shared = 2 * len(title & asked) / max(1, len(title) + len(asked))  # Dice: short titles do not win alone
+        score = shared + RETRIEVED_BONUS * (clause.doc in retrieved) + \
+            STATES_BONUS * (getattr(clause.facts, field) is not None)
         if score > best_score:
-            best, best_score = hit, score
+            best, best_score = clause, score
     return best
 
 
@@ -72,14 +81,14 @@ def fact_sentence(title: str, field: str, fact: Fact | None, facts: DocumentFact
     return f"《{title}》的{name}是{fact.value}{hedge}。"
 
 
-def document_fact_answer(question: str, field: str, hits: Sequence[Hit],
+def document_fact_answer(question: str, field: str, hits: Sequence[Hit], documents: Sequence[Clause],
                          document_texts: dict[str, str]) -> tuple[list[Checked], Clause | None] | None:
     """The answer sentences and the clause they cite (None: the document does not state it), or None when no
-    retrieved document carries facts."""
-    hit = target_document(question, hits)
+    document's title shares the question's wording."""
+    hit = target_document(question, field, hits, documents)
     if hit is None:
         return None
-    facts = hit.clause.facts
+    facts = hit.facts
     asked = field
     fact = getattr(facts, field)
     if field == "date" and fact is None and facts.published is not None:
@@ -87,4 +96,4 @@ def document_fact_answer(question: str, field: str, hits: Sequence[Hit],
     sentence = fact_sentence(hit.title, asked, fact, facts)
     if fact is None:
         return [Checked(sentence, [])], None
-    return [Checked(sentence, [0])], fact_clause(hit.clause, asked, fact, document_texts.get(hit.doc, ""))
+    return [Checked(sentence, [0])], fact_clause(hit, asked, fact, document_texts.get(hit.doc, ""))

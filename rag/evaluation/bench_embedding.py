@@ -21,10 +21,7 @@ from ..indexing.embedders import make_embedder
 from ..indexing.store import load_index
 from ..ingest.clauses import parse_clauses
 from ..ingest.documents import load_document, scan_folder
-from .external import is_external, load_external_set, write_documents
-
-ROOT = Path(__file__).resolve().parents[2]
-NCP = ROOT.parent / "shared" / "eval" / "external" / "ncp-policies-qa"  # read where it lies, never copied
+from .external import NCP, is_external, load_external_set, write_documents
 
 PASSAGES = 1000  # clauses timed per embedder
 QUERIES = 200  # questions compared and timed one at a time

@@ -20,6 +20,11 @@ from pathlib import Path
 from ..text.normalize import for_match
 from .metrics import GoldItem
 
+# Where the third-party sets lie beside a clone (never copied into it), and the NCP set's folder name.
+SHARED_EXTERNAL = Path(__file__).resolve().parents[3] / "shared" / "eval" / "external"
+NCP_NAME = "ncp-policies-qa"
+NCP = SHARED_EXTERNAL / NCP_NAME
+
 # An answer holds a gold span when its longest common stretch with the span covers this share of the span.
 SPAN_COVERAGE = 0.8
 # Questions of a removal set evaluated by default (their negatives make ~1,500 passages: minutes to embed once).

@@ -14,7 +14,7 @@ from ..config import MAX_CLAUSE_CHARS
 from ..errors import BuildTooLarge, DocumentError, IndexProblem
 from ..ingest.clauses import parse_clauses
 from ..ingest.documents import FACTS_FILE, file_sha256, load_document, scan_folder
-from ..ingest.facts import extract_facts, read_corrections
+from ..ingest.facts import FACTS_VERSION, extract_facts, read_corrections
 from ..ingest.versions import audit
 from ..ingest.limits import Limits
 from ..ingest.readers import check_supported
@@ -123,8 +123,9 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
             kept.extend(old_by_doc.get(path.name, []))
             doc_records[path.name] = old_docs[path.name]
             documents_json[path.name] = dict(old.documents[path.name])
-            if "extracted" not in documents_json[path.name]:  # an index from before document facts
+            if documents_json[path.name].get("facts_version") != FACTS_VERSION:  # older rules (or none): read again
                 documents_json[path.name]["extracted"] = _extracted(path, limits)
+                documents_json[path.name]["facts_version"] = FACTS_VERSION
             continue
         try:
             doc = load_document(path, limits)
@@ -151,7 +152,7 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
         doc_records[doc.name] = {"sha256": doc.sha256, "title": doc.title, "clauses": len(clauses), "encoding": doc.encoding,
                                  "flagged": sum(1 for c in clauses if c.flagged)}
         documents_json[doc.name] = {"title": doc.title, "text": doc.original, "sha256": doc.sha256, "encoding": doc.encoding,
-                                    "extracted": extract_facts(doc).to_dict()}
+                                    "extracted": extract_facts(doc).to_dict(), "facts_version": FACTS_VERSION}
 
     to_embed = [sc for sc in new_clauses if sc.hash not in old_vectors_by_hash]
     reuse = [sc for sc in new_clauses if sc.hash in old_vectors_by_hash]

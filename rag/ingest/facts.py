@@ -23,6 +23,7 @@ from ..text.normalize import to_simplified
 from ..types import FACT_FIELDS, DocumentFacts, Fact
 from .documents import FACTS_FILE
 
+FACTS_VERSION = 2  # bump when the rules change: an incremental build then reads every document's facts again
 MAX_FACTS_FILE_BYTES = 1 << 20  # documents.toml is read only below this size
 CORRECTABLE = tuple(f for f in FACT_FIELDS)
 HEAD_CHARS = 800  # the head of a 公文 (title, number, addressees, signature of a 印发 notice) lies within this
@@ -40,7 +41,7 @@ _ORG = "|".join(sorted(map(re.escape, ORG_SUFFIX), key=len, reverse=True))
 DIGIT = r"[0-9０-９〇零一二三四五六七八九*＊]"
 # A document's own number stands on its own line (or, in flattened copies, between spaces) in the head; one quoted
 # in prose ("…发布了[2020]6号", "（通政发〔2020〕3号）") is another document's.
-NUMBER = re.compile(rf"(?:^|(?<=[\s\u3000]))[\u4e00-\u9fff]{{1,10}}\s*[〔\[［【（(]\s*{DIGIT}{{4}}\s*[〕\]］】）)]\s*{DIGIT}{{1,5}}\s*[号號]")
+NUMBER = re.compile(rf"(?:^|(?<=[\s\u3000]))[\u4e00-\u9fff]{{1,10}}\s*[〔\[［【（(﹝]\s*{DIGIT}{{4}}\s*[〕\]］】）)﹞]\s*{DIGIT}{{1,5}}\s*[号號]")
 DATE = re.compile(rf"({DIGIT}{{4}})\s*年\s*({DIGIT}{{1,2}})\s*月\s*({DIGIT}{{1,2}})\s*日")
 ISO_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 # Labelled fields of a government site's head ("发布机构：…", "成文日期：…"); 来源 names the publisher, inferred.
@@ -182,17 +183,19 @@ def extract_facts(doc) -> DocumentFacts:
             break
 
     title = doc.title or ""
+    if not re.search(r"[\u4e00-\u9fff]", title):  # the title guess fell back to the file name
+        title = _head_title(clean) or title
     found["title"] = Fact(title, how="inferred")
     if "issuer" not in found:
         m = re.match(rf"^([\u4e00-\u9fff]{{2,30}}?(?:{_ORG}))(?:关于|印发|对)", to_simplified(title))
-        if m:
+        if m and not title.startswith("转发"):  # a forwarded document's title names the original issuer
             found["issuer"] = _locate(doc, title[: m.end(1)])
         elif "source" in found:
             src = found["source"]
             found["issuer"] = replace(src, how="inferred")
             notes.append("issuer taken from the site's 来源 line")
     found.pop("source", None)
-    doc_type = _doc_type(title, found)
+    doc_type = _doc_type(title, found) or _doc_type(_head_title(clean), found)
     if doc_type:
         found["doc_type"] = doc_type
     issuer = found.get("issuer")
@@ -211,6 +214,12 @@ def _locate(doc, value: str, how: str = "inferred") -> Fact:
     return Fact(value, at, at + len(value) if at >= 0 else -1, how, _is_masked(value))
 
 
+def _head_title(clean: str) -> str:
+    """A flattened copy's title: its text up to the first 的通知/的意见/… (within the first 100 characters)."""
+    m = re.search(rf"^.{{4,100}}?的(?:{'|'.join(DOC_TYPES)})", clean[:120].replace("\n", ""))
+    return m.group(0) if m else ""
+
+
 def _doc_type(title: str, found: dict[str, Fact]) -> Fact | None:
     simple = to_simplified(title).rstrip("）)】」』 ")
     for name in DOC_TYPES:
@@ -223,6 +232,7 @@ def _doc_type(title: str, found: dict[str, Fact]) -> Fact | None:
 
 
 def _region_level(issuer: str) -> tuple[str, str]:
+    issuer = re.sub(r"^(?:国家税务总局|中国人民银行|中共)", "", issuer) or issuer  # vertical offices: the place follows
     m = PLACE.match(issuer)
     region = m.group(1) if m else ""
     level = ""

@@ -123,6 +123,11 @@ class Retriever:
             self._sections = {d: sorted(cs, key=lambda c: (c.start, c.part)) for d, cs in grouped.items()}
         return [c for c in self._sections.get(doc, []) if c.path[: len(prefix)] == prefix]
 
+    def first_clauses(self) -> list[Clause]:
+        """Each document's first clause (it carries the document's title and facts), in index order."""
+        self.section("", ())  # fills the per-document lists
+        return [cs[0] for cs in self._sections.values() if cs]
+
     def document_texts(self) -> dict[str, str]:
         """Original text of every indexed document, by file name (for the page's context view)."""
         return {name: d.get("text", "") for name, d in self.data.documents.items()}
