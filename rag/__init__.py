@@ -7,6 +7,7 @@ Public API (heavy models load lazily, on first use)::
     for hit in rag.retrieve("唐山对新认定的高新技术企业奖励多少？", k=5):
         print(hit.label, hit.departments)
     ans = rag.answer("静海区有效发明专利的目标是多少件？", llm="extractive")
+    rag.retrieve("科技企业奖励", filters=rag.SearchFilter(region="天津"))   # only documents issued in 天津
 
 No submodule shares a name with these functions, so importing any submodule never rebinds them.
 """
@@ -21,7 +22,8 @@ _HOMES = {
     "Settings": ".config",
     **dict.fromkeys(("BuildLocked", "DocumentError", "EmbedderMismatch", "IndexMissing", "IndexProblem", "LLMError",
                      "LocalModelError", "QuestionError", "RagError"), ".errors"),
-    **dict.fromkeys(("Answer", "BuildReport", "Citation", "Clause", "Duty", "Hit", "IndexStatus"), ".types"),
+    **dict.fromkeys(("Answer", "BuildReport", "Citation", "Clause", "DocumentFacts", "Duty", "Fact", "Hit", "IndexStatus",
+                     "SearchFilter"), ".types"),
 }
 
 
@@ -40,7 +42,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "answer", "answer_stream", "build_index", "index_status", "retrieve", "Settings",
-    "Answer", "BuildReport", "Citation", "Clause", "Duty", "Hit", "IndexStatus",
+    "Answer", "BuildReport", "Citation", "Clause", "DocumentFacts", "Duty", "Fact", "Hit", "IndexStatus", "SearchFilter",
     "RagError", "QuestionError", "DocumentError", "IndexProblem", "IndexMissing", "EmbedderMismatch", "BuildLocked",
     "LLMError", "LocalModelError",
 ]

@@ -18,6 +18,28 @@ def _settings(args: argparse.Namespace) -> Settings:
     )
 
 
+def _filters(args: argparse.Namespace):
+    from .types import SearchFilter, fact_date
+
+    dates = []
+    for flag in ("since", "until"):
+        raw = getattr(args, flag, None) or ""
+        day = fact_date(raw) if raw else ""
+        if raw and day is None:
+            raise ValueError(f"--{flag} {raw!r} is not a date (use YYYY-MM-DD)")
+        dates.append(day or "")
+    return SearchFilter(getattr(args, "region", None) or "", getattr(args, "issuer", None) or "",
+                        getattr(args, "doc_type", None) or "", *dates)
+
+
+def filter_arguments(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--region", help="only documents whose region contains this (e.g. 天津)")
+    sp.add_argument("--issuer", help="only documents whose issuer contains this (e.g. 科技局)")
+    sp.add_argument("--type", dest="doc_type", help="only documents of this type (通知, 方案, 意见, 答复, …)")
+    sp.add_argument("--since", help="only documents dated on or after YYYY-MM-DD")
+    sp.add_argument("--until", help="only documents dated on or before YYYY-MM-DD")
+
+
 def progress_bar():
     from tqdm import tqdm
 
@@ -68,13 +90,17 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_retrieve(args: argparse.Namespace) -> int:
     from .session import shared_session
 
-    hits = shared_session(_settings(args)).retrieve(args.question, args.k)
+    filters = _filters(args)
+    hits = shared_session(_settings(args)).retrieve(args.question, args.k, filters)
+    if filters and not hits:
+        print(f"没有符合筛选条件（{filters.describe()}）的文件。", file=sys.stderr)
     if args.json:
         print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=1))
         return 0
     for i, h in enumerate(hits, 1):
         depts = f"  负责：{'、'.join(h.departments)}" if h.departments else ""
-        print(f"[{i}] {h.label}  (score {h.score:.4f}, cos {h.dense:.3f}){depts}")
+        facts = f"  〈{h.facts.line()}〉" if h.facts is not None and h.facts.line() else ""
+        print(f"[{i}] {h.label}  (score {h.score:.4f}, cos {h.dense:.3f}){depts}{facts}")
         print("    " + h.text.replace("\n", " ")[:200])
     return 0
 
@@ -84,7 +110,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from .types import Answer, Waiting
 
     final = None
-    for piece in shared_session(_settings(args)).answerer().stream(args.question, k=args.k):
+    for piece in shared_session(_settings(args)).answerer().stream(args.question, k=args.k, filters=_filters(args)):
         if isinstance(piece, str):
             if not args.json:
                 print(piece, end="", flush=True)
@@ -184,6 +210,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("question")
     r.add_argument("-k", type=int, default=None, help="clauses to show (default: RAG_TOP_K, 5)")
     r.add_argument("--json", action="store_true")
+    filter_arguments(r)
     r.set_defaults(func=cmd_retrieve)
 
     a = sub.add_parser("ask", help="answer a question with clause citations")
@@ -192,6 +219,7 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("-k", type=int, default=None)
     a.add_argument("--llm", choices=["local", "openai", "extractive"])
     a.add_argument("--json", action="store_true")
+    filter_arguments(a)
     a.set_defaults(func=cmd_ask)
 
     v = sub.add_parser("versions", help="earlier versions of a document (kept when an upload replaced it)")

@@ -21,7 +21,7 @@ from .ingest.limits import Limits, limits_from
 from .llm.base import ChatBackend
 from .llm.factory import make_llm
 from .retrieval.retriever import Retriever
-from .types import BuildReport, Hit, IndexStatus
+from .types import BuildReport, Hit, IndexStatus, SearchFilter
 
 log = logging.getLogger(__name__)
 class Session:
@@ -66,9 +66,9 @@ class Session:
                 self._retriever = Retriever.open(index_dir, self.embedder, self.store_config())
             return self._retriever
 
-    def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
+    def retrieve(self, question: str, k: int | None = None, filters: SearchFilter | None = None) -> list[Hit]:
         text = check_question(question, self.settings.max_question_chars)
-        return self.retriever().search(text, k or self.settings.top_k)
+        return self.retriever().search(text, k or self.settings.top_k, filters)
 
     def status(self) -> IndexStatus:
         return index_status(self.settings.docs_dir, self.settings.index_dir, self.store_config(), self.limits())

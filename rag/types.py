@@ -6,10 +6,12 @@ field reaches hits, citations and the page without touching them.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from .text.markers import strip_markers
+from .text.normalize import to_simplified
 from .text.sentences import clause_sentences
 
 
@@ -129,6 +131,57 @@ class DocumentFacts:
         changes = {k: Fact(str(v), how="corrected", masked="*" in str(v)) for k, v in values.items() if k in FACT_FIELDS}
         return replace(self, **changes)
 
+
+
+_DATE_FORMS = (re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"), re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})"))
+
+
+def fact_date(value: str | None) -> str | None:
+    """A stated date as YYYY-MM-DD, or None (absent, masked, or not a date)."""
+    for form in _DATE_FORMS:
+        m = form.search(value or "")
+        if m:
+            return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+    return None
+
+
+@dataclass(frozen=True)
+class SearchFilter:
+    """Which documents a search may return, by their facts: region and issuer (a part of the name, e.g. 天津),
+    document type (通知, 方案, …) and a date range (YYYY-MM-DD, inclusive, on the 成文日期 or else the stated
+    发布日期). A document whose fact is not established does not match a filter on it."""
+
+    region: str = ""
+    issuer: str = ""
+    doc_type: str = ""
+    date_from: str = ""
+    date_to: str = ""
+
+    def __bool__(self) -> bool:
+        return any((self.region, self.issuer, self.doc_type, self.date_from, self.date_to))
+
+    def matches(self, facts: "DocumentFacts | None") -> bool:
+        if not self:
+            return True
+        if facts is None:
+            return False
+        for wanted, fact in ((self.region, facts.region), (self.issuer, facts.issuer), (self.doc_type, facts.doc_type)):
+            if wanted and (fact is None or to_simplified(wanted) not in to_simplified(fact.value)):
+                return False
+        if self.date_from or self.date_to:
+            date = facts.issue_date()
+            day = fact_date(date.value) if date is not None and not date.masked else None
+            if day is None or (self.date_from and day < self.date_from) or (self.date_to and day > self.date_to):
+                return False
+        return True
+
+    def describe(self) -> str:
+        """The filter in words, for the message when nothing matches."""
+        parts = [f"{name}含“{v}”" for name, v in (("地区", self.region), ("发文机关", self.issuer),
+                                                   ("文种", self.doc_type)) if v]
+        if self.date_from or self.date_to:
+            parts.append(f"日期 {self.date_from or '…'} 至 {self.date_to or '…'}")
+        return "，".join(parts)
 
 
 @dataclass(frozen=True)

@@ -97,3 +97,14 @@ def test_the_metadata_questions_over_ncp(settings):
     report = _run_set(settings.with_(cache_dir=default_cache_dir()), "ncp")
     assert report["questions"] == 18 and report["correct"] >= 0.9, report["misses"]
     assert report["facts_precision"] >= 0.95 and report["facts_recall"] >= 0.9
+
+
+def test_answers_keep_to_the_filter_and_say_when_nothing_matches(fake_session):
+    from rag.types import SearchFilter
+
+    stream = fake_session.answerer("extractive").stream
+    ans = list(stream("对新认定的科技企业孵化器奖补多少？", filters=SearchFilter(region="北京")))[-1]
+    assert ans.refused and "没有符合筛选条件（地区含“北京”）的文件" in ans.body and not ans.hits
+    ans = list(stream("科技企业有哪些支持政策？", filters=SearchFilter(region="唐山")))[-1]
+    assert ans.hits and {h.doc for h in ans.hits} == {"004_11ab0b061efeda41.txt"}
+    assert all(c.doc == "004_11ab0b061efeda41.txt" for c in ans.citations)

@@ -67,6 +67,22 @@ class TestStoreContract:
         by_vid = data.by_vid()
         assert "350件" in by_vid[vids[0]].clause.text
 
+    def test_a_filter_is_applied_inside_the_search_and_never_leaks(self, built, store, fake_embedder):
+        from rag.types import SearchFilter
+
+        retriever = Retriever(load_index(built, store=store), fake_embedder)
+        question = "科技企业 奖励 补贴 发明专利"  # words every document has clauses about
+        for filters, docs in ((SearchFilter(region="唐山"), {TANGSHAN}),
+                              (SearchFilter(region="天津"), {"000_e4c543bcaf73ff4c.txt", "002_3b8e7fd72f26c609.txt"}),
+                              (SearchFilter(date_from="2019-01-01", date_to="2019-12-31"), {"002_3b8e7fd72f26c609.txt"}),
+                              (SearchFilter(doc_type="答复"), {"002_3b8e7fd72f26c609.txt"})):
+            allowed = retriever.allowed(filters)
+            ranking = retriever.data.engine.search(fake_embedder.embed_query(question), question, 100, 100, allowed)
+            assert ranking.fused and set(ranking.fused and [v for v, _ in ranking.fused]) <= allowed
+            hits = retriever.search(question, 10, filters)
+            assert hits and {h.doc for h in hits} <= docs, (filters, {h.doc for h in hits})
+        assert retriever.search(question, 10, SearchFilter(region="北京")) == []
+
     def test_same_ranking_as_faiss(self, built, store, docs_dir, tmp_path, fake_embedder):
         """Both stores fuse the same rankings the same way (RRF, k = 10) on lexical questions."""
         reference = tmp_path / "reference"

@@ -16,7 +16,7 @@ from ..llm.base import ChatBackend
 from ..retrieval.retriever import Retriever
 from ..text.masks import says_not_given
 from ..text.normalize import for_search
-from ..types import Answer, Hit, Quoted, Retrieved, Waiting
+from ..types import Answer, Hit, Quoted, Retrieved, SearchFilter, Waiting
 from .compose import Draft, compose
 from .context import EVIDENCE_CLAUSES, context_block, evidence_excerpt, prompt_messages, system_message
 from .conversation import condense, fallback_standalone, normalise_history
@@ -63,9 +63,11 @@ class Answerer:
         self.backend = backend
         self.llm = llm
 
-    def stream(self, question: str, history=None, k: int | None = None) -> Iterator[Piece | Event | Answer]:
+    def stream(self, question: str, history=None, k: int | None = None,
+               filters: SearchFilter | None = None) -> Iterator[Piece | Event | Answer]:
         """Yield Retrieved (the candidate clauses), Waiting (place in line for the model), verified answer text
-        as it is ready, then the final Answer."""
+        as it is ready, then the final Answer. `filters` restricts the documents searched (region, issuer, type,
+        dates); when no document matches, the answer says so."""
         t0 = time.perf_counter()
         question = check_question(question, self.settings.max_question_chars)
         pairs = normalise_history(history, self.settings.history_turns)
@@ -74,9 +76,13 @@ class Answerer:
         except Exception as exc:  # never let condensing break answering
             standalone, note = fallback_standalone(question, pairs), f"改写追问失败：{exc}"
         retriever = self.source.retriever()
-        hits = retriever.search(standalone, k or self.settings.top_k)
+        hits = retriever.search(standalone, k or self.settings.top_k, filters)
         timings = {"retrieval": time.perf_counter() - t0}
         yield Retrieved(tuple(hits))
+        if filters and not hits:
+            draft = yield from self._refuse(f"没有符合筛选条件（{filters.describe()}）的文件。")
+            yield compose(question, standalone, draft, hits, timings)
+            return
         hits = [h for h in hits if h.answer_text.strip()]  # a clause that is only flagged text cannot answer
         asked = asks_document_fact(standalone)
         about = (document_fact_answer(standalone, asked, hits, retriever.first_clauses(), retriever.document_texts())

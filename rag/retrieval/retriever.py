@@ -13,7 +13,7 @@ from ..indexing.engines import StoreConfig
 from ..indexing.store import IndexData, load_index
 from ..text.normalize import for_search
 from ..text.tokens import PLACE_ORG_FLAGS, named_entities
-from ..types import Clause, Hit
+from ..types import Clause, DocumentFacts, Hit, SearchFilter
 from .corpus_facts import CorpusFacts
 from .rerank import RERANK_POOL, rerank
 
@@ -99,11 +99,24 @@ class Retriever:
             return {}
         return dict(zip(sentences, (vectors @ query).tolist()))
 
-    def search(self, question: str, k: int) -> list[Hit]:
+    def allowed(self, filters: SearchFilter | None) -> frozenset[int] | None:
+        """Clause ids of the documents the filter admits (None: no filter)."""
+        if not filters:
+            return None
+        docs = {name for name, d in self.data.documents.items()
+                if filters.matches(DocumentFacts.from_dict(d.get("facts")) if d.get("facts") else None)}
+        return frozenset(sc.vid for sc in self.data.clauses if sc.clause.doc in docs)
+
+    def search(self, question: str, k: int, filters: SearchFilter | None = None) -> list[Hit]:
+        """The best k clauses; with `filters`, only from the documents it admits (applied inside the engine's
+        search, never after it: an empty admitted set gives no hits)."""
         t0 = time.perf_counter()
+        allowed = self.allowed(filters)
+        if allowed is not None and not allowed:
+            return []
         query = self.query_vector(question)
         t1 = time.perf_counter()
-        ranking = self.data.engine.search(query, question, self.pool, max(k, RERANK_POOL))
+        ranking = self.data.engine.search(query, question, self.pool, max(k, RERANK_POOL), allowed)
         t2 = time.perf_counter()
         fused = sorted(((v, round(score, FUSED_DIGITS)) for v, score in ranking.fused if v in self._by_vid),
                        key=lambda pair: (-pair[1], pair[0]))

@@ -57,9 +57,10 @@ class SearchEngine(ABC):
         """Vectors stored."""
 
     @abstractmethod
-    def search(self, query: np.ndarray, text: str, pool: int, top: int) -> Ranking:
+    def search(self, query: np.ndarray, text: str, pool: int, top: int, allowed: frozenset[int] | None = None) -> Ranking:
         """Dense top-`pool` and BM25 top-`pool` for the query vector and the question text, fused (RRF); the
-        best `top`, each with its dense cosine (computed for clauses found by keywords only)."""
+        best `top`, each with its dense cosine (computed for clauses found by keywords only). `allowed` (clause ids)
+        restricts both searches inside the engine: nothing outside it is returned."""
 
     @abstractmethod
     def vectors(self, vids: list[int]) -> np.ndarray:

@@ -84,26 +84,40 @@ class FaissEngine(SearchEngine):
     def count(self) -> int:
         return int(self.dense.ntotal)
 
-    def dense_ranking(self, query: np.ndarray, n: int) -> tuple[list[int], dict[int, float]]:
-        n = min(n, self.count())
+    def dense_ranking(self, query: np.ndarray, n: int, allowed: frozenset[int] | None = None
+                      ) -> tuple[list[int], dict[int, float]]:
+        n = min(n, self.count() if allowed is None else len(allowed))
         if n <= 0:
             return [], {}
-        scores, ids = self.dense.search(query.reshape(1, -1), n)
+        if allowed is None:
+            scores, ids = self.dense.search(query.reshape(1, -1), n)
+        else:  # FAISS's ID selector: the index itself skips every other clause
+            import faiss
+
+            selector = faiss.IDSelectorBatch(np.fromiter(sorted(allowed), dtype=np.int64))
+            inner = faiss.downcast_index(self.dense.index)
+            params = (faiss.SearchParametersIVF(sel=selector, nprobe=inner.nprobe) if isinstance(inner, faiss.IndexIVF)
+                      else faiss.SearchParameters(sel=selector))
+            scores, ids = self.dense.search(query.reshape(1, -1), n, params=params)
         pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
         return [i for i, _ in pairs], dict(pairs)
 
-    def keyword_ranking(self, text: str, n: int) -> tuple[list[int], dict[int, float]]:
+    def keyword_ranking(self, text: str, n: int, allowed: frozenset[int] | None = None
+                        ) -> tuple[list[int], dict[int, float]]:
         words = tokens(text)
         if not words or self.bm25 is None:
             return [], {}
         n = min(n, len(self.bm25_order))
-        docs, scores = self.bm25.retrieve([words], k=n, show_progress=False, n_threads=1)
+        mask = None
+        if allowed is not None:  # bm25s's weight mask: other clauses score 0 and are dropped below
+            mask = np.fromiter((v in allowed for v in self.bm25_order), dtype=np.float32, count=len(self.bm25_order))
+        docs, scores = self.bm25.retrieve([words], k=n, show_progress=False, n_threads=1, weight_mask=mask)
         pairs = [(self.bm25_order[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
         return [v for v, _ in pairs], dict(pairs)
 
-    def search(self, query: np.ndarray, text: str, pool: int, top: int) -> Ranking:
-        dense_ids, dense = self.dense_ranking(query, pool)
-        keyword_ids, keyword = self.keyword_ranking(text, pool)
+    def search(self, query: np.ndarray, text: str, pool: int, top: int, allowed: frozenset[int] | None = None) -> Ranking:
+        dense_ids, dense = self.dense_ranking(query, pool, allowed)
+        keyword_ids, keyword = self.keyword_ranking(text, pool, allowed)
         fused = rrf([dense_ids, keyword_ids])
         best = sorted(fused, key=lambda v: (-fused[v], v))[:top]
         dense.update({v: float(self.dense.reconstruct(int(v)) @ query) for v in best if v not in dense})

@@ -177,15 +177,19 @@ class MilvusEngine(SearchEngine):
     def count(self) -> int:
         return int(self.client.get_collection_stats(self.collection).get("row_count", 0))
 
-    def search(self, query: np.ndarray, text: str, pool: int, top: int) -> Ranking:
+    def search(self, query: np.ndarray, text: str, pool: int, top: int, allowed: frozenset[int] | None = None) -> Ranking:
         from pymilvus import AnnSearchRequest, RRFRanker
 
+        if allowed is not None and not allowed:
+            return Ranking([], {}, {})
+        # A filter is a boolean expression on the primary key, evaluated by Milvus in both searches.
+        expr = f"vid in [{','.join(str(int(v)) for v in sorted(allowed))}]" if allowed is not None else None
         query = query.reshape(-1).astype(np.float32)
         dense = AnnSearchRequest([query.tolist()], "vector", {"metric_type": "IP", "params": {"ef": max(pool, MILVUS_HNSW_EF_SEARCH)}},
-                                 limit=pool)
+                                 limit=pool, expr=expr)
         requests = [dense]
         if tokens(text):  # a question of stop words only has no keyword side (as on the FAISS path)
-            requests.append(AnnSearchRequest([for_search(text)], "sparse", {"metric_type": "BM25"}, limit=pool))
+            requests.append(AnnSearchRequest([for_search(text)], "sparse", {"metric_type": "BM25"}, limit=pool, expr=expr))
         try:
             result = self.client.hybrid_search(self.collection, requests, RRFRanker(RRF_K), limit=top,
                                                output_fields=["vid", "vector"])
