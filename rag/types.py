@@ -80,7 +80,8 @@ class Fact:
                    bool(d.get("masked", False)))
 
 
-FACT_FIELDS = ("title", "issuer", "number", "date", "published", "addressees", "doc_type", "region", "level")
+FACT_FIELDS = ("title", "issuer", "number", "date", "published", "addressees", "doc_type", "region", "level",
+               "superseded")
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ class DocumentFacts:
     doc_type: Fact | None = None
     region: Fact | None = None
     level: Fact | None = None
+    superseded: Fact | None = None  # no longer in force: abolished, replaced by a newer version, or expired
     notes: tuple[str, ...] = field(default=())
 
     @property
@@ -124,6 +126,8 @@ class DocumentFacts:
         """One display line: issuer · number · date (the ones known)."""
         date = self.issue_date()
         parts = [f.value + ("（原文遮蔽）" if f.masked else "") for f in (self.issuer, self.number, date) if f is not None]
+        if self.superseded is not None:
+            parts.append(f"⚠ {self.superseded.value}")
         return " · ".join(parts)
 
     def corrected(self, values: dict[str, str]) -> "DocumentFacts":
@@ -156,14 +160,17 @@ class SearchFilter:
     doc_type: str = ""
     date_from: str = ""
     date_to: str = ""
+    in_force_only: bool = False  # leave out documents that are abolished, replaced or expired
 
     def __bool__(self) -> bool:
-        return any((self.region, self.issuer, self.doc_type, self.date_from, self.date_to))
+        return any((self.region, self.issuer, self.doc_type, self.date_from, self.date_to, self.in_force_only))
 
     def matches(self, facts: "DocumentFacts | None") -> bool:
         if not self:
             return True
         if facts is None:
+            return not any((self.region, self.issuer, self.doc_type, self.date_from, self.date_to))
+        if self.in_force_only and facts.superseded is not None:
             return False
         for wanted, fact in ((self.region, facts.region), (self.issuer, facts.issuer), (self.doc_type, facts.doc_type)):
             if wanted and (fact is None or to_simplified(wanted) not in to_simplified(fact.value)):
@@ -175,12 +182,21 @@ class SearchFilter:
                 return False
         return True
 
+    @classmethod
+    def policy(cls, filters: "SearchFilter | None", search_superseded: bool) -> "SearchFilter | None":
+        """`filters` with the setting on superseded documents applied (RAG_SEARCH_SUPERSEDED)."""
+        if search_superseded:
+            return filters
+        return replace(filters or cls(), in_force_only=True)
+
     def describe(self) -> str:
         """The filter in words, for the message when nothing matches."""
         parts = [f"{name}含“{v}”" for name, v in (("地区", self.region), ("发文机关", self.issuer),
                                                    ("文种", self.doc_type)) if v]
         if self.date_from or self.date_to:
             parts.append(f"日期 {self.date_from or '…'} 至 {self.date_to or '…'}")
+        if self.in_force_only:
+            parts.append("仅现行有效")
         return "，".join(parts)
 
 

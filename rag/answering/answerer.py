@@ -76,6 +76,7 @@ class Answerer:
         except Exception as exc:  # never let condensing break answering
             standalone, note = fallback_standalone(question, pairs), f"改写追问失败：{exc}"
         retriever = self.source.retriever()
+        filters = SearchFilter.policy(filters, self.settings.search_superseded)
         hits = retriever.search(standalone, k or self.settings.top_k, filters)
         timings = {"retrieval": time.perf_counter() - t0}
         yield Retrieved(tuple(hits))

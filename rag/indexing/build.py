@@ -5,6 +5,7 @@ import functools
 import getpass
 import logging
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -15,6 +16,7 @@ from ..errors import BuildTooLarge, DocumentError, IndexProblem
 from ..ingest.clauses import parse_clauses
 from ..ingest.documents import FACTS_FILE, file_sha256, load_document, scan_folder
 from ..ingest.facts import FACTS_VERSION, extract_facts, read_corrections
+from ..ingest.in_force import in_force
 from ..ingest.versions import audit
 from ..ingest.limits import Limits
 from ..ingest.readers import check_supported
@@ -179,8 +181,10 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
     if sentence_vectors:
         sentences, _ = build_sentences(all_clauses, old.sentences if old is not None else None,
                                        lambda texts: runner(texts, progress, stage="sentences"))
+    facts_of = {name: DocumentFacts.from_dict(record["extracted"]) for name, record in documents_json.items()}
+    no_longer = in_force({n: (f, documents_json[n].get("text", "")) for n, f in facts_of.items()})
     for name, record in documents_json.items():  # the user's corrections win (documents.toml)
-        facts = DocumentFacts.from_dict(record["extracted"]).corrected(corrections.get(name, {}))
+        facts = replace(facts_of[name], superseded=no_longer.get(name)).corrected(corrections.get(name, {}))
         record["facts"] = facts.to_dict()
         doc_records[name] = {**doc_records[name], "facts": facts.summary()}
     if corrections_sha and corrections_sha != (old.manifest.get("facts_file_sha256") if old else None):

@@ -122,7 +122,9 @@ def _facts(facts) -> str:
         if fact is not None:
             masked = "（原文遮蔽）" if fact.masked else ""
             parts.append(f"<span class='fact' data-fact='{key}'>{name}：{html.escape(fact.value)}{masked}</span>")
-    return f"<div class='facts'>{' · '.join(parts)}</div>" if parts else ""
+    warning = (f"<div class='warn superseded'>⚠️ 此文件可能已不再有效：{html.escape(facts.superseded.value)}</div>"
+               if facts.superseded is not None else "")
+    return (f"<div class='facts'>{' · '.join(parts)}</div>" if parts else "") + warning
 
 
 def _flag_warning(flagged: tuple[str, ...]) -> str:

@@ -1,0 +1,99 @@
+"""Is a document still in force (rag/ingest/in_force.py)? Hand-made 公文: one abolishing another by title and by
+number, two versions of one document, a validity period that has passed; the build marks them, citations say so,
+and RAG_SEARCH_SUPERSEDED=0 leaves them out of the search."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from rag.ingest.documents import load_document
+from rag.ingest.facts import extract_facts
+from rag.ingest.in_force import expiry, in_force
+
+OLD = """某某市人民政府关于支持中小企业发展的若干意见
+某政发〔2019〕8号
+各区县人民政府，市政府各部门：
+一、对新认定的专精特新企业给予10万元奖励。
+某某市人民政府
+2019年3月1日
+"""
+NEW = """某某市人民政府关于促进中小企业发展的若干措施
+某政发〔2023〕15号
+各区县人民政府，市政府各部门：
+一、对新认定的专精特新企业给予20万元奖励。
+二、本措施自印发之日起施行，《某某市人民政府关于支持中小企业发展的若干意见》（某政发〔2019〕8号）同时废止。
+某某市人民政府
+2023年5月6日
+"""
+PLAN_2020 = """某某区科技创新工作方案
+某区科发〔2020〕3号
+一、到2022年，高新技术企业达到50家。
+某某区科学技术局
+2020年4月1日
+"""
+PLAN_2022 = """某某区科技创新工作方案
+某区科发〔2022〕9号
+一、到2025年，高新技术企业达到120家。
+某某区科学技术局
+2022年4月1日
+"""
+TEMPORARY = """某某县关于疫情期间减免租金的通知
+各乡镇人民政府：
+一、对承租县属国有房屋的企业减免三个月租金。
+本通知有效期为一年。
+某某县人民政府
+2020年2月10日
+"""
+
+
+def _docs(tmp_path: Path) -> Path:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for name, text in (("old.txt", OLD), ("new.txt", NEW), ("plan2020.txt", PLAN_2020), ("plan2022.txt", PLAN_2022),
+                       ("temporary.txt", TEMPORARY)):
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def _judged(folder: Path, today: date = date(2026, 12, 1)):
+    docs = {p.name: (extract_facts(d := load_document(p)), d.original) for p in sorted(folder.glob("*.txt"))}
+    return in_force(docs, today)
+
+
+def test_abolished_replaced_and_expired_documents_are_marked_with_evidence(tmp_path: Path):
+    judged = _judged(_docs(tmp_path))
+    assert set(judged) == {"old.txt", "plan2020.txt", "temporary.txt"}
+    assert "废止" in judged["old.txt"].value and "某政发〔2019〕8号" in judged["old.txt"].value
+    assert "较新版本" in judged["plan2020.txt"].value and "2022-04-01" in judged["plan2020.txt"].value
+    assert "已过有效期（至2021-02-10）" == judged["temporary.txt"].value
+
+
+def test_a_validity_period_not_yet_over_keeps_the_document_in_force(tmp_path: Path):
+    judged = _judged(_docs(tmp_path), today=date(2020, 6, 1))
+    assert "temporary.txt" not in judged
+    doc = load_document(tmp_path / "docs" / "temporary.txt")
+    assert expiry(extract_facts(doc), doc.original) == "2021-02-10"
+
+
+def test_citations_say_so_and_the_setting_leaves_them_out(tmp_path: Path, fake_embedder):
+    from rag.config import Settings
+    from rag.session import Session
+
+    folder = _docs(tmp_path)
+    settings = Settings(docs_dir=folder, index_dir=tmp_path / "index", cache_dir=tmp_path / "cache",
+                        llm="extractive", min_relevance=0.0)
+    session = Session(settings, embedder=fake_embedder)
+    session.build()
+    hits = session.retrieve("专精特新企业奖励", 5)
+    old = [h for h in hits if h.doc == "old.txt"]
+    assert old and old[0].facts.superseded is not None and "废止" in old[0].facts.line()
+    from rag.types import Answer, Citation
+
+    cited = Answer("q", "q", "……〔1〕", (Citation(1, old[0].clause, ()),), tuple(hits), False, "extractive")
+    assert f"{old[0].label}（某某市人民政府 · 某政发〔2019〕8号 · 2019年3月1日 · ⚠ 已由" in cited.text
+    strict = Session(settings.with_(search_superseded=False), embedder=fake_embedder)
+    assert all(h.doc not in {"old.txt", "plan2020.txt", "temporary.txt"} for h in strict.retrieve("专精特新企业奖励", 10))
+    ans = list(strict.answerer("extractive").stream("对新认定的专精特新企业奖励多少？"))[-1]
+    assert not ans.refused and "20万元" in ans.body and all(c.doc == "new.txt" for c in ans.citations)
