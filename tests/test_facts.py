@@ -148,3 +148,29 @@ def test_an_oversized_documents_toml_is_refused_before_it_is_parsed(tmp_path: Pa
     (tmp_path / "documents.toml").write_bytes(b"#" * (2 << 20))
     with pytest.raises(DocumentError, match="larger than"):
         read_corrections(tmp_path)
+
+
+# -- the hand-checked list (tests/facts_checked.jsonl: the seeds and 50 NCP documents drawn at random) ---------------
+def _checked(tmp_path: Path, corpus: str) -> dict:
+    from rag.config import Settings
+    from rag.evaluation.facts_eval import run_checked_facts
+
+    rows = [l for l in (SEEDS.parent / "tests" / "facts_checked.jsonl").read_text(encoding="utf-8").splitlines()
+            if json.loads(l)["corpus"] == corpus]
+    subset = tmp_path / f"checked-{corpus}.jsonl"
+    subset.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return run_checked_facts(subset, Settings(cache_dir=tmp_path / "cache"))
+
+
+def test_the_checked_seed_facts_are_all_extracted(tmp_path: Path):
+    report = _checked(tmp_path, "seeds")
+    assert report["precision"] == 1.0 and report["recall"] == 1.0, report["wrong"]
+
+
+def test_the_checked_ncp_facts_meet_the_targets(tmp_path: Path):
+    from rag.evaluation.external import NCP, is_external
+
+    if not is_external(NCP):
+        pytest.skip(f"{NCP} is absent (../shared is not beside this clone)")
+    report = _checked(tmp_path, "ncp")
+    assert report["documents"] == 50 and report["precision"] >= 0.95 and report["recall"] >= 0.9, report["wrong"]

@@ -58,10 +58,13 @@ def run_eval(gold: Path, settings: Settings, k: int | None = None, as_json: bool
     gold = Path(gold)
     if not gold.exists():
         raise FileNotFoundError(f"gold set {gold} does not exist")
-    from .facts_eval import is_facts_set, run_facts_eval
+    from .facts_eval import is_checked_facts, is_facts_set, run_checked_facts, run_facts_eval
 
     if is_facts_set(gold):  # questions about documents themselves (issuer, number, date)
         run_facts_eval(gold, settings, as_json)
+        return 0
+    if is_checked_facts(gold):  # a hand-checked list of document facts
+        run_checked_facts(gold, settings, as_json)
         return 0
     embedder = embedder_from(settings)
     report: dict = {"gold": str(gold), "k": k}

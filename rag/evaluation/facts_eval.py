@@ -16,6 +16,8 @@ from ..config import Settings
 from ..text.normalize import to_simplified
 from .external import NCP, NCP_NAME, is_external, load_external_set, write_documents
 
+ROOT = Path(__file__).resolve().parents[2]
+
 
 def is_facts_set(path: Path) -> bool:
     if not Path(path).is_file():
@@ -100,3 +102,73 @@ def format_facts_report(r: dict) -> str:
     lines += [f"  skipped {s}" for s in r["skipped"]]
     lines += [f"  miss {m['id']} {m['question']} [{m['expect']}] → {m['answer']}" for m in r["misses"]]
     return "\n".join(lines)
+
+
+CHECKED_FIELDS = ("issuer", "number", "date")
+
+
+def is_checked_facts(path: Path) -> bool:
+    """A hand-checked list of document facts (tests/facts_checked.jsonl): {"corpus", "doc", "issuer", "number",
+    "date"} per line, null where the document does not state it."""
+    if not Path(path).is_file():
+        return False
+    first = Path(path).read_text(encoding="utf-8").splitlines()[:1]
+    return bool(first) and "question" not in json.loads(first[0]) and "issuer" in json.loads(first[0])
+
+
+def _documents(corpus: str, settings: Settings, work: Path) -> dict[str, Path] | None:
+    if corpus == "seeds":
+        folder = ROOT / "seeds"
+    else:
+        if not is_external(NCP):
+            return None
+        folder = work / "docs"
+        write_documents(load_external_set(NCP).documents, folder)
+    return {p.name: p for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def run_checked_facts(path: Path, settings: Settings, as_json: bool = False) -> dict:
+    """Extraction against the hand-checked list: precision (extracted values that are right) and recall (stated
+    values extracted), per field and overall."""
+    from ..ingest.documents import load_document
+    from ..ingest.facts import extract_facts
+
+    rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    counts = {f: {"extracted": 0, "right": 0, "stated": 0, "found": 0} for f in CHECKED_FIELDS}
+    wrong, skipped = [], []
+    work = Path(settings.cache_dir) / "eval" / NCP_NAME
+    for corpus in sorted({r["corpus"] for r in rows}):
+        files = _documents(corpus, settings, work)
+        if files is None:
+            skipped.append(f"{corpus}: ../shared is absent")
+            continue
+        for row in (r for r in rows if r["corpus"] == corpus):
+            name = next((n for n in files if n.startswith(row["doc"])), None)
+            facts = extract_facts(load_document(files[name])) if name else None
+            for field in CHECKED_FIELDS:
+                fact = (facts.issue_date() if field == "date" else getattr(facts, field)) if facts else None
+                value, truth = (fact.value if fact else None), row[field]
+                c = counts[field]
+                c["extracted"] += value is not None
+                c["stated"] += truth is not None
+                ok = value is not None and truth is not None and _norm(value) == _norm(truth)
+                c["right"] += ok
+                c["found"] += ok
+                if (value is not None or truth is not None) and not ok:
+                    wrong.append({"doc": row["doc"], "field": field, "extracted": value, "truth": truth})
+    total = {k: sum(c[k] for c in counts.values()) for k in ("extracted", "right", "stated", "found")}
+    report = {"per_field": {f: {"precision": c["right"] / max(1, c["extracted"]), "recall": c["found"] / max(1, c["stated"]),
+                                **c} for f, c in counts.items()},
+              "precision": total["right"] / max(1, total["extracted"]), "recall": total["found"] / max(1, total["stated"]),
+              "documents": len(rows), "wrong": wrong, "skipped": skipped}
+    if as_json:
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+    else:
+        lines = [f"checked facts over {report['documents']} documents: precision {report['precision']:.3f}, "
+                 f"recall {report['recall']:.3f}"]
+        lines += [f"  {f:7} precision {v['precision']:.3f} ({v['right']}/{v['extracted']}), recall {v['recall']:.3f} "
+                  f"({v['found']}/{v['stated']})" for f, v in report["per_field"].items()]
+        lines += [f"  skipped {s}" for s in skipped]
+        lines += [f"  wrong {w['doc']} {w['field']}: extracted {w['extracted']!r}, truth {w['truth']!r}" for w in wrong]
+        print("\n".join(lines))
+    return report

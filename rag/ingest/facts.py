@@ -23,7 +23,7 @@ from ..text.normalize import to_simplified
 from ..types import FACT_FIELDS, DocumentFacts, Fact
 from .documents import FACTS_FILE
 
-FACTS_VERSION = 2  # bump when the rules change: an incremental build then reads every document's facts again
+FACTS_VERSION = 3  # bump when the rules change: an incremental build then reads every document's facts again
 MAX_FACTS_FILE_BYTES = 1 << 20  # documents.toml is read only below this size
 CORRECTABLE = tuple(f for f in FACT_FIELDS)
 HEAD_CHARS = 800  # the head of a 公文 (title, number, addressees, signature of a 印发 notice) lies within this
@@ -41,7 +41,7 @@ _ORG = "|".join(sorted(map(re.escape, ORG_SUFFIX), key=len, reverse=True))
 DIGIT = r"[0-9０-９〇零一二三四五六七八九*＊]"
 # A document's own number stands on its own line (or, in flattened copies, between spaces) in the head; one quoted
 # in prose ("…发布了[2020]6号", "（通政发〔2020〕3号）") is another document's.
-NUMBER = re.compile(rf"(?:^|(?<=[\s\u3000]))[\u4e00-\u9fff]{{1,10}}\s*[〔\[［【（(﹝]\s*{DIGIT}{{4}}\s*[〕\]］】）)﹞]\s*{DIGIT}{{1,5}}\s*[号號]")
+NUMBER = re.compile(rf"(?:^|(?<=[\s\u3000])|(?<=通知)|(?<=意见)|(?<=方案)|(?<=决定)|(?<=公告)|(?<=通告)|(?<=办法))[\u4e00-\u9fff]{{1,10}}\s*[〔\[［【（(﹝]\s*{DIGIT}{{4}}\s*[〕\]］】）)﹞]\s*{DIGIT}{{1,5}}\s*[号號]")
 DATE = re.compile(rf"({DIGIT}{{4}})\s*年\s*({DIGIT}{{1,2}})\s*月\s*({DIGIT}{{1,2}})\s*日")
 ISO_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 # Labelled fields of a government site's head ("发布机构：…", "成文日期：…"); 来源 names the publisher, inferred.
@@ -52,6 +52,7 @@ LABELS = {
     "date": (r"成文日期|发文日期|印发日期", "stated"),
     "published": (r"发布日期|发布时间|公开日期", "stated"),
 }
+LONE_DATE = re.compile(rf"[。！]\s+({DIGIT}{{4}}年{DIGIT}{{1,2}}月{DIGIT}{{1,2}}日)\s*(?:[（(]此件[^）)]{{0,8}}[）)])?(?=\s|$)")
 PAGE_DATE_LABELS = re.compile(r"上传时间|浏览|阅读|点击|更新时间|打印|字体")
 ADDRESSEE = re.compile(r"^(各[^：:\n]{1,60}|[^：:\n]{1,30}(?:代表|委员|同志|先生|女士)|[^：:\n，。]{2,60}(?:人民政府|局|厅|委|办|部门|单位))[：:]\s*$")
 PLACE = re.compile(r"^(?:中共)?(.{1,12}?(?:自治区|特别行政区|省|自治州|市|地区|盟|自治县|县|区|旗))")
@@ -149,31 +150,46 @@ def extract_facts(doc) -> DocumentFacts:
     if m and "number" not in found and not re.search(r"[了的据照见]", m.group(0)[:4]):
         found["number"] = _fact(doc, m.start(), m.end())
 
+    # A forwarding notice (「X转发Y的通知」): X issued it; the signature at the end is the forwarded original's.
+    forwarder = re.match(rf"^([\u4e00-\u9fff]{{2,30}}?(?:{_ORG}))(?:关于)?转发", to_simplified(doc.title or ""))
+    if forwarder and "issuer" not in found:
+        found["issuer"] = _locate(doc, (doc.title or "")[: forwarder.end(1)])
+        found["date"] = found.get("date") or Fact("", -2)  # a placeholder: the tail date is not this document's
     # Signature + date: a date right under (or after) an organisation name, in the head (印发 notices) or the tail.
     for region_start, region_end in ((tail_start, len(clean)), (0, head_end)):
         if "date" in found and "issuer" in found:
             break
         for dm in reversed(list(DATE.finditer(clean, region_start, region_end))):
-            before = clean[max(0, dm.start() - 60):dm.start()]
+            end = dm.start()
+            while end > 0 and clean[end - 1].isspace():  # signatures padded with any kind of space
+                end -= 1
+            before = clean[max(0, end - 60):end]
             org = _org_at_end(before.rstrip(" \u3000\n"))
             if org is None:
                 continue
-            base = dm.start() - len(before)
+            base = end - len(before)
             org = _joined_signature(before, org)
             if "date" not in found:
                 found["date"] = _fact(doc, dm.start(), dm.end())
             if "issuer" not in found:
                 found["issuer"] = _fact(doc, base + org[0], base + org[1])
             break
+    # A date standing alone after the last sentence (a 印发 notice's head, a copy that dropped its signature).
+    if "date" not in found:
+        for region_start, region_end in ((tail_start, len(clean)), (0, head_end)):
+            m = LONE_DATE.search(clean, region_start, region_end)
+            if m:
+                found["date"] = _fact(doc, m.start(1), m.end(1))
+                break
     # A reply's date stands alone on the last lines, its office in a contact line below ("联系单位").
     if "date" not in found:
         for line, pos in _lines(clean, tail_start, len(clean)):
             dm = DATE.fullmatch(line.strip())
             if dm:
                 found["date"] = _fact(doc, pos + line.find(dm.group(0)), pos + line.find(dm.group(0)) + len(dm.group(0)))
-        contact = re.search(r"联系单位[^:：]*[:：]\s*([\u4e00-\u9fff]{2,30}?(?:" + _ORG + "))", clean[tail_start:])
-        if contact and "issuer" not in found:
-            found["issuer"] = _fact(doc, tail_start + contact.start(1), tail_start + contact.end(1), "inferred")
+    contact = re.search(r"联系单位[^:：]*[:：]\s*([\u4e00-\u9fff]{2,30}?(?:" + _ORG + "))", clean[tail_start:])
+    if contact and "issuer" not in found:
+        found["issuer"] = _fact(doc, tail_start + contact.start(1), tail_start + contact.end(1), "inferred")
 
     # Addressees: a line ending with a colon in the head, before the body starts.
     for line, pos in _lines(clean, 0, head_end):
@@ -195,6 +211,8 @@ def extract_facts(doc) -> DocumentFacts:
             found["issuer"] = replace(src, how="inferred")
             notes.append("issuer taken from the site's 来源 line")
     found.pop("source", None)
+    if found.get("date") is not None and found["date"].start == -2:
+        del found["date"]
     doc_type = _doc_type(title, found) or _doc_type(_head_title(clean), found)
     if doc_type:
         found["doc_type"] = doc_type
