@@ -19,17 +19,11 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _filters(args: argparse.Namespace):
-    from .types import SearchFilter, fact_date
+    from .types import SearchFilter
 
-    dates = []
-    for flag in ("since", "until"):
-        raw = getattr(args, flag, None) or ""
-        day = fact_date(raw) if raw else ""
-        if raw and day is None:
-            raise ValueError(f"--{flag} {raw!r} is not a date (use YYYY-MM-DD)")
-        dates.append(day or "")
-    return SearchFilter(getattr(args, "region", None) or "", getattr(args, "issuer", None) or "",
-                        getattr(args, "doc_type", None) or "", *dates)
+    return SearchFilter.parse(getattr(args, "region", None) or "", getattr(args, "issuer", None) or "",
+                              getattr(args, "doc_type", None) or "", getattr(args, "since", None) or "",
+                              getattr(args, "until", None) or "")
 
 
 def filter_arguments(sp: argparse.ArgumentParser) -> None:

@@ -182,6 +182,21 @@ class SearchFilter:
                 return False
         return True
 
+    MAX_TEXT = 40  # characters of a region, issuer or type a user may type
+
+    @classmethod
+    def parse(cls, region: str = "", issuer: str = "", doc_type: str = "", since: str = "", until: str = "") -> "SearchFilter":
+        """A filter from what a user typed (the CLI's flags, the page's fields); ValueError names a bad date."""
+        dates = []
+        for name, raw in (("since", since), ("until", until)):
+            raw = (raw or "").strip()
+            day = fact_date(raw) if raw else ""
+            if day is None:
+                raise ValueError(f"{name} {raw[:20]!r} is not a date (use YYYY-MM-DD)")
+            dates.append(day)
+        clip = lambda text: " ".join((text or "").split())[: cls.MAX_TEXT]  # noqa: E731
+        return cls(clip(region), clip(issuer), clip(doc_type), *dates)
+
     @classmethod
     def policy(cls, filters: "SearchFilter | None", search_superseded: bool) -> "SearchFilter | None":
         """`filters` with the setting on superseded documents applied (RAG_SEARCH_SUPERSEDED)."""

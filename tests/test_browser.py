@@ -92,6 +92,27 @@ def test_ask_see_answer_and_source_card_then_click_marker(server, browser):
     page.close()
 
 
+def test_a_card_shows_its_documents_facts_and_the_filter_keeps_to_its_documents(server, browser):
+    url, _, _ = server
+    page = open_page(browser, url)
+    ask(page, "给刘智代表的建议答复是哪天发的")
+    page.wait_for_selector("#sources .card.cited", timeout=60000)
+    assert "2019年7月5日" in page.inner_text("#chat")
+    facts = page.inner_text("#sources .card.cited .facts")
+    assert "成文日期：2019年7月5日" in facts and "发文机关：天津市科学技术局" in facts
+    page.click("text=设置")
+    page.fill("#filter-region input, #filter-region textarea", "北京")
+    ask(page, "科技企业孵化器奖补多少？")
+    page.wait_for_function("document.querySelector('#chat').innerText.includes('没有符合筛选条件')", timeout=60000)
+    page.fill("#filter-region input, #filter-region textarea", "唐山")
+    ask(page, "科技企业孵化器奖补多少？")
+    page.wait_for_function("document.querySelectorAll('#chat .message, #chat [data-testid=bot]').length > 0 && "
+                           "document.querySelector('#chat').innerText.includes('50万元')", timeout=60000)
+    titles = page.eval_on_selector_all("#sources .card .doc", "els => els.map(e => e.innerText)")
+    assert titles and all("唐山" in t for t in titles), titles
+    page.close()
+
+
 def test_upload_document_then_answer_cites_it(server, browser):
     url, docs, work = server
     new_doc = work / "绿色金融支持办法.txt"

@@ -35,6 +35,8 @@ DOC_TYPES = ("实施细则", "实施方案", "工作方案", "行动方案", "�
 # The document kind each type name belongs to (a 工作方案 is a 方案).
 TYPE_KIND = {"实施细则": "细则", "实施方案": "方案", "工作方案": "方案", "行动方案": "方案", "行动计划": "计划",
              "意见书": "意见"}
+# The kinds a document type is reported as (the page's type filter offers these).
+DOC_KINDS = tuple(dict.fromkeys(TYPE_KIND.get(t, t) for t in DOC_TYPES))
 ORG_SUFFIX = ("人民政府", "政府办公厅", "办公厅", "办公室", "委员会", "管委会", "管理委员会", "指挥部", "领导小组",
               "工作组", "税务局", "局", "厅", "委", "部", "署", "院", "总局", "中心", "政府", "联防联控机制")
 _ORG = "|".join(sorted(map(re.escape, ORG_SUFFIX), key=len, reverse=True))

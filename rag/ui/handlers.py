@@ -10,7 +10,7 @@ from typing import Iterator
 from ..config import Settings
 from ..errors import QuestionError, RagError
 from ..session import Session
-from ..types import Answer, Quoted, Retrieved, Waiting
+from ..types import Answer, Quoted, Retrieved, SearchFilter, Waiting
 from .examples import example_questions
 from .rebuilds import Rebuilder
 from ..ingest.limits import limits_from
@@ -35,8 +35,9 @@ class ChatApp:
         self.upload_root = upload_root  # the folder uploads must lie in (None: Gradio's upload folder)
 
     def respond(self, message: str, chat: list[dict] | None, turns: Turns | None, backend: str,
-                k: int) -> Iterator[Update]:
-        """Stream an answer into the chat."""
+                k: int, region: str = "", issuer: str = "", doc_type: str = "", since: str = "",
+                until: str = "") -> Iterator[Update]:
+        """Stream an answer into the chat, searching only the documents the filter fields admit."""
         turns = list(turns or [])
         message = without_surrogates(message) if isinstance(message, str) else message
         chat = list(chat or []) + [{"role": "user", "content": escape_text(message or "")},
@@ -48,7 +49,13 @@ class ChatApp:
             answerer = self.session.answerer(chosen)
             labelled, quote = chosen != "extractive", ""
             shown, panel = "", sources_html(None, {})
-            stream = answerer.stream(message, history=turns, k=int(k))
+            try:
+                filters = SearchFilter.parse(region, issuer, doc_type, since, until)
+            except ValueError as exc:
+                chat[-1] = {"role": "assistant", "content": escape_text(f"筛选条件有误：{exc}")}
+                yield chat, turns, sources_html(None, {}), message
+                return
+            stream = answerer.stream(message, history=turns, k=int(k), filters=filters)
             try:
                 for piece in stream:
                     if isinstance(piece, Answer):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gradio as gr  # module level: Gradio resolves the `gr.Request` annotations below through these globals
 
+from ..ingest.facts import DOC_KINDS
 from ..ingest.readers import SUPPORTED_SUFFIXES
 from ..session import Session
 from .handlers import ChatApp
@@ -34,6 +35,14 @@ def build_page(app: ChatApp):
                                   label="回答方式（local：本地模型；openai：兼容 OpenAI 的服务；extractive：原文摘录）",
                                   elem_id="backend")
             k = gr.Slider(1, 10, value=app.settings.top_k, step=1, label="检索条款数", elem_id="k")
+            gr.Markdown("只在符合条件的文件中检索（按文件的发文机关、地区、文种和日期；留空表示不限）：")
+            with gr.Row():
+                region = gr.Textbox(label="地区（如：天津）", max_length=40, elem_id="filter-region")
+                issuer = gr.Textbox(label="发文机关（如：科技局）", max_length=40, elem_id="filter-issuer")
+                doc_type = gr.Dropdown(["", *DOC_KINDS], value="", label="文种", elem_id="filter-type")
+            with gr.Row():
+                since = gr.Textbox(label="日期自（YYYY-MM-DD）", max_length=10, elem_id="filter-since")
+                until = gr.Textbox(label="日期至（YYYY-MM-DD）", max_length=10, elem_id="filter-until")
         with gr.Accordion("文档", open=False, elem_id="documents"):
             docs = gr.HTML(app.documents())
             with gr.Row():
@@ -51,7 +60,8 @@ def build_page(app: ChatApp):
             upload_status = gr.HTML(elem_id="upload-status")
 
         turns = gr.State([])  # this session's conversation as plain text
-        ins, outs = [question, chat, turns, backend, k], [chat, turns, sources, question]
+        ins = [question, chat, turns, backend, k, region, issuer, doc_type, since, until]
+        outs = [chat, turns, sources, question]
         answering = [ask.click(app.respond, ins, outs), question.submit(app.respond, ins, outs)]
         for button in example_buttons:
             answering.append(button.click(lambda q: q, button, question).then(app.respond, ins, outs))
