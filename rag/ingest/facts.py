@@ -23,7 +23,7 @@ from ..text.normalize import to_simplified
 from ..types import FACT_FIELDS, DocumentFacts, Fact
 from .documents import FACTS_FILE
 
-FACTS_VERSION = 3  # bump when the rules change: an incremental build then reads every document's facts again
+FACTS_VERSION = 4  # bump when the rules change: an incremental build then reads every document's facts again
 MAX_FACTS_FILE_BYTES = 1 << 20  # documents.toml is read only below this size
 CORRECTABLE = tuple(f for f in FACT_FIELDS)
 HEAD_CHARS = 800  # the head of a 公文 (title, number, addressees, signature of a 印发 notice) lies within this
@@ -37,7 +37,7 @@ TYPE_KIND = {"实施细则": "细则", "实施方案": "方案", "工作方案":
              "意见书": "意见"}
 # The kinds a document type is reported as (the page's type filter offers these).
 DOC_KINDS = tuple(dict.fromkeys(TYPE_KIND.get(t, t) for t in DOC_TYPES))
-ORG_SUFFIX = ("人民政府", "政府办公厅", "办公厅", "办公室", "委员会", "管委会", "管理委员会", "指挥部", "领导小组",
+ORG_SUFFIX = ("人民政府", "政府办公厅", "分行", "银行", "办公厅", "办公室", "委员会", "管委会", "管理委员会", "指挥部", "领导小组",
               "工作组", "税务局", "局", "厅", "委", "部", "署", "院", "总局", "中心", "政府", "联防联控机制")
 _ORG = "|".join(sorted(map(re.escape, ORG_SUFFIX), key=len, reverse=True))
 DIGIT = r"[0-9０-９〇零一二三四五六七八九*＊]"
@@ -146,6 +146,12 @@ def extract_facts(doc) -> DocumentFacts:
                 found[key] = Fact(value, offset + m.start(1), offset + m.start(1) + len(value), how, _is_masked(value))
         if (PAGE_DATE_LABELS.search(simple) or "|" in simple) and (DATE.search(simple) or ISO_DATE.search(simple)):
             notes.append(f"page date, not an issue date: {body[:40]}")
+
+    # The masthead (版头, 发文机关标志): 「贵阳市人民政府办公厅文件」 names the issuer.
+    masthead = re.search(rf"(?:^|(?<=[\s\u3000]))([\u4e00-\u9fff]{{2,40}}?(?:{_ORG}))文件(?=[\s\u3000]|$)", clean[:head_end],
+                         re.M)
+    if masthead and "issuer" not in found:
+        found["issuer"] = _fact(doc, masthead.start(1), masthead.end(1))
 
     # The number line.
     m = NUMBER.search(clean, 0, head_end)
