@@ -4,7 +4,6 @@ question set (tests/metadata_questions.jsonl) over the seeds, and over NCP when 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 

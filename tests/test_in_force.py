@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import pytest
 
 from rag.ingest.documents import load_document
 from rag.ingest.facts import extract_facts

@@ -21,7 +21,7 @@ from ..ingest.versions import audit
 from ..ingest.limits import Limits
 from ..ingest.readers import check_supported
 from ..text.normalize import for_search
-from ..text.tokens import TOKENIZER_VERSION, tokens
+from ..text.tokens import TOKENIZER_VERSION
 from ..types import BuildReport, Document, DocumentFacts
 from .embedders import Embedder, resolve_dim, vector_space
 from .sentences import build_sentences

@@ -75,14 +75,10 @@ def _lines(text: str, start: int, end: int):
         pos += len(line) + 1
 
 
-def _span(doc, start: int, end: int) -> tuple[int, int]:
-    return doc.span(start, end)
-
-
 def _fact(doc, start: int, end: int, how: str = "stated") -> Fact:
     value = doc.clean[start:end].strip()
     lead = len(doc.clean[start:end]) - len(doc.clean[start:end].lstrip())
-    s, e = _span(doc, start + lead, start + lead + len(value))
+    s, e = doc.span(start + lead, start + lead + len(value))
     if re.search(r"(?:&ensp;|&nbsp;|[\s\u3000])", value):  # co-signers, or one name broken over lines
         parts = [p for p in re.split(r"(?:&ensp;|&nbsp;|[\s\u3000])+", value) if p]
         whole = all(re.search(rf"(?:{_ORG})$", p) for p in parts)
