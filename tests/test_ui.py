@@ -134,3 +134,20 @@ def test_concurrent_rebuilds_share_one_that_ends_fresh(app, monkeypatch):
     assert outcomes and outcomes[0][0].startswith("已有重建在进行中") and "重建完成" in outcomes[0][-1]
     assert "重建完成" in first[-1]
     assert "索引是最新的" in app.documents()
+
+
+def test_filter_fields_are_data_escaped_and_a_bad_date_is_a_clear_message(app):
+    history, _turns, _, box = last(app.respond("科技企业孵化器奖补多少？", [], [], "extractive", 5,
+                                                "<img src=x onerror=alert(1)>", "", "", "", ""))
+    assert "<img" not in history[-1]["content"] and "没有符合筛选条件" in history[-1]["content"]
+    history, _turns, _, box = last(app.respond("科技企业孵化器奖补多少？", [], [], "extractive", 5,
+                                                "", "", "", "去年", ""))
+    assert "筛选条件有误" in history[-1]["content"] and box == "科技企业孵化器奖补多少？"
+
+
+def test_facts_from_a_document_are_escaped_on_the_cards(app):
+    from rag.types import DocumentFacts, Fact
+    from rag.ui.views import _facts
+
+    html = _facts(DocumentFacts(issuer=Fact("<b onmouseover=x>某局</b>"), superseded=Fact("已由《<i>新</i>》废止")))
+    assert "<b " not in html and "<i>" not in html and "&lt;b onmouseover=x&gt;某局" in html and "可能已不再有效" in html
