@@ -129,8 +129,15 @@ def test_corrections_win_and_are_audited(docs_dir: Path, tmp_path: Path, fake_em
     assert len(entries) == 1 and entries[0]["documents"] == ["000_e4c543bcaf73ff4c.txt"]
     build_index(docs_dir, index, embedder=fake_embedder)  # unchanged file: not audited again
     assert len([e for e in read_audit(docs_dir) if e["action"] == "facts corrected"]) == 1
-    stored = json.loads((index / "CURRENT").read_text() and (next(index.glob("gen-*")) / "documents.json").read_text())
+    from rag.indexing.store import current_generation
+
+    stored = json.loads((current_generation(index) / "documents.json").read_text(encoding="utf-8"))
     assert "extracted" in stored["000_e4c543bcaf73ff4c.txt"]
+    (docs_dir / "documents.toml").unlink()
+    build_index(docs_dir, index, embedder=fake_embedder)
+    assert [e["action"] for e in read_audit(docs_dir)][-1] == "facts corrections removed"
+    clause = next(sc.clause for sc in load_index(index).clauses if sc.clause.doc == "000_e4c543bcaf73ff4c.txt")
+    assert clause.facts.number.masked and clause.facts.number.how == "stated"  # back to the text's own
 
 
 @pytest.mark.parametrize("content, message", [

@@ -187,9 +187,10 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
         facts = replace(facts_of[name], superseded=no_longer.get(name)).corrected(corrections.get(name, {}))
         record["facts"] = facts.to_dict()
         doc_records[name] = {**doc_records[name], "facts": facts.summary()}
-    if corrections_sha and corrections_sha != (old.manifest.get("facts_file_sha256") if old else None):
-        audit(docs_dir, "facts corrected", FACTS_FILE, getpass.getuser(), sha256=corrections_sha,
-              documents=sorted(corrections))
+    before = (old.manifest.get("facts_file_sha256") or "") if old else ""
+    if corrections_sha != before and (corrections_sha or before):  # written, changed or removed: audited
+        audit(docs_dir, "facts corrected" if corrections_sha else "facts corrections removed", FACTS_FILE,
+              getpass.getuser(), sha256=corrections_sha or before, documents=sorted(corrections))
     if progress:
         progress("keyword index", 0, 1)
     manifest = {
