@@ -82,6 +82,8 @@ class Fact:
 
 FACT_FIELDS = ("title", "issuer", "number", "date", "published", "addressees", "doc_type", "region", "level",
                "superseded")
+# How each shown fact is named, in answers and on the cards.
+FACT_LABELS = {"issuer": "发文机关", "number": "文号", "date": "成文日期", "published": "发布日期", "doc_type": "文种"}
 
 
 @dataclass(frozen=True)

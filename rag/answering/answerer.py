@@ -90,19 +90,15 @@ class Answerer:
                  if asked else None)
         if about is not None:  # who issued it, its number, its date: from the document's facts
             draft, hits = yield from self._document_fact(about, hits, timings, t0)
-            draft.backend = self.backend
-            timings["total"] = time.perf_counter() - t0
-            timings.setdefault("first_token", timings["total"])
-            yield compose(question, standalone, draft, hits, timings)
-            return
-        unknown = retriever.unknown_entities(standalone)
-        verdict = judge(standalone, hits, retriever.facts)
-        meaning = retriever.sentence_meaning(standalone, hits[0]) if hits else {}
-        listing = (section_list(standalone, hits, retriever.section)
-                   if verdict.answerable and verdict.ask.listing and not unknown else None)
-        if listing is not None:
-            hits = hits + listing.extra  # the list's clauses retrieval did not return are cited after the hits
-        draft = yield from self._decide(standalone, hits, unknown, verdict, timings, t0, meaning, listing)
+        else:
+            unknown = retriever.unknown_entities(standalone)
+            verdict = judge(standalone, hits, retriever.facts)
+            meaning = retriever.sentence_meaning(standalone, hits[0]) if hits else {}
+            listing = (section_list(standalone, hits, retriever.section)
+                       if verdict.answerable and verdict.ask.listing and not unknown else None)
+            if listing is not None:
+                hits = hits + listing.extra  # the list's clauses retrieval did not return are cited after the hits
+            draft = yield from self._decide(standalone, hits, unknown, verdict, timings, t0, meaning, listing)
         draft.note = draft.note or note
         draft.backend = draft.backend or self.backend
         timings["total"] = time.perf_counter() - t0
@@ -228,12 +224,12 @@ class Answerer:
     def _document_fact(self, about, hits: list[Hit], timings: dict, t0: float):
         """The fact's sentence citing the line that states it (appended to the hits as its own clause); a fact the
         document does not state is refused with that said."""
-        checked, clause = about
+        sentence, clause = about
         if clause is None:
-            draft = yield from self._refuse(checked[0].text)
+            draft = yield from self._refuse(sentence)
             return draft, hits
         hits = hits + [Hit(clause, 0.0, 1.0, 0.0)]
-        checked = [Checked(c.text, [len(hits)]) for c in checked]
+        checked = [Checked(sentence, [len(hits)])]
         yield from self._emit(checked, Renumberer(), timings, t0)
         return Draft(checked), hits
 

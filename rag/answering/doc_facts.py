@@ -1,8 +1,8 @@
 """Questions about a document itself — who issued it, its number, its date — answered from its facts
 (ingest/facts.py), citing the line of the document that states the fact (a "文件信息" clause made for the answer).
 
-Which document: among the documents of the retrieved clauses, the one whose title shares most of the question's
-wording (ties: the better-ranked). What the document does not state is said, not guessed; a masked value is
+Which document: among all indexed documents, the one whose title shares most of the question's wording (ties: a
+retrieved one, and one that states the asked fact). What the document does not state is said, not guessed; a masked value is
 reported as masked; a date a website gives (发布时间) is named as such, never as the 成文日期.
 """
 from __future__ import annotations
@@ -12,10 +12,8 @@ from typing import Sequence
 
 from ..text.normalize import to_simplified
 from ..text.overlap import bigrams
-from ..types import Clause, DocumentFacts, Fact, Hit
-from .verification import Checked
+from ..types import FACT_LABELS, Clause, Fact, Hit
 
-FACT_NAMES = {"issuer": "发文机关", "number": "文号", "date": "成文日期", "published": "发布日期"}
 CONTEXT_CHARS = 120  # at most this much of the document around the stated fact is cited
 
 
@@ -57,7 +55,7 @@ def _stated_line(text: str, fact: Fact) -> tuple[str, int, int]:
 
 def fact_clause(doc_clause: Clause, field: str, fact: Fact, document_text: str) -> Clause:
     """A citable clause holding the fact: the document's own line, or the documents.toml correction."""
-    name = FACT_NAMES[field]
+    name = FACT_LABELS[field]
     if fact.how == "corrected" or fact.start < 0:
         source = "documents.toml 更正" if fact.how == "corrected" else "文件标题"
         text, start, end = f"{name}：{fact.value}（{source}）", doc_clause.start, doc_clause.start
@@ -68,9 +66,9 @@ def fact_clause(doc_clause: Clause, field: str, fact: Fact, document_text: str) 
                    part=0, flagged=())
 
 
-def fact_sentence(title: str, field: str, fact: Fact | None, facts: DocumentFacts) -> str:
+def fact_sentence(title: str, field: str, fact: Fact | None) -> str:
     """The answer sentence for the asked field (without its citation marker)."""
-    name = FACT_NAMES[field]
+    name = FACT_LABELS[field]
     if fact is None:
         return f"《{title}》中没有写明{name}。"
     hedge = {"inferred": "（据文件标题或网站来源判断）", "corrected": "（据 documents.toml 更正）"}.get(fact.how, "")
@@ -82,18 +80,14 @@ def fact_sentence(title: str, field: str, fact: Fact | None, facts: DocumentFact
 
 
 def document_fact_answer(question: str, field: str, hits: Sequence[Hit], documents: Sequence[Clause],
-                         document_texts: dict[str, str]) -> tuple[list[Checked], Clause | None] | None:
-    """The answer sentences and the clause they cite (None: the document does not state it), or None when no
-    document's title shares the question's wording."""
+                         document_texts: dict[str, str]) -> tuple[str, Clause | None] | None:
+    """The answer sentence and the clause it cites (None: the document does not state it), or None when no
+    document is a candidate."""
     hit = target_document(question, field, hits, documents)
     if hit is None:
         return None
-    facts = hit.facts
-    asked = field
-    fact = getattr(facts, field)
-    if field == "date" and fact is None and facts.published is not None:
-        asked, fact = "published", facts.published
-    sentence = fact_sentence(hit.title, asked, fact, facts)
-    if fact is None:
-        return [Checked(sentence, [])], None
-    return [Checked(sentence, [0])], fact_clause(hit, asked, fact, document_texts.get(hit.doc, ""))
+    asked, fact = field, getattr(hit.facts, field)
+    if field == "date" and fact is None and hit.facts.published is not None:
+        asked, fact = "published", hit.facts.published
+    sentence = fact_sentence(hit.title, asked, fact)
+    return sentence, (fact_clause(hit, asked, fact, document_texts.get(hit.doc, "")) if fact is not None else None)

@@ -6,7 +6,7 @@ import re
 
 from ..text.markers import SHOWN_MARKER
 from ..text.normalize import for_search
-from ..types import Answer, Clause, Hit
+from ..types import FACT_LABELS, Answer, Clause, Hit
 
 CONTEXT_CHARS = 400
 STREAMING_CURSOR = " ▌"
@@ -109,15 +109,12 @@ def _departments(departments: tuple[str, ...], duties) -> str:
     return f"<div class='depts'>责任单位：{html.escape(text)}</div>"
 
 
-FACT_NAMES = {"issuer": "发文机关", "number": "文号", "date": "成文日期", "published": "发布日期", "doc_type": "文种"}
-
-
 def _facts(facts) -> str:
     """The document's issuer, number and date under its title (masked values say so)."""
     if facts is None:
         return ""
     parts = []
-    for key, name in FACT_NAMES.items():
+    for key, name in FACT_LABELS.items():
         fact = getattr(facts, key)
         if fact is not None:
             masked = "（原文遮蔽）" if fact.masked else ""
