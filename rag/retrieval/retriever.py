@@ -13,7 +13,7 @@ from ..indexing.engines import StoreConfig
 from ..indexing.store import IndexData, load_index
 from ..text.normalize import for_search
 from ..text.tokens import PLACE_ORG_FLAGS, named_entities
-from ..types import Clause, DocumentFacts, Hit, SearchFilter
+from ..types import Clause, Hit, SearchFilter
 from .corpus_facts import CorpusFacts
 from .rerank import RERANK_POOL, rerank
 
@@ -42,6 +42,7 @@ class Retriever:
         self._vectors_lock = threading.Lock()
         self._vid_of = {sc.clause.id: sc.vid for sc in data.clauses}
         self._sections: dict[str, list[Clause]] | None = None
+        self._doc_vids: dict[str, tuple] | None = None
 
     @classmethod
     def open(cls, index_dir: Path, embedder: Embedder, store: StoreConfig = StoreConfig()) -> "Retriever":
@@ -103,9 +104,12 @@ class Retriever:
         """Clause ids of the documents the filter admits (None: no filter)."""
         if not filters:
             return None
-        docs = {name for name, d in self.data.documents.items()
-                if filters.matches(DocumentFacts.from_dict(d.get("facts")) if d.get("facts") else None)}
-        return frozenset(sc.vid for sc in self.data.clauses if sc.clause.doc in docs)
+        if self._doc_vids is None:  # each document's facts (attached to its clauses at load) and clause ids, once
+            grouped: dict[str, tuple] = {}
+            for sc in self.data.clauses:
+                grouped.setdefault(sc.clause.doc, (sc.clause.facts, []))[1].append(sc.vid)
+            self._doc_vids = grouped
+        return frozenset(v for facts, vids in self._doc_vids.values() if filters.matches(facts) for v in vids)
 
     def search(self, question: str, k: int, filters: SearchFilter | None = None) -> list[Hit]:
         """The best k clauses; with `filters`, only from the documents it admits (applied inside the engine's
