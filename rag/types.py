@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from .text.markers import strip_markers
+from .text.masks import is_masked
 from .text.normalize import to_simplified
 from .text.sentences import clause_sentences
 
@@ -134,12 +135,13 @@ class DocumentFacts:
 
     def corrected(self, values: dict[str, str]) -> "DocumentFacts":
         """These facts with the user's corrections (documents.toml) in place; corrections win."""
-        changes = {k: Fact(str(v), how="corrected", masked="*" in str(v)) for k, v in values.items() if k in FACT_FIELDS}
+        changes = {k: Fact(str(v), how="corrected", masked=is_masked(str(v))) for k, v in values.items() if k in FACT_FIELDS}
         return replace(self, **changes)
 
 
 
-_DATE_FORMS = (re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"), re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})"))
+ISO_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")  # 2021-09-08, 2021/9/8
+_DATE_FORMS = (re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"), ISO_DATE)
 
 
 def fact_date(value: str | None) -> str | None:

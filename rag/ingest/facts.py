@@ -20,12 +20,12 @@ from pathlib import Path
 
 from ..errors import DocumentError
 from ..text.normalize import to_simplified
-from ..types import FACT_FIELDS, DocumentFacts, Fact
+from ..text.masks import is_masked
+from ..types import FACT_FIELDS, ISO_DATE, DocumentFacts, Fact
 from .documents import FACTS_FILE
 
 FACTS_VERSION = 4  # bump when the rules change: an incremental build then reads every document's facts again
 MAX_FACTS_FILE_BYTES = 1 << 20  # documents.toml is read only below this size
-CORRECTABLE = tuple(f for f in FACT_FIELDS)
 HEAD_CHARS = 800  # the head of a 公文 (title, number, addressees, signature of a 印发 notice) lies within this
 TAIL_CHARS = 400  # the signature and date at the end lie within this
 
@@ -45,7 +45,6 @@ DIGIT = r"[0-9０-９〇零一二三四五六七八九*＊]"
 # in prose ("…发布了[2020]6号", "（通政发〔2020〕3号）") is another document's.
 NUMBER = re.compile(rf"(?:^|(?<=[\s\u3000])|(?<=通知)|(?<=意见)|(?<=方案)|(?<=决定)|(?<=公告)|(?<=通告)|(?<=办法))[\u4e00-\u9fff]{{1,10}}\s*[〔\[［【（(﹝]\s*{DIGIT}{{4}}\s*[〕\]］】）)﹞]\s*{DIGIT}{{1,5}}\s*[号號]")
 DATE = re.compile(rf"({DIGIT}{{4}})\s*年\s*({DIGIT}{{1,2}})\s*月\s*({DIGIT}{{1,2}})\s*日")
-ISO_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 # Labelled fields of a government site's head ("发布机构：…", "成文日期：…"); 来源 names the publisher, inferred.
 LABELS = {
     "issuer": (r"发文机关|发布机构|发文单位|制发机关", "stated"),
@@ -63,7 +62,7 @@ LEVELS = (("国务院", "国家"), ("国家", "国家"), ("中华人民共和国
 
 
 def _is_masked(text: str) -> bool:
-    return "*" in text or "＊" in text
+    return is_masked(text) or "＊" in text  # copies also mask with the full-width star
 
 
 def _lines(text: str, start: int, end: int):
@@ -156,9 +155,10 @@ def extract_facts(doc) -> DocumentFacts:
 
     # A forwarding notice (「X转发Y的通知」): X issued it; the signature at the end is the forwarded original's.
     forwarder = re.match(rf"^([\u4e00-\u9fff]{{2,30}}?(?:{_ORG}))(?:关于)?转发", to_simplified(doc.title or ""))
-    if forwarder and "issuer" not in found:
+    forwarded = bool(forwarder) and "issuer" not in found
+    labelled_date = found.get("date")
+    if forwarded:
         found["issuer"] = _locate(doc, (doc.title or "")[: forwarder.end(1)])
-        found["date"] = found.get("date") or Fact("", -2)  # a placeholder: the tail date is not this document's
     # Signature + date: a date right under (or after) an organisation name, in the head (印发 notices) or the tail.
     for region_start, region_end in ((tail_start, len(clean)), (0, head_end)):
         if "date" in found and "issuer" in found:
@@ -215,8 +215,10 @@ def extract_facts(doc) -> DocumentFacts:
             found["issuer"] = replace(src, how="inferred")
             notes.append("issuer taken from the site's 来源 line")
     found.pop("source", None)
-    if found.get("date") is not None and found["date"].start == -2:
-        del found["date"]
+    if forwarded:  # a date read from the text belongs to the forwarded original; only a labelled one stays
+        found.pop("date", None)
+        if labelled_date is not None:
+            found["date"] = labelled_date
     doc_type = _doc_type(title, found) or _doc_type(_head_title(clean), found)
     if doc_type:
         found["doc_type"] = doc_type
@@ -297,8 +299,8 @@ def read_corrections(docs_dir: Path) -> tuple[dict[str, dict[str, str]], str]:
     for name, table in data.items():
         if not isinstance(table, dict):
             raise DocumentError(FACTS_FILE, f"[{name}] must be a table of fields, e.g. number = \"…\"")
-        unknown = sorted(set(table) - set(CORRECTABLE))
+        unknown = sorted(set(table) - set(FACT_FIELDS))
         if unknown:
-            raise DocumentError(FACTS_FILE, f"[{name}] has unknown fields {unknown}; allowed: {', '.join(CORRECTABLE)}")
+            raise DocumentError(FACTS_FILE, f"[{name}] has unknown fields {unknown}; allowed: {', '.join(FACT_FIELDS)}")
         out[name] = {k: str(v)[:200] for k, v in table.items()}
     return out, hashlib.sha256(raw).hexdigest()

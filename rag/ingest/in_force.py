@@ -39,8 +39,7 @@ def expiry(facts: DocumentFacts, text: str) -> str | None:
     if until:
         return fact_date(until.group(1))
     years = VALID_YEARS.search(text)
-    start = facts.issue_date()
-    day = fact_date(start.value) if start is not None and not start.masked else None
+    day = _date_of(facts)
     if years and day:
         y, m, d = (int(x) for x in day.split("-"))
         return f"{y + _years(years.group(1)):04d}-{m:02d}-{d:02d}"
