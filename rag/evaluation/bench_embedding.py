@@ -21,7 +21,7 @@ from ..indexing.embedders import make_embedder
 from ..indexing.store import load_index
 from ..ingest.clauses import parse_clauses
 from ..ingest.documents import load_document, scan_folder
-from .external import NCP, is_external, load_external_set, write_documents
+from .external import NCP, ncp_documents
 
 PASSAGES = 1000  # clauses timed per embedder
 QUERIES = 200  # questions compared and timed one at a time
@@ -59,10 +59,7 @@ def sample_texts(index: Path, ncp_docs: Path | None) -> tuple[str, list[str], li
 
 
 def bench_embedding(settings: Settings, index: Path, work: Path, ncp_build: bool = True) -> dict:
-    ncp_docs = None
-    if is_external(NCP):
-        ncp_docs = work / "ncp-docs"
-        write_documents(load_external_set(NCP).documents, ncp_docs)
+    ncp_docs = ncp_documents(work / "ncp-docs")
     source, texts, questions = sample_texts(index, ncp_docs)
     chars = sum(map(len, texts))
     print(f"embedding: {len(texts)} {source} clauses ({chars:,} chars), {len(questions)} questions", flush=True)

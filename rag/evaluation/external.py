@@ -106,3 +106,11 @@ def span_metrics(outcomes, spans: dict[str, str]) -> dict[str, float]:
     cited = sum(1 for o in outcomes if not o.refused and any(holds_span(c, spans[o.item.id]) for c in o.citations))
     return {"questions": len(outcomes), "answered": sum(not o.refused for o in outcomes) / n,
             "span_in_body": body / n, "span_cited": cited / n, "false_refusals": sum(o.refused for o in outcomes) / n}
+
+
+def ncp_documents(docs_dir: Path) -> Path | None:
+    """The NCP set's documents written as files into `docs_dir` (its folder), or None when ../shared is absent."""
+    if not is_external(NCP):
+        return None
+    write_documents(load_external_set(NCP).documents, docs_dir)
+    return docs_dir

@@ -14,16 +14,21 @@ from pathlib import Path
 
 from ..config import Settings
 from ..text.normalize import to_simplified
-from .external import NCP, NCP_NAME, is_external, load_external_set, write_documents
+from .external import NCP_NAME, ncp_documents
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def is_facts_set(path: Path) -> bool:
+def _first_record(path: Path) -> dict:
+    """The first JSON line of a file ({} when it is not a file or is empty)."""
     if not Path(path).is_file():
-        return False
+        return {}
     first = Path(path).read_text(encoding="utf-8").splitlines()[:1]
-    return bool(first) and "field" in json.loads(first[0])
+    return json.loads(first[0]) if first else {}
+
+
+def is_facts_set(path: Path) -> bool:
+    return "field" in _first_record(path)
 
 
 def _norm(text: str | None) -> str:
@@ -35,10 +40,9 @@ def _session(settings: Settings, corpus: str):
     from ..session import Session
 
     if corpus == "ncp":
-        if not is_external(NCP):
-            return None
         work = Path(settings.cache_dir) / "eval" / NCP_NAME
-        write_documents(load_external_set(NCP).documents, work / "docs")
+        if ncp_documents(work / "docs") is None:
+            return None
         settings = settings.with_(docs_dir=work / "docs", index_dir=work / "index")
     session = Session(settings, embedder=embedder_from(settings))
     session.build(allow_large=True)
@@ -110,21 +114,13 @@ CHECKED_FIELDS = ("issuer", "number", "date")
 def is_checked_facts(path: Path) -> bool:
     """A hand-checked list of document facts (tests/facts_checked.jsonl): {"corpus", "doc", "issuer", "number",
     "date"} per line, null where the document does not state it."""
-    if not Path(path).is_file():
-        return False
-    first = Path(path).read_text(encoding="utf-8").splitlines()[:1]
-    return bool(first) and "question" not in json.loads(first[0]) and "issuer" in json.loads(first[0])
+    first = _first_record(path)
+    return "question" not in first and "issuer" in first
 
 
 def _documents(corpus: str, settings: Settings, work: Path) -> dict[str, Path] | None:
-    if corpus == "seeds":
-        folder = ROOT / "seeds"
-    else:
-        if not is_external(NCP):
-            return None
-        folder = work / "docs"
-        write_documents(load_external_set(NCP).documents, folder)
-    return {p.name: p for p in sorted(folder.iterdir()) if p.is_file()}
+    folder = ROOT / "seeds" if corpus == "seeds" else ncp_documents(work / "docs")
+    return {p.name: p for p in sorted(folder.iterdir()) if p.is_file()} if folder is not None else None
 
 
 def run_checked_facts(path: Path, settings: Settings, as_json: bool = False) -> dict:
