@@ -8,7 +8,6 @@ measurement: it assumes workers as fast as these cores and a cluster that scales
 from __future__ import annotations
 
 import json
-import statistics
 import time
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from ..indexing.embedders import make_embedder
 from ..indexing.store import load_index
 from ..ingest.clauses import parse_clauses
 from ..ingest.documents import load_document, scan_folder
+from .bench_llm import percentile
 from .external import NCP, ncp_documents
 
 PASSAGES = 1000  # clauses timed per embedder
@@ -44,7 +44,7 @@ def _query_ms(embedder, questions: list[str]) -> tuple[float, float]:
         started = time.perf_counter()
         embedder.embed_query(q)
         times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times), float(np.percentile(times, 95))
+    return percentile(times, 0.5), percentile(times, 0.95)
 
 
 def sample_texts(index: Path, ncp_docs: Path | None) -> tuple[str, list[str], list[str]]:
