@@ -87,7 +87,7 @@ def cmd_retrieve(args: argparse.Namespace) -> int:
     filters = _filters(args)
     hits = shared_session(_settings(args)).retrieve(args.question, args.k, filters)
     if filters and not hits:
-        print(f"没有符合筛选条件（{filters.describe()}）的文件。", file=sys.stderr)
+        print(filters.no_match(), file=sys.stderr)
     if args.json:
         print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=1))
         return 0

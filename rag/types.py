@@ -208,6 +208,10 @@ class SearchFilter:
             return filters
         return replace(filters or cls(), in_force_only=True)
 
+    def no_match(self) -> str:
+        """What is said when no document matches the filter."""
+        return f"没有符合筛选条件（{self.describe()}）的文件。"
+
     def describe(self) -> str:
         """The filter in words, for the message when nothing matches."""
         parts = [f"{name}含“{v}”" for name, v in (("地区", self.region), ("发文机关", self.issuer),

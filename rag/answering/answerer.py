@@ -81,7 +81,7 @@ class Answerer:
         timings = {"retrieval": time.perf_counter() - t0}
         yield Retrieved(tuple(hits))
         if filters and not hits:
-            draft = yield from self._refuse(f"没有符合筛选条件（{filters.describe()}）的文件。")
+            draft = yield from self._refuse(filters.no_match())
             yield compose(question, standalone, draft, hits, timings)
             return
         hits = [h for h in hits if h.answer_text.strip()]  # a clause that is only flagged text cannot answer

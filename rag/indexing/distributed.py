@@ -26,11 +26,9 @@ import numpy as np
 from ..errors import BuildFailed
 from .embedders import Embedder, make_embedder
 
-log = logging.getLogger(__name__)
-
 LOCAL = "local"  # the address meaning "start a Ray instance on this machine"
-TEXTS_PER_TASK = 256
-PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the `rag` package, shipped to a remote cluster  # texts handed to an actor at a time (it sorts and batches them by length itself)
+TEXTS_PER_TASK = 256  # texts handed to an actor at a time (it sorts and batches them by length itself)
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the `rag` package, shipped to a remote cluster
 
 
 class _EmbedBatch:
