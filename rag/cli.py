@@ -63,6 +63,10 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
     else:
         print(report.summary())
+        for line in report.standing:
+            print(f"standing: {line}")
+        for line in report.warnings:
+            print(f"warning: {line}")
         for name, reason in report.skipped:
             print(f"skipped {name}: {reason}")
     return 0

@@ -123,6 +123,9 @@ class Settings:
     # Formats with a parser (.docx .pdf .html) are parsed in a child process with this much time and memory.
     parse_seconds: float = 30.0
     parse_memory_bytes: int = 768 * 1024 * 1024
+    # Child processes that parse at once (uploads from different users, a build): the memory budget for parsing
+    # is parse_workers × parse_memory_bytes; more requests wait their turn, their place shown on the page.
+    parse_workers: int = 2
     # Uploads from the page: off unless the server is started with them, and then only for a logged-in user.
     uploads: bool = False
     # Backends the page offers (the configured one and the extractive fallback when empty).
@@ -174,6 +177,7 @@ class Settings:
             "RAG_MAX_NEW_CLAUSES": ("max_new_clauses", int),
             "RAG_PARSE_SECONDS": ("parse_seconds", float),
             "RAG_PARSE_MEMORY_MB": ("parse_memory_bytes", _megabytes),
+            "RAG_PARSE_WORKERS": ("parse_workers", int),
             "RAG_UPLOADS": ("uploads", _flag),
             "RAG_SENTENCE_VECTORS": ("sentence_vectors", _flag),
             "RAG_BACKENDS": ("backends", _names),

@@ -435,6 +435,8 @@ class BuildReport:
     seconds: float = 0.0
     full: bool = False
     index_dir: str = ""
+    standing: tuple[str, ...] = ()  # documents whose standing this build changed, or claims it did not apply
+    warnings: tuple[str, ...] = ()  # e.g. a documents.toml table naming no document
 
     def summary(self) -> str:
         return (

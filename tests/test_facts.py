@@ -10,7 +10,8 @@ import pytest
 
 from rag.errors import DocumentError
 from rag.ingest.documents import load_document
-from rag.ingest.facts import extract_facts, read_corrections
+from rag.ingest.corrections import read_corrections
+from rag.ingest.facts import extract_facts
 from conftest import SEEDS
 
 

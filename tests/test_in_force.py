@@ -7,9 +7,8 @@ from datetime import date
 from pathlib import Path
 
 
-from rag.ingest.documents import load_document
-from rag.ingest.facts import extract_facts
-from rag.ingest.in_force import expiry, in_force
+from rag.ingest.analysis import analyse_bytes
+from rag.ingest.in_force import expiry, read_claims, standing, superseded
 
 OLD = """某某市人民政府关于支持中小企业发展的若干意见
 某政发〔2019〕8号
@@ -56,9 +55,16 @@ def _docs(tmp_path: Path) -> Path:
     return folder
 
 
-def _judged(folder: Path, today: date = date(2026, 12, 1)):
-    docs = {p.name: (extract_facts(d := load_document(p)), d.original) for p in sorted(folder.glob("*.txt"))}
-    return in_force(docs, today)
+def _analysed(folder: Path):
+    return {p.name: analyse_bytes(p.name, p.read_bytes()) for p in sorted(folder.glob("*.txt"))}
+
+
+def _judged(folder: Path, today: date = date(2026, 12, 1), trusted: frozenset[str] = frozenset()):
+    return superseded(_effects(folder, today, trusted))
+
+
+def _effects(folder: Path, today: date = date(2026, 12, 1), trusted: frozenset[str] = frozenset()):
+    return standing({n: (a.facts, a.claims) for n, a in _analysed(folder).items()}, trusted, today)
 
 
 def test_abolished_replaced_and_expired_documents_are_marked_with_evidence(tmp_path: Path):
@@ -72,8 +78,8 @@ def test_abolished_replaced_and_expired_documents_are_marked_with_evidence(tmp_p
 def test_a_validity_period_not_yet_over_keeps_the_document_in_force(tmp_path: Path):
     judged = _judged(_docs(tmp_path), today=date(2020, 6, 1))
     assert "temporary.txt" not in judged
-    doc = load_document(tmp_path / "docs" / "temporary.txt")
-    assert expiry(extract_facts(doc), doc.original) == "2021-02-10"
+    doc = analyse_bytes("temporary.txt", (tmp_path / "docs" / "temporary.txt").read_bytes())
+    assert expiry(doc.facts, doc.claims) == "2021-02-10"
 
 
 def test_citations_say_so_and_the_setting_leaves_them_out(tmp_path: Path, fake_embedder):

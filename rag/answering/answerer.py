@@ -86,8 +86,8 @@ class Answerer:
             return
         hits = [h for h in hits if h.answer_text.strip()]  # a clause that is only flagged text cannot answer
         asked = asks_document_fact(standalone)
-        about = (document_fact_answer(standalone, asked, hits, retriever.first_clauses(), retriever.document_texts())
-                 if asked else None)
+        about = (document_fact_answer(standalone, asked, hits, retriever.first_clauses(), retriever.document_texts(),
+                                      filters) if asked else None)
         if about is not None:  # who issued it, its number, its date: from the document's facts
             draft, hits = yield from self._document_fact(about, hits, timings, t0)
         else:

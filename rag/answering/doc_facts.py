@@ -12,7 +12,7 @@ from typing import Sequence
 
 from ..text.normalize import to_simplified
 from ..text.overlap import bigrams
-from ..types import FACT_LABELS, Clause, Fact, Hit
+from ..types import FACT_LABELS, Clause, Fact, Hit, SearchFilter
 
 CONTEXT_CHARS = 120  # at most this much of the document around the stated fact is cited
 
@@ -79,13 +79,24 @@ def fact_sentence(title: str, field: str, fact: Fact | None) -> str:
     return f"《{title}》的{name}是{fact.value}{hedge}。"
 
 
+def excluded_sentence(title: str, facts, filters: SearchFilter) -> str:
+    """Why a document the question names is not answered from: the filter (or the in-force setting) leaves it out."""
+    if filters.in_force_only and facts is not None and facts.superseded is not None:
+        return f"《{title}》已不再有效（{facts.superseded.value}），按当前设置不据此作答。"
+    return f"《{title}》不在筛选范围内（{filters.describe()}），不据此作答。"
+
+
 def document_fact_answer(question: str, field: str, hits: Sequence[Hit], documents: Sequence[Clause],
-                         document_texts: dict[str, str]) -> tuple[str, Clause | None] | None:
-    """The answer sentence and the clause it cites (None: the document does not state it), or None when no
-    document is a candidate."""
+                         document_texts: dict[str, str],
+                         filters: SearchFilter | None = None) -> tuple[str, Clause | None] | None:
+    """The answer sentence and the clause it cites (None: the document does not state it, or `filters` leave it
+    out), or None when no document is a candidate. The document is chosen among all (the one the question names),
+    then held to the filter like every other answer: a filtered-out document is said to be, never answered from."""
     hit = target_document(question, field, hits, documents)
     if hit is None:
         return None
+    if filters and not filters.matches(hit.facts):
+        return excluded_sentence(hit.title, hit.facts, filters), None
     asked, fact = field, getattr(hit.facts, field)
     if field == "date" and fact is None and hit.facts.published is not None:
         asked, fact = "published", hit.facts.published

@@ -13,16 +13,17 @@ import numpy as np
 
 from ..config import MAX_CLAUSE_CHARS
 from ..errors import BuildTooLarge, DocumentError, IndexProblem
-from ..ingest.clauses import parse_clauses
-from ..ingest.documents import FACTS_FILE, file_sha256, load_document, scan_folder
-from ..ingest.facts import FACTS_VERSION, extract_facts, read_corrections
-from ..ingest.in_force import in_force
+from ..ingest.analysis import Analysis, analyse_file
+from ..ingest.corrections import Corrections, read_corrections
+from ..ingest.documents import FACTS_FILE, file_sha256, scan_folder
+from ..ingest.facts import FACTS_VERSION
+from ..ingest.in_force import Claims, Effect, standing, superseded
 from ..ingest.versions import audit
 from ..ingest.limits import Limits
 from ..ingest.readers import check_supported
 from ..text.normalize import for_search
 from ..text.tokens import TOKENIZER_VERSION
-from ..types import BuildReport, Document, DocumentFacts
+from ..types import BuildReport, DocumentFacts
 from .embedders import Embedder, resolve_dim, vector_space
 from .sentences import build_sentences
 from .engines import StoreConfig, make_store
@@ -97,11 +98,11 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
     for sc in old.clauses if old else []:
         old_by_doc.setdefault(sc.clause.doc, []).append(sc)
 
-    corrections, corrections_sha = read_corrections(docs_dir)
+    corrections = read_corrections(docs_dir)
     skipped: list[tuple[str, str]] = list(not_read)
     skipped_hashes: dict[str, str] = {}
     kept: list[StoredClause] = []
-    fresh_docs: list[Document] = []
+    fresh_docs: list[Analysis] = []
     doc_records: dict[str, dict] = {}
     documents_json: dict[str, dict] = {}
     added, changed, unchanged = [], [], []
@@ -126,11 +127,10 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
             doc_records[path.name] = old_docs[path.name]
             documents_json[path.name] = dict(old.documents[path.name])
             if documents_json[path.name].get("facts_version") != FACTS_VERSION:  # older rules (or none): read again
-                documents_json[path.name]["extracted"] = _extracted(path, limits)
-                documents_json[path.name]["facts_version"] = FACTS_VERSION
+                documents_json[path.name].update(_facts_and_claims(path, limits, max_chars))
             continue
         try:
-            doc = load_document(path, limits)
+            doc = analyse_file(path, limits, max_chars)  # in a parse child, within the limits
         except DocumentError as exc:
             log.warning("skipping %s", exc)
             skipped.append((path.name, exc.reason))
@@ -147,14 +147,15 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
     next_vid = max((sc.vid for sc in old.clauses), default=-1) + 1 if old else 0
     new_clauses: list[StoredClause] = []
     for doc in fresh_docs:
-        clauses = parse_clauses(doc, max_chars)
+        clauses = doc.clauses
         for clause in clauses:
             new_clauses.append(StoredClause(clause, next_vid, clause.content_hash()))
             next_vid += 1
         doc_records[doc.name] = {"sha256": doc.sha256, "title": doc.title, "clauses": len(clauses), "encoding": doc.encoding,
                                  "flagged": sum(1 for c in clauses if c.flagged)}
         documents_json[doc.name] = {"title": doc.title, "text": doc.original, "sha256": doc.sha256, "encoding": doc.encoding,
-                                    "extracted": extract_facts(doc).to_dict(), "facts_version": FACTS_VERSION}
+                                    "extracted": doc.facts.to_dict(), "claims": doc.claims.to_dict(),
+                                    "facts_version": FACTS_VERSION}
 
     to_embed = [sc for sc in new_clauses if sc.hash not in old_vectors_by_hash]
     reuse = [sc for sc in new_clauses if sc.hash in old_vectors_by_hash]
@@ -181,16 +182,10 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
     if sentence_vectors:
         sentences, _ = build_sentences(all_clauses, old.sentences if old is not None else None,
                                        lambda texts: runner(texts, progress, stage="sentences"))
-    facts_of = {name: DocumentFacts.from_dict(record["extracted"]) for name, record in documents_json.items()}
-    no_longer = in_force({n: (f, documents_json[n].get("text", "")) for n, f in facts_of.items()})
-    for name, record in documents_json.items():  # the user's corrections win (documents.toml)
-        facts = replace(facts_of[name], superseded=no_longer.get(name)).corrected(corrections.get(name, {}))
-        record["facts"] = facts.to_dict()
-        doc_records[name] = {**doc_records[name], "facts": facts.summary()}
-    before = (old.manifest.get("facts_file_sha256") or "") if old else ""
-    if corrections_sha != before and (corrections_sha or before):  # written, changed or removed: audited
-        audit(docs_dir, "facts corrected" if corrections_sha else "facts corrections removed", FACTS_FILE,
-              getpass.getuser(), sha256=corrections_sha or before, documents=sorted(corrections))
+    effects, messages = _standing(docs_dir, documents_json, doc_records, corrections, old)
+    warnings = corrections.unknown(set(documents_json))
+    for warning in warnings:
+        log.warning("%s", warning)
     if progress:
         progress("keyword index", 0, 1)
     manifest = {
@@ -204,7 +199,8 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
         "skipped_hashes": skipped_hashes,
         "clauses": len(all_clauses),
         "sentences": sentences.count if sentences is not None else 0,
-        "facts_file_sha256": corrections_sha,
+        "facts_file_sha256": corrections.sha256,
+        "standing": [e.to_dict() for e in effects],
     }
     write_generation(index_dir, manifest, all_clauses, documents_json, all_vectors, target, sentences)
     if progress:
@@ -213,15 +209,55 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
         added=tuple(added), changed=tuple(changed), removed=tuple(removed), unchanged=tuple(unchanged),
         skipped=tuple(skipped), documents=len(doc_records), clauses=len(all_clauses), embedded=len(to_embed),
         reused=len(reuse) + len(kept), characters_embedded=sum(len(sc.clause.search_text()) for sc in to_embed),
-        seconds=time.perf_counter() - started, full=full, index_dir=str(index_dir),
+        seconds=time.perf_counter() - started, full=full, index_dir=str(index_dir), standing=tuple(messages),
+        warnings=tuple(warnings),
     )
 
 
-def _extracted(path: Path, limits: Limits) -> dict:
+def _facts_and_claims(path: Path, limits: Limits, max_chars: int) -> dict:
+    """An unchanged document's facts and standing claims under the current rules (read again in a parse child)."""
     try:
-        return extract_facts(load_document(path, limits)).to_dict()
+        analysis = analyse_file(path, limits, max_chars)
     except DocumentError:
-        return {}
+        return {"extracted": {}, "claims": {}, "facts_version": FACTS_VERSION}
+    return {"extracted": analysis.facts.to_dict(), "claims": analysis.claims.to_dict(), "facts_version": FACTS_VERSION}
+
+
+def _standing(docs_dir: Path, documents_json: dict[str, dict], doc_records: dict[str, dict], corrections: Corrections,
+              old) -> tuple[list[Effect], list[str]]:
+    """Decide which documents are in force (from their stored facts and claims, and who is trusted), write each
+    document's facts with its standing and the user's corrections, and audit what changed since the last build.
+    Returns every effect (applied or pending) and the lines describing the new ones."""
+    facts_of = {name: DocumentFacts.from_dict(record["extracted"]) for name, record in documents_json.items()}
+    effects = standing({n: (f, Claims.from_dict(documents_json[n].get("claims"))) for n, f in facts_of.items()},
+                       corrections.trusted)
+    out_of_force = superseded(effects)
+    notes: dict[str, list[str]] = {}
+    for effect in effects:
+        notes.setdefault(effect.target, []).append(effect.describe())
+        if effect.by:
+            notes.setdefault(effect.by, []).append(effect.describe())
+    for name, record in documents_json.items():  # the user's corrections win (documents.toml)
+        facts = replace(facts_of[name], superseded=out_of_force.get(name)).corrected(corrections.facts.get(name, {}))
+        record["facts"] = facts.to_dict()
+        doc_records[name] = {**doc_records[name], "facts": facts.summary(), "standing": notes.get(name, [])}
+    user = getpass.getuser()
+    before = (old.manifest.get("facts_file_sha256") or "") if old else ""
+    if corrections.sha256 != before and (corrections.sha256 or before):  # written, changed or removed: audited
+        audit(docs_dir, "facts corrected" if corrections.sha256 else "facts corrections removed", FACTS_FILE, user,
+              sha256=corrections.sha256 or before, documents=sorted(corrections.names()))
+    previous = {Effect.from_dict(e) for e in (old.manifest.get("standing") or [])} if old else set()
+    messages = []
+    for effect in effects:
+        if effect not in previous:
+            messages.append(effect.describe())
+            audit(docs_dir, "standing changed" if effect.applied else "standing claim not applied", effect.target,
+                  user, kind=effect.kind, by=effect.by, effect=effect.text, reason=effect.reason)
+    for effect in sorted(previous - set(effects), key=lambda e: (e.target, e.by)):
+        if effect.applied and effect.target in documents_json:
+            audit(docs_dir, "standing restored", effect.target, user, kind=effect.kind, by=effect.by)
+            messages.append(f"{effect.target}：不再受 {effect.by or '有效期'} 影响，恢复为有效")
+    return effects, messages
 
 
 def _embed(embedder: Embedder, texts: list[str], progress: Progress | None = None, stage: str = "embedding",

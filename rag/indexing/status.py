@@ -36,7 +36,8 @@ def index_status(docs_dir: Path, index_dir: Path, store: StoreConfig = StoreConf
     return IndexStatus(
         str(index_dir), True, not (added or changed or removed), len(indexed), manifest["clauses"],
         manifest["embedder"]["name"], manifest["embedder"]["dim"], manifest["built_at"], added, changed, removed,
-        {name: {"title": d["title"], "clauses": d["clauses"], "flagged": d.get("flagged", 0), "facts": d.get("facts", {})}
+        {name: {"title": d["title"], "clauses": d["clauses"], "flagged": d.get("flagged", 0), "facts": d.get("facts", {}),
+                "standing": d.get("standing", [])}
          for name, d in manifest["documents"].items()},
         describe_entry(manifest.get("store")), store.kind,
     )

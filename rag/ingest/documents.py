@@ -47,9 +47,8 @@ def file_sha256(path: Path, max_bytes: int | None = None) -> str:
     return digest.hexdigest()
 
 
-def load_document(path: Path, limits: Limits = Limits()) -> Document:
-    """Load and clean one file; raises DocumentError with a reason when it cannot be used. Sizes are checked
-    before the file is read and before it is parsed past them (see Limits)."""
+def read_file(path: Path, limits: Limits = Limits()) -> bytes:
+    """A document's bytes; its size is checked before it is read. DocumentError says why it cannot be used."""
     check_supported(path)
     try:
         check_file_size(path.name, path.stat().st_size, limits)
@@ -58,29 +57,34 @@ def load_document(path: Path, limits: Limits = Limits()) -> Document:
         raise DocumentError(path.name, f"cannot read ({exc.strerror})") from exc
     if not data.strip():
         raise DocumentError(path.name, "empty file")
+    return data
+
+
+def document_from_text(name: str, original: str, encoding: str, data: bytes, limits: Limits = Limits()) -> Document:
+    """A Document from its extracted text: bounded, screened, cleaned and titled."""
+    check_chars(name, len(original), limits)
+    reason = not_a_document(original)
+    if reason:
+        raise DocumentError(name, reason)
+    original = original.replace("\r\n", "\n")
+    clean, offsets = clean_text(original)
+    if len(re.sub(r"\s", "", clean)) < 10:
+        raise DocumentError(name, "no usable text after cleaning")
+    return Document(name=name, title=guess_title(name, original, clean), original=original, clean=clean,
+                    offsets=offsets, sha256=hashlib.sha256(data).hexdigest(), encoding=encoding)
+
+
+def load_document(path: Path, limits: Limits = Limits()) -> Document:
+    """Load and clean one file; raises DocumentError with a reason when it cannot be used. Sizes are checked
+    before the file is read and before it is parsed past them (see Limits)."""
+    data = read_file(path, limits)
     try:
         original, encoding = parse_text(path, data, limits)
     except DocumentError:
         raise
     except Exception as exc:  # parsers raise many types on corrupt files
         raise DocumentError(path.name, f"unreadable {path.suffix} file ({type(exc).__name__}: {exc})") from exc
-    check_chars(path.name, len(original), limits)
-    reason = not_a_document(original)
-    if reason:
-        raise DocumentError(path.name, reason)
-    original = original.replace("\r\n", "\n")
-    clean, offsets = clean_text(original)
-    if len(re.sub(r"\s", "", clean)) < 10:
-        raise DocumentError(path.name, "no usable text after cleaning")
-    return Document(
-        name=path.name,
-        title=guess_title(path.name, original, clean),
-        original=original,
-        clean=clean,
-        offsets=offsets,
-        sha256=hashlib.sha256(data).hexdigest(),
-        encoding=encoding,
-    )
+    return document_from_text(path.name, original, encoding, data, limits)
 
 
 def _not_followed(path: Path, root: Path) -> str | None:

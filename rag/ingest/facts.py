@@ -16,16 +16,11 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from pathlib import Path
-
-from ..errors import DocumentError
 from ..text.normalize import to_simplified
 from ..text.masks import is_masked
 from ..types import FACT_FIELDS, ISO_DATE, DocumentFacts, Fact
-from .documents import FACTS_FILE
 
-FACTS_VERSION = 4  # bump when the rules change: an incremental build then reads every document's facts again
-MAX_FACTS_FILE_BYTES = 1 << 20  # documents.toml is read only below this size
+FACTS_VERSION = 5  # bump when the rules change: an incremental build then reads every document's facts again
 HEAD_CHARS = 800  # the head of a 公文 (title, number, addressees, signature of a 印发 notice) lies within this
 TAIL_CHARS = 400  # the signature and date at the end lie within this
 
@@ -267,40 +262,3 @@ def _region_level(issuer: str) -> tuple[str, str]:
     if not region and issuer.startswith(("国务院", "国家", "中华人民共和国")):
         level = "国家"
     return region, level
-
-
-def read_corrections(docs_dir: Path) -> tuple[dict[str, dict[str, str]], str]:
-    """The user's corrections in <docs_dir>/documents.toml and the file's sha256 ("" when there is none):
-
-        ["000_e4c543bcaf73ff4c.txt"]
-        number = "津政发〔2024〕12号"
-        date = "2024年9月30日"
-
-    One table per document file name; keys from FACT_FIELDS; values are text. A bad file is a DocumentError
-    naming the fault (the build stops before anything is written)."""
-    import hashlib
-
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib
-
-    path = Path(docs_dir) / FACTS_FILE
-    if not path.is_file():
-        return {}, ""
-    if path.stat().st_size > MAX_FACTS_FILE_BYTES:
-        raise DocumentError(FACTS_FILE, f"larger than {MAX_FACTS_FILE_BYTES // 1024} KB")
-    raw = path.read_bytes()
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise DocumentError(FACTS_FILE, f"not valid TOML ({exc})") from exc
-    out: dict[str, dict[str, str]] = {}
-    for name, table in data.items():
-        if not isinstance(table, dict):
-            raise DocumentError(FACTS_FILE, f"[{name}] must be a table of fields, e.g. number = \"…\"")
-        unknown = sorted(set(table) - set(FACT_FIELDS))
-        if unknown:
-            raise DocumentError(FACTS_FILE, f"[{name}] has unknown fields {unknown}; allowed: {', '.join(FACT_FIELDS)}")
-        out[name] = {k: str(v)[:200] for k, v in table.items()}
-    return out, hashlib.sha256(raw).hexdigest()

@@ -11,11 +11,11 @@ import re
 from dataclasses import dataclass
 
 from ..text.masks import MASK_CHAR, MASKED, is_masked
+from ..text.numerals import CIRCLED, CN_NUMERAL_CHARS, cn_to_int
 from ..text.sentences import SENTENCE_ENDS
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
-_CN = "一二三四五六七八九十百零〇"
+_CIRCLED = CIRCLED
+_CN = CN_NUMERAL_CHARS
 
 # (kind, rank, regex). Rank orders the default nesting; the parser itself follows the document.
 _MARKERS: list[tuple[str, int, re.Pattern[str]]] = [
@@ -33,25 +33,6 @@ RANK = {kind: rank for kind, rank, _ in _MARKERS}
 _INLINE_NUM_COMMA = re.compile(r"(\d{1,2})\s?[,，](?=[\u4e00-\u9fff])")
 _SHORT_HEADING = re.compile(r"[\u4e00-\u9fff“][^。；;，,]{3,29}。")
 _DATE_LINE = re.compile(r"^[\d*]{4}\s*年[\d*]{1,2}\s*月[\d*]{1,2}\s*日$")
-
-
-def cn_to_int(text: str) -> int:
-    """Chinese or Arabic numeral to int ("十二" -> 12, "3" -> 3)."""
-    if text in _CIRCLED:
-        return _CIRCLED.index(text) + 1
-    if text.isascii() and text.isdigit():
-        return int(text)
-    total, current = 0, 0
-    for ch in text:
-        if ch == "十":
-            total += (current or 1) * 10
-            current = 0
-        elif ch == "百":
-            total += (current or 1) * 100
-            current = 0
-        else:
-            current = _CN_DIGITS.get(ch, 0)
-    return total + current
 
 
 @dataclass

@@ -1,85 +1,224 @@
-"""Is a document still in force? Read across the documents of a folder, from what they say:
+"""Is a document still in force? Two steps, so that no rule reads a whole text across documents:
 
-- a document that abolishes another (「《…》（…号）同时废止」「…停止执行」「…不再执行」) marks the one it names, found
-  by its title or its number, as abolished, with the sentence as evidence;
-- two versions of one document (the same title or the same number, both dated) leave the older one superseded by
-  the newer;
-- a document that states its own validity (「有效期…年」 from its date, 「有效期至…」) is expired once that date has
-  passed.
+1. `read_claims(text)` — once per document, in the parse child (ingest/analysis.py), in linear time: the sentences
+   that abolish another document (「《…》（…号）同时废止」「…停止执行」「…不再执行」) with the titles and numbers they
+   name, and the document's own validity (「有效期…年」, 「有效期至…」).
+2. `standing(documents, trusted)` — across the folder, from those claims and the documents' facts only:
+   - a document that abolishes another, found by its title or its number, marks it abolished;
+   - two versions of one document (the same title or the same number, both dated) leave the older superseded;
+   - a document whose stated validity has passed is expired.
 
-Nothing is inferred beyond these statements: a document no other one names stays in force.
+A document changes another's standing only when it is trusted to: both have the same issuer (as their facts
+state it), or an administrator confirmed it in documents.toml (`may_supersede = true` on the acting document).
+Any other claim is kept as a pending `Effect` (applied=False, with the reason) so the build can show and audit it;
+it never changes an answer. Nothing is inferred beyond these statements: a document no other one names stays
+in force.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import asdict, dataclass
 from datetime import date
 
+from ..text.numerals import chinese_count
 from ..text.normalize import to_simplified
 from ..types import DocumentFacts, Fact, fact_date
 
-ABOLISH = re.compile(r"[^。；;\n]*?(?:同时废止|予以废止|即行废止|停止执行|不再执行|同时失效)[^。；;\n]*")
+ABOLISH_WORDS = ("同时废止", "予以废止", "即行废止", "停止执行", "不再执行", "同时失效")
+# Where a sentence ends for these rules: one split over the text, never a regex that rescans a line.
+SENTENCE_SPLIT = re.compile(r"[。；;\n]")
+# How much of a (very long) sentence before and after its abolishing words is read for the titles it names.
+CLAIM_WINDOW_BEFORE, CLAIM_WINDOW_AFTER = 600, 200
+EVIDENCE_CHARS = 120  # of the abolishing sentence kept as evidence
+MAX_CLAIMS = 50  # abolishing sentences kept per document (a real one has a few)
 QUOTED_TITLE = re.compile(r"《([^《》]{4,80})》")
-NUMBER_REF = re.compile(r"[\u4e00-\u9fff]{1,10}[〔\[［【（(﹝]\s*\d{4}\s*[〕\]］】）)﹞]\s*\d{1,5}\s*号")
+NUMBER_REF = re.compile(r"[\u4e00-\u9fff]{1,10}[〔\[［【（(﹝]\s{0,3}\d{4}\s{0,3}[〕\]］】）)﹞]\s{0,3}\d{1,5}\s{0,3}号")
 VALID_YEARS = re.compile(r"有效期(?:为)?([一二三四五六七八九十两\d]{1,3})年")
 VALID_UNTIL = re.compile(r"有效期(?:至|到)(\d{4}年\d{1,2}月\d{1,2}日|\d{4}-\d{1,2}-\d{1,2})")
-_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+# What decides trust: the issuers' names as sets of co-signers.
+ISSUER_SPLIT = re.compile(r"[、，,\s\u3000]+")
+
+
+@dataclass(frozen=True)
+class Abolition:
+    """One sentence of a document that abolishes others: what it names, and the sentence (bounded)."""
+
+    titles: tuple[str, ...]
+    numbers: tuple[str, ...]
+    sentence: str
+
+
+@dataclass(frozen=True)
+class Claims:
+    """What one document says about standing: the documents it abolishes, and its own validity."""
+
+    abolishes: tuple[Abolition, ...] = ()
+    valid_years: int | None = None
+    valid_until: str | None = None  # YYYY-MM-DD
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> "Claims":
+        d = d or {}
+        abolishes = tuple(Abolition(tuple(a.get("titles", ())), tuple(a.get("numbers", ())), str(a.get("sentence", "")))
+                          for a in d.get("abolishes", ()) if isinstance(a, dict))
+        years = d.get("valid_years")
+        return cls(abolishes, int(years) if isinstance(years, int) else None, d.get("valid_until") or None)
+
+
+@dataclass(frozen=True)
+class Effect:
+    """One document's standing changed by a claim: applied, or pending with the reason it was not."""
+
+    target: str  # file name of the document whose standing changes
+    kind: str  # "abolished", "replaced" or "expired"
+    by: str  # file name of the acting document ("" for an expiry)
+    text: str  # what is said on cards and in answers
+    applied: bool = True
+    reason: str = ""  # why a claim was not applied
+
+    def fact(self) -> Fact:
+        return Fact(self.text, how="inferred" if self.kind == "replaced" else "stated")
+
+    def describe(self) -> str:
+        """One line for the build report, the audit log and the documents panel."""
+        if self.applied:
+            return f"{self.target}：{self.text}"
+        return f"{self.target}：未采纳 {self.by} 的效力声明（{self.reason}）：{self.text}"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Effect":
+        return cls(str(d["target"]), str(d["kind"]), str(d.get("by", "")), str(d.get("text", "")),
+                   bool(d.get("applied", True)), str(d.get("reason", "")))
 
 
 def _key(title: str) -> str:
     return re.sub(r"[\s《》“”\"'（）()]", "", to_simplified(title))
 
 
-def _years(raw: str) -> int:
-    return int(raw) if raw.isdigit() else sum(_CN_DIGITS.get(ch, 0) for ch in raw) or 0
-
-
-def expiry(facts: DocumentFacts, text: str) -> str | None:
-    """The date (YYYY-MM-DD) the document says it stops applying, if it says so."""
+def read_claims(text: str) -> Claims:
+    """The standing claims of one document's text, in time linear in its length."""
+    abolishes: list[Abolition] = []
+    start = 0
+    for end_match in [*SENTENCE_SPLIT.finditer(text), None]:
+        end = end_match.start() if end_match else len(text)
+        if len(abolishes) < MAX_CLAIMS:
+            found = _abolition(text, start, end)
+            if found is not None:
+                abolishes.append(found)
+        start = end + 1
     until = VALID_UNTIL.search(text)
-    if until:
-        return fact_date(until.group(1))
     years = VALID_YEARS.search(text)
+    return Claims(tuple(abolishes), chinese_count(years.group(1)) if years else None,
+                  fact_date(until.group(1)) if until else None)
+
+
+def _abolition(text: str, start: int, end: int) -> Abolition | None:
+    hits = [i for i in (text.find(w, start, end) for w in ABOLISH_WORDS) if i >= 0]
+    if not hits:
+        return None
+    at = min(hits)
+    lo, hi = max(start, at - CLAIM_WINDOW_BEFORE), min(end, at + CLAIM_WINDOW_AFTER)
+    window = text[lo:hi]
+    titles = tuple(dict.fromkeys(QUOTED_TITLE.findall(window)))
+    numbers = tuple(dict.fromkeys(NUMBER_REF.findall(window)))
+    if not titles and not numbers:
+        return None
+    return Abolition(titles, numbers, window.strip()[:EVIDENCE_CHARS])
+
+
+def expiry(facts: DocumentFacts, claims: Claims) -> str | None:
+    """The date (YYYY-MM-DD) the document says it stops applying, if it says so."""
+    if claims.valid_until:
+        return claims.valid_until
     day = _date_of(facts)
-    if years and day:
+    if claims.valid_years and day:
         y, m, d = (int(x) for x in day.split("-"))
-        return f"{y + _years(years.group(1)):04d}-{m:02d}-{d:02d}"
+        return f"{y + claims.valid_years:04d}-{m:02d}-{min(d, 28) if m == 2 else d:02d}"
     return None
 
 
-def in_force(documents: dict[str, tuple[DocumentFacts, str]], today: date | None = None) -> dict[str, Fact]:
-    """name -> a `superseded` fact (its value says by what, or until when) for every document no longer in force.
-    `documents`: name -> (facts, original text)."""
+def issuers(facts: DocumentFacts) -> frozenset[str]:
+    """The issuer's names (co-signers apart), simplified; empty when not established or masked."""
+    if facts.issuer is None or facts.issuer.masked:
+        return frozenset()
+    return frozenset(p for p in ISSUER_SPLIT.split(to_simplified(facts.issuer.value)) if p)
+
+
+def trust(actor: str, target: str, facts: dict[str, DocumentFacts], trusted: frozenset[str]) -> str:
+    """"" when `actor` may change `target`'s standing; otherwise the reason it may not."""
+    if actor in trusted:
+        return ""
+    mine, theirs = issuers(facts[actor]), issuers(facts[target])
+    if not mine:
+        return "声明方的发文机关无法确定"
+    if not theirs:
+        return "被废止文件的发文机关无法确定"
+    if not mine & theirs:
+        return f"发文机关不同（{'、'.join(sorted(mine))} ≠ {'、'.join(sorted(theirs))}）"
+    return ""
+
+
+def standing(documents: dict[str, tuple[DocumentFacts, Claims]], trusted: frozenset[str] = frozenset(),
+             today: date | None = None) -> list[Effect]:
+    """Every standing effect across the documents, applied or pending, in a stable order. `documents`: name ->
+    (facts, claims); `trusted`: documents an administrator allowed to change others' standing."""
     today_iso = (today or date.today()).isoformat()
-    by_title = {_key(f.title.value): name for name, (f, _) in documents.items() if f.title is not None}
-    by_number = {_key(f.number.value): name for name, (f, _) in documents.items()
-                 if f.number is not None and not f.number.masked}
-    out: dict[str, Fact] = {}
-    for name, (facts, text) in documents.items():
-        for sentence in ABOLISH.finditer(text):
-            named = [by_title.get(_key(t)) for t in QUOTED_TITLE.findall(sentence.group(0))]
-            named += [by_number.get(_key(n)) for n in NUMBER_REF.findall(sentence.group(0))]
-            title = facts.title.value if facts.title is not None else name
-            for target in {t for t in named if t and t != name}:
-                out[target] = Fact(f"已由《{title}》废止：“{sentence.group(0).strip()[:120]}”", how="stated")
-    # Versions: the same title or number, the older (by stated date) superseded by the newer.
+    facts = {name: f for name, (f, _) in documents.items()}
+    by_title = {_key(f.title.value): name for name, f in facts.items() if f.title is not None}
+    by_number = {_key(f.number.value): name for name, f in facts.items() if f.number is not None and not f.number.masked}
+    effects: dict[str, Effect] = {}  # target -> the applied effect (the first one wins)
+    pending: list[Effect] = []
+
+    def offer(effect: Effect) -> None:
+        if not effect.applied:
+            pending.append(effect)
+        elif effect.target not in effects:
+            effects[effect.target] = effect
+
+    for name, (f, claims) in sorted(documents.items()):
+        title = f.title.value if f.title is not None else name
+        for claim in claims.abolishes:
+            named = [by_title.get(_key(t)) for t in claim.titles] + [by_number.get(_key(n)) for n in claim.numbers]
+            for target in sorted({t for t in named if t and t != name}):
+                why = trust(name, target, facts, trusted)
+                offer(Effect(target, "abolished", name, f"已由《{title}》废止：“{claim.sentence}”", not why, why))
     groups: dict[str, list[str]] = {}
-    for name, (facts, _) in documents.items():
-        for key in {_key(facts.title.value) if facts.title is not None else "",
-                    _key(facts.number.value) if facts.number is not None and not facts.number.masked else ""} - {""}:
+    for name, f in facts.items():
+        keys = {_key(f.title.value) if f.title is not None else "",
+                _key(f.number.value) if f.number is not None and not f.number.masked else ""} - {""}
+        for key in keys:
             groups.setdefault(key, []).append(name)
     for names in groups.values():
-        dated = sorted((d, n) for n in names if (d := _date_of(documents[n][0])))
+        dated = sorted((d, n) for n in names if (d := _date_of(facts[n])))
         if len(dated) < 2:
             continue
         newest_date, newest = dated[-1]
+        title = facts[newest].title.value if facts[newest].title is not None else newest
         for day, name in dated[:-1]:
-            if day < newest_date and name not in out:
-                title = documents[newest][0].title.value if documents[newest][0].title else newest
-                out[name] = Fact(f"已被较新版本《{title}》（{newest_date}）替代", how="inferred")
-    for name, (facts, text) in documents.items():
-        ends = expiry(facts, text)
-        if ends and ends < today_iso and name not in out:
-            out[name] = Fact(f"已过有效期（至{ends}）", how="stated")
+            if day < newest_date:
+                why = trust(newest, name, facts, trusted)
+                offer(Effect(name, "replaced", newest, f"已被较新版本《{title}》（{newest_date}）替代", not why, why))
+    for name, (f, claims) in sorted(documents.items()):
+        ends = expiry(f, claims)
+        if ends and ends < today_iso:
+            offer(Effect(name, "expired", "", f"已过有效期（至{ends}）"))
+    unique_pending = {(e.target, e.kind, e.by): e for e in pending if effects.get(e.target) is None or
+                      effects[e.target].by != e.by}
+    return sorted([*effects.values(), *unique_pending.values()], key=lambda e: (e.target, not e.applied, e.by, e.kind))
+
+
+def superseded(effects: list[Effect]) -> dict[str, Fact]:
+    """name -> the `superseded` fact of every document an applied effect takes out of force."""
+    out: dict[str, Fact] = {}
+    for effect in effects:
+        if effect.applied and effect.target not in out:
+            out[effect.target] = effect.fact()
     return out
 
 

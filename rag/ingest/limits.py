@@ -27,13 +27,14 @@ class Limits:
     html_tags: int = 200_000  # tags of an .html page (a long policy page has a few thousand)
     parse_seconds: float = 30.0  # wall time of one .docx/.pdf/.html parse, in its child process
     parse_memory_bytes: int = 768 * MB  # address space of that child process
+    parse_workers: int = 2  # such children at once; more parses wait their turn
 
 
 def limits_from(settings: Settings) -> Limits:
     """The document limits the settings give (RAG_MAX_*, RAG_PARSE_*)."""
     return Limits(settings.max_file_bytes, settings.max_unzipped_bytes, settings.max_zip_ratio, settings.max_pdf_pages,
                   settings.max_document_chars, settings.max_new_clauses, parse_seconds=settings.parse_seconds,
-                  parse_memory_bytes=settings.parse_memory_bytes)
+                  parse_memory_bytes=settings.parse_memory_bytes, parse_workers=max(1, settings.parse_workers))
 
 
 def check_file_size(name: str, size: int, limits: Limits) -> None:

@@ -3,6 +3,7 @@ messages and the plain-text turns) lives in Gradio components, never here."""
 from __future__ import annotations
 
 import logging
+import threading
 import traceback
 from pathlib import Path
 from typing import Iterator
@@ -13,6 +14,7 @@ from ..session import Session
 from ..types import Answer, Quoted, Retrieved, SearchFilter, Waiting
 from .examples import example_questions
 from .rebuilds import Rebuilder
+from ..ingest.isolation import queue_state
 from ..ingest.limits import limits_from
 from ..ingest.versions import list_versions, restore_version
 from .uploads import UploadError, confined, save_uploads, upload_folder
@@ -23,6 +25,7 @@ from .views import (answer_html, candidates_html, documents_html, escape_text, q
 log = logging.getLogger(__name__)
 Turns = list[tuple[str, str]]  # (question, answer body) in plain text
 Update = tuple[list[dict], Turns, str, str]  # chat messages, turns, sources panel, question box
+QUEUE_POLL_SECONDS = 0.5  # how often an upload's message re-reads the parse queue
 
 
 class ChatApp:
@@ -120,7 +123,20 @@ class ChatApp:
                                            self.upload_root)]
 
     def upload(self, paths: list[str] | None, request=None) -> Iterator[str]:
-        messages = self.save_upload(paths, getattr(request, "username", None))
+        """Check and add the files (in a thread, showing the parse queue meanwhile), then rebuild."""
+        done: list[list[str]] = []
+        worker = threading.Thread(target=lambda: done.append(self.save_upload(paths, getattr(request, "username", None))),
+                                  name="upload-check", daemon=True)
+        worker.start()
+        shown = ""
+        while worker.is_alive():
+            worker.join(QUEUE_POLL_SECONDS)
+            running, waiting = queue_state()
+            line = f"正在检查上传的文件…（{running} 个文件正在解析" + (f"，{waiting} 个排队等候）" if waiting else "）")
+            if worker.is_alive() and line != shown:
+                shown = line
+                yield line
+        messages = done[0] if done else ["⚠️ 检查上传的文件时出错"]
         text = "<br>".join(escape_text(m) for m in messages) or "没有选择文件。"
         yield text
         if any(not m.startswith("⚠️") for m in messages):

@@ -94,5 +94,7 @@ def _report(outcome: BuildReport | Exception | None) -> str:
     if isinstance(outcome, Exception):
         return f"⚠️ 重建失败：{html.escape(f'{type(outcome).__name__}: {outcome}')}（原索引仍可使用）"
     skipped = "".join(f"<br>跳过 {html.escape(name)}：{html.escape(reason)}" for name, reason in outcome.skipped)
+    standing = "".join(f"<br>⚠️ 文件效力变化：{html.escape(line)}" for line in outcome.standing)
+    warnings = "".join(f"<br>⚠️ {html.escape(line)}" for line in outcome.warnings)
     return (f"重建完成：新增 {len(outcome.added)}、修改 {len(outcome.changed)}、删除 {len(outcome.removed)} 个文件，"
-            f"重新计算 {outcome.embedded} 个条款的向量，用时 {outcome.seconds:.1f} 秒。{skipped}")
+            f"重新计算 {outcome.embedded} 个条款的向量，用时 {outcome.seconds:.1f} 秒。{standing}{warnings}{skipped}")

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import DocumentError
-from ..ingest.documents import load_document
+from ..ingest.analysis import analyse_file
 from ..ingest.limits import Limits
 from ..ingest.readers import SUPPORTED_SUFFIXES, check_supported
 from ..ingest.versions import safe_name, save_document
@@ -37,7 +37,7 @@ def check_upload(src: Path, name: str, limits: Limits) -> None:
         probe = Path(tmp) / name
         shutil.copyfile(src, probe)
         try:
-            load_document(probe, limits)
+            analyse_file(probe, limits)  # every rule that reads the text, in a parse child within the limits
         except DocumentError as exc:
             raise UploadError(f"无法读取：{exc.reason}") from exc
 

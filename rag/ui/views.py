@@ -182,6 +182,10 @@ def _facts_cell(summary: dict) -> str:
         (summary.get("published", "") and f"发布 {summary['published']}")
 
 
+def _standing_cell(lines: list[str]) -> str:
+    return "".join(f"<div class='warn standing'>⚠️ {html.escape(line)}</div>" for line in lines)
+
+
 def documents_html(status) -> str:
     """The indexed documents with clause counts, and whether the index is fresh."""
     if not status.exists:
@@ -191,7 +195,7 @@ def documents_html(status) -> str:
     rows = "".join(
         f"<tr><td>{html.escape(name)}</td><td>《{html.escape(info['title'])}》</td>"
         f"<td>{html.escape(_facts_cell(info.get('facts') or {}))}</td><td>{info['clauses']}</td>"
-        f"<td>{_flag_cell(info.get('flagged', 0))}</td></tr>"
+        f"<td>{_flag_cell(info.get('flagged', 0))}{_standing_cell(info.get('standing') or [])}</td></tr>"
         for name, info in sorted(status.per_document.items()))
     return (f"<p>{state}：{status.documents} 个文件，{status.clauses} 个条款，嵌入模型 {html.escape(status.embedder)}</p>"
             f"<table class='docs'><tr><th>文件</th><th>标题</th><th>发文机关 · 文号 · 日期</th><th>条款数</th><th>警告</th></tr>{rows}</table>")
