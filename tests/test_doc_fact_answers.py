@@ -107,3 +107,37 @@ def test_answers_keep_to_the_filter_and_say_when_nothing_matches(fake_session):
     ans = list(stream("科技企业有哪些支持政策？", filters=SearchFilter(region="唐山")))[-1]
     assert ans.hits and {h.doc for h in ans.hits} == {"004_11ab0b061efeda41.txt"}
     assert all(c.doc == "004_11ab0b061efeda41.txt" for c in ans.citations)
+
+
+def test_a_document_outside_the_filter_is_named_and_not_answered_from(fake_session):
+    from rag.types import SearchFilter
+
+    question = "唐山市人民政府关于加快科技创新平台建设的实施方案是哪个部门发的？"
+    plain = list(fake_session.answerer("extractive").stream(question))[-1]
+    assert not plain.refused and plain.citations[0].doc == "004_11ab0b061efeda41.txt"
+    for filters in (SearchFilter(region="天津"), SearchFilter(date_from="2030-01-01")):
+        ans = list(fake_session.answerer("extractive").stream(question, filters=filters))[-1]
+        assert ans.refused and all(c.doc != "004_11ab0b061efeda41.txt" for c in ans.citations)
+        assert "不在筛选范围内" in ans.body or "没有符合筛选条件" in ans.body
+
+
+def test_a_document_no_longer_in_force_is_not_answered_from_when_the_setting_leaves_it_out(fake_session):
+    from dataclasses import replace
+
+    from rag.types import Fact, SearchFilter
+
+    retriever = fake_session.retriever()
+    first = next(c for c in retriever.first_clauses() if c.doc == "004_11ab0b061efeda41.txt")
+    facts = replace(first.facts, superseded=Fact("已由《另一文件》废止"))
+    for sc in retriever.data.clauses:
+        if sc.clause.doc == first.doc:
+            object.__setattr__(sc.clause, "facts", facts)
+    from rag.answering.doc_facts import document_fact_answer
+
+    question = "唐山市人民政府关于加快科技创新平台建设的实施方案是哪个部门发的？"
+    sentence, clause = document_fact_answer(question, "issuer", [], retriever.first_clauses(),
+                                            retriever.document_texts(), SearchFilter(in_force_only=True))
+    assert clause is None and "已不再有效" in sentence
+    sentence, clause = document_fact_answer(question, "issuer", [], retriever.first_clauses(),
+                                            retriever.document_texts(), None)
+    assert clause is not None and clause.doc == first.doc

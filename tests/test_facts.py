@@ -152,6 +152,51 @@ def test_a_bad_documents_toml_is_a_clear_error(tmp_path: Path, content: str, mes
         read_corrections(tmp_path)
 
 
+@pytest.mark.parametrize("content, message", [
+    ('"a"' + ".a" * 50_000 + " = 1\n", "dotted parts"),  # 100 KB: a TOML parser once took 9.6 GB on it
+    ('["a.txt"]\nissuer = ' + "[" * 20_000 + "]" * 20_000 + "\n", "arrays are not used"),
+    ('["a.txt"]\nissuer = ' + "{a=" * 5_000 + "1" + "}" * 5_000 + "\n", "inline tables"),
+    ('["a.txt"]\nissuer = {a=1}\n', "inline tables"),
+    ('["a.txt"]\nregion = true\n', "must be text"),
+    ('["a.txt"]\nnumber = 12\n', "must be text"),
+    ('["a.txt"]\nregion = ["天津", "河北"]\n', "arrays are not used"),
+    ('[["a.txt"]]\nregion = "天津"\n', "arrays are not used"),
+    ('["../seeds/a.txt"]\nregion = "天津"\n', "not a file name"),
+    ('["a.txt"]\nmay_supersede = "yes"\n', "true or false"),
+    ('["a.txt"]\nregion = "天津\n', "not closed"),
+    ('["a.txt"]\nregion = """天津\n', "not closed"),
+])
+def test_a_hostile_documents_toml_is_refused_before_it_costs_anything(tmp_path: Path, content: str, message: str):
+    import resource
+    import time
+
+    (tmp_path / "documents.toml").write_text(content, encoding="utf-8")
+    started, peak = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(DocumentError, match=message):
+        read_corrections(tmp_path)
+    assert time.perf_counter() - started < 5.0
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak < 200 * 1024  # KB: under 200 MB more
+
+
+def test_documents_toml_values_are_typed(tmp_path: Path):
+    (tmp_path / "documents.toml").write_text(
+        '# corrections\n["a.txt"]\ndate = 2024-09-30\nissuer = "某某市人民政府" # signed\n'
+        '["b.v2.txt"]\nmay_supersede = true\n"title" = \'某某 "方案"\'\n', encoding="utf-8")
+    corrections = read_corrections(tmp_path)
+    assert corrections.facts == {"a.txt": {"date": "2024-09-30", "issuer": "某某市人民政府"},
+                                 "b.v2.txt": {"title": '某某 "方案"'}}
+    assert corrections.trusted == {"b.v2.txt"}
+    assert corrections.unknown({"a.txt"}) and "b.v2.txt" in corrections.unknown({"a.txt"})[0]
+
+
+def test_a_documents_toml_table_naming_no_document_is_a_build_warning(tmp_path: Path, docs_dir: Path, fake_embedder):
+    from rag.indexing.build import build_index
+
+    (docs_dir / "documents.toml").write_text('["missing.txt"]\nregion = "天津"\n', encoding="utf-8")
+    report = build_index(docs_dir, tmp_path / "index", embedder=fake_embedder)
+    assert any("missing.txt" in w and "names no document" in w for w in report.warnings)
+
+
 def test_an_oversized_documents_toml_is_refused_before_it_is_parsed(tmp_path: Path):
     (tmp_path / "documents.toml").write_bytes(b"#" * (2 << 20))
     with pytest.raises(DocumentError, match="larger than"):

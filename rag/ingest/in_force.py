@@ -195,15 +195,14 @@ def standing(documents: dict[str, tuple[DocumentFacts, Claims]], trusted: frozen
         for key in keys:
             groups.setdefault(key, []).append(name)
     for names in groups.values():
-        dated = sorted((d, n) for n in names if (d := _date_of(facts[n])))
-        if len(dated) < 2:
-            continue
-        newest_date, newest = dated[-1]
-        title = facts[newest].title.value if facts[newest].title is not None else newest
-        for day, name in dated[:-1]:
-            if day < newest_date:
-                why = trust(newest, name, facts, trusted)
-                offer(Effect(name, "replaced", newest, f"已被较新版本《{title}》（{newest_date}）替代", not why, why))
+        dated = sorted((d, n) for n in set(names) if (d := _date_of(facts[n])))
+        for i, (day, name) in enumerate(dated):
+            for newer_day, newer in reversed([(d, n) for d, n in dated[i + 1:] if d > day]):  # newest first
+                title = facts[newer].title.value if facts[newer].title is not None else newer
+                why = trust(newer, name, facts, trusted)
+                offer(Effect(name, "replaced", newer, f"已被较新版本《{title}》（{newer_day}）替代", not why, why))
+                if not why:  # the newest trusted version decides; untrusted newer ones stay pending
+                    break
     for name, (f, claims) in sorted(documents.items()):
         ends = expiry(f, claims)
         if ends and ends < today_iso:
