@@ -5,6 +5,7 @@ field reaches hits, citations and the page without touching them.
 """
 from __future__ import annotations
 
+import datetime
 import hashlib
 import re
 from dataclasses import asdict, dataclass, field, replace
@@ -144,12 +145,28 @@ ISO_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")  # 2021-09-08, 202
 _DATE_FORMS = (re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"), ISO_DATE)
 
 
+def _calendar(m: re.Match) -> str | None:
+    try:
+        return datetime.date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
+    except ValueError:  # 2020-13-45 is no day
+        return None
+
+
 def fact_date(value: str | None) -> str | None:
-    """A stated date as YYYY-MM-DD, or None (absent, masked, or not a date)."""
+    """A stated date as YYYY-MM-DD, or None (absent, masked, or not a day of the calendar)."""
     for form in _DATE_FORMS:
         m = form.search(value or "")
         if m:
-            return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+            return _calendar(m)
+    return None
+
+
+def typed_date(raw: str) -> str | None:
+    """A date a user typed (the whole input: 2021-09-08, 2021/9/8, 2021年9月8日) as YYYY-MM-DD, or None."""
+    for form in _DATE_FORMS:
+        m = form.fullmatch(raw.strip())
+        if m:
+            return _calendar(m)
     return None
 
 
@@ -194,9 +211,9 @@ class SearchFilter:
         dates = []
         for name, raw in (("since", since), ("until", until)):
             raw = (raw or "").strip()
-            day = fact_date(raw) if raw else ""
+            day = typed_date(raw) if raw else ""
             if day is None:
-                raise ValueError(f"{name} {raw[:20]!r} is not a date (use YYYY-MM-DD)")
+                raise ValueError(f"{name} {raw[:20]!r} is not a date of the calendar (use YYYY-MM-DD)")
             dates.append(day)
         clip = lambda text: " ".join((text or "").split())[: cls.MAX_TEXT]  # noqa: E731
         return cls(clip(region), clip(issuer), clip(doc_type), *dates)

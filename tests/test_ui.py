@@ -145,6 +145,15 @@ def test_filter_fields_are_data_escaped_and_a_bad_date_is_a_clear_message(app):
     assert "筛选条件有误" in history[-1]["content"] and box == "科技企业孵化器奖补多少？"
 
 
+@pytest.mark.parametrize("raw", ["2020-13-45", "xx2020-01-01yy", "2021-02-29", "2020-01-01 至今"])
+def test_a_date_filter_must_be_a_whole_date_of_the_calendar(raw):
+    from rag.types import SearchFilter
+
+    with pytest.raises(ValueError, match="not a date of the calendar"):
+        SearchFilter.parse(since=raw)
+    assert SearchFilter.parse(since=" 2020/2/29 ", until="2021年3月1日").date_from == "2020-02-29"
+
+
 def test_facts_from_a_document_are_escaped_on_the_cards(app):
     from rag.types import DocumentFacts, Fact
     from rag.ui.views import _facts
