@@ -6,6 +6,7 @@ import re
 
 from .masks import MASKED
 from .normalize import for_search
+from .numerals import CN_NUMERAL_CHARS
 
 # A figure: digits (with a decimal part or a range such as 3-5 / 1-2), or a masked figure ("***").
 _FIGURE = rf"(?:\d+(?:\.\d+)?(?:\s*[-—~至]\s*\d+(?:\.\d+)?)?|{MASKED}+)"
@@ -24,6 +25,8 @@ COUNT_UNITS: dict[str, str] = {
     "年": "年",
 }
 _ANY_UNIT = "家个所支项件名人场次批"
+# A count in Chinese numerals ("三个", "两项", "十余家"): a figure too, when a count unit follows it.
+_CN_COUNT = rf"[{CN_NUMERAL_CHARS}两]+(?:余|多)?"
 # A duration or a small count of years ("3年", not "2025年").
 _FEW_YEARS = re.compile(r"(?<!\d)\d{1,2}\s*年")
 # A quantity with its unit, as stated: "50万元", "15.7%", "260 家", "3000人次".
@@ -64,7 +67,7 @@ def has_count(text: str, unit: str = "") -> bool:
     if unit == "年":
         return bool(_FEW_YEARS.search(text))
     units = COUNT_UNITS.get(unit, _ANY_UNIT)
-    return bool(re.search(rf"{_FIGURE}\s*(?:以上|左右)?\s*[{units}]", text))
+    return bool(re.search(rf"(?:{_FIGURE}|{_CN_COUNT})\s*(?:以上|左右)?\s*[{units}](?!性)", text))  # 一次性 is no count
 
 
 # A date without a year: "2月17日", "3月底", "上旬".
