@@ -65,3 +65,49 @@ def test_renumbering_in_order_of_appearance():
     assert first == "有效发明专利达到350件〔1〕。"
     assert second == "孵化器奖补50万元〔2〕〔1〕。"
     assert r.order == [2, 1]
+
+
+# -- claim checks: one window of one clause, and each figure given to its own item ------------------------------------
+JINGHAI = ("到2022年，全区国家高新技术企业总量突破260 家,雏鹰企业新增51家,瞪羚企业新增27家,"
+           "科技领军(领军培育)企业累计达到12家。")
+INCUBATORS = "对新认定的国家级、省级科技企业孵化器,分别给予50万元、30万元奖补经费;对新认定的省科技型中小企业,给予2000元奖励。"
+
+
+def test_a_figure_given_to_another_item_than_the_clause_gives_it_is_not_supported():
+    from rag.answering.verification import figures_bound, supports_sentence
+
+    wrong = "静海区到2022年要培育12家国家级高新技术企业"  # the clause gives 12家 to 科技领军企业
+    assert numbers_supported(wrong, JINGHAI) and not figures_bound(wrong, JINGHAI)
+    assert not supports_sentence(wrong, JINGHAI)
+    for right in ("全区国家高新技术企业总量突破260家", "科技领军企业累计达到12家", "瞪羚企业新增27家"):
+        assert supports_sentence(right, JINGHAI), right
+
+
+def test_figures_listed_together_share_their_item_so_the_check_abstains():
+    from rag.answering.verification import figure_items, figures_bound
+
+    items = dict(figure_items(INCUBATORS))
+    assert "孵化器" in items["30万元"] and "孵化器" in items["50万元"]
+    assert figures_bound("省级科技企业孵化器奖补30万元", INCUBATORS)
+    assert figures_bound("唐山新认定省科技型中小企业给2000元奖励", INCUBATORS)
+    assert not figures_bound("新认定的省科技型中小企业给予50万元奖励", INCUBATORS)
+
+
+def test_a_sentence_of_words_gathered_across_a_clause_is_not_supported():
+    from rag.answering.verification import supports_sentence, window_support
+
+    clause = "一、支持企业开展技术研发。二、加强人才引进工作。三、优化营商环境。四、推进实施算力券政策，降低企业算力使用成本。"
+    gathered = "支持企业开展技术研发，降低企业的算力使用成本"  # halves of the first and the last sentence
+    assert support(gathered, clause) >= 0.5 and window_support(gathered, clause) < 0.5
+    assert not supports_sentence(gathered, clause)
+    assert supports_sentence("推进实施算力券政策，降低企业算力使用成本", clause)
+
+
+def test_a_window_is_read_with_its_clauses_label_and_duties():
+    from rag.answering.context import verification_contexts
+    from rag.types import Clause, Hit
+
+    text = "全社会研发投入强度力争达到3.2%以上。全区科技型企业持续增加。全区有效发明专利达到350件。"
+    clause = Clause("d#1", "d", "静海区工作方案", ("一、目标",), "《静海区工作方案》一、目标", text, 0, len(text))
+    (context,) = verification_contexts([Hit(clause, 1.0, 0.9, 1.0)])
+    assert verify_sentence("静海区有效发明专利目标是350件[1]", [context]).sources == [1]

@@ -8,6 +8,7 @@ from ..text.overlap import support
 from ..text.sentences import clause_sentences
 from ..types import Hit
 from .prompts import refusal_text, render
+from .verification import FRAME_SEPARATOR
 
 # How much of a duty's task is shown next to its departments.
 DUTY_TASK_CHARS = 30
@@ -78,8 +79,10 @@ def context_block(hits: Sequence[Hit], excerpts: Sequence[str] | None = None) ->
 
 
 def verification_contexts(hits: Sequence[Hit]) -> list[str]:
-    """The text each [n] is checked against: label, clause and the described duties."""
-    return [f"{h.label} {for_search(h.answer_text)} " + " ".join(d.describe() for d in h.duties) for h in hits]
+    """The text each [n] is checked against: label, clause and the described duties, the clause text set apart
+    (FRAME_SEPARATOR) so a claim is checked against one window of it read with its label and duties."""
+    return [f"{h.label}{FRAME_SEPARATOR}{for_search(h.answer_text)}{FRAME_SEPARATOR}"
+            + " ".join(d.describe() for d in h.duties) for h in hits]
 
 
 def system_message() -> dict:

@@ -8,12 +8,19 @@ from dataclasses import dataclass, field
 from ..text.markers import markers_in, shown_marker, strip_markers
 from ..text.names import GOVERNMENT_DEPARTMENT_SUFFIXES, PLACE_SUFFIXES, alternation
 from ..text.normalize import for_match, for_search
-from ..text.overlap import support
-from ..text.quantities import levels_asked, quantities, states_level
-from ..text.sentences import ends_with_sentence_end
-from .thresholds import SUPPORT_THRESHOLD
+from ..text.overlap import bigrams, support
+from ..text.quantities import QUANTITY, levels_asked, quantities, states_level
+from ..text.sentences import clause_sentences, ends_with_sentence_end
+from .thresholds import CLAIM_WINDOW_SENTENCES, ITEM_BINDING_MARGIN, SUPPORT_THRESHOLD
 
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
+# Separates a verification context's frame (the clause's label: document title and heading path; its duties) from
+# its text: the frame is read with every window of the text (answering/context.verification_contexts).
+FRAME_SEPARATOR = "\x1f"
+# Where a figure's item can no longer be named: sentence ends (figures of one sentence share its words).
+SENTENCE_PARTS = re.compile(r"[。；;！？!?\n]")
+# What may stand between figures listed together (「50万元、30万元」).
+LISTING_GAP = " 、，,和与及或"
 # "1. …" list numbering at a sentence start is not a stated figure.
 LIST_BULLET = re.compile(r"^\s*(?:\d{1,2}\s?[.、)）]|[（(]\d{1,2}[)）]|[-•·*]|[一二三四五六七八九十]、)\s*")
 
@@ -48,10 +55,69 @@ def claims_supported(sentence: str, clause_text: str) -> bool:
     return all(for_match(d) in clause for d in DEPARTMENT_NAME.findall(for_search(sentence)))
 
 
+def window_support(sentence: str, clause_text: str) -> float:
+    """The sentence's support in the best window of at most CLAIM_WINDOW_SENTENCES consecutive clause sentences,
+    each read with the clause's frame (title, heading path, duties) when the context carries one."""
+    parts = clause_text.split(FRAME_SEPARATOR)
+    frame, body = (" ".join(parts[:1] + parts[2:]), parts[1]) if len(parts) >= 2 else ("", clause_text)
+    sentences = clause_sentences(body) or [body]
+    best = 0.0
+    for i in range(len(sentences)):
+        run = frame
+        for j in range(i, min(len(sentences), i + CLAIM_WINDOW_SENTENCES)):
+            run += " " + sentences[j]
+            best = max(best, support(sentence, run))
+    return best
+
+
+def _body(context: str) -> str:
+    parts = context.split(FRAME_SEPARATOR)
+    return parts[1] if len(parts) >= 2 else context
+
+
+def figure_items(text: str, after: bool = False) -> list[tuple[str, str]]:
+    """(figure, the words that name its item) for each figure of the text: the words since the previous figure of
+    its sentence (policy text names the item first: 「国家高新技术企业总量突破260家」); figures listed together
+    (「分别给予50万元、30万元」) share their item. With `after`, the words up to the next figure count too (an answer
+    may name the item after the figure: 「培育12家国家级高新技术企业」)."""
+    out = []
+    for sentence in SENTENCE_PARTS.split(for_search(text)):
+        found = list(QUANTITY.finditer(sentence))
+        start = previous_end = 0
+        for k, m in enumerate(found):
+            listed = previous_end and not sentence[previous_end:m.start()].strip(LISTING_GAP)
+            start = start if listed else previous_end
+            item = sentence[start:m.start()]
+            if after:
+                item += " " + sentence[m.end():found[k + 1].start() if k + 1 < len(found) else len(sentence)]
+            out.append((for_match(re.sub(r"\s+", "", m.group(0))), item))
+            previous_end = m.end()
+    return out
+
+
+def figures_bound(sentence: str, clause_text: str) -> bool:
+    """Every figure the sentence states is the clause's figure for the item the sentence gives it to: no other
+    figure of the clause has an item matching the sentence's words around the figure better, by more than
+    ITEM_BINDING_MARGIN of those words, than this figure's own item. Evidence against only: a figure the clause
+    does not state is left to `claims_supported`."""
+    clause = figure_items(_body(clause_text))
+    for figure, words in figure_items(sentence, after=True):
+        item = bigrams(words)
+        if not item:
+            continue
+        own = [len(item & bigrams(text)) for f, text in clause if f == figure]
+        rival = [len(item & bigrams(text)) for f, text in clause if f != figure]
+        if own and rival and (max(rival) - max(own)) / len(item) > ITEM_BINDING_MARGIN:
+            return False
+    return True
+
+
 def supports_sentence(sentence: str, clause_text: str) -> bool:
-    """The clause supports the sentence: enough shared wording, and no number, name or claim it lacks."""
-    return (support(sentence, clause_text) >= SUPPORT_THRESHOLD and numbers_supported(sentence, clause_text)
-            and entities_supported(sentence, clause_text) and claims_supported(sentence, clause_text))
+    """The clause supports the sentence: enough shared wording within one window of it, no number, name or claim
+    it lacks, and every figure given to the item the clause gives it to."""
+    return (window_support(sentence, clause_text) >= SUPPORT_THRESHOLD and numbers_supported(sentence, clause_text)
+            and entities_supported(sentence, clause_text) and claims_supported(sentence, clause_text)
+            and figures_bound(sentence, clause_text))
 
 
 @dataclass
