@@ -111,3 +111,24 @@ def test_a_window_is_read_with_its_clauses_label_and_duties():
     clause = Clause("d#1", "d", "静海区工作方案", ("一、目标",), "《静海区工作方案》一、目标", text, 0, len(text))
     (context,) = verification_contexts([Hit(clause, 1.0, 0.9, 1.0)])
     assert verify_sentence("静海区有效发明专利目标是350件[1]", [context]).sources == [1]
+
+
+SUANLI = ("一、支持企业开展技术研发和自主攻关产品推广应用和迭代升级。二、推进实施算力券政策，支持企业购买智算、超算服务，"
+          "降低企业算力使用成本。")
+
+
+def test_the_questions_topic_must_stand_in_the_sentence_that_supports_the_claim():
+    from rag.answering.verification import supports_sentence
+
+    question = "算力券是干什么用的？"
+    swapped = "算力券是用于支持企业开展技术研发和自主攻关产品推广应用和迭代升级的"  # the words of the sentence before
+    assert supports_sentence(swapped, SUANLI)  # wording alone cannot tell
+    assert not supports_sentence(swapped, SUANLI, question)
+    assert supports_sentence("算力券用于支持企业购买智算、超算服务，降低企业算力使用成本", SUANLI, question)
+
+
+def test_a_lead_that_runs_on_past_a_semicolon_counts_for_the_topic():
+    from rag.answering.verification import supports_sentence
+
+    clause = "到2025年,省级以上星创天地达到30家;农业科技特派员达到100名;培育省级农业产业化龙头企业达到110家。"
+    assert supports_sentence("到2025年,农业科技特派员达到100名", clause, "到2025年农业科技特派员要达到多少名？")

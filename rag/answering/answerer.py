@@ -184,7 +184,7 @@ class Answerer:
         citable = (None if verdict.citable is None
                    else {order.index(n - 1) + 1 for n in verdict.citable if n - 1 in order})
         reply = yield from stream_verified(self.llm, messages, shown, self.settings.max_new_tokens, renum, timings,
-                                           t0, citable)
+                                           t0, citable, question)
         for c in reply.checked:
             c.sources = [order[n - 1] + 1 for n in c.sources]
         return reply
@@ -204,7 +204,7 @@ class Answerer:
             shown = hits[: self.settings.model_clauses or len(hits)]  # a prefix: the model's [n] is hits[n-1]
             messages = prompt_messages(question, shown, self.settings.prompt_budget_chars)
             return (yield from stream_verified(self.llm, messages, shown, self.settings.max_new_tokens, renum,
-                                               timings, t0, verdict.citable))
+                                               timings, t0, verdict.citable, question))
         finally:
             if ticket is not None:
                 ticket.leave()

@@ -41,10 +41,12 @@ def _keep(c: Checked) -> bool:
 
 
 def stream_verified(llm: ChatBackend, messages: list[dict], hits: Sequence[Hit], max_new_tokens: int,
-                    renum: Renumberer, timings: dict, t0: float, citable: set[int] | None = None) -> Iterator[str]:
+                    renum: Renumberer, timings: dict, t0: float, citable: set[int] | None = None,
+                    question: str = "") -> Iterator[str]:
     """Send the prompt; yield each verified sentence as soon as it is complete (rendered with `renum`); return a
     ModelReply. Sentences are checked against the whole clauses, whatever the prompt showed; a clause outside
-    `citable` (1-based; None: all) supports nothing. Raises LLMError."""
+    `citable` (1-based; None: all) supports nothing; the `question`'s topic, where a sentence repeats it, must stand
+    in the window that supports the sentence. Raises LLMError."""
     contexts = [text if citable is None or n in citable else ""
                 for n, text in enumerate(verification_contexts(hits), 1)]
     reply = ModelReply()
@@ -52,7 +54,7 @@ def stream_verified(llm: ChatBackend, messages: list[dict], hits: Sequence[Hit],
     def take(sentence: str) -> str | None:
         if not sentence.strip():
             return None
-        c = verify_sentence(sentence, contexts)
+        c = verify_sentence(sentence, contexts, question=question)
         if not _keep(c):
             log.info("dropped unsupported sentence: %s", c.text)
             reply.dropped += 1

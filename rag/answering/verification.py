@@ -55,18 +55,40 @@ def claims_supported(sentence: str, clause_text: str) -> bool:
     return all(for_match(d) in clause for d in DEPARTMENT_NAME.findall(for_search(sentence)))
 
 
-def window_support(sentence: str, clause_text: str) -> float:
-    """The sentence's support in the best window of at most CLAIM_WINDOW_SENTENCES consecutive clause sentences,
-    each read with the clause's frame (title, heading path, duties) when the context carries one."""
+def _windows(clause_text: str, size: int = CLAIM_WINDOW_SENTENCES) -> tuple[str, list[str]]:
+    """(frame, every window of at most `size` consecutive sentences of the clause text)."""
     parts = clause_text.split(FRAME_SEPARATOR)
     frame, body = (" ".join(parts[:1] + parts[2:]), parts[1]) if len(parts) >= 2 else ("", clause_text)
     sentences = clause_sentences(body) or [body]
+    return frame, ["".join(sentences[i:j]) for i in range(len(sentences))
+                   for j in range(i + 1, min(len(sentences), i + size) + 1)]
+
+
+def topic_terms(question: str, sentence: str, clause_text: str) -> set[str]:
+    """The question's words (search tokens of two or more characters) that the sentence repeats and the clause
+    text states: what the sentence is about, as the question names it."""
+    from ..text.tokens import tokens
+
+    said, body = for_match(sentence), for_match(_body(clause_text))
+    return {t for t in (for_match(w) for w in tokens(question)) if len(t) >= 2 and t in said and t in body}
+
+
+def window_support(sentence: str, clause_text: str, question: str = "") -> float:
+    """The sentence's support in the best window of at most CLAIM_WINDOW_SENTENCES consecutive clause sentences,
+    each read with the clause's frame (title, heading path, duties) when the context carries one. With the
+    `question`, a window is one sentence, and counts only when it, the sentence before it (whose lead, 「到2025年,」,
+    runs on past a ；) and the frame state every topic term: 「算力券用于…」 is not supported by the sentence before
+    the one about 算力券, however many of its words that one holds."""
+    topic = topic_terms(question, sentence, clause_text) if question else set()
+    if not topic:
+        frame, windows = _windows(clause_text)
+        return max((support(sentence, frame + " " + w) for w in windows), default=0.0)
+    frame, sentences = _windows(clause_text, 1)
     best = 0.0
-    for i in range(len(sentences)):
-        run = frame
-        for j in range(i, min(len(sentences), i + CLAIM_WINDOW_SENTENCES)):
-            run += " " + sentences[j]
-            best = max(best, support(sentence, run))
+    for i, window in enumerate(sentences):
+        held = for_match(" ".join((frame, sentences[i - 1] if i else "", window)))
+        if all(t in held for t in topic):
+            best = max(best, support(sentence, frame + " " + window))
     return best
 
 
@@ -112,10 +134,11 @@ def figures_bound(sentence: str, clause_text: str) -> bool:
     return True
 
 
-def supports_sentence(sentence: str, clause_text: str) -> bool:
-    """The clause supports the sentence: enough shared wording within one window of it, no number, name or claim
-    it lacks, and every figure given to the item the clause gives it to."""
-    return (window_support(sentence, clause_text) >= SUPPORT_THRESHOLD and numbers_supported(sentence, clause_text)
+def supports_sentence(sentence: str, clause_text: str, question: str = "") -> bool:
+    """The clause supports the sentence: enough shared wording within one window of it (holding the question's
+    topic, when the question is given), no number, name or claim it lacks, and every figure given to the item the
+    clause gives it to."""
+    return (window_support(sentence, clause_text, question) >= SUPPORT_THRESHOLD and numbers_supported(sentence, clause_text)
             and entities_supported(sentence, clause_text) and claims_supported(sentence, clause_text)
             and figures_bound(sentence, clause_text))
 
@@ -131,22 +154,23 @@ class Checked:
     newline: bool = False  # the sentence ended a line (keeps list items on their own lines)
 
 
-def verify_sentence(sentence: str, contexts: list[str], auto_cite: bool = True) -> Checked:
+def verify_sentence(sentence: str, contexts: list[str], auto_cite: bool = True, question: str = "") -> Checked:
     """Keep the markers whose clause supports the sentence; optionally cite the best clause for an
-    uncited sentence that one clause clearly supports."""
+    uncited sentence that one clause clearly supports. With the `question`, the supporting window must hold the
+    question's topic as the sentence repeats it."""
     body = strip_markers(sentence).strip()
     claim = LIST_BULLET.sub("", body)  # "1. …" list numbering is not a stated figure
     cited = list(dict.fromkeys(markers_in(sentence)))
     keep, dropped = [], []
     for n in cited:
-        if 1 <= n <= len(contexts) and supports_sentence(claim, contexts[n - 1]):
+        if 1 <= n <= len(contexts) and supports_sentence(claim, contexts[n - 1], question):
             keep.append(n)
         else:
             dropped.append(n)
     if not keep and auto_cite and contexts:
         scored = sorted(((support(claim, c), i + 1) for i, c in enumerate(contexts)), reverse=True)
         best, n = scored[0]
-        if best >= SUPPORT_THRESHOLD and supports_sentence(claim, contexts[n - 1]):
+        if best >= SUPPORT_THRESHOLD and supports_sentence(claim, contexts[n - 1], question):
             keep.append(n)
     return Checked(body, keep, dropped, newline=sentence.rstrip(" ").endswith("\n"))
 
