@@ -8,9 +8,10 @@ SUPPORT_THRESHOLD = 0.5
 # ... within one window of at most this many consecutive clause sentences: a model's sentence made of words
 # gathered across a clause (the subject of one sentence, the purpose stated in another) is not supported.
 CLAIM_WINDOW_SENTENCES = 2
-# A figure a model's sentence states belongs to the item it is given to: the clause segment (between commas) that
-# states the figure must match the sentence's words around it no worse than this margin below a segment stating
-# another figure (「培育12家国家级高新技术企业」 when the clause gives 260家 to 国家高新技术企业, 12家 to 科技领军企业).
+# A figure a model's sentence states belongs to the item it is given to: the clause's words naming that figure's
+# item (verification.figure_items) must match the sentence's words around it no worse than this share of those
+# words below the item of another figure (「培育12家国家级高新技术企业」 when the clause gives 260家 to
+# 国家高新技术企业, 12家 to 科技领军企业).
 ITEM_BINDING_MARGIN = 0.15
 # A sentence with a masked figure answers a number question when it covers this share of the question's
 # bigrams (masked dev questions score ≥0.6, others ≤0.1).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..text.markers import markers_in, shown_marker, strip_markers
 from ..text.names import GOVERNMENT_DEPARTMENT_SUFFIXES, PLACE_SUFFIXES, alternation
@@ -55,22 +56,33 @@ def claims_supported(sentence: str, clause_text: str) -> bool:
     return all(for_match(d) in clause for d in DEPARTMENT_NAME.findall(for_search(sentence)))
 
 
+def _frame_and_body(context: str) -> tuple[str, str]:
+    """A verification context's frame (label and duties; "" when it has none) and its clause text."""
+    parts = context.split(FRAME_SEPARATOR)
+    return (" ".join(parts[:1] + parts[2:]), parts[1]) if len(parts) >= 2 else ("", context)
+
+
 def _windows(clause_text: str, size: int = CLAIM_WINDOW_SENTENCES) -> tuple[str, list[str]]:
     """(frame, every window of at most `size` consecutive sentences of the clause text)."""
-    parts = clause_text.split(FRAME_SEPARATOR)
-    frame, body = (" ".join(parts[:1] + parts[2:]), parts[1]) if len(parts) >= 2 else ("", clause_text)
+    frame, body = _frame_and_body(clause_text)
     sentences = clause_sentences(body) or [body]
     return frame, ["".join(sentences[i:j]) for i in range(len(sentences))
                    for j in range(i + 1, min(len(sentences), i + size) + 1)]
 
 
+@lru_cache(maxsize=64)
+def _question_words(question: str) -> frozenset[str]:
+    """The question's search tokens of two or more characters (tokenised once per question, not per check)."""
+    from ..text.tokens import tokens
+
+    return frozenset(t for t in (for_match(w) for w in tokens(question)) if len(t) >= 2)
+
+
 def topic_terms(question: str, sentence: str, clause_text: str) -> set[str]:
     """The question's words (search tokens of two or more characters) that the sentence repeats and the clause
     text states: what the sentence is about, as the question names it."""
-    from ..text.tokens import tokens
-
-    said, body = for_match(sentence), for_match(_body(clause_text))
-    return {t for t in (for_match(w) for w in tokens(question)) if len(t) >= 2 and t in said and t in body}
+    said, body = for_match(sentence), for_match(_frame_and_body(clause_text)[1])
+    return {t for t in _question_words(question) if t in said and t in body}
 
 
 def window_support(sentence: str, clause_text: str, question: str = "") -> float:
@@ -90,11 +102,6 @@ def window_support(sentence: str, clause_text: str, question: str = "") -> float
         if all(t in held for t in topic):
             best = max(best, support(sentence, frame + " " + window))
     return best
-
-
-def _body(context: str) -> str:
-    parts = context.split(FRAME_SEPARATOR)
-    return parts[1] if len(parts) >= 2 else context
 
 
 def figure_items(text: str, after: bool = False) -> list[tuple[str, str]]:
@@ -122,7 +129,7 @@ def figures_bound(sentence: str, clause_text: str) -> bool:
     figure of the clause has an item matching the sentence's words around the figure better, by more than
     ITEM_BINDING_MARGIN of those words, than this figure's own item. Evidence against only: a figure the clause
     does not state is left to `claims_supported`."""
-    clause = figure_items(_body(clause_text))
+    clause = figure_items(_frame_and_body(clause_text)[1])
     for figure, words in figure_items(sentence, after=True):
         item = bigrams(words)
         if not item:

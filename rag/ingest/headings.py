@@ -14,19 +14,17 @@ from ..text.masks import MASK_CHAR, MASKED, is_masked
 from ..text.numerals import CIRCLED, CN_NUMERAL_CHARS, cn_to_int
 from ..text.sentences import SENTENCE_ENDS
 
-_CIRCLED = CIRCLED
-_CN = CN_NUMERAL_CHARS
 
 # (kind, rank, regex). Rank orders the default nesting; the parser itself follows the document.
 _MARKERS: list[tuple[str, int, re.Pattern[str]]] = [
-    ("chapter", 0, re.compile(rf"第([{_CN}\d]+)章\s*")),
-    ("section", 1, re.compile(rf"第([{_CN}\d]+)节\s*")),
-    ("cn", 2, re.compile(rf"([{_CN}]+)\s*、\s*")),
-    ("pcn", 3, re.compile(rf"[（(]\s*([{_CN}]+)\s*[）)]\s*")),
-    ("article", 4, re.compile(rf"第([{_CN}\d]+)条\s*")),
+    ("chapter", 0, re.compile(rf"第([{CN_NUMERAL_CHARS}\d]+)章\s*")),
+    ("section", 1, re.compile(rf"第([{CN_NUMERAL_CHARS}\d]+)节\s*")),
+    ("cn", 2, re.compile(rf"([{CN_NUMERAL_CHARS}]+)\s*、\s*")),
+    ("pcn", 3, re.compile(rf"[（(]\s*([{CN_NUMERAL_CHARS}]+)\s*[）)]\s*")),
+    ("article", 4, re.compile(rf"第([{CN_NUMERAL_CHARS}\d]+)条\s*")),
     ("num", 4, re.compile(rf"(\d{{1,2}}|{MASKED}{{1,2}})\s?[.．、](?![\d{MASKED}])\s*")),
     ("pnum", 5, re.compile(r"[（(]\s*(\d{1,2})\s*[）)]\s*")),
-    ("circ", 6, re.compile(rf"([{_CIRCLED}])\s*")),
+    ("circ", 6, re.compile(rf"([{CIRCLED}])\s*")),
 ]
 RANK = {kind: rank for kind, rank, _ in _MARKERS}
 # Inline number markers may also use a comma typo ("2,整合…"), accepted only when expected next.
@@ -134,11 +132,11 @@ def _inline_markers(clean: str, lo: int, hi: int, stack: list[tuple[str, int]]) 
     local_stack = list(stack)
     while i < hi:
         ch = clean[i]
-        if not (ch.isdigit() or ch in _CN or ch in "（(*" or ch in _CIRCLED or ch == "第"):
+        if not (ch.isdigit() or ch in CN_NUMERAL_CHARS or ch in "（(*" or ch in CIRCLED or ch == "第"):
             i += 1
             continue
         prev = clean[i - 1]
-        if prev.isdigit() or prev == MASK_CHAR or (ch in _CN and prev in _CN):
+        if prev.isdigit() or prev == MASK_CHAR or (ch in CN_NUMERAL_CHARS and prev in CN_NUMERAL_CHARS):
             i += 1
             continue
         hit = _match_at(clean, i, hi)

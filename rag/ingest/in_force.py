@@ -104,27 +104,24 @@ def _key(title: str) -> str:
 def read_claims(text: str) -> Claims:
     """The standing claims of one document's text, in time linear in its length."""
     abolishes: list[Abolition] = []
-    start = 0
-    for end_match in [*SENTENCE_SPLIT.finditer(text), None]:
-        end = end_match.start() if end_match else len(text)
-        if len(abolishes) < MAX_CLAIMS:
-            found = _abolition(text, start, end)
-            if found is not None:
-                abolishes.append(found)
-        start = end + 1
+    for sentence in SENTENCE_SPLIT.split(text):
+        found = _abolition(sentence)
+        if found is not None:
+            abolishes.append(found)
+            if len(abolishes) == MAX_CLAIMS:
+                break
     until = VALID_UNTIL.search(text)
     years = VALID_YEARS.search(text)
     return Claims(tuple(abolishes), chinese_count(years.group(1)) if years else None,
                   fact_date(until.group(1)) if until else None)
 
 
-def _abolition(text: str, start: int, end: int) -> Abolition | None:
-    hits = [i for i in (text.find(w, start, end) for w in ABOLISH_WORDS) if i >= 0]
+def _abolition(sentence: str) -> Abolition | None:
+    hits = [i for i in (sentence.find(w) for w in ABOLISH_WORDS) if i >= 0]
     if not hits:
         return None
     at = min(hits)
-    lo, hi = max(start, at - CLAIM_WINDOW_BEFORE), min(end, at + CLAIM_WINDOW_AFTER)
-    window = text[lo:hi]
+    window = sentence[max(0, at - CLAIM_WINDOW_BEFORE):at + CLAIM_WINDOW_AFTER]
     titles = tuple(dict.fromkeys(QUOTED_TITLE.findall(window)))
     numbers = tuple(dict.fromkeys(NUMBER_REF.findall(window)))
     if not titles and not numbers:

@@ -6,7 +6,7 @@ import re
 
 from .masks import MASKED
 from .normalize import for_search
-from .numerals import CN_NUMERAL_CHARS
+from .numerals import CN_COUNT_CHARS
 
 # A figure: digits (with a decimal part or a range such as 3-5 / 1-2), or a masked figure ("***").
 _FIGURE = rf"(?:\d+(?:\.\d+)?(?:\s*[-—~至]\s*\d+(?:\.\d+)?)?|{MASKED}+)"
@@ -26,7 +26,7 @@ COUNT_UNITS: dict[str, str] = {
 }
 _ANY_UNIT = "家个所支项件名人场次批"
 # A count in Chinese numerals ("三个", "两项", "十余家"): a figure too, when a count unit follows it.
-_CN_COUNT = rf"[{CN_NUMERAL_CHARS}两]+(?:余|多)?"
+_CN_COUNT = rf"[{CN_COUNT_CHARS}]+(?:余|多)?"
 # A duration or a small count of years ("3年", not "2025年").
 _FEW_YEARS = re.compile(r"(?<!\d)\d{1,2}\s*年")
 # A quantity with its unit, as stated: "50万元", "15.7%", "260 家", "3000人次".
