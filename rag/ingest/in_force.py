@@ -179,7 +179,7 @@ def standing(documents: dict[str, tuple[DocumentFacts, Claims]], trusted: frozen
             effects[effect.target] = effect
 
     for name, (f, claims) in sorted(documents.items()):
-        title = f.title.value if f.title is not None else name
+        title = _title(f, name)
         for claim in claims.abolishes:
             named = [by_title.get(_key(t)) for t in claim.titles] + [by_number.get(_key(n)) for n in claim.numbers]
             for target in sorted({t for t in named if t and t != name}):
@@ -195,9 +195,9 @@ def standing(documents: dict[str, tuple[DocumentFacts, Claims]], trusted: frozen
         dated = sorted((d, n) for n in set(names) if (d := _date_of(facts[n])))
         for i, (day, name) in enumerate(dated):
             for newer_day, newer in reversed([(d, n) for d, n in dated[i + 1:] if d > day]):  # newest first
-                title = facts[newer].title.value if facts[newer].title is not None else newer
                 why = trust(newer, name, facts, trusted)
-                offer(Effect(name, "replaced", newer, f"已被较新版本《{title}》（{newer_day}）替代", not why, why))
+                offer(Effect(name, "replaced", newer, f"已被较新版本《{_title(facts[newer], newer)}》（{newer_day}）替代",
+                             not why, why))
                 if not why:  # the newest trusted version decides; untrusted newer ones stay pending
                     break
     for name, (f, claims) in sorted(documents.items()):
@@ -210,12 +210,13 @@ def standing(documents: dict[str, tuple[DocumentFacts, Claims]], trusted: frozen
 
 
 def superseded(effects: list[Effect]) -> dict[str, Fact]:
-    """name -> the `superseded` fact of every document an applied effect takes out of force."""
-    out: dict[str, Fact] = {}
-    for effect in effects:
-        if effect.applied and effect.target not in out:
-            out[effect.target] = effect.fact()
-    return out
+    """name -> the `superseded` fact of every document an applied effect takes out of force (`standing` applies at
+    most one effect per document)."""
+    return {effect.target: effect.fact() for effect in effects if effect.applied}
+
+
+def _title(facts: DocumentFacts, name: str) -> str:
+    return facts.title.value if facts.title is not None else name
 
 
 def _date_of(facts: DocumentFacts) -> str | None:
