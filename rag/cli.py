@@ -174,7 +174,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
         compare_stores(args.gold, _settings(args), args.stores, k=args.k, answers=not args.no_answers, as_json=args.json)
         return 0
     return run_eval(args.gold, _settings(args), k=args.k, as_json=args.json, anchor=args.anchor,
-                    answers=not args.no_answers, questions=args.questions)
+                    answers=not args.no_answers, questions=args.questions, check=args.check)
+
+
+def cmd_train_reader(args: argparse.Namespace) -> int:
+    from .evaluation.train_reader import READER_PARAMETERS, format_fitted, run_train_reader
+
+    report = run_train_reader(_settings(args), out=args.out or READER_PARAMETERS, limit=args.limit,
+                              shared=not args.own_only, rows_file=args.rows)
+    print(format_fitted(report))
+    return 0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -242,6 +251,8 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--no-answers", action="store_true", help="retrieval only")
     e.add_argument("--questions", type=int, default=None,
                    help="a third-party set: evaluate its first N questions (a removal set: default 60)")
+    e.add_argument("--check", action="store_true",
+                   help="a third-party answerable set: its check questions (check_ids.txt) instead of sample.jsonl")
     e.add_argument("--stores", nargs="+", choices=["faiss", "milvus"],
                    help="evaluate on each store side by side (same vectors; differences and identical answers)")
     e.set_defaults(func=cmd_eval)
@@ -269,6 +280,17 @@ def parser() -> argparse.ArgumentParser:
                     help="build the seeds and time answerable questions through the chat page in chromium with "
                          "this backend: first verified text and final cited answer")
     bn.set_defaults(func=cmd_bench)
+
+    t = sub.add_parser("train-reader", help="fit the learned reader's parameters on labelled questions "
+                                            "(own sets; NCP train and RGB 100-199 when ../shared is there)")
+    common(t)
+    t.add_argument("--out", type=Path, default=None, help="where to write the parameters (default: the shipped "
+                                                         "rag/answering/reader.json)")
+    t.add_argument("--limit", type=int, default=None, help="at most this many questions of each source")
+    t.add_argument("--own-only", action="store_true", help="only the project's own questions over the seeds")
+    t.add_argument("--rows", type=Path, default=None,
+                   help="cache of the gathered rows: read when it exists (refit in seconds), else written")
+    t.set_defaults(func=cmd_train_reader)
     return p
 
 

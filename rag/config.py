@@ -94,6 +94,9 @@ class Settings:
     top_k: int = TOP_K
     # Dense cosine below which the best hit is considered unrelated (see README, "Refusal threshold").
     min_relevance: float = 0.80
+    # Refuse what the rules let through when the learned reader (rag/answering/reader.py) finds the retrieved
+    # clauses unlikely to answer; off: the rules alone decide (for comparisons).
+    reader: bool = True
     max_question_chars: int = 2000
     history_turns: int = 4
     max_new_tokens: int = 200
@@ -161,6 +164,7 @@ class Settings:
             "RAG_OPENAI_RETRIES": ("openai_retries", int),
             "RAG_TOP_K": ("top_k", int),
             "RAG_MIN_RELEVANCE": ("min_relevance", float),
+            "RAG_READER": ("reader", _flag),
             "RAG_MAX_NEW_TOKENS": ("max_new_tokens", int),
             "RAG_PROMPT_BUDGET_CHARS": ("prompt_budget_chars", int),
             "RAG_MODEL_CLAUSES": ("model_clauses", int),

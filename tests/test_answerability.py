@@ -33,6 +33,8 @@ def test_counts_keep_their_unit_and_years_are_not_counts():
     assert q.has_count("建设域外创新中心5-10家", "个")  # 个 and 家 answer the same question
     assert not q.has_count("培训专业技术骨干3000人次", "家")
     assert not q.has_count("到2025年", "年") and q.has_count("连续16 年位居全国第三", "年")
+    # A digit count with a magnitude or an "about" is a count too.
+    assert q.has_count("全市高新技术企业达到1万家", "家") and q.has_count("服务企业3000余家", "家")
 
 
 def test_levels_as_policy_text_states_them():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from typing import Iterator, Protocol, Sequence
 
 from ..config import Settings
@@ -23,6 +24,7 @@ from .conversation import condense, fallback_standalone, normalise_history
 from .answerability import Verdict, judge
 from .conflicts import conflict_sentences
 from .doc_facts import document_fact_answer
+from .reader import doubt
 from .lists import Listing, section_list
 from ..query.intents import asks_document_fact, asks_responsibility
 from ..query.questions import check_question
@@ -48,6 +50,11 @@ Piece = str  # a piece of verified answer text, ready to show
 Event = Retrieved | Quoted | Waiting  # progress the page shows; the public answer_stream leaves them out
 # How often a waiting question re-reads its place in line.
 QUEUE_POLL_SECONDS = 0.5
+
+
+def _with_doubt(verdict: Verdict, reason: str) -> Verdict:
+    """The verdict refused, citing the first clause, when the learned reader doubts it (reason not empty)."""
+    return replace(verdict, answerable=False, reason=reason, near=0) if reason else verdict
 
 
 class Answerer:
@@ -94,6 +101,9 @@ class Answerer:
             unknown = retriever.unknown_entities(standalone)
             verdict = judge(standalone, hits, retriever.facts)
             meaning = retriever.sentence_meaning(standalone, hits[0]) if hits else {}
+            if self.settings.reader and not unknown:
+                verdict = _with_doubt(verdict, doubt(standalone, hits, verdict, retriever.facts,
+                                                       retriever.embedder.space, meaning))
             listing = (section_list(standalone, hits, retriever.section)
                        if verdict.answerable and verdict.ask.listing and not unknown else None)
             if listing is not None:

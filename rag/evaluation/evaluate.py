@@ -14,8 +14,8 @@ from pathlib import Path
 
 from ..config import Settings
 from .anchor import read_documents
-from .external import holds_span, is_external, load_external_set, span_metrics, write_documents
-from .gold import load_gold
+from .external import CHECK, TUNING, holds_span, is_external, load_external_set, span_metrics, write_documents
+from .gold import CHECK_IDS, load_gold, read_ids
 from .metrics import AnswerOutcome, GoldItem, answer_metrics, first_hit_rank, misses, per_type, retrieval_metrics
 
 
@@ -50,7 +50,7 @@ def evaluate_answers(session, items: list[GoldItem], backend: str, k: int) -> li
 
 
 def run_eval(gold: Path, settings: Settings, k: int | None = None, as_json: bool = False, anchor: bool = False,
-             answers: bool = True, questions: int | None = None) -> int:
+             answers: bool = True, questions: int | None = None, check: bool = False) -> int:
     k = k or settings.top_k
     from ..indexing.embedders import embedder_from
     from ..session import Session
@@ -68,9 +68,11 @@ def run_eval(gold: Path, settings: Settings, k: int | None = None, as_json: bool
         return 0
     embedder = embedder_from(settings)
     report: dict = {"gold": str(gold), "k": k}
-    external = load_external_set(gold, questions) if is_external(gold) else None
+    external = load_external_set(gold, questions, check) if is_external(gold) else None
     if external is not None:
-        # Indexed in the cache folder (outside the project), so the next run reuses the vectors.
+        report["role"] = external.role
+        # Indexed in the cache folder (outside the project), so the next run reuses the vectors (a check run of
+        # an answerable set shares its documents' index).
         work = Path(settings.cache_dir) / "eval" / (external.name + (f"-{len(external.items)}" if external.removal else ""))
         write_documents(external.documents, work / "docs")
         settings = settings.with_(docs_dir=work / "docs", index_dir=work / "index")
@@ -99,9 +101,14 @@ def run_eval(gold: Path, settings: Settings, k: int | None = None, as_json: bool
     if answers:
         backend = settings.llm
         outcomes = evaluate_answers(session, items, backend, k)
-        report["answers"] = {"backend": backend, **answer_metrics(outcomes)}
-        report["per_type"] = per_type(outcomes, ranks)
-        report["misses"] = misses(outcomes)
+        held = read_ids(CHECK_IDS)
+        tuned = [o for o in outcomes if o.item.id not in held]
+        report["answers"] = {"backend": backend, "role": TUNING, **answer_metrics(tuned)}
+        checked = [o for o in outcomes if o.item.id in held]
+        if checked:  # the set-aside questions: their own table, and no misses listed (never read for misses)
+            report["check_answers"] = {"backend": backend, "role": CHECK, **answer_metrics(checked)}
+        report["per_type"] = per_type(tuned, ranks)
+        report["misses"] = misses(tuned)
     report["seconds"] = time.perf_counter() - t
     if as_json:
         print(json.dumps(report, ensure_ascii=False, indent=1))
@@ -156,15 +163,20 @@ def format_report(report: dict) -> str:
             for row in e["misses"]:
                 state = "refused" if row["refused"] else "span missing"
                 lines.append(f"  {state:12} {row['id'][:8]} {row['question']} [{row['span'][:30]}] → {row['answer']}")
-    if "answers" in report:
-        m = report["answers"]
-        lines.append(f"answers ({m['backend']}): citation precision {m['citation_precision']:.3f}, "
+    if "role" in report:
+        lines.insert(1, f"  {report['role']}")
+    for key in ("check_answers", "answers"):
+        if key not in report:
+            continue
+        m = report[key]
+        lines.append(f"answers ({m['backend']}), {m['role']}: citation precision {m['citation_precision']:.3f}, "
                      f"answered with a valid citation {m['answered_with_valid_citation']:.3f}, "
                      f"refused unanswerable {m['refusal_rate_unanswerable']:.3f}, "
                      f"false refusals {m['false_refusal_rate']:.3f} "
                      f"({m['answerable']} answerable, {m['unanswerable']} unanswerable)")
         lines.append(f"  refusals: precision {m['refusal_precision']:.3f} (refused when it should), "
                      f"recall {m['refusal_recall']:.3f} (of the unanswerable, refused)")
+    if "answers" in report:
         lines.append(f"  {'type':20} {'n':>3} {'recall@5':>9} {'valid cit.':>10} {'refused':>8}")
         for kind, row in report["per_type"].items():
             lines.append(f"  {kind:20} {row['n']:>3} {row.get('recall@5', float('nan')):>9.2f} "

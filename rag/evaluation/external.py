@@ -18,12 +18,21 @@ from difflib import SequenceMatcher
 from pathlib import Path
 
 from ..text.normalize import for_match
+from .gold import read_ids
 from .metrics import GoldItem
 
 # Where the third-party sets lie beside a clone (never copied into it), and the NCP set's folder name.
 SHARED_EXTERNAL = Path(__file__).resolve().parents[3] / "shared" / "eval" / "external"
 NCP_NAME = "ncp-policies-qa"
 NCP = SHARED_EXTERNAL / NCP_NAME
+
+# Where a set keeps the ids of its check questions (never trained, tuned or read for misses), and the file they
+# come from (id, docid, question, answer; tab-separated).
+CHECK_IDS = "check_ids.txt"
+NCP_RAW_TRAIN = Path("raw") / "data" / "input" / "NCPPolicies_train_20200301.csv"
+# RGB items before this one are its check set; the reader tuned on the items from here on.
+RGB_CHECK_ITEMS = 100
+TUNING, CHECK = "tuning set (tuned on)", "check set (never trained, tuned or read for misses)"
 
 # An answer holds a gold span when its longest common stretch with the span covers this share of the span.
 SPAN_COVERAGE = 0.8
@@ -38,6 +47,7 @@ class ExternalSet:
     items: list[GoldItem]
     spans: dict[str, str]  # question id -> gold answer span ("" for a removal set)
     removal: bool
+    role: str = TUNING  # TUNING or CHECK: which table its figures belong in
 
 
 def _jsonl(path: Path) -> list[dict]:
@@ -48,16 +58,31 @@ def is_external(folder: Path) -> bool:
     return folder.is_dir() and (folder / "sample.jsonl").is_file()
 
 
-def load_external_set(folder: Path, questions: int | None = None) -> ExternalSet:
-    """The set in `folder`, by its layout (see the module docstring)."""
+def check_questions(folder: Path) -> list[dict]:
+    """The set's check questions: the rows of its raw train file whose ids check_ids.txt lists."""
+    ids = read_ids(folder / CHECK_IDS)
+    rows = []
+    for line in (folder / NCP_RAW_TRAIN).read_text(encoding="utf-8").splitlines()[1:]:
+        parts = line.split("\t")
+        if len(parts) >= 4 and parts[0] in ids:
+            rows.append({"id": parts[0], "question": parts[2], "answer": parts[3]})
+    return rows
+
+
+def load_external_set(folder: Path, questions: int | None = None, check: bool = False) -> ExternalSet:
+    """The set in `folder`, by its layout (see the module docstring). `check`: its check questions (check_ids.txt)
+    instead of sample.jsonl."""
     folder = Path(folder)
-    sample = _jsonl(folder / "sample.jsonl")
+    if check and not (folder / CHECK_IDS).is_file():
+        raise FileNotFoundError(f"{folder} has no {CHECK_IDS}: it names no check questions")
     if (folder / "documents.jsonl").is_file():
+        sample = check_questions(folder) if check else _jsonl(folder / "sample.jsonl")
         docs = [(d["id"], d["text"]) for d in _jsonl(folder / "documents.jsonl")]
         sample = sample[:questions] if questions else sample
         items = [GoldItem(s["id"], s["question"], (s["answer"],), "external") for s in sample]
-        return ExternalSet(folder.name, docs, items, {s["id"]: s["answer"] for s in sample}, removal=False)
-    sample = sample[: questions or REMOVAL_QUESTIONS]
+        return ExternalSet(folder.name, docs, items, {s["id"]: s["answer"] for s in sample}, removal=False,
+                           role=CHECK if check else TUNING)
+    sample = _jsonl(folder / "sample.jsonl")[: questions or REMOVAL_QUESTIONS]
     passages = {p["id"]: p["text"] for p in _jsonl(folder / "corpus.jsonl")}
     answers = [for_match(a) for s in sample for part in s.get("answer_parts") or [[s["answer"]]] for a in part]
     answers = [a for a in answers if a]
@@ -69,7 +94,9 @@ def load_external_set(folder: Path, questions: int | None = None) -> ExternalSet
                 continue  # a passage holding any asked answer is removed
             kept[pid] = text
     items = [GoldItem(s["id"], s["question"], (), "removed") for s in sample]
-    return ExternalSet(folder.name, sorted(kept.items()), items, {s["id"]: "" for s in sample}, removal=True)
+    role = CHECK if len(sample) <= RGB_CHECK_ITEMS else f"items 0–{RGB_CHECK_ITEMS - 1}: {CHECK}; later items tuned on"
+    return ExternalSet(folder.name, sorted(kept.items()), items, {s["id"]: "" for s in sample}, removal=True,
+                       role=role)
 
 
 def write_documents(documents: list[tuple[str, str]], docs_dir: Path) -> None:

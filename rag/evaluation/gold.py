@@ -19,3 +19,15 @@ def load_gold(path: Path) -> list[GoldItem]:
         except (json.JSONDecodeError, KeyError) as exc:
             raise ValueError(f"{path}:{n}: not a gold item ({exc})") from exc
     return items
+
+
+# The project's own set-aside questions (ids of tests/questions_users.jsonl): a check set, reported apart.
+CHECK_IDS = Path(__file__).resolve().parents[2] / "tests" / "check_ids.txt"
+
+
+def read_ids(path: Path) -> frozenset[str]:
+    """The ids a list file names, one per line ("#" lines are comments); empty when the file is absent."""
+    if not Path(path).is_file():
+        return frozenset()
+    return frozenset(line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines()
+                     if line.strip() and not line.startswith("#"))

@@ -27,6 +27,8 @@ COUNT_UNITS: dict[str, str] = {
 _ANY_UNIT = "家个所支项件名人场次批"
 # A count in Chinese numerals ("三个", "两项", "十余家"): a figure too, when a count unit follows it.
 _CN_COUNT = rf"[{CN_COUNT_CHARS}]+(?:余|多)?"
+# A digit count may carry a magnitude and an "about" ("1万家", "3000余家", "5千多个").
+_DIGIT_COUNT = rf"{_FIGURE}\s*[十百千万亿]?(?:余|多)?"
 # A duration or a small count of years ("3年", not "2025年").
 _FEW_YEARS = re.compile(r"(?<!\d)\d{1,2}\s*年")
 # A quantity with its unit, as stated: "50万元", "15.7%", "260 家", "3000人次".
@@ -67,7 +69,7 @@ def has_count(text: str, unit: str = "") -> bool:
     if unit == "年":
         return bool(_FEW_YEARS.search(text))
     units = COUNT_UNITS.get(unit, _ANY_UNIT)
-    return bool(re.search(rf"(?:{_FIGURE}|{_CN_COUNT})\s*(?:以上|左右)?\s*[{units}](?!性)", text))  # 一次性 is no count
+    return bool(re.search(rf"(?:{_DIGIT_COUNT}|{_CN_COUNT})\s*(?:以上|左右)?\s*[{units}](?!性)", text))  # 一次性 is no count
 
 
 # A date without a year: "2月17日", "3月底", "上旬".

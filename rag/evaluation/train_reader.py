@@ -1,0 +1,315 @@
+"""`python -m rag train-reader`: fit the learned reader (rag/answering/reader.py) on labelled questions.
+
+Each answerable question gives two rows: its retrieved clauses as they are (label 1 when one of them holds the
+gold answer) and the same retrieval with every clause holding the answer removed (label 0): the clauses a user
+would get if the documents did not say it. An unanswerable question gives one row (label 0).
+
+Sources, each split into train and tune (never the check sets):
+- the project's own questions over the seeds (tests/questions.jsonl, tests/questions_users.jsonl without the ids
+  in tests/check_ids.txt, and ../shared/eval/dev.jsonl), split by a hash of the id;
+- NCP (../shared/eval/external/ncp-policies-qa): the raw train file's questions over its 599 documents, without
+  check_ids.txt and sample.jsonl → train; sample.jsonl → tune;
+- RGB zh items 100–199 of sample.jsonl (their passages, gold and hard negatives) → 100–149 train, 150–199 tune.
+
+Only rows the rules would answer are fitted (the reader refuses among those). The threshold is the highest that
+keeps the share of each source's tuning answerable rows refused within FALSE_REFUSAL_BUDGET. Third-party data is read where it
+lies; only the fitted numbers are written (rag/answering/reader.json).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+from ..answering.answerability import judge
+from ..answering.reader import FEATURES, READER_PARAMETERS, Reader, reading
+from ..text.normalize import covers, for_match
+from ..types import Hit
+from .external import CHECK_IDS as CHECK_IDS_FILE, NCP, NCP_RAW_TRAIN, RGB_CHECK_ITEMS, SHARED_EXTERNAL, holds_span, write_documents
+from .gold import CHECK_IDS, load_gold, read_ids
+
+PROJECT = Path(__file__).resolve().parents[2]
+OWN_SETS = (PROJECT / "tests" / "questions.jsonl", PROJECT / "tests" / "questions_users.jsonl",
+            PROJECT.parent / "shared" / "eval" / "dev.jsonl")
+NCP_TRAIN = NCP / NCP_RAW_TRAIN
+RGB = SHARED_EXTERNAL / "rgb-zh"
+RGB_ITEMS = range(RGB_CHECK_ITEMS, 200)  # items before RGB_CHECK_ITEMS are a check set
+RGB_TUNE_FROM = 150
+# Retrieval depth of a row, and how deep the removal row looks for clauses not holding the answer.
+ROW_HITS = 5
+REMOVAL_POOL = 10
+# Share of each source's tuning answerable rows the chosen threshold may refuse.
+FALSE_REFUSAL_BUDGET = 0.03
+# L2 penalty of the logistic fit (on standardised features).
+L2 = 1.0
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    text: str
+    holds: Callable[[str], bool] | None  # does a clause text hold the answer (None: unanswerable)
+    split: str  # "train" or "tune"
+    source: str
+
+
+@dataclass
+class Row:
+    id: str
+    source: str
+    split: str
+    label: int
+    passes: bool  # the rules would answer
+    values: list[float]
+    question: str = ""
+    window: str = ""  # the window the features read (kept in the rows cache only, never shipped)
+
+
+def _hashed_split(qid: str) -> str:
+    return "tune" if int(hashlib.sha256(qid.encode()).hexdigest(), 16) % 3 == 0 else "train"
+
+
+def own_questions(paths: Iterable[Path] = OWN_SETS, check: Path = CHECK_IDS) -> list[Question]:
+    """The project's questions over the seeds, without the set-aside check ids."""
+    held = read_ids(check)
+    out = []
+    for path in paths:
+        if not path.is_file():
+            continue
+        for item in load_gold(path):
+            if item.id in held:
+                continue
+            holds = (lambda text, quotes=item.quotes: any(covers(text, q) for q in quotes)) if item.quotes else None
+            out.append(Question(f"{path.stem}:{item.id}", item.question, holds, _hashed_split(item.id), "own"))
+    return out
+
+
+def ncp_questions() -> list[Question]:
+    """NCP's raw train questions except the check ids (train) and sample.jsonl (tune)."""
+    check = read_ids(NCP / CHECK_IDS_FILE)
+    sample = [json.loads(line) for line in (NCP / "sample.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    sample_ids = {s["id"] for s in sample}
+    indexed = {json.loads(line)["id"] for line in (NCP / "documents.jsonl").read_text(encoding="utf-8").splitlines()
+               if line.strip()}
+    out = [Question(s["id"], s["question"], lambda t, a=s["answer"]: holds_span(t, a), "tune", "ncp") for s in sample]
+    for line in NCP_TRAIN.read_text(encoding="utf-8").splitlines()[1:]:
+        parts = line.split("\t")
+        if len(parts) < 4 or parts[0] in check or parts[0] in sample_ids or parts[1] not in indexed:
+            continue  # a check question, a tuning one, or one over a document the set does not hold
+        out.append(Question(parts[0], parts[2], lambda t, a=parts[3]: holds_span(t, a), "train", "ncp"))
+    return out
+
+
+def rgb_items() -> tuple[list[Question], list[tuple[str, str]]]:
+    """RGB items 100–199 (questions) and their passages, gold and hard negatives (documents)."""
+    rows = [json.loads(line) for line in (RGB / "sample.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    passages = {}
+    for line in (RGB / "corpus.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            p = json.loads(line)
+            passages[p["id"]] = p["text"]
+    questions, docs = [], {}
+    for n in RGB_ITEMS:
+        r = rows[n]
+        answers = [for_match(a) for part in r.get("answer_parts") or [[r["answer"]]] for a in part if for_match(a)]
+        questions.append(Question(r["id"], r["question"], lambda t, a=answers: any(x in for_match(t) for x in a),
+                                  "tune" if n >= RGB_TUNE_FROM else "train", "rgb"))
+        for pid in r.get("corpus_ids", []) + r.get("hard_negative_ids", []):
+            if passages.get(pid):
+                docs[pid] = passages[pid]
+    return questions, sorted(docs.items())
+
+
+def _row(question: Question, retriever, hits: Sequence[Hit], label: int, min_relevance: float) -> Row | None:
+    if not hits:
+        return None
+    verdict = judge(question.text, hits, retriever.facts)
+    passes = (verdict.answerable and hits[0].dense >= min_relevance
+              and not retriever.unknown_entities(question.text))
+    meaning = retriever.sentence_meaning(question.text, hits[0])
+    read = reading(question.text, hits, verdict, retriever.facts, meaning)
+    return Row(question.id, question.source, question.split, label, passes, list(read.values), question.text,
+               read.window)
+
+
+def rows_for(question: Question, retriever, min_relevance: float) -> list[Row]:
+    """The row of the retrieval as it is and, for an answerable question whose answer was retrieved, the row of
+    the retrieval with the answer's clauses removed."""
+    pool = [h for h in retriever.search(question.text, REMOVAL_POOL) if h.answer_text.strip()]
+    kept = pool[:ROW_HITS]
+    if question.holds is None:
+        row = _row(question, retriever, kept, 0, min_relevance)
+        return [row] if row else []
+    holding = [question.holds(h.text) for h in pool]
+    if not any(holding):
+        return []  # the answer was not retrieved (or is worded otherwise): no label can be trusted
+    out = []
+    if any(holding[:ROW_HITS]):
+        out.append(_row(question, retriever, kept, 1, min_relevance))
+    removed = [h for h, held in zip(pool, holding) if not held][:ROW_HITS]
+    out.append(_row(question, retriever, removed, 0, min_relevance))
+    return [r for r in out if r is not None]
+
+
+def collect(questions: Sequence[Question], retriever, min_relevance: float, progress=None) -> list[Row]:
+    rows = []
+    for n, question in enumerate(questions, 1):
+        rows.extend(rows_for(question, retriever, min_relevance))
+        if progress and n % 100 == 0:
+            progress(n, len(questions))
+    return rows
+
+
+def fit(x: np.ndarray, y: np.ndarray, l2: float = L2, iterations: int = 50) -> tuple[np.ndarray, np.ndarray,
+                                                                                    np.ndarray, float]:
+    """Logistic regression by Newton's method on standardised features: (mean, scale, weights, bias)."""
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    z = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
+    w = np.zeros(z.shape[1])
+    penalty = np.full(z.shape[1], l2)
+    penalty[-1] = 0.0  # the bias is not penalised
+    for _ in range(iterations):
+        p = 1.0 / (1.0 + np.exp(-np.clip(z @ w, -40, 40)))
+        gradient = z.T @ (p - y) + penalty * w
+        hessian = (z * (p * (1 - p))[:, None]).T @ z + np.diag(penalty)
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return mean, scale, w[:-1], float(w[-1])
+
+
+def choose_threshold(probabilities: np.ndarray, labels: np.ndarray, budget: float = FALSE_REFUSAL_BUDGET) -> float:
+    """The highest threshold that refuses at most `budget` of the answerable rows."""
+    positives = np.sort(probabilities[labels == 1])
+    if not len(positives):
+        return 0.5
+    allowed = int(np.floor(budget * len(positives)))
+    return float(positives[allowed]) if allowed < len(positives) else float(positives[-1])
+
+
+def figures(reader: Reader, rows: Sequence[Row]) -> dict[str, dict[str, float]]:
+    """Per source: answerable rows kept and unanswerable rows refused by the reader alone."""
+    out: dict[str, dict[str, float]] = {}
+    for source in sorted({r.source for r in rows}):
+        mine = [r for r in rows if r.source == source]
+        pos = [r for r in mine if r.label == 1]
+        neg = [r for r in mine if r.label == 0]
+        out[source] = {
+            "answerable": len(pos), "unanswerable": len(neg),
+            "kept": round(sum(reader.answers(r.values) for r in pos) / max(1, len(pos)), 4),
+            "refused": round(sum(not reader.answers(r.values) for r in neg) / max(1, len(neg)), 4)}
+    return out
+
+
+def train(rows: Sequence[Row], budget: float = FALSE_REFUSAL_BUDGET, space: str = "") -> tuple[Reader, dict]:
+    """Fit on the train rows the rules pass; choose the threshold on the tune rows they pass."""
+    train_rows = [r for r in rows if r.split == "train" and r.passes]
+    tune_rows = [r for r in rows if r.split == "tune" and r.passes]
+    if len({r.label for r in train_rows}) < 2:
+        raise ValueError("the training rows need both answerable and unanswerable examples")
+    x = np.array([r.values for r in train_rows])
+    y = np.array([r.label for r in train_rows], dtype=float)
+    mean, scale, weights, bias = fit(x, y)
+    reader = Reader(tuple(mean.tolist()), tuple(scale.tolist()), tuple(weights.tolist()), bias, 0.5)
+    chosen = tune_rows if any(r.label == 1 for r in tune_rows) else train_rows
+    # Each source keeps its own budget: the pooled rows are mostly NCP's, and a threshold that suits them may
+    # refuse more of another corpus's answerable questions than the budget allows.
+    threshold = min(choose_threshold(np.array([reader.probability(r.values) for r in mine]),
+                                     np.array([r.label for r in mine]), budget)
+                    for source in sorted({r.source for r in chosen})
+                    for mine in [[r for r in chosen if r.source == source]] if any(r.label == 1 for r in mine))
+    reader = Reader(reader.mean, reader.scale, reader.weights, reader.bias, math.floor(threshold * 1e6) / 1e6, space)  # rounded down: the budget holds
+    report = {"train_rows": len(train_rows), "tune_rows": len(tune_rows), "budget": budget,
+              "threshold": reader.threshold,
+              "train": figures(reader, train_rows), "tune": figures(reader, tune_rows)}
+    return reader, report
+
+
+def write_parameters(reader: Reader, report: dict, path: Path = READER_PARAMETERS) -> None:
+    data = {**reader.to_dict(), "fitted": report}
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def _retriever(settings, docs: Path | None, index: Path | None):
+    from ..indexing.embedders import embedder_from
+    from ..session import Session
+
+    if docs is not None:
+        settings = settings.with_(docs_dir=docs, index_dir=index)
+    session = Session(settings, embedder=embedder_from(settings))
+    if docs is not None:
+        session.build(allow_large=True)
+    return session.retriever()
+
+
+def gather(settings, limit: int | None = None, shared: bool = True, log=print) -> list[Row]:
+    """Rows from every available source (own sets always; NCP and RGB when ../shared is there)."""
+    rows: list[Row] = []
+    t = time.perf_counter()
+    own = own_questions()[:limit]
+    rows += collect(own, _retriever(settings, None, None), settings.min_relevance)
+    log(f"own sets: {len(own)} questions, {len(rows)} rows ({time.perf_counter() - t:.0f} s)")
+    if not shared or not NCP_TRAIN.is_file():
+        return rows
+    work = Path(settings.cache_dir) / "eval"
+    from .external import load_external_set
+
+    ncp = ncp_questions()[:limit]
+    ncp_docs = work / NCP.name
+    write_documents(load_external_set(NCP).documents, ncp_docs / "docs")
+    before = len(rows)
+    rows += collect(ncp, _retriever(settings, ncp_docs / "docs", ncp_docs / "index"), settings.min_relevance,
+                    lambda n, total: log(f"  NCP {n}/{total}"))
+    log(f"NCP: {len(ncp)} questions, {len(rows) - before} rows ({time.perf_counter() - t:.0f} s)")
+    if (RGB / "sample.jsonl").is_file():
+        questions, documents = rgb_items()
+        questions = questions[:limit]
+        rgb_docs = Path(settings.cache_dir) / "train" / "rgb-100-199"
+        write_documents(documents, rgb_docs / "docs")
+        before = len(rows)
+        rows += collect(questions, _retriever(settings, rgb_docs / "docs", rgb_docs / "index"),
+                        settings.min_relevance)
+        log(f"RGB 100–199: {len(questions)} questions, {len(rows) - before} rows ({time.perf_counter() - t:.0f} s)")
+    return rows
+
+
+def run_train_reader(settings, out: Path = READER_PARAMETERS, limit: int | None = None, shared: bool = True,
+                     rows_file: Path | None = None) -> dict:
+    """Gather (or read back) the rows, fit, write the parameters; returns the fitted figures."""
+    if rows_file is not None and rows_file.is_file():
+        rows = [Row(**r) for r in json.loads(rows_file.read_text(encoding="utf-8"))]
+    else:
+        rows = gather(settings, limit, shared)
+        if rows_file is not None:
+            rows_file.parent.mkdir(parents=True, exist_ok=True)
+            rows_file.write_text(json.dumps([asdict(r) for r in rows]), encoding="utf-8")
+    from ..indexing.embedders import embedder_from
+
+    reader, report = train(rows, space=embedder_from(settings).space)
+    write_parameters(reader, report, out)
+    return report
+
+
+def format_fitted(report: dict) -> str:
+    lines = [f"fitted on {report['train_rows']} rows the rules pass; threshold chosen on {report['tune_rows']} "
+             f"tuning rows (at most {report['budget']:.0%} of each source's answerable ones refused): {report['threshold']:.3f}",
+             f"  {'split':6} {'source':6} {'answerable':>10} {'kept':>6} {'unanswerable':>12} {'refused':>8}"]
+    for split in ("train", "tune"):
+        for source, row in report[split].items():
+            lines.append(f"  {split:6} {source:6} {row['answerable']:>10} {row['kept']:>6.3f} {row['unanswerable']:>12} "
+                         f"{row['refused']:>8.3f}")
+    return "\n".join(lines)
+
+
+__all__ = ["FEATURES", "Row", "Question", "collect", "fit", "choose_threshold", "train", "run_train_reader"]
