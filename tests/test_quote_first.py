@@ -43,6 +43,33 @@ def test_a_model_refusal_leaves_the_quote_too(fake_session):
     assert not final.refused and "350件" in final.body and final.extra_note == ""
 
 
+def _reader_believing(monkeypatch, fake_session, bias: float) -> None:
+    """Ship a reader fitted in the fake embedder's space whose belief is σ(bias) for every question."""
+    import rag.answering.reader as reader_module
+    from rag.answering.reader import FEATURES, Reader
+
+    n = len(FEATURES)
+    reader = Reader((0.0,) * n, (1.0,) * n, (0.0,) * n, bias, 0.05, fake_session.retriever().embedder.space)
+    monkeypatch.setattr(reader_module, "load_reader", lambda: reader)
+
+
+def test_a_model_refusal_refuses_when_the_reader_doubts_the_clauses_too(fake_session, monkeypatch):
+    from rag.answering.prompts import refusal_text
+
+    _reader_believing(monkeypatch, fake_session, -1.0)  # belief 0.27: above the threshold, below 0.5
+    final = stream(fake_session, ScriptedLLM(refusal_text()))[-1]
+    assert final.refused and "模型判断检索到的条款没有回答这个问题" in final.body and "0.27" in final.body
+    _reader_believing(monkeypatch, fake_session, 1.0)  # belief 0.73: the model's refusal alone does not refuse
+    final = stream(fake_session, ScriptedLLM(refusal_text()))[-1]
+    assert not final.refused and "350件" in final.body
+
+
+def test_the_reader_refuses_below_its_threshold_for_every_backend(fake_session, monkeypatch):
+    _reader_believing(monkeypatch, fake_session, -5.0)  # belief 0.007 < 0.05
+    final = list(Answerer(fake_session, "extractive").stream(QUESTION))[-1]
+    assert final.refused and "不够相符" in final.body
+
+
 def test_the_extractive_backend_streams_no_separate_quote(fake_session):
     pieces = list(Answerer(fake_session, "extractive").stream(QUESTION))
     assert not any(isinstance(p, Quoted) for p in pieces) and "350件" in pieces[-1].body

@@ -133,11 +133,14 @@ def test_doubt_abstains_in_another_vector_space_and_refuses_below_threshold():
     never = Reader((0.0,) * n, (1.0,) * n, (0.0,) * n, -10.0, 0.5, "space-a")  # probability ~0: always doubts
     hits = [_hit("全市高新技术企业达到1万家。")]
     verdict = Verdict(True, read_ask("高新技术企业要达到多少家？", ()))
-    reason = doubt("高新技术企业要达到多少家？", hits, verdict, _Facts(), "space-a", reader=never)
-    assert "不够相符" in reason and "关于支持科技创新的若干措施" in reason
-    assert doubt("高新技术企业要达到多少家？", hits, verdict, _Facts(), "space-b", reader=never) == ""
+    probability, reason = doubt("高新技术企业要达到多少家？", hits, verdict, _Facts(), "space-a", reader=never)
+    assert probability < 0.01 and "不够相符" in reason and "关于支持科技创新的若干措施" in reason
+    assert doubt("高新技术企业要达到多少家？", hits, verdict, _Facts(), "space-b", reader=never) == (None, "")
     refused = Verdict(False, verdict.ask)
-    assert doubt("高新技术企业要达到多少家？", hits, refused, _Facts(), "space-a", reader=never) == ""
+    assert doubt("高新技术企业要达到多少家？", hits, refused, _Facts(), "space-a", reader=never) == (None, "")
+    always = Reader((0.0,) * n, (1.0,) * n, (0.0,) * n, 10.0, 0.5, "space-a")
+    probability, reason = doubt("高新技术企业要达到多少家？", hits, verdict, _Facts(), "space-a", reader=always)
+    assert probability > 0.99 and reason == ""
 
 
 def test_own_questions_leave_out_the_check_ids():

@@ -25,6 +25,7 @@ from .answerability import Verdict, judge
 from .conflicts import conflict_sentences
 from .doc_facts import document_fact_answer
 from .reader import doubt
+from .thresholds import MODEL_REFUSAL_BELIEF
 from .lists import Listing, section_list
 from ..query.intents import asks_document_fact, asks_responsibility
 from ..query.questions import check_question
@@ -52,8 +53,10 @@ Event = Retrieved | Quoted | Waiting  # progress the page shows; the public answ
 QUEUE_POLL_SECONDS = 0.5
 
 
-def _with_doubt(verdict: Verdict, reason: str) -> Verdict:
-    """The verdict refused, citing the first clause, when the learned reader doubts it (reason not empty)."""
+def _with_doubt(verdict: Verdict, doubted: tuple[float | None, str]) -> Verdict:
+    """The verdict with the learned reader's belief; refused, citing the first clause, when the reader doubts it."""
+    probability, reason = doubted
+    verdict = replace(verdict, belief=probability)
     return replace(verdict, answerable=False, reason=reason, near=0) if reason else verdict
 
 
@@ -169,6 +172,10 @@ class Answerer:
         # Whether to answer was decided by the checks before the model ran; the model only words the answer. When
         # it declines (the small model refuses some answerable questions) or nothing it wrote is backed by a
         # clause, the clause sentences are quoted instead, as the extractive backend would.
+        if reply.refused and verdict.belief is not None and verdict.belief < MODEL_REFUSAL_BELIEF:
+            # The model read the evidence and found no answer, and the reader doubts it too: a refusal.
+            return (yield from self._refuse(f"模型判断检索到的条款没有回答这个问题（条款与所问相符概率 "
+                                            f"{verdict.belief:.2f}）。", 0))
         if reply.refused:
             return self._quote_stays("模型未能作答，保留原文摘录。")
         if reply.dropped and not reply.cited:

@@ -178,16 +178,23 @@ def load_reader(path: Path = READER_PARAMETERS) -> Reader | None:
     return Reader.from_dict(json.loads(path.read_text(encoding="utf-8")))
 
 
-def doubt(question: str, hits: Sequence[Hit], verdict: Verdict, facts: Facts, space: str,
-          meaning: dict[str, float] | None = None, reader: Reader | None = None) -> str:
-    """Why the reader refuses what the rules let through. "" when it answers, when no reader is shipped, and when
-    the hits' dense scores come from another vector space (`space`) than the one it was fitted on: its scores
-    would mean something else there, so it abstains."""
+def belief(question: str, hits: Sequence[Hit], verdict: Verdict, facts: Facts, space: str,
+           meaning: dict[str, float] | None = None, reader: Reader | None = None) -> float | None:
+    """The reader's probability that the hits answer the question. None when no reader is shipped, when the rules
+    already refused, and when the hits' dense scores come from another vector space (`space`) than the one it was
+    fitted on: its scores would mean something else there, so it abstains."""
     reader = reader or load_reader()
     if reader is None or reader.space != space or not hits or not verdict.answerable:
-        return ""
-    probability = reader.probability(reading(question, hits, verdict, facts, meaning).values)
-    if probability >= reader.threshold:
-        return ""
-    return (f"最接近的条款出自《{facts.title_of(hits[0].doc)}》，但与所问内容不够相符"
-            f"（相符概率 {probability:.2f}，低于 {reader.threshold:.2f}），不能确认文件回答了这个问题。")
+        return None
+    return reader.probability(reading(question, hits, verdict, facts, meaning).values)
+
+
+def doubt(question: str, hits: Sequence[Hit], verdict: Verdict, facts: Facts, space: str,
+          meaning: dict[str, float] | None = None, reader: Reader | None = None) -> tuple[float | None, str]:
+    """(the reader's belief, why it refuses what the rules let through: "" when it answers or abstains)."""
+    reader = reader or load_reader()
+    probability = belief(question, hits, verdict, facts, space, meaning, reader)
+    if probability is None or probability >= reader.threshold:
+        return probability, ""
+    return probability, (f"最接近的条款出自《{facts.title_of(hits[0].doc)}》，但与所问内容不够相符"
+                         f"（相符概率 {probability:.2f}，低于 {reader.threshold:.2f}），不能确认文件回答了这个问题。")
