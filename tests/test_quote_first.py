@@ -53,13 +53,11 @@ def _reader_believing(monkeypatch, fake_session, bias: float) -> None:
     monkeypatch.setattr(reader_module, "load_reader", lambda: reader)
 
 
-def test_a_model_refusal_refuses_when_the_reader_doubts_the_clauses_too(fake_session, monkeypatch):
+def test_a_model_refusal_leaves_the_quote_even_when_the_reader_doubts_the_clauses(fake_session, monkeypatch):
+    """Counting it refused 6 answerable tuning questions for 2 unanswerable ones, so it does not count."""
     from rag.answering.prompts import refusal_text
 
-    _reader_believing(monkeypatch, fake_session, -1.0)  # belief 0.27: above the threshold, below 0.5
-    final = stream(fake_session, ScriptedLLM(refusal_text()))[-1]
-    assert final.refused and "模型判断检索到的条款没有回答这个问题" in final.body and "0.27" in final.body
-    _reader_believing(monkeypatch, fake_session, 1.0)  # belief 0.73: the model's refusal alone does not refuse
+    _reader_believing(monkeypatch, fake_session, -1.0)  # belief 0.27: above the threshold, yet doubtful
     final = stream(fake_session, ScriptedLLM(refusal_text()))[-1]
     assert not final.refused and "350件" in final.body
 

@@ -57,7 +57,6 @@ class Verdict:
     reason: str = ""  # for a refusal: what the documents say and what they do not
     near: int | None = None  # hit index (0-based) of the clause the reason speaks of
     citable: frozenset[int] | None = None  # 1-based hits a model may cite (see `_citable`); None: all
-    belief: float | None = None  # the learned reader's probability that the hits answer (None: it abstained)
 
 
 @dataclass

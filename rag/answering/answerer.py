@@ -25,7 +25,6 @@ from .answerability import Verdict, judge
 from .conflicts import conflict_sentences
 from .doc_facts import document_fact_answer
 from .reader import doubt
-from .thresholds import MODEL_REFUSAL_BELIEF
 from .lists import Listing, section_list
 from ..query.intents import asks_document_fact, asks_responsibility
 from ..query.questions import check_question
@@ -54,9 +53,8 @@ QUEUE_POLL_SECONDS = 0.5
 
 
 def _with_doubt(verdict: Verdict, doubted: tuple[float | None, str]) -> Verdict:
-    """The verdict with the learned reader's belief; refused, citing the first clause, when the reader doubts it."""
-    probability, reason = doubted
-    verdict = replace(verdict, belief=probability)
+    """The verdict refused, citing the first clause, when the learned reader doubts it."""
+    _, reason = doubted
     return replace(verdict, answerable=False, reason=reason, near=0) if reason else verdict
 
 
@@ -169,13 +167,10 @@ class Answerer:
         except LLMError as exc:
             log.warning("falling back to extractive: %s", exc)
             return (yield from self._fall_back(f"{self.backend} 模型不可用（{exc}），以下为摘录式回答。"))
-        # Whether to answer was decided by the checks before the model ran; the model only words the answer. When
-        # it declines (the small model refuses some answerable questions) or nothing it wrote is backed by a
+        # Whether to answer was decided by the checks and the reader before the model ran; the model only words
+        # the answer (its "the clauses do not answer", even where the reader doubts them, refused 6 answerable
+        # tuning questions for 2 unanswerable ones: docs/benchmarks.md, "The learned reader"). When it declines (the small model refuses some answerable questions) or nothing it wrote is backed by a
         # clause, the clause sentences are quoted instead, as the extractive backend would.
-        if reply.refused and verdict.belief is not None and verdict.belief < MODEL_REFUSAL_BELIEF:
-            # The model read the evidence and found no answer, and the reader doubts it too: a refusal.
-            return (yield from self._refuse(f"模型判断检索到的条款没有回答这个问题（条款与所问相符概率 "
-                                            f"{verdict.belief:.2f}）。", 0))
         if reply.refused:
             return self._quote_stays("模型未能作答，保留原文摘录。")
         if reply.dropped and not reply.cited:

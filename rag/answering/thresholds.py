@@ -48,7 +48,3 @@ CONFLICT_SAME_ITEM = 0.5
 # A figure sentence with at most this many Chinese characters besides its figures is a label line ("举报电话：
 # 86222616") and is read with the sentence before it.
 LABEL_LINE_CHARS = 8
-# A model's "the clauses do not answer" refuses only when the learned reader's probability that they answer is
-# below this too (the small model says so of 2-4 % of answerable tuning rows and 11-12 % of unanswerable ones; with
-# the reader below 0.5 as well, 0-2 % and 8-12 %: NCP sample, own tuning questions, RGB 150-199, 2026-12-03).
-MODEL_REFUSAL_BELIEF = 0.5
