@@ -14,6 +14,12 @@ def stream(session, llm):
     return list(Answerer(session, "scripted", llm=llm).stream(QUESTION))
 
 
+def with_reader(session):
+    """The session with the learned reader on (RAG_READER=1; off by default)."""
+    session.settings = session.settings.with_(reader=True)
+    return session
+
+
 def test_the_quote_comes_before_the_model_and_a_verified_model_answer_replaces_it(fake_session):
     llm = ScriptedLLM("静海区全区有效发明专利达到350件[1]。")
     pieces = stream(fake_session, llm)
@@ -58,13 +64,14 @@ def test_a_model_refusal_leaves_the_quote_even_when_the_reader_doubts_the_clause
     from rag.answering.prompts import refusal_text
 
     _reader_believing(monkeypatch, fake_session, -1.0)  # belief 0.27: above the threshold, yet doubtful
-    final = stream(fake_session, ScriptedLLM(refusal_text()))[-1]
+    final = stream(with_reader(fake_session), ScriptedLLM(refusal_text()))[-1]
     assert not final.refused and "350件" in final.body
 
 
 def test_the_reader_refuses_below_its_threshold_for_every_backend(fake_session, monkeypatch):
     _reader_believing(monkeypatch, fake_session, -5.0)  # belief 0.007 < 0.05
-    final = list(Answerer(fake_session, "extractive").stream(QUESTION))[-1]
+    assert not list(Answerer(fake_session, "extractive").stream(QUESTION))[-1].refused  # off by default
+    final = list(Answerer(with_reader(fake_session), "extractive").stream(QUESTION))[-1]
     assert final.refused and "不够相符" in final.body
 
 

@@ -13,6 +13,7 @@ the clauses are unlikely to hold the answer.
 from __future__ import annotations
 
 import json
+import logging
 import math
 from difflib import SequenceMatcher
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from ..query.asks import has_figure
 from .answerability import Facts, Verdict
 from .strategies import best_sentences, best_window
 
+log = logging.getLogger(__name__)
 # Where the fitted parameters live (written by rag/evaluation/train_reader.py).
 READER_PARAMETERS = Path(__file__).with_name("reader.json")
 # How many of the ranked hits the features read beside the first (the model path shows several clauses).
@@ -196,5 +198,7 @@ def doubt(question: str, hits: Sequence[Hit], verdict: Verdict, facts: Facts, sp
     probability = belief(question, hits, verdict, facts, space, meaning, reader)
     if probability is None or probability >= reader.threshold:
         return probability, ""
-    return probability, (f"最接近的条款出自《{facts.title_of(hits[0].doc)}》，但与所问内容不够相符"
-                         f"（相符概率 {probability:.2f}，低于 {reader.threshold:.2f}），不能确认文件回答了这个问题。")
+    # The probability goes to the log, not the answer: every figure an answer shows is one its cited clause states.
+    log.info("reader doubts the hits for %r: %.3f < %.3f", question, probability, reader.threshold)
+    return probability, (f"最接近的条款出自《{facts.title_of(hits[0].doc)}》，但与所问内容不够相符，"
+                         "不能确认文件回答了这个问题。")
