@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from rag.answering.answerability import Verdict
-from rag.answering.reader import FEATURES, READER_PARAMETERS, Reader, doubt, load_reader, reading
+from rag.answering.reader import FEATURES, READER_PARAMETERS, Reader, belief, doubt, load_reader, reading
+from rag.evaluation.gold import read_ids
 from rag.evaluation.train_reader import (CHECK_IDS, FALSE_REFUSAL_BUDGET, NCP_TRAIN, Row, choose_threshold, fit,
                                         own_questions, run_train_reader, train)
 from rag.query.asks import read_ask
@@ -133,19 +134,23 @@ def test_doubt_abstains_in_another_vector_space_and_refuses_below_threshold():
     never = Reader((0.0,) * n, (1.0,) * n, (0.0,) * n, -10.0, 0.5, "space-a")  # probability ~0: always doubts
     hits = [_hit("全市高新技术企业达到1万家。")]
     verdict = Verdict(True, read_ask("高新技术企业要达到多少家？", ()))
-    probability, reason = doubt("高新技术企业要达到多少家？", hits, verdict, _Facts(), "space-a", reader=never)
+    question = "高新技术企业要达到多少家？"
+    probability = belief(question, hits, verdict, _Facts(), "space-a", reader=never)
+    reason = doubt(question, hits, verdict, _Facts(), "space-a", reader=never)
     assert probability < 0.01 and "不够相符" in reason and "关于支持科技创新的若干措施" in reason
-    assert doubt("高新技术企业要达到多少家？", hits, verdict, _Facts(), "space-b", reader=never) == (None, "")
+    assert belief(question, hits, verdict, _Facts(), "space-b", reader=never) is None
+    assert doubt(question, hits, verdict, _Facts(), "space-b", reader=never) == ""
     refused = Verdict(False, verdict.ask)
-    assert doubt("高新技术企业要达到多少家？", hits, refused, _Facts(), "space-a", reader=never) == (None, "")
+    assert belief(question, hits, refused, _Facts(), "space-a", reader=never) is None
+    assert doubt(question, hits, refused, _Facts(), "space-a", reader=never) == ""
     always = Reader((0.0,) * n, (1.0,) * n, (0.0,) * n, 10.0, 0.5, "space-a")
-    probability, reason = doubt("高新技术企业要达到多少家？", hits, verdict, _Facts(), "space-a", reader=always)
+    probability = belief(question, hits, verdict, _Facts(), "space-a", reader=always)
+    reason = doubt(question, hits, verdict, _Facts(), "space-a", reader=always)
     assert probability > 0.99 and reason == ""
 
 
 def test_own_questions_leave_out_the_check_ids():
-    held = {line.strip() for line in CHECK_IDS.read_text(encoding="utf-8").splitlines()
-            if line.strip() and not line.startswith("#")}
+    held = read_ids(CHECK_IDS)
     assert len(held) >= 15
     ids = {q.id.split(":", 1)[1] for q in own_questions() if q.id.startswith("questions_users:")}
     assert ids and not ids & held
@@ -182,11 +187,13 @@ def test_shipped_parameters_reproduce_their_own_tuning_figures(real_index, tmp_p
 
 @pytest.mark.skipif(not NCP_TRAIN.is_file(), reason="../shared/eval/external is absent: NCP and RGB rows cannot be gathered")
 def test_reader_shared_sources_exist():
+    from rag.evaluation.external import CHECK_IDS_NAME, NCP, load_external_set
+    from rag.evaluation.gold import read_ids
     from rag.evaluation.train_reader import ncp_questions, rgb_items
 
-    ncp = ncp_questions()
-    check = {line.strip() for line in (NCP_TRAIN.parents[3] / "check_ids.txt").read_text().splitlines()
-             if line.strip() and not line.startswith("#")}
+    ncp = ncp_questions(load_external_set(NCP))
+    check = read_ids(NCP / CHECK_IDS_NAME)
+    assert len(check) == 200
     assert ncp and not {q.id for q in ncp} & check
     questions, documents = rgb_items()
     assert len(questions) == 100 and documents

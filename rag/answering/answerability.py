@@ -81,7 +81,7 @@ def judge(question: str, hits: Sequence[Hit], facts: Facts) -> Verdict:
     return replace(verdict, citable=frozenset(_citable(question, hits, specific)))
 
 
-def _clause_text(hit: Hit) -> str:
+def clause_text(hit: Hit) -> str:
     """Title, heading path and the usable clause text: what a clause says, for matching a question."""
     return f"{hit.title} {' '.join(hit.path)} {hit.answer_text}"
 
@@ -106,7 +106,7 @@ def _decide(question: str, ask: Ask, hits: Sequence[Hit], facts: Facts, specific
     near: _Miss | None = None
     best_item = (-1.0, -1)  # (how well a sentence matches the asked item, its hit index)
     for i, hit in enumerate(hits[:EVIDENCE_DEPTH]):
-        whole = _clause_text(hit)
+        whole = clause_text(hit)
         whole_matched = for_match(whole)
         clause_score = EVIDENCE_CLAUSE_WEIGHT * support(question, whole)
         places = [p for p in places_asked if _other_place(p, hit, facts)]
@@ -215,7 +215,7 @@ def _citable(question: str, hits: Sequence[Hit], specific: list[str]) -> set[int
     specific = [for_match(n) for n in specific]
     own = [for_match(" ".join(h.path) + h.answer_text) for h in hits]
     naming = {i for i, text in enumerate(own) if any(n in text for n in specific)}
-    coverage = [support(question, _clause_text(h)) for h in hits]
+    coverage = [support(question, clause_text(h)) for h in hits]
     best = max(coverage)
     return {i + 1 for i in range(len(hits))
             if coverage[i] >= CITATION_RELEVANCE_RATIO * best and (not naming or i in naming)}

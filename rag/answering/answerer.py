@@ -52,9 +52,8 @@ Event = Retrieved | Quoted | Waiting  # progress the page shows; the public answ
 QUEUE_POLL_SECONDS = 0.5
 
 
-def _with_doubt(verdict: Verdict, doubted: tuple[float | None, str]) -> Verdict:
-    """The verdict refused, citing the first clause, when the learned reader doubts it."""
-    _, reason = doubted
+def _with_doubt(verdict: Verdict, reason: str) -> Verdict:
+    """The verdict refused, citing the first clause, when the learned reader doubts it (a reason is given)."""
     return replace(verdict, answerable=False, reason=reason, near=0) if reason else verdict
 
 
@@ -167,10 +166,11 @@ class Answerer:
         except LLMError as exc:
             log.warning("falling back to extractive: %s", exc)
             return (yield from self._fall_back(f"{self.backend} 模型不可用（{exc}），以下为摘录式回答。"))
-        # Whether to answer was decided by the checks and the reader before the model ran; the model only words
-        # the answer (its "the clauses do not answer", even where the reader doubts them, refused 6 answerable
-        # tuning questions for 2 unanswerable ones: docs/benchmarks.md, "The learned reader"). When it declines (the small model refuses some answerable questions) or nothing it wrote is backed by a
-        # clause, the clause sentences are quoted instead, as the extractive backend would.
+        # Whether to answer was decided by the checks (and the reader, when on) before the model ran; the model only
+        # words the answer. Its "the clauses do not answer", even where the reader doubts them, refused 6 answerable
+        # tuning questions for 2 unanswerable ones (docs/benchmarks.md, "The learned reader"). When it declines
+        # (the small model refuses some answerable questions) or nothing it wrote is backed by a clause, the
+        # clause sentences are quoted instead, as the extractive backend would.
         if reply.refused:
             return self._quote_stays("模型未能作答，保留原文摘录。")
         if reply.dropped and not reply.cited:

@@ -1,9 +1,8 @@
 """The learned reader: how likely the retrieved clauses answer the question, from a model fitted on labelled data.
 
-`reading(...)` turns a question and its ranked hits into one row of named features: meaning (e5 cosines of the
-question with the clause and with its closest sentence), retrieval scores, wording overlap, and the question's
-item words, years and places read against the whole document (title, heading path, text), not the clause
-alone. `Reader` is a logistic model over those rows. Its parameters (reader.json beside this file) were fitted
+`reading(...)` turns a question and its ranked hits into one row of named features (FEATURES): retrieval scores,
+wording overlap, and the question's item words, years and places read against the whole document (title, heading
+path, text), not the clause alone. `Reader` is a logistic model over those rows. Its parameters (reader.json beside this file) were fitted
 by `python -m rag train-reader` (rag/evaluation/train_reader.py) on questions whose answering clauses were kept
 (answerable) or removed (unanswerable); its threshold was chosen on a tuning split and is stored with them.
 
@@ -15,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-from difflib import SequenceMatcher
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -25,11 +23,11 @@ import numpy as np
 
 from ..query.wording import found_in
 from ..text.normalize import for_match
-from ..text.overlap import support
+from ..text.overlap import longest_run_share, support
 from ..text.quantities import mentions_year, years_in
 from ..types import Hit
 from ..query.asks import has_figure
-from .answerability import Facts, Verdict
+from .answerability import Facts, Verdict, clause_text
 from .strategies import best_sentences, best_window
 
 log = logging.getLogger(__name__)
@@ -78,8 +76,7 @@ def _share(words: Sequence[str], present) -> float:
 def _years(question_years: Sequence[str], hit: Hit) -> float:
     if not question_years:
         return 0.0
-    context = f"{hit.title} {' '.join(hit.path)} {hit.answer_text}"
-    if all(mentions_year(context, y) for y in question_years):
+    if all(mentions_year(clause_text(hit), y) for y in question_years):
         return 1.0
     return -1.0 if years_in(hit.answer_text) else 0.0
 
@@ -92,14 +89,6 @@ def _places(places: Sequence[str], hit: Hit, facts: Facts) -> float:
     return 1.0 if ok else -1.0
 
 
-def _run(item: str, text: str) -> float:
-    """Share of the item covered by its longest unbroken stretch in the text."""
-    if not item:
-        return 0.0
-    match = SequenceMatcher(None, text, item, autojunk=False).find_longest_match(0, len(text), 0, len(item))
-    return match.size / len(item)
-
-
 def reading(question: str, hits: Sequence[Hit], verdict: Verdict, facts: Facts,
             meaning: dict[str, float] | None = None) -> Reading:
     """The features of `question` over its ranked `hits` (at least one), as the answer path sees them."""
@@ -107,7 +96,8 @@ def reading(question: str, hits: Sequence[Hit], verdict: Verdict, facts: Facts,
     ask = verdict.ask
     window = best_window(question, first.answer_text, meaning=meaning)
     headings = " ".join(first.path)
-    context = for_match(f"{first.title} {headings} {first.answer_text}")
+    whole = clause_text(first)
+    context = for_match(whole)
     nouns = list(ask.nouns)
     others = [best_sentences(question, h.answer_text, 1) for h in hits[1:READER_DEPTH]]
     next_dense = [h.dense for h in hits[1:READER_DEPTH]]
@@ -118,7 +108,7 @@ def reading(question: str, hits: Sequence[Hit], verdict: Verdict, facts: Facts,
         first.dense - (sum(next_dense) / len(next_dense) if next_dense else 0.0),
         math.log1p(max(first.keyword, 0.0)),
         support(question, window),
-        support(question, f"{first.title} {headings} {first.answer_text}"),
+        support(question, whole),
         support(ask.item or question, f"{headings} {window}"),
         _share(nouns, lambda w: found_in(w, context)),
         _share(nouns, lambda w: found_in(w, context) or facts.mentions(first.doc, w)),
@@ -129,8 +119,8 @@ def reading(question: str, hits: Sequence[Hit], verdict: Verdict, facts: Facts,
         _years(ask.years, first),
         _places(ask.places, first, facts),
         max((support(question, s) for s in other_best), default=0.0),
-        _run(item, for_match(window)),
-        _run(item, context),
+        longest_run_share(item, for_match(window)),
+        longest_run_share(item, context),
         math.log(max(len(question), 1)),
     )
     return Reading(tuple(float(v) for v in values), window)
@@ -192,13 +182,13 @@ def belief(question: str, hits: Sequence[Hit], verdict: Verdict, facts: Facts, s
 
 
 def doubt(question: str, hits: Sequence[Hit], verdict: Verdict, facts: Facts, space: str,
-          meaning: dict[str, float] | None = None, reader: Reader | None = None) -> tuple[float | None, str]:
-    """(the reader's belief, why it refuses what the rules let through: "" when it answers or abstains)."""
+          meaning: dict[str, float] | None = None, reader: Reader | None = None) -> str:
+    """Why the reader refuses what the rules let through ("" when it answers or abstains)."""
     reader = reader or load_reader()
     probability = belief(question, hits, verdict, facts, space, meaning, reader)
     if probability is None or probability >= reader.threshold:
-        return probability, ""
+        return ""
     # The probability goes to the log, not the answer: every figure an answer shows is one its cited clause states.
     log.info("reader doubts the hits for %r: %.3f < %.3f", question, probability, reader.threshold)
-    return probability, (f"最接近的条款出自《{facts.title_of(hits[0].doc)}》，但与所问内容不够相符，"
-                         "不能确认文件回答了这个问题。")
+    return (f"最接近的条款出自《{facts.title_of(hits[0].doc)}》，但与所问内容不够相符，"
+            "不能确认文件回答了这个问题。")

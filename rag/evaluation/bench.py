@@ -10,8 +10,8 @@ from pathlib import Path
 
 from ..config import Settings
 from .bench_llm import percentile
+from .gold import DEV_SET, OWN_QUESTIONS, ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def peak_rss_mb() -> float:
@@ -21,7 +21,7 @@ def peak_rss_mb() -> float:
 
 
 def load_questions(path: Path | None) -> list[dict]:
-    paths = [path] if path else [ROOT / "tests" / "questions.jsonl", ROOT.parent / "shared" / "eval" / "dev.jsonl"]
+    paths = [path] if path else [OWN_QUESTIONS, DEV_SET]
     out: list[dict] = []
     for p in paths:
         if p and p.is_file():
@@ -33,8 +33,7 @@ def prompt_questions(path: Path | None) -> list:
     """Gold items for the prompt comparison: the given file, the dev set beside the repository, or the own set."""
     from .gold import load_gold
 
-    dev = ROOT.parent / "shared" / "eval" / "dev.jsonl"
-    return load_gold(path or (dev if dev.is_file() else ROOT / "tests" / "questions.jsonl"))
+    return load_gold(path or (DEV_SET if DEV_SET.is_file() else OWN_QUESTIONS))
 
 
 def bench_prompt_modes(settings: Settings, index: Path, path: Path | None, rows: Path | None,

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from pathlib import Path
 
 from ..text.normalize import for_match
+from ..text.overlap import longest_run_share
 from .gold import read_ids
 from .metrics import GoldItem
 
@@ -28,7 +28,7 @@ NCP = SHARED_EXTERNAL / NCP_NAME
 
 # Where a set keeps the ids of its check questions (never trained, tuned or read for misses), and the file they
 # come from (id, docid, question, answer; tab-separated).
-CHECK_IDS = "check_ids.txt"
+CHECK_IDS_NAME = "check_ids.txt"
 NCP_RAW_TRAIN = Path("raw") / "data" / "input" / "NCPPolicies_train_20200301.csv"
 # RGB items before this one are its check set; the reader tuned on the items from here on.
 RGB_CHECK_ITEMS = 100
@@ -50,7 +50,7 @@ class ExternalSet:
     role: str = TUNING  # TUNING or CHECK: which table its figures belong in
 
 
-def _jsonl(path: Path) -> list[dict]:
+def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -58,34 +58,43 @@ def is_external(folder: Path) -> bool:
     return folder.is_dir() and (folder / "sample.jsonl").is_file()
 
 
-def check_questions(folder: Path) -> list[dict]:
-    """The set's check questions: the rows of its raw train file whose ids check_ids.txt lists."""
-    ids = read_ids(folder / CHECK_IDS)
+def raw_questions(folder: Path) -> list[dict]:
+    """Every row of the set's raw train file: id, docid, question, answer."""
     rows = []
     for line in (folder / NCP_RAW_TRAIN).read_text(encoding="utf-8").splitlines()[1:]:
         parts = line.split("\t")
-        if len(parts) >= 4 and parts[0] in ids:
-            rows.append({"id": parts[0], "question": parts[2], "answer": parts[3]})
+        if len(parts) >= 4:
+            rows.append({"id": parts[0], "docid": parts[1], "question": parts[2], "answer": parts[3]})
     return rows
+
+
+def check_questions(folder: Path) -> list[dict]:
+    """The set's check questions: the rows of its raw train file whose ids check_ids.txt lists."""
+    ids = read_ids(folder / CHECK_IDS_NAME)
+    return [row for row in raw_questions(folder) if row["id"] in ids]
+
+
+def answer_strings(item: dict) -> list[str]:
+    """A removal-set item's answers, normalised (every alternative of every part)."""
+    return [a for part in item.get("answer_parts") or [[item["answer"]]] for a in map(for_match, part) if a]
 
 
 def load_external_set(folder: Path, questions: int | None = None, check: bool = False) -> ExternalSet:
     """The set in `folder`, by its layout (see the module docstring). `check`: its check questions (check_ids.txt)
     instead of sample.jsonl."""
     folder = Path(folder)
-    if check and not (folder / CHECK_IDS).is_file():
-        raise FileNotFoundError(f"{folder} has no {CHECK_IDS}: it names no check questions")
+    if check and not (folder / CHECK_IDS_NAME).is_file():
+        raise FileNotFoundError(f"{folder} has no {CHECK_IDS_NAME}: it names no check questions")
     if (folder / "documents.jsonl").is_file():
-        sample = check_questions(folder) if check else _jsonl(folder / "sample.jsonl")
-        docs = [(d["id"], d["text"]) for d in _jsonl(folder / "documents.jsonl")]
+        sample = check_questions(folder) if check else read_jsonl(folder / "sample.jsonl")
+        docs = [(d["id"], d["text"]) for d in read_jsonl(folder / "documents.jsonl")]
         sample = sample[:questions] if questions else sample
         items = [GoldItem(s["id"], s["question"], (s["answer"],), "external") for s in sample]
         return ExternalSet(folder.name, docs, items, {s["id"]: s["answer"] for s in sample}, removal=False,
                            role=CHECK if check else TUNING)
-    sample = _jsonl(folder / "sample.jsonl")[: questions or REMOVAL_QUESTIONS]
-    passages = {p["id"]: p["text"] for p in _jsonl(folder / "corpus.jsonl")}
-    answers = [for_match(a) for s in sample for part in s.get("answer_parts") or [[s["answer"]]] for a in part]
-    answers = [a for a in answers if a]
+    sample = read_jsonl(folder / "sample.jsonl")[: questions or REMOVAL_QUESTIONS]
+    passages = {p["id"]: p["text"] for p in read_jsonl(folder / "corpus.jsonl")}
+    answers = [a for s in sample for a in answer_strings(s)]
     kept: dict[str, str] = {}
     for s in sample:
         for pid in s.get("hard_negative_ids", []):
@@ -114,11 +123,7 @@ def write_documents(documents: list[tuple[str, str]], docs_dir: Path) -> None:
 
 def span_coverage(text: str, span: str) -> float:
     """Share of the (normalised) span covered by its longest common stretch with the text."""
-    s, t = for_match(span), for_match(text)
-    if not s:
-        return 0.0
-    match = SequenceMatcher(None, t, s, autojunk=False).find_longest_match(0, len(t), 0, len(s))
-    return match.size / len(s)
+    return longest_run_share(for_match(span), for_match(text))
 
 
 def holds_span(text: str, span: str) -> bool:

@@ -21,8 +21,13 @@ def load_gold(path: Path) -> list[GoldItem]:
     return items
 
 
-# The project's own set-aside questions (ids of tests/questions_users.jsonl): a check set, reported apart.
-CHECK_IDS = Path(__file__).resolve().parents[2] / "tests" / "check_ids.txt"
+# The project's question files: its own sets (tests/), the dev set beside the clone (../shared, may be absent), and
+# the set-aside questions (ids of tests/questions_users.jsonl): a check set, reported apart.
+ROOT = Path(__file__).resolve().parents[2]
+OWN_QUESTIONS = ROOT / "tests" / "questions.jsonl"
+USERS_QUESTIONS = ROOT / "tests" / "questions_users.jsonl"
+DEV_SET = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+CHECK_IDS = ROOT / "tests" / "check_ids.txt"
 
 
 def read_ids(path: Path) -> frozenset[str]:

@@ -12,8 +12,8 @@ Sources, each split into train and tune (never the check sets):
 - RGB zh items 100–199 of sample.jsonl (their passages, gold and hard negatives) → 100–149 train, 150–199 tune.
 
 Only rows the rules would answer are fitted (the reader refuses among those). The threshold is the highest that
-keeps the share of each source's tuning answerable rows refused within FALSE_REFUSAL_BUDGET. Third-party data is read where it
-lies; only the fitted numbers are written (rag/answering/reader.json).
+keeps the share of each source's tuning answerable rows refused within FALSE_REFUSAL_BUDGET. Third-party data is
+read where it lies; only the fitted numbers are written (rag/answering/reader.json).
 """
 from __future__ import annotations
 
@@ -31,12 +31,11 @@ from ..answering.answerability import judge
 from ..answering.reader import FEATURES, READER_PARAMETERS, Reader, reading
 from ..text.normalize import covers, for_match
 from ..types import Hit
-from .external import CHECK_IDS as CHECK_IDS_FILE, NCP, NCP_RAW_TRAIN, RGB_CHECK_ITEMS, SHARED_EXTERNAL, holds_span, write_documents
-from .gold import CHECK_IDS, load_gold, read_ids
+from .external import (CHECK_IDS_NAME, NCP, NCP_RAW_TRAIN, RGB_CHECK_ITEMS, SHARED_EXTERNAL, ExternalSet,
+                       answer_strings, holds_span, load_external_set, raw_questions, read_jsonl, write_documents)
+from .gold import CHECK_IDS, DEV_SET, OWN_QUESTIONS, USERS_QUESTIONS, load_gold, read_ids
 
-PROJECT = Path(__file__).resolve().parents[2]
-OWN_SETS = (PROJECT / "tests" / "questions.jsonl", PROJECT / "tests" / "questions_users.jsonl",
-            PROJECT.parent / "shared" / "eval" / "dev.jsonl")
+OWN_SETS = (OWN_QUESTIONS, USERS_QUESTIONS, DEV_SET)
 NCP_TRAIN = NCP / NCP_RAW_TRAIN
 RGB = SHARED_EXTERNAL / "rgb-zh"
 RGB_ITEMS = range(RGB_CHECK_ITEMS, 200)  # items before RGB_CHECK_ITEMS are a check set
@@ -90,34 +89,28 @@ def own_questions(paths: Iterable[Path] = OWN_SETS, check: Path = CHECK_IDS) -> 
     return out
 
 
-def ncp_questions() -> list[Question]:
-    """NCP's raw train questions except the check ids (train) and sample.jsonl (tune)."""
-    check = read_ids(NCP / CHECK_IDS_FILE)
-    sample = [json.loads(line) for line in (NCP / "sample.jsonl").read_text(encoding="utf-8").splitlines() if line]
-    sample_ids = {s["id"] for s in sample}
-    indexed = {json.loads(line)["id"] for line in (NCP / "documents.jsonl").read_text(encoding="utf-8").splitlines()
-               if line.strip()}
-    out = [Question(s["id"], s["question"], lambda t, a=s["answer"]: holds_span(t, a), "tune", "ncp") for s in sample]
-    for line in NCP_TRAIN.read_text(encoding="utf-8").splitlines()[1:]:
-        parts = line.split("\t")
-        if len(parts) < 4 or parts[0] in check or parts[0] in sample_ids or parts[1] not in indexed:
+def ncp_questions(ncp: ExternalSet) -> list[Question]:
+    """NCP's raw train questions except the check ids (train) and its sample.jsonl (`ncp`, tune)."""
+    check = read_ids(NCP / CHECK_IDS_NAME)
+    out = [Question(i.id, i.question, lambda t, a=ncp.spans[i.id]: holds_span(t, a), "tune", "ncp")
+           for i in ncp.items]
+    tuning = {q.id for q in out}
+    indexed = {stem for stem, _ in ncp.documents}
+    for row in raw_questions(NCP):
+        if row["id"] in check or row["id"] in tuning or row["docid"] not in indexed:
             continue  # a check question, a tuning one, or one over a document the set does not hold
-        out.append(Question(parts[0], parts[2], lambda t, a=parts[3]: holds_span(t, a), "train", "ncp"))
+        out.append(Question(row["id"], row["question"], lambda t, a=row["answer"]: holds_span(t, a), "train", "ncp"))
     return out
 
 
 def rgb_items() -> tuple[list[Question], list[tuple[str, str]]]:
     """RGB items 100–199 (questions) and their passages, gold and hard negatives (documents)."""
-    rows = [json.loads(line) for line in (RGB / "sample.jsonl").read_text(encoding="utf-8").splitlines() if line]
-    passages = {}
-    for line in (RGB / "corpus.jsonl").read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            p = json.loads(line)
-            passages[p["id"]] = p["text"]
+    rows = read_jsonl(RGB / "sample.jsonl")
+    passages = {p["id"]: p["text"] for p in read_jsonl(RGB / "corpus.jsonl")}
     questions, docs = [], {}
     for n in RGB_ITEMS:
         r = rows[n]
-        answers = [for_match(a) for part in r.get("answer_parts") or [[r["answer"]]] for a in part if for_match(a)]
+        answers = answer_strings(r)
         questions.append(Question(r["id"], r["question"], lambda t, a=answers: any(x in for_match(t) for x in a),
                                   "tune" if n >= RGB_TUNE_FROM else "train", "rgb"))
         for pid in r.get("corpus_ids", []) + r.get("hard_negative_ids", []):
@@ -227,7 +220,8 @@ def train(rows: Sequence[Row], budget: float = FALSE_REFUSAL_BUDGET, space: str 
                                      np.array([r.label for r in mine]), budget)
                     for source in sorted({r.source for r in chosen})
                     for mine in [[r for r in chosen if r.source == source]] if any(r.label == 1 for r in mine))
-    reader = Reader(reader.mean, reader.scale, reader.weights, reader.bias, math.floor(threshold * 1e6) / 1e6, space)  # rounded down: the budget holds
+    # Rounded down, so the budget still holds for the stored threshold.
+    reader = Reader(reader.mean, reader.scale, reader.weights, reader.bias, math.floor(threshold * 1e6) / 1e6, space)
     report = {"train_rows": len(train_rows), "tune_rows": len(tune_rows), "budget": budget,
               "threshold": reader.threshold,
               "train": figures(reader, train_rows), "tune": figures(reader, tune_rows)}
@@ -262,12 +256,10 @@ def gather(settings, limit: int | None = None, shared: bool = True, log=print) -
     log(f"own sets: {len(own)} questions, {len(rows)} rows ({time.perf_counter() - t:.0f} s)")
     if not shared or not NCP_TRAIN.is_file():
         return rows
-    work = Path(settings.cache_dir) / "eval"
-    from .external import load_external_set
-
-    ncp = ncp_questions()[:limit]
-    ncp_docs = work / NCP.name
-    write_documents(load_external_set(NCP).documents, ncp_docs / "docs")
+    external = load_external_set(NCP)
+    ncp = ncp_questions(external)[:limit]
+    ncp_docs = Path(settings.cache_dir) / "eval" / NCP.name  # the index `python -m rag eval` builds for NCP
+    write_documents(external.documents, ncp_docs / "docs")
     before = len(rows)
     rows += collect(ncp, _retriever(settings, ncp_docs / "docs", ncp_docs / "index"), settings.min_relevance,
                     lambda n, total: log(f"  NCP {n}/{total}"))
