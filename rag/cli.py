@@ -186,6 +186,15 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train_chooser(args: argparse.Namespace) -> int:
+    from .evaluation.train_chooser import CHOOSER_PARAMETERS, format_chosen, run_train_chooser
+
+    report = run_train_chooser(_settings(args), out=args.out or CHOOSER_PARAMETERS, limit=args.limit,
+                               shared=not args.own_only, rows_file=args.rows)
+    print(format_chosen(report))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m rag", description="Policy-document QA with clause citations")
     p.add_argument("-v", "--verbose", action="store_true")
@@ -281,16 +290,21 @@ def parser() -> argparse.ArgumentParser:
                          "this backend: first verified text and final cited answer")
     bn.set_defaults(func=cmd_bench)
 
-    t = sub.add_parser("train-reader", help="fit the learned reader's parameters on labelled questions "
-                                            "(own sets; NCP train and RGB 100-199 when ../shared is there)")
-    common(t)
-    t.add_argument("--out", type=Path, default=None, help="where to write the parameters (default: the shipped "
-                                                         "rag/answering/reader.json)")
-    t.add_argument("--limit", type=int, default=None, help="at most this many questions of each source")
-    t.add_argument("--own-only", action="store_true", help="only the project's own questions over the seeds")
-    t.add_argument("--rows", type=Path, default=None,
-                   help="cache of the gathered rows: read when it exists (refit in seconds), else written")
-    t.set_defaults(func=cmd_train_reader)
+    for name, what, shipped, func in (
+            ("train-reader", "the learned reader's parameters (does the retrieval answer?)", "reader.json",
+             cmd_train_reader),
+            ("train-chooser", "the learned chooser's parameters (which clause to quote)", "chooser.json",
+             cmd_train_chooser)):
+        t = sub.add_parser(name, help=f"fit {what} on labelled questions "
+                                      "(own sets; NCP train and RGB 100-199 when ../shared is there)")
+        common(t)
+        t.add_argument("--out", type=Path, default=None, help="where to write the parameters (default: the shipped "
+                                                             f"rag/answering/{shipped})")
+        t.add_argument("--limit", type=int, default=None, help="at most this many questions of each source")
+        t.add_argument("--own-only", action="store_true", help="only the project's own questions over the seeds")
+        t.add_argument("--rows", type=Path, default=None,
+                       help="cache of the gathered rows: read when it exists (refit in seconds), else written")
+        t.set_defaults(func=func)
     return p
 
 

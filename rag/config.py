@@ -98,6 +98,9 @@ class Settings:
     # clauses unlikely to answer. Off by default: on the tuning sets it refused answerable questions and no more
     # unanswerable ones (docs/benchmarks.md, "The learned reader"), and it breaks the own sets' targets.
     reader: bool = False
+    # Quote the clause the learned chooser (rag/answering/chooser.py) finds likeliest to hold the answer among the
+    # first three, not always the first (docs/benchmarks.md, "The learned chooser").
+    chooser: bool = True
     max_question_chars: int = 2000
     history_turns: int = 4
     max_new_tokens: int = 200
@@ -166,6 +169,7 @@ class Settings:
             "RAG_TOP_K": ("top_k", int),
             "RAG_MIN_RELEVANCE": ("min_relevance", float),
             "RAG_READER": ("reader", _flag),
+            "RAG_CHOOSER": ("chooser", _flag),
             "RAG_MAX_NEW_TOKENS": ("max_new_tokens", int),
             "RAG_PROMPT_BUDGET_CHARS": ("prompt_budget_chars", int),
             "RAG_MODEL_CLAUSES": ("model_clauses", int),

@@ -24,6 +24,7 @@ from .conversation import condense, fallback_standalone, normalise_history
 from .answerability import Verdict, judge
 from .conflicts import conflict_sentences
 from .doc_facts import document_fact_answer
+from .chooser import chosen
 from .reader import doubt
 from .lists import Listing, section_list
 from ..query.intents import asks_document_fact, asks_responsibility
@@ -104,11 +105,15 @@ class Answerer:
             if self.settings.reader and not unknown:
                 verdict = _with_doubt(verdict, doubt(standalone, hits, verdict, retriever.facts,
                                                        retriever.embedder.space, meaning))
+            first = (chosen(standalone, hits, verdict, retriever.facts, retriever.embedder.space)
+                     if self.settings.chooser and verdict.answerable and not verdict.evidence and not unknown else 0)
+            if first:
+                meaning = retriever.sentence_meaning(standalone, hits[first])
             listing = (section_list(standalone, hits, retriever.section)
                        if verdict.answerable and verdict.ask.listing and not unknown else None)
             if listing is not None:
                 hits = hits + listing.extra  # the list's clauses retrieval did not return are cited after the hits
-            draft = yield from self._decide(standalone, hits, unknown, verdict, timings, t0, meaning, listing)
+            draft = yield from self._decide(standalone, hits, unknown, verdict, timings, t0, meaning, listing, first)
         draft.note = draft.note or note
         draft.backend = draft.backend or self.backend
         timings["total"] = time.perf_counter() - t0
@@ -116,9 +121,10 @@ class Answerer:
         yield compose(question, standalone, draft, hits, timings)
 
     def _decide(self, question: str, hits: Sequence[Hit], unknown: list[str], verdict: Verdict, timings: dict,
-                t0: float, meaning: dict[str, float] | None = None, listing: Listing | None = None):
+                t0: float, meaning: dict[str, float] | None = None, listing: Listing | None = None,
+                first: int = 0):
         """Yield the text to show while deciding; return the Draft. The same checks decide for every backend:
-        the model only words answers the checks allow."""
+        the model only words answers the checks allow. `first` is the hit the quote comes from (the chooser's)."""
         if unknown:
             return (yield from self._refuse(f"文件中没有出现“{'、'.join(unknown)}”。"))
         if not hits or hits[0].dense < self.settings.min_relevance:
@@ -133,7 +139,7 @@ class Answerer:
             return Draft(deterministic)
         draft = Draft()
         quote = (evidence_sentences(verdict, hits) if verdict.evidence
-                 else extractive_sentences(question, hits, verdict.ask.comparison, meaning))
+                 else extractive_sentences(question, hits, verdict.ask.comparison, meaning, first))
         if self.llm is not None:
             # The verified quote is on screen at once; the model's wording follows and replaces it only if it
             # verifies.

@@ -146,15 +146,17 @@ class Reader:
     def answers(self, values: Sequence[float]) -> bool:
         return self.probability(values) >= self.threshold
 
-    def to_dict(self) -> dict:
-        return {"features": list(FEATURES), "mean": list(self.mean), "scale": list(self.scale),
+    def to_dict(self, features: Sequence[str] = FEATURES) -> dict:
+        return {"features": list(features), "mean": list(self.mean), "scale": list(self.scale),
                 "weights": list(self.weights), "bias": self.bias, "threshold": self.threshold, "space": self.space}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Reader":
-        if list(data.get("features", ())) != list(FEATURES):
-            raise ValueError("reader parameters were fitted on other features: run `python -m rag train-reader`")
-        n = len(FEATURES)
+    def from_dict(cls, data: dict, features: Sequence[str] = FEATURES) -> "Reader":
+        """The model of stored parameters fitted on `features` (the reader's own, or the chooser's)."""
+        if list(data.get("features", ())) != list(features):
+            raise ValueError("parameters were fitted on other features: refit them (`python -m rag train-reader`, "
+                             "`python -m rag train-chooser`)")
+        n = len(features)
         fields = {key: tuple(float(v) for v in data[key]) for key in ("mean", "scale", "weights")}
         if any(len(v) != n for v in fields.values()) or any(s <= 0 for s in fields["scale"]):
             raise ValueError("reader parameters are malformed")
@@ -162,12 +164,17 @@ class Reader:
                    space=str(data.get("space", "")))
 
 
+def load_parameters(path: Path, features: Sequence[str] = FEATURES) -> Reader | None:
+    """A logistic model's stored parameters (fitted on `features`), or None when the file is not there."""
+    if not path.is_file():
+        return None
+    return Reader.from_dict(json.loads(path.read_text(encoding="utf-8")), features)
+
+
 @lru_cache(maxsize=4)
 def load_reader(path: Path = READER_PARAMETERS) -> Reader | None:
     """The fitted reader, or None when no parameters are shipped (the rules alone then decide)."""
-    if not path.is_file():
-        return None
-    return Reader.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    return load_parameters(path)
 
 
 def belief(question: str, hits: Sequence[Hit], verdict: Verdict, facts: Facts, space: str,

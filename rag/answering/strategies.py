@@ -170,19 +170,19 @@ def _with_subject(item: str, evidence) -> str:
 
 
 def extractive_sentences(question: str, hits: Sequence[Hit], comparison: bool = False,
-                         meaning: dict[str, float] | None = None) -> list[Checked]:
-    """Quote the best sentences of the top clause, and of another document's best clause when the question
-    compares."""
+                         meaning: dict[str, float] | None = None, first: int = 0) -> list[Checked]:
+    """Quote the best sentences of the `first` clause (the top one unless the chooser picked another; `meaning` is
+    its sentences'), and of another document's best clause when the question compares."""
     if not hits:
         return []
-    chosen = [0]
-    other = other_document(question, hits, 0) if comparison else None
+    chosen = [first]
+    other = other_document(question, hits, first) if comparison else None
     if other is not None:
         chosen.append(other)
     out = []
     for i in chosen:
         text = hits[i].answer_text
-        quote = (best_window(question, text, meaning=meaning) if i == 0
+        quote = (best_window(question, text, meaning=meaning) if i == first
                  else join_quoted(best_sentences(question, text, 1), text))
         out.append(Checked(f"“{strip_marker(quote)}”", [i + 1]))
     return out

@@ -150,10 +150,12 @@ def rows_for(question: Question, retriever, min_relevance: float) -> list[Row]:
     return [r for r in out if r is not None]
 
 
-def collect(questions: Sequence[Question], retriever, min_relevance: float, progress=None) -> list[Row]:
+def collect(questions: Sequence[Question], retriever, min_relevance: float, progress=None,
+            rows_of: Callable = rows_for) -> list:
+    """The rows of each question (`rows_of(question, retriever, min_relevance)`: the reader's, or the chooser's)."""
     rows = []
     for n, question in enumerate(questions, 1):
-        rows.extend(rows_for(question, retriever, min_relevance))
+        rows.extend(rows_of(question, retriever, min_relevance))
         if progress and n % 100 == 0:
             progress(n, len(questions))
     return rows
@@ -228,8 +230,9 @@ def train(rows: Sequence[Row], budget: float = FALSE_REFUSAL_BUDGET, space: str 
     return reader, report
 
 
-def write_parameters(reader: Reader, report: dict, path: Path = READER_PARAMETERS) -> None:
-    data = {**reader.to_dict(), "fitted": report}
+def write_parameters(reader: Reader, report: dict, path: Path = READER_PARAMETERS,
+                     features: Sequence[str] = FEATURES) -> None:
+    data = {**reader.to_dict(features), "fitted": report}
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     tmp.replace(path)
@@ -247,12 +250,13 @@ def _retriever(settings, docs: Path | None, index: Path | None):
     return session.retriever()
 
 
-def gather(settings, limit: int | None = None, shared: bool = True, log=print) -> list[Row]:
-    """Rows from every available source (own sets always; NCP and RGB when ../shared is there)."""
-    rows: list[Row] = []
+def gather(settings, limit: int | None = None, shared: bool = True, log=print, rows_of: Callable = rows_for) -> list:
+    """Rows (`rows_of` each question's) from every available source (own sets always; NCP and RGB when ../shared is
+    there)."""
+    rows: list = []
     t = time.perf_counter()
     own = own_questions()[:limit]
-    rows += collect(own, _retriever(settings, None, None), settings.min_relevance)
+    rows += collect(own, _retriever(settings, None, None), settings.min_relevance, rows_of=rows_of)
     log(f"own sets: {len(own)} questions, {len(rows)} rows ({time.perf_counter() - t:.0f} s)")
     if not shared or not NCP_TRAIN.is_file():
         return rows
@@ -262,7 +266,7 @@ def gather(settings, limit: int | None = None, shared: bool = True, log=print) -
     write_documents(external.documents, ncp_docs / "docs")
     before = len(rows)
     rows += collect(ncp, _retriever(settings, ncp_docs / "docs", ncp_docs / "index"), settings.min_relevance,
-                    lambda n, total: log(f"  NCP {n}/{total}"))
+                    lambda n, total: log(f"  NCP {n}/{total}"), rows_of)
     log(f"NCP: {len(ncp)} questions, {len(rows) - before} rows ({time.perf_counter() - t:.0f} s)")
     if (RGB / "sample.jsonl").is_file():
         questions, documents = rgb_items()
@@ -271,7 +275,7 @@ def gather(settings, limit: int | None = None, shared: bool = True, log=print) -
         write_documents(documents, rgb_docs / "docs")
         before = len(rows)
         rows += collect(questions, _retriever(settings, rgb_docs / "docs", rgb_docs / "index"),
-                        settings.min_relevance)
+                        settings.min_relevance, rows_of=rows_of)
         log(f"RGB 100–199: {len(questions)} questions, {len(rows) - before} rows ({time.perf_counter() - t:.0f} s)")
     return rows
 
