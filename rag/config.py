@@ -99,7 +99,7 @@ class Settings:
     # unanswerable ones (docs/benchmarks.md, "The learned reader"), and it breaks the own sets' targets.
     reader: bool = False
     # Quote the clause the learned chooser (rag/answering/chooser.py) finds likeliest to hold the answer among the
-    # first three, not always the first (docs/benchmarks.md, "The learned chooser").
+    # first five, not always the first (docs/benchmarks.md, "The learned chooser").
     chooser: bool = True
     max_question_chars: int = 2000
     history_turns: int = 4
