@@ -176,3 +176,13 @@ def test_the_answer_quotes_the_chosen_clause_unless_turned_off(fake_session, mon
     fake_session.settings = fake_session.settings.with_(chooser=False)  # RAG_CHOOSER=0
     final = list(Answerer(fake_session, "extractive").stream(question))[-1]
     assert not final.refused and final.citations[0].clause.id == final.hits[0].id
+
+
+def test_the_benchmark_times_the_checks_and_the_chooser_apart(real_index, tmp_path):
+    from rag.config import Settings
+    from rag.evaluation.bench import bench_decision
+
+    figures = bench_decision(Settings(cache_dir=tmp_path / "cache"), real_index,
+                             [{"question": "怎样推动科技成果转化？"}, {"question": "静海区有效发明专利要达到多少件？"}])
+    assert figures["questions"] == 2
+    assert 0 < figures["judge_p50_ms"] <= figures["judge_p95_ms"] and 0 < figures["chooser_p50_ms"]

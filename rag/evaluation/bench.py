@@ -97,6 +97,32 @@ def bench_answers(settings: Settings, index: Path, questions: list[dict], backen
             "total_p50_s": percentile(totals, 0.5), "total_p95_s": percentile(totals, 0.95)}
 
 
+def bench_decision(settings: Settings, index: Path, questions: list[dict]) -> dict:
+    """After retrieval: the checks' verdict (answerability.judge) and the learned chooser's pick, timed apart."""
+    from ..answering.answerability import judge
+    from ..answering.chooser import candidates, load_chooser, pick
+    from ..session import Session
+
+    retriever = Session(settings.with_(index_dir=index)).retriever()
+    model = load_chooser()
+    verdicts, choices = [], []
+    for q in questions:
+        hits = retriever.search(q["question"], settings.top_k)
+        if not hits:
+            continue
+        t = time.perf_counter()
+        verdict = judge(q["question"], hits, retriever.facts)
+        t1 = time.perf_counter()
+        if model is not None:
+            pick(model, candidates(q["question"], hits, verdict, retriever.facts))
+        t2 = time.perf_counter()
+        verdicts.append(t1 - t)
+        choices.append(t2 - t1)
+    return {"questions": len(verdicts),
+            **{f"{name}_p{round(100 * q)}_ms": 1000 * percentile(values, q)
+               for name, values in (("judge", verdicts), ("chooser", choices)) for q in (0.5, 0.95)}}
+
+
 def bench_anchor(settings: Settings, index: Path, docs: Path, questions: list[dict]) -> dict:
     """Project vs llama-index defaults on the same documents and questions."""
     from ..indexing.embedders import embedder_from
@@ -161,6 +187,10 @@ def run_bench(settings: Settings, llm_backends: list[str] | None = None, questio
         index = Path(build["index"])
         results["retrieval"] = r = bench_retrieval(settings, index, qs)
         print(f"retrieval: {r['queries']} queries, p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms", flush=True)
+        results["decision"] = d = bench_decision(settings, index, qs)
+        print(f"after retrieval ({d['questions']} questions): checks p50 {d['judge_p50_ms']:.1f} ms, "
+              f"p95 {d['judge_p95_ms']:.1f} ms; learned chooser p50 {d['chooser_p50_ms']:.1f} ms, "
+              f"p95 {d['chooser_p95_ms']:.1f} ms", flush=True)
         if page:
             from .bench_page import bench_page, describe_page
 
