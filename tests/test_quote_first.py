@@ -31,6 +31,23 @@ def test_the_quote_comes_before_the_model_and_a_verified_model_answer_replaces_i
     assert "first_verified" in final.timings and final.timings["first_verified"] <= final.timings["total"]
 
 
+def test_a_kept_model_answer_is_followed_by_the_clause_words_it_rewords(fake_session):
+    from rag.answering.answerer import with_source
+    from rag.answering.replies import SOURCE_LABEL
+    from rag.answering.verification import Checked
+
+    final = stream(fake_session, ScriptedLLM("静海区全区有效发明专利达到350件[1]。"))[-1]
+    answer, _, source = final.body.partition(SOURCE_LABEL)
+    assert "350件" in answer and "〔1〕" in answer
+    assert source.startswith("“") and "350件" in source and "〔1〕" in source  # the clause's words, cited alike
+    assert len(final.citations) == 1 and final.citations[0].supports[-1].startswith(SOURCE_LABEL)
+    assert answer.endswith("\n")
+    quote = [Checked("“到2022年，全区有效发明专利达到350件。”", [1])]
+    assert with_source([Checked("全区有效发明专利达到350件。", [1])], quote)  # reworded: the source follows
+    assert not with_source([Checked("到2022年，全区有效发明专利达到350件。", [1])], quote)  # copied: no repeat
+    assert not with_source([Checked("无法回答。", [])], quote)  # no kept answer: the quote stands alone
+
+
 def test_a_model_answer_that_does_not_verify_leaves_the_quote_with_no_apology(fake_session):
     llm = ScriptedLLM("静海区的专利数量是一个很大的数字，会逐年增长[1]。")
     pieces = stream(fake_session, llm)

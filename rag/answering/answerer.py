@@ -17,6 +17,7 @@ from ..llm.base import ChatBackend
 from ..retrieval.retriever import Retriever
 from ..text.masks import says_not_given
 from ..text.normalize import for_search
+from ..text.overlap import support
 from ..types import Answer, Hit, Quoted, Retrieved, SearchFilter, Waiting
 from .compose import Draft, compose
 from .context import EVIDENCE_CLAUSES, context_block, evidence_excerpt, prompt_messages, system_message
@@ -29,11 +30,12 @@ from .reader import doubt
 from .lists import Listing, section_list
 from ..query.intents import asks_document_fact, asks_responsibility
 from ..query.questions import check_question
-from .replies import is_model_refusal
+from .replies import SOURCE_LABEL, is_model_refusal
 from .prompts import refusal_text, render
 from .strategies import (evidence_sentences, extractive_sentences, masked_note, masked_sentences,
                          responsibility_sentences)
 from .streaming import stream_verified
+from .thresholds import QUOTE_REPEATED
 from .verification import Checked, Renumberer
 
 
@@ -51,6 +53,18 @@ Piece = str  # a piece of verified answer text, ready to show
 Event = Retrieved | Quoted | Waiting  # progress the page shows; the public answer_stream leaves them out
 # How often a waiting question re-reads its place in line.
 QUEUE_POLL_SECONDS = 0.5
+
+
+def with_source(answer: list[Checked], quote: list[Checked]) -> list[Checked]:
+    """The verified quote's sentences to show after a model's verified answer, each marked 「原文：」 on its own line:
+    the clause's own words, so a reworded figure or item can be checked at a glance (the 1.5B model's rewording
+    made right quotes wrong: docs/benchmarks.md). None when the model's answer was not kept (the quote then stands
+    alone) or already repeats the quote's wording."""
+    said = " ".join(c.text for c in answer if c.sources)
+    if not said:
+        return []
+    return [Checked(f"{SOURCE_LABEL}{c.text}", list(c.sources)) for c in quote
+            if c.sources and support(c.text, said) < QUOTE_REPEATED]
 
 
 def _with_doubt(verdict: Verdict, reason: str) -> Verdict:
@@ -151,6 +165,12 @@ class Answerer:
             draft = yield from self._model_draft(question, hits, verdict, renum, timings, t0, quote)
             if draft.refused:
                 return draft
+            source = with_source(draft.checked, quote)
+            if source:  # the model's wording stands: the clause's own words follow it on a line of their own
+                draft.checked[-1].newline = True
+                yield "\n"
+                draft.checked.extend(source)
+                yield from self._emit(source, renum, timings, t0)
         if not any(c.sources for c in draft.checked):
             draft.checked = quote
             yield from self._emit(draft.checked, renum, timings, t0)

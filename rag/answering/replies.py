@@ -9,3 +9,7 @@ MODEL_REFUSAL = re.compile(r"无法回答|不能回答|没有(?:提及|提到|�
 
 def is_model_refusal(text: str) -> bool:
     return bool(MODEL_REFUSAL.search(text))
+
+
+# What marks the clause's own words shown after a model's answer.
+SOURCE_LABEL = "原文："

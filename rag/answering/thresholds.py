@@ -48,3 +48,6 @@ CONFLICT_SAME_ITEM = 0.5
 # A figure sentence with at most this many Chinese characters besides its figures is a label line ("举报电话：
 # 86222616") and is read with the sentence before it.
 LABEL_LINE_CHARS = 8
+# After a model's verified answer the quote it rewords follows as 「原文：…」, unless the answer already holds at least
+# this share of the quote's wording (the model copied it).
+QUOTE_REPEATED = 0.8
