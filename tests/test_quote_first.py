@@ -1,5 +1,6 @@
 """A verified answer on screen at once: with a model backend the verified quote is streamed before the model runs;
-the model's wording replaces it only when it verifies, otherwise the quote stays with no apology text."""
+the model's wording replaces it only when it verifies (the quote it rewords then follows as 原文), otherwise the
+quote stays with no apology text."""
 from __future__ import annotations
 
 from rag.answering.answerer import Answerer

@@ -37,7 +37,7 @@ def streaming_html(shown: str) -> str:
 # With a model backend the page shows two states: the verified quote at once, then the model's answer if it verifies.
 QUOTE_LABEL = "原文摘录"
 ANSWER_LABEL = "回答"
-PENDING = "模型正在组织回答，核实后将替换上面的摘录…"
+PENDING = "模型正在组织回答，核实后显示在原文之前…"
 
 
 def _label(text: str) -> str:
