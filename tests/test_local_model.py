@@ -42,3 +42,21 @@ def test_missing_or_corrupt_model_is_a_clear_error_and_answers_fall_back(tmp_pat
     final = list(Answerer(fake_session, "local", llm=corrupt).stream("静海区 有效发明专利 达到 多少件"))[-1]
     assert final.backend == "extractive" and "不可用" in final.note and final.citations
     assert "350件" in final.citations[0].text
+
+
+@pytest.mark.llm
+@pytest.mark.slow
+def test_the_real_model_is_read_into_memory_not_mapped(tmp_path: Path):
+    """MAP_WEIGHTS=False reaches llama.cpp: the repacked weights are then the only copy the process holds."""
+    from rag.config import Settings
+    from rag.llm.local import MAP_WEIGHTS, LocalLLM
+
+    from rag.llm.cpu_build import import_llama
+
+    llm = LocalLLM(Path(Settings().cache_dir))
+    llm.warm_up()
+    try:
+        assert MAP_WEIGHTS is False
+        assert llm._llama.model_params.load_mode == import_llama().LLAMA_LOAD_MODE_NONE
+    finally:
+        llm.close()
