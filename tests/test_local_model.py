@@ -60,3 +60,22 @@ def test_the_real_model_is_read_into_memory_not_mapped(tmp_path: Path):
         assert llm._llama.model_params.load_mode == import_llama().LLAMA_LOAD_MODE_NONE
     finally:
         llm.close()
+
+
+def test_llama_threads_spin_briefly_unless_the_environment_says_otherwise(tmp_path: Path):
+    """GOMP_SPINCOUNT is in the environment before llama_cpp (and its libgomp) loads, in a fresh process."""
+    import os
+    import subprocess
+    import sys
+
+    from rag.llm.cpu_build import OPENMP_SPINCOUNT
+
+    pytest.importorskip("llama_cpp")
+    probe = ("import os, sys; from rag.llm.cpu_build import import_llama; assert 'llama_cpp' not in sys.modules; "
+             "import_llama(); print(os.environ['GOMP_SPINCOUNT'])")
+    env = {k: v for k, v in os.environ.items() if k != "GOMP_SPINCOUNT"}
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == OPENMP_SPINCOUNT
+    mine = subprocess.run([sys.executable, "-c", probe], env={**env, "GOMP_SPINCOUNT": "7"}, capture_output=True,
+                          text=True, check=True)
+    assert mine.stdout.strip() == "7"

@@ -8,6 +8,7 @@ instruction inside llama.cpp; this check turns that into a clear error before th
 """
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -51,9 +52,19 @@ def check_build(prefix: Path | None = None, flags: set[str] | None = None) -> st
     return name
 
 
+# How long llama.cpp's OpenMP threads spin waiting for each other before they sleep (libgomp reads it when the
+# library loads). Its default spins about ten times longer: with an embedding build competing for the 2 cores, a
+# local answer then took 10.3-11.9 s against 3.6-3.9 s idle; with 20000, 7.1-12.0 s (median 7.9) and the same idle
+# speed; OMP_WAIT_POLICY=PASSIVE (no spinning) 6.7-8.0 s but 4.3-4.8 s idle (docs/benchmarks.md). A value the
+# user set in the environment wins.
+OPENMP_SPINCOUNT = "20000"
+
+
 def import_llama():
-    """The llama_cpp module, after checking that this CPU can run the installed build."""
+    """The llama_cpp module, after checking that this CPU can run the installed build; its OpenMP threads spin
+    OPENMP_SPINCOUNT before they sleep, unless the environment says otherwise."""
     check_build()
+    os.environ.setdefault("GOMP_SPINCOUNT", OPENMP_SPINCOUNT)
     import llama_cpp
 
     return llama_cpp
