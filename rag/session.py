@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .config import Settings
 from .query.questions import check_question
-from .indexing.build import Progress, build_index
+from .indexing.build import Progress, build_index, yielding_runner
 from .indexing.embedders import Embedder, embedder_from
 from .indexing.engines import StoreConfig
 from .indexing.status import index_status
@@ -38,20 +38,28 @@ class Session:
     def build(self, full: bool = False, progress: Progress | None = None, allow_large: bool = False) -> BuildReport:
         """Build or incrementally update the index from the document folder, within the settings' limits; on
         Ray when the settings name an address (RAG_RAY_ADDRESS, `build --ray`)."""
-        runner = None
+        distributed = None
         if self.settings.ray_address:
             from .indexing.distributed import ray_embedding
 
-            runner = ray_embedding(self.settings.ray_address, self.settings.ray_workers, self.settings.embedder,
-                                   self.settings.cache_dir)
+            distributed = ray_embedding(self.settings.ray_address, self.settings.ray_workers, self.settings.embedder,
+                                        self.settings.cache_dir)
+        # In this process the embedding steps aside while a local model generates (they would share the cores).
+        runner = distributed or yielding_runner(self.embedder, self.generating)
         try:
             return build_index(self.settings.docs_dir, self.settings.index_dir, full=full, embedder=self.embedder,
                                progress=progress, max_clause_chars=self.settings.max_clause_chars,
                                limits=self.limits(), allow_large=allow_large, store=self.store_config(),
                                sentence_vectors=self.settings.sentence_vectors, runner=runner)
         finally:
-            if runner is not None:
-                runner.close()
+            if distributed is not None:
+                distributed.close()
+
+    def generating(self) -> bool:
+        """A chat backend of this session that runs in this process is generating or has questions waiting."""
+        with self._lock:
+            llms = list(self._llms.values())
+        return any(llm is not None and llm.queue is not None and len(llm.queue) > 0 for llm in llms)
 
     def retriever(self) -> Retriever:
         """The retriever for the live index generation; builds the index on first use if there is none."""

@@ -260,12 +260,39 @@ def _standing(docs_dir: Path, documents_json: dict[str, dict], doc_records: dict
     return effects, messages
 
 
+# While a chat model generates in this process, a build's embedding waits between batches of YIELD_TEXTS texts
+# (about a second of embedding each): the two would otherwise share the 2 cores and the answer would stall. It
+# waits at most MAX_YIELD_SECONDS before each batch, so a model that is never idle does not stop a rebuild.
+YIELD_TEXTS = 32
+MAX_YIELD_SECONDS = 60.0
+YIELD_POLL_SECONDS = 0.2
+
+
+def wait_while(busy: Callable[[], bool], limit: float = MAX_YIELD_SECONDS, poll: float = YIELD_POLL_SECONDS,
+               sleep: Callable[[float], None] | None = None) -> float:
+    """Sleep in steps of `poll` while `busy()` says so, at most `limit` seconds; returns the time waited."""
+    waited = 0.0
+    while waited < limit and busy():
+        (sleep or time.sleep)(poll)
+        waited += poll
+    return waited
+
+
+def yielding_runner(embedder: Embedder, busy: Callable[[], bool]) -> PassageRunner:
+    """The in-process runner that steps aside while `busy()` (a chat model is generating)."""
+    return functools.partial(_embed, embedder, busy=busy)
+
+
 def _embed(embedder: Embedder, texts: list[str], progress: Progress | None = None, stage: str = "embedding",
-           batch: int = TEXTS_PER_CALL) -> np.ndarray:
+           batch: int = TEXTS_PER_CALL, busy: Callable[[], bool] | None = None) -> np.ndarray:
     out = []
+    if busy is not None:
+        batch = min(batch, YIELD_TEXTS)
     for i in range(0, len(texts), batch):
         if progress:
             progress(stage, i, len(texts))
+        if busy is not None and wait_while(busy):
+            log.debug("build embedding waited for the chat model")
         out.append(embedder.embed_passages(texts[i : i + batch]))
     if progress and texts:
         progress(stage, len(texts), len(texts))
