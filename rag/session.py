@@ -56,9 +56,9 @@ class Session:
                 distributed.close()
 
     def generating(self) -> bool:
-        """A chat backend of this session that runs in this process is generating or has questions waiting."""
-        with self._lock:
-            llms = list(self._llms.values())
+        """A chat backend of this session that runs in this process is generating or has questions waiting. Read
+        without the session's lock: `retriever()` holds it while it builds a missing index, and that build asks."""
+        llms = tuple(self._llms.values())
         return any(llm is not None and llm.queue is not None and len(llm.queue) > 0 for llm in llms)
 
     def retriever(self) -> Retriever:

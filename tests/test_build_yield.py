@@ -89,3 +89,16 @@ def test_a_session_build_waits_for_its_local_model(fake_session):
     threading.Timer(0.5, ticket.leave).start()
     report = fake_session.build(full=True)
     assert report.clauses > 0 and seen and not any(seen)
+
+
+def test_a_first_use_build_under_the_session_lock_does_not_wait_on_itself(settings, fake_embedder):
+    """retriever() builds a missing index while holding the session's lock; the build's runner asks
+    Session.generating, which must not take that lock again."""
+    from rag.session import Session
+
+    session = Session(settings, embedder=fake_embedder)
+    opened: list = []
+    worker = threading.Thread(target=lambda: opened.append(session.retriever()), daemon=True)
+    worker.start()
+    worker.join(timeout=120)
+    assert not worker.is_alive() and opened and opened[0] is not None
