@@ -159,15 +159,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from .evaluation.bench import load_questions, run_bench
 
     if args.load is not None:
-        from .evaluation.bench_load import bench_load
+        from .evaluation.bench_load import LOAD_QUESTIONS_PER_CLIENT, bench_load
         from .session import shared_session
 
         settings = _settings(args)
         questions = [q["question"] for q in load_questions(args.questions) if q.get("type") != "unanswerable"]
         backend = (args.llm_backends or [settings.llm])[-1]
-        per_client = {"per_client": args.load_questions} if args.load_questions else {}
         bench_load(shared_session(settings), backend, questions, args.load or [1, 2, 4, 8], args.load_rebuild,
-                   **per_client)
+                   args.load_questions or LOAD_QUESTIONS_PER_CLIENT)
         return 0
 
     run_bench(_settings(args), llm_backends=args.llm_backends, questions=args.questions,

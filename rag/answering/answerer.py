@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import replace
-from typing import Iterator, Protocol, Sequence
+from typing import Callable, Iterator, Protocol, Sequence
 
 from ..config import Settings
 from ..errors import LLMError
@@ -119,15 +119,19 @@ class Answerer:
             if self.settings.reader and not unknown:
                 verdict = _with_doubt(verdict, doubt(standalone, hits, verdict, retriever.facts,
                                                        retriever.embedder.space, meaning))
-            first = (chosen(standalone, hits, verdict, retriever.facts, retriever.embedder.space)
-                     if self.settings.chooser and verdict.answerable and not verdict.evidence and not unknown else 0)
-            if first:
-                meaning = retriever.sentence_meaning(standalone, hits[first])
+
+            def quote_source(hits=hits, meaning=meaning) -> tuple[int, dict[str, float]]:
+                """The hit the quote comes from and its sentences' meaning: asked only when a clause is quoted."""
+                first = (chosen(standalone, hits, verdict, retriever.facts, retriever.embedder.space)
+                         if self.settings.chooser else 0)
+                return first, (retriever.sentence_meaning(standalone, hits[first]) if first else meaning)
+
             listing = (section_list(standalone, hits, retriever.section)
                        if verdict.answerable and verdict.ask.listing and not unknown else None)
             if listing is not None:
                 hits = hits + listing.extra  # the list's clauses retrieval did not return are cited after the hits
-            draft = yield from self._decide(standalone, hits, unknown, verdict, timings, t0, meaning, listing, first)
+            draft = yield from self._decide(standalone, hits, unknown, verdict, timings, t0, meaning, listing,
+                                            quote_source)
         draft.note = draft.note or note
         draft.backend = draft.backend or self.backend
         timings["total"] = time.perf_counter() - t0
@@ -136,9 +140,10 @@ class Answerer:
 
     def _decide(self, question: str, hits: Sequence[Hit], unknown: list[str], verdict: Verdict, timings: dict,
                 t0: float, meaning: dict[str, float] | None = None, listing: Listing | None = None,
-                first: int = 0):
+                quote_source: Callable[[], tuple[int, dict[str, float]]] | None = None):
         """Yield the text to show while deciding; return the Draft. The same checks decide for every backend:
-        the model only words answers the checks allow. `first` is the hit the quote comes from (the chooser's)."""
+        the model only words answers the checks allow. `quote_source()` gives the hit a clause quote comes from
+        (the chooser's) and that clause's sentence meaning; it runs only when such a quote is made."""
         if unknown:
             return (yield from self._refuse(f"文件中没有出现“{'、'.join(unknown)}”。"))
         if not hits or hits[0].dense < self.settings.min_relevance:
@@ -152,8 +157,11 @@ class Answerer:
             yield from self._emit(deterministic, renum, timings, t0)
             return Draft(deterministic)
         draft = Draft()
-        quote = (evidence_sentences(verdict, hits) if verdict.evidence
-                 else extractive_sentences(question, hits, verdict.ask.comparison, meaning, first))
+        if verdict.evidence:
+            quote = evidence_sentences(verdict, hits)
+        else:
+            first, meaning = quote_source() if quote_source is not None else (0, meaning)
+            quote = extractive_sentences(question, hits, verdict.ask.comparison, meaning, first)
         if self.llm is not None:
             # The verified quote is on screen at once; the model's wording follows and replaces it only if it
             # verifies.

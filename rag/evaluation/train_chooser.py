@@ -10,8 +10,7 @@ choices do worse than quoting the first clause always.
 """
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -20,7 +19,7 @@ import numpy as np
 from ..answering.answerability import judge
 from ..answering.chooser import CHOOSER_FEATURES, CHOOSER_PARAMETERS, Candidate, candidates, pick
 from ..answering.reader import Reader
-from .train_reader import ROW_HITS, Question, fit, gather, write_parameters
+from .train_reader import ROW_HITS, Question, fit, gathered, split_table, write_parameters
 
 # Margins (in log-odds) tried on the tuning choices; NEVER_SWITCH when every one loses on some source.
 MARGINS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
@@ -77,8 +76,7 @@ def choose_margin(model: Reader, tune: Sequence[Choice], margins: Sequence[float
     clause always (the smallest such margin on a tie); NEVER_SWITCH when none does."""
     best: tuple[float, float] | None = None
     for margin in margins:
-        trial = Reader(model.mean, model.scale, model.weights, model.bias, margin, model.space)
-        figures = by_source(trial, tune)
+        figures = by_source(replace(model, threshold=margin), tune)
         if any(f["chosen"] < f["first"] for f in figures.values()):
             continue
         total = sum(f["chosen"] * f["questions"] for f in figures.values())
@@ -98,7 +96,7 @@ def train(choices: Sequence[Choice], space: str = "") -> tuple[Reader, dict]:
     mean, scale, weights, bias = fit(x, y)
     model = Reader(tuple(mean.tolist()), tuple(scale.tolist()), tuple(weights.tolist()), bias, 0.0, space)
     margin = choose_margin(model, tune_rows) if tune_rows else NEVER_SWITCH
-    model = Reader(model.mean, model.scale, model.weights, model.bias, margin, space)
+    model = replace(model, threshold=margin)
     report = {"train_choices": len(train_rows), "tune_choices": len(tune_rows), "margin": margin,
               "train": by_source(model, [c for c in train_rows if c.applies]), "tune": by_source(model, tune_rows)}
     return model, report
@@ -107,13 +105,7 @@ def train(choices: Sequence[Choice], space: str = "") -> tuple[Reader, dict]:
 def run_train_chooser(settings, out: Path = CHOOSER_PARAMETERS, limit: int | None = None, shared: bool = True,
                       rows_file: Path | None = None) -> dict:
     """Gather (or read back) the choices, fit, write the parameters; returns the fitted figures."""
-    if rows_file is not None and rows_file.is_file():
-        choices = [Choice(**c) for c in json.loads(rows_file.read_text(encoding="utf-8"))]
-    else:
-        choices = gather(settings, limit, shared, rows_of=choices_for)
-        if rows_file is not None:
-            rows_file.parent.mkdir(parents=True, exist_ok=True)
-            rows_file.write_text(json.dumps([asdict(c) for c in choices], ensure_ascii=False), encoding="utf-8")
+    choices = gathered(settings, limit, shared, rows_file, Choice, choices_for)
     from ..indexing.embedders import embedder_from
 
     model, report = train(choices, space=embedder_from(settings).space)
@@ -124,14 +116,9 @@ def run_train_chooser(settings, out: Path = CHOOSER_PARAMETERS, limit: int | Non
 def format_chosen(report: dict) -> str:
     margin = report["margin"]
     shown = "never switch" if margin >= NEVER_SWITCH else f"{margin:g}"
-    lines = [f"fitted on {report['train_choices']} questions' candidates; margin chosen on {report['tune_choices']} "
-             f"tuning questions the rules answer by a quote: {shown}",
-             f"  {'split':6} {'source':6} {'questions':>9} {'first':>6} {'chosen':>7} {'oracle':>7} {'switched':>9}"]
-    for split in ("train", "tune"):
-        for source, row in report[split].items():
-            lines.append(f"  {split:6} {source:6} {row['questions']:>9} {row['first']:>6.3f} {row['chosen']:>7.3f} "
-                         f"{row['oracle']:>7.3f} {row['switched']:>9.3f}")
-    return "\n".join(lines)
+    return "\n".join([f"fitted on {report['train_choices']} questions' candidates; margin chosen on "
+                      f"{report['tune_choices']} tuning questions the rules answer by a quote: {shown}"]
+                     + split_table(report, ("questions", "first", "chosen", "oracle", "switched")))
 
 
 __all__ = ["Choice", "MARGINS", "NEVER_SWITCH", "by_source", "choices_for", "choose_margin", "format_chosen",

@@ -280,16 +280,23 @@ def gather(settings, limit: int | None = None, shared: bool = True, log=print, r
     return rows
 
 
+def gathered(settings, limit: int | None, shared: bool, rows_file: Path | None, record: type = Row,
+             rows_of: Callable = rows_for) -> list:
+    """The rows (dataclass `record`s made by `rows_of`) read back from `rows_file` when it exists, else gathered and,
+    with a `rows_file`, written there."""
+    if rows_file is not None and rows_file.is_file():
+        return [record(**r) for r in json.loads(rows_file.read_text(encoding="utf-8"))]
+    rows = gather(settings, limit, shared, rows_of=rows_of)
+    if rows_file is not None:
+        rows_file.parent.mkdir(parents=True, exist_ok=True)
+        rows_file.write_text(json.dumps([asdict(r) for r in rows], ensure_ascii=False), encoding="utf-8")
+    return rows
+
+
 def run_train_reader(settings, out: Path = READER_PARAMETERS, limit: int | None = None, shared: bool = True,
                      rows_file: Path | None = None) -> dict:
     """Gather (or read back) the rows, fit, write the parameters; returns the fitted figures."""
-    if rows_file is not None and rows_file.is_file():
-        rows = [Row(**r) for r in json.loads(rows_file.read_text(encoding="utf-8"))]
-    else:
-        rows = gather(settings, limit, shared)
-        if rows_file is not None:
-            rows_file.parent.mkdir(parents=True, exist_ok=True)
-            rows_file.write_text(json.dumps([asdict(r) for r in rows]), encoding="utf-8")
+    rows = gathered(settings, limit, shared, rows_file)
     from ..indexing.embedders import embedder_from
 
     reader, report = train(rows, space=embedder_from(settings).space)
@@ -297,15 +304,21 @@ def run_train_reader(settings, out: Path = READER_PARAMETERS, limit: int | None 
     return report
 
 
-def format_fitted(report: dict) -> str:
-    lines = [f"fitted on {report['train_rows']} rows the rules pass; threshold chosen on {report['tune_rows']} "
-             f"tuning rows (at most {report['budget']:.0%} of each source's answerable ones refused): {report['threshold']:.3f}",
-             f"  {'split':6} {'source':6} {'answerable':>10} {'kept':>6} {'unanswerable':>12} {'refused':>8}"]
+def split_table(report: dict, columns: Sequence[str]) -> list[str]:
+    """The fitted figures of each split and source as table lines: counts as integers, shares to three places."""
+    widths = [max(len(c), 6) for c in columns]
+    lines = [f"  {'split':6} {'source':6} " + " ".join(f"{c:>{w}}" for c, w in zip(columns, widths))]
     for split in ("train", "tune"):
         for source, row in report[split].items():
-            lines.append(f"  {split:6} {source:6} {row['answerable']:>10} {row['kept']:>6.3f} {row['unanswerable']:>12} "
-                         f"{row['refused']:>8.3f}")
-    return "\n".join(lines)
+            cells = (f"{row[c]:>{w}}" if isinstance(row[c], int) else f"{row[c]:>{w}.3f}" for c, w in zip(columns, widths))
+            lines.append(f"  {split:6} {source:6} " + " ".join(cells))
+    return lines
+
+
+def format_fitted(report: dict) -> str:
+    return "\n".join([f"fitted on {report['train_rows']} rows the rules pass; threshold chosen on {report['tune_rows']} "
+                      f"tuning rows (at most {report['budget']:.0%} of each source's answerable ones refused): "
+                      f"{report['threshold']:.3f}"] + split_table(report, ("answerable", "kept", "unanswerable", "refused")))
 
 
 __all__ = ["FEATURES", "Row", "Question", "collect", "fit", "choose_threshold", "train", "run_train_reader"]
