@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from .config import PROMPT_MODES, Settings
+from .indexing.priority import BUILD_NICE
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -55,8 +56,11 @@ def progress_bar():
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from .indexing.priority import lower_priority
     from .session import shared_session
 
+    if args.nice:  # before any worker thread or parse process starts: they inherit it
+        lower_priority(args.nice)
     report = shared_session(_settings(args)).build(full=args.full, progress=progress_bar(),
                                                    allow_large=args.allow_large)
     if args.json:
@@ -166,7 +170,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         questions = [q["question"] for q in load_questions(args.questions) if q.get("type") != "unanswerable"]
         backend = (args.llm_backends or [settings.llm])[-1]
         bench_load(shared_session(settings), backend, questions, args.load or [1, 2, 4, 8], args.load_rebuild,
-                   args.load_questions or LOAD_QUESTIONS_PER_CLIENT)
+                   args.load_questions or LOAD_QUESTIONS_PER_CLIENT, builds=args.load_builds)
         return 0
 
     run_bench(_settings(args), llm_backends=args.llm_backends, questions=args.questions,
@@ -224,6 +228,9 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
                    help="embed on Ray: a local instance (no ADDRESS), 'auto' or a cluster address (RAG_RAY_ADDRESS)")
     b.add_argument("--ray-workers", type=int, help="embedding workers of a Ray build (default: RAG_RAY_WORKERS or 2)")
+    b.add_argument("--nice", type=int, default=BUILD_NICE, choices=range(0, 20), metavar="0-19",
+                   help=f"CPU priority of the build: a nice value, so a server answering on this machine keeps the "
+                        f"cores (default {BUILD_NICE}; 0 keeps the normal priority)")
     b.add_argument("--json", action="store_true")
     b.set_defaults(func=cmd_build)
 
@@ -284,6 +291,8 @@ def parser() -> argparse.ArgumentParser:
                     help="only the load bench: this many concurrent clients (default 1 2 4 8) through the Python API, "
                          "with the last of --llm-backends")
     bn.add_argument("--load-rebuild", action="store_true", help="with --load: also during a full rebuild of --docs")
+    bn.add_argument("--load-builds", type=int, default=0, metavar="N",
+                    help="with --load: also beside N full builds of --docs run as other processes (python -m rag build)")
     bn.add_argument("--load-questions", type=int, default=None, help="with --load: questions each client asks "
                                                                        "(default 2)")
     bn.add_argument("--questions", type=Path, default=None, help="JSONL of questions (default: tests/questions.jsonl)")

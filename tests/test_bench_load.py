@@ -44,3 +44,27 @@ def test_the_rebuild_runs_beside_the_clients(fake_session, monkeypatch):
     idle, during = figures
     assert not idle["rebuild"] and during["rebuild"] and during["rebuild_s"] > 0 and during["answers"] == 2
     assert any("during a rebuild" in line for line in lines)
+
+
+def test_outside_builds_run_beside_the_clients_and_their_memory_is_read(fake_session, monkeypatch):
+    import sys
+
+    _scripted(fake_session, monkeypatch)
+    # Stand-ins for `python -m rag build`: one holds 50 MB for a moment, one fails.
+    hold = "b = bytearray(50 * 2**20); b[::4096] = b'x' * len(b[::4096]); import time; time.sleep(1.0)"
+    commands = lambda session, count, folder: [[sys.executable, "-c", hold], [sys.executable, "-c", "raise SystemExit(3)"]]
+    run = run_load(fake_session, "scripted", QUESTIONS, clients=2, per_client=1, builds=2, commands=commands)
+    f = run.figures()
+    assert f["builds"] == 2 and f["build_errors"] == 1 and f["answers"] == 2
+    assert f["builds_s"] >= 1.0 and f["build_peak_rss_mb"] >= 50
+    assert run.load() == "2 build processes"
+
+
+def test_the_outside_build_command_is_the_cli_build_into_its_own_folder(fake_session, tmp_path):
+    from rag.evaluation.bench_load import build_commands
+
+    commands = build_commands(fake_session, 2, tmp_path)
+    assert [c[3:6] for c in commands] == [["build", "--full", "--allow-large"]] * 2
+    folders = [c[c.index("--index") + 1] for c in commands]
+    assert len(set(folders)) == 2 and all(f.startswith(str(tmp_path)) for f in folders)
+    assert str(fake_session.settings.index_dir) not in folders

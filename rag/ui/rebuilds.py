@@ -11,6 +11,7 @@ import html
 import threading
 from typing import Iterator
 
+from ..indexing.priority import lower_priority
 from ..session import Session
 from ..types import BuildReport
 
@@ -61,7 +62,8 @@ class Rebuilder:
                 yield progress
 
     def _work(self) -> None:
-        """Build until every request so far is covered, then end."""
+        """Build until every request so far is covered, then end. The thread gives way to answers (nice)."""
+        lower_priority(thread=True)
         while True:
             with self._state:
                 if self._covered >= self._requested:
