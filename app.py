@@ -7,6 +7,7 @@ import threading
 
 from rag.cli import progress_bar
 from rag.config import Settings
+from rag.runtime import limit_malloc_arenas
 from rag.session import Session
 
 
@@ -36,6 +37,7 @@ def warm_up_local_model(session: Session) -> None:
 
 
 def main() -> None:
+    limit_malloc_arenas()  # before any thread starts
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
     settings = Settings.from_env()
     session = Session(settings)  # one session: the page serves from the index it prepared

@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from .config import PROMPT_MODES, Settings
+from .config import PROMPT_MODES, WATCH_DEBOUNCE_SECONDS, WATCH_POLL_SECONDS, Settings
 from .indexing.priority import BUILD_NICE
 
 
@@ -73,6 +73,23 @@ def cmd_build(args: argparse.Namespace) -> int:
             print(f"warning: {line}")
         for name, reason in report.skipped:
             print(f"skipped {name}: {reason}")
+    return 0
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    from .session import shared_session
+    from .ui.rebuilds import Rebuilder
+    from .watch import FolderWatcher, rebuild_with
+
+    session = shared_session(_settings(args))
+    watcher = FolderWatcher(session.settings.docs_dir, rebuild_with(Rebuilder(session), lambda line: print(line, flush=True)),
+                            args.poll, args.debounce)
+    status = session.status()
+    if not (status.exists and status.fresh):
+        watcher.pending()
+    print(f"watching {session.settings.docs_dir} (a change is built once the folder has been still for "
+          f"{args.debounce:g} s; Ctrl-C stops)", flush=True)
+    watcher.run()
     return 0
 
 
@@ -162,6 +179,13 @@ SCALE_SIZES = (10_000, 100_000, 1_000_000)  # synthetic corpus sizes of the scal
 def cmd_bench(args: argparse.Namespace) -> int:
     from .evaluation.bench import load_questions, run_bench
 
+    if args.api:
+        from .evaluation.bench_api import bench_api
+        from .session import shared_session
+
+        questions = [q["question"] for q in load_questions(args.questions)]
+        bench_api(shared_session(_settings(args)), questions, args.api_clients)
+        return 0
     if args.load is not None:
         from .evaluation.bench_load import LOAD_QUESTIONS_PER_CLIENT, bench_load
         from .session import shared_session
@@ -182,7 +206,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from .evaluation.evaluate import run_eval
+    from .evaluation.feedback_report import FEEDBACK_WORD, run_feedback
 
+    if str(args.gold) == FEEDBACK_WORD and not args.gold.exists():
+        return run_feedback(_settings(args).index_dir, args.export, args.json)
+    if args.export:
+        raise ValueError("--export goes with `eval feedback`")
     if args.stores:
         from .evaluation.store_compare import compare_stores
 
@@ -234,6 +263,14 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--json", action="store_true")
     b.set_defaults(func=cmd_build)
 
+    w = sub.add_parser("watch", help="rebuild incrementally whenever files in the document folder change")
+    common(w)
+    w.add_argument("--poll", type=float, default=WATCH_POLL_SECONDS,
+                   help=f"seconds between looks (default {WATCH_POLL_SECONDS:g})")
+    w.add_argument("--debounce", type=float, default=WATCH_DEBOUNCE_SECONDS,
+                   help=f"seconds the folder must be still before a build (default {WATCH_DEBOUNCE_SECONDS:g})")
+    w.set_defaults(func=cmd_watch)
+
     s = sub.add_parser("status", help="documents, clauses, embedder, fresh or stale")
     common(s)
     s.add_argument("--json", action="store_true")
@@ -270,7 +307,10 @@ def parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("eval", help="retrieval and answer quality on a gold JSONL file")
     common(e)
-    e.add_argument("gold", type=Path)
+    e.add_argument("gold", type=Path, help="a question file (JSONL), a third-party set's folder, or the word "
+                                            "'feedback' (what users rated, from the index folder)")
+    e.add_argument("--export", type=Path, default=None, metavar="FILE",
+                   help="with `eval feedback`: write the 👎 answers as a question file to fill in and evaluate")
     e.add_argument("-k", "--k", type=int, default=None, help="clauses retrieved (default: RAG_TOP_K, 5)")
     e.add_argument("--llm", choices=["local", "openai", "extractive"])
     e.add_argument("--json", action="store_true")
@@ -293,6 +333,9 @@ def parser() -> argparse.ArgumentParser:
     bn.add_argument("--load-rebuild", action="store_true", help="with --load: also during a full rebuild of --docs")
     bn.add_argument("--load-builds", type=int, default=0, metavar="N",
                     help="with --load: also beside N full builds of --docs run as other processes (python -m rag build)")
+    bn.add_argument("--api", action="store_true",
+                    help="only the HTTP API bench: overhead against a direct answer (extractive), concurrent clients")
+    bn.add_argument("--api-clients", type=int, default=8, help="with --api: concurrent API clients (default 8)")
     bn.add_argument("--load-questions", type=int, default=None, help="with --load: questions each client asks "
                                                                        "(default 2)")
     bn.add_argument("--questions", type=Path, default=None, help="JSONL of questions (default: tests/questions.jsonl)")
@@ -335,6 +378,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .runtime import limit_malloc_arenas
+
+    limit_malloc_arenas()  # before any thread starts
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
     from .errors import RagError

@@ -9,7 +9,12 @@ from pathlib import Path
 
 # Defaults that code outside the settings also needs (clause parsing, the public API) — defined once, here.
 TOP_K = 5  # clauses retrieved per question (RAG_TOP_K)
+MAX_TOP_K = 10  # the most clauses one question may ask for (the page's slider, the HTTP API)
 MAX_CLAUSE_CHARS = 400  # a longer clause is split at sentence ends
+# A watched document folder (rag/watch.py): how often it is looked at, and how long it must stay still before a
+# build starts (a file still being copied keeps it moving).
+WATCH_POLL_SECONDS = 1.0
+WATCH_DEBOUNCE_SECONDS = 3.0
 
 
 def default_cache_dir() -> Path:
@@ -142,6 +147,14 @@ class Settings:
     # Addresses of reverse proxies whose X-Forwarded-For is believed (comma-separated); none by default, so a
     # client cannot pick the address the login limit counts by sending the header itself.
     trusted_proxies: str = ""
+    # The HTTP API beside the page (/api/…, /v1/chat/completions): comma-separated `name:secret` keys, a name ending
+    # in "+build" may also start builds; a secret written `sha256:<hex>` is stored hashed. No key: the API is off,
+    # unless api_open (anonymous questions, never builds) on a loopback host.
+    api_keys: str = field(default="", repr=False)
+    api_open: bool = False
+    api_requests_per_minute: int = 60  # per key (per client address when open)
+    # The page's server also watches the document folder and rebuilds when files change (rag/watch.py).
+    watch: bool = False
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
@@ -192,6 +205,10 @@ class Settings:
             "RAG_BACKENDS": ("backends", _names),
             "RAG_LOGIN_ATTEMPTS_PER_MINUTE": ("login_attempts_per_minute", int),
             "RAG_TRUSTED_PROXIES": ("trusted_proxies", str),
+            "RAG_API_KEYS": ("api_keys", str),
+            "RAG_API_OPEN": ("api_open", _flag),
+            "RAG_API_REQUESTS_PER_MINUTE": ("api_requests_per_minute", int),
+            "RAG_WATCH": ("watch", _flag),
         }
         for var, (name, kind) in mapping.items():
             raw = env.get(var)

@@ -92,6 +92,22 @@ def test_ask_see_answer_and_source_card_then_click_marker(server, browser):
     page.close()
 
 
+def test_thumbs_down_with_a_comment_is_stored_with_the_answer(server, browser):
+    url, _, work = server
+    page = open_page(browser, url)
+    ask(page, "唐山对新认定的国家级、省级科技企业孵化器分别奖补多少？")
+    page.wait_for_selector("#sources .card.cited", timeout=60000)
+    page.fill("#feedback-comment textarea", "想知道市级的标准")
+    page.hover("#chat [data-answer-id]")
+    page.click("#chat button[aria-label='Dislike']")
+    page.wait_for_function("document.querySelector('#feedback-status').innerText.includes('已记录')", timeout=30000)
+    records = [json.loads(line) for line in (work / "index" / "feedback.jsonl").read_text(encoding="utf-8").splitlines()]
+    last = records[-1]
+    assert last["rating"] == "down" and last["comment"] == "想知道市级的标准" and last["user"] == USER
+    assert "孵化器" in last["question"] and last["citations"] and "50万元" in last["answer"]
+    page.close()
+
+
 def test_a_card_shows_its_documents_facts_and_the_filter_keeps_to_its_documents(server, browser):
     url, _, _ = server
     page = open_page(browser, url)

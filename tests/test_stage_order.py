@@ -15,15 +15,15 @@ RAG = Path(__file__).resolve().parents[1] / "rag"
 # Floors, lowest first. A module may import its own floor and those below.
 FLOORS = [
     {"text"},  # text rules: normalisation, sentences, figures, masks, names
-    {"config", "errors", "types"},  # the foundation: settings and their defaults, errors, data types
+    {"config", "errors", "types", "runtime"},  # the foundation: settings and their defaults, errors, data types
     {"ingest"},
     {"indexing"},
     {"query"},
     {"retrieval"},
     {"llm"},
     {"answering"},
-    {"session"},
-    {"api", "cli", "llama_adapter", "ui", "evaluation", "__init__", "__main__"},
+    {"session", "feedback"},
+    {"api", "cli", "llama_adapter", "ui", "web", "watch", "evaluation", "__init__", "__main__"},
 ]
 FLOOR = {name: i for i, names in enumerate(FLOORS) for name in names}
 

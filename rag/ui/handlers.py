@@ -10,6 +10,7 @@ from typing import Iterator
 
 from ..config import Settings
 from ..errors import QuestionError, RagError
+from ..feedback import FeedbackError, FeedbackStore
 from ..session import Session
 from ..types import Answer, Quoted, Retrieved, SearchFilter, Waiting
 from .examples import example_questions
@@ -19,7 +20,7 @@ from ..ingest.limits import limits_from
 from ..ingest.versions import list_versions, restore_version
 from .uploads import UploadError, confined, save_uploads, upload_folder
 from ..text.normalize import without_surrogates
-from .views import (answer_html, candidates_html, documents_html, escape_text, quoted_html, sources_html, streaming_html,
+from .views import (answer_html, answer_id_of, candidates_html, documents_html, escape_text, quoted_html, sources_html, streaming_html,
                     waiting_html)
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ class ChatApp:
         self.settings = settings
         self.session = session or Session(settings)
         self.rebuilder = Rebuilder(self.session)
+        self.feedback = FeedbackStore(settings.index_dir)  # shared with the HTTP API (same answers, same file)
         self.upload_root = upload_root  # the folder uploads must lie in (None: Gradio's upload folder)
 
     def respond(self, message: str, chat: list[dict] | None, turns: Turns | None, backend: str,
@@ -62,7 +64,8 @@ class ChatApp:
             try:
                 for piece in stream:
                     if isinstance(piece, Answer):
-                        chat[-1] = {"role": "assistant", "content": answer_html(piece, labelled)}
+                        answer_id = self.feedback.remember(piece)
+                        chat[-1] = {"role": "assistant", "content": answer_html(piece, labelled, answer_id)}
                         turns.append((piece.question, piece.body))
                         yield chat, turns, sources_html(piece, self.document_texts()), ""
                         return
@@ -89,6 +92,17 @@ class ChatApp:
             reason = exc.zh if isinstance(exc, RagError) else f"{type(exc).__name__}: {exc}"
             chat[-1] = {"role": "assistant", "content": f"⚠️ 出错了：{escape_text(reason)}"}
             yield chat, turns, sources_html(None, {}), message
+
+    def rate(self, message: object, liked: bool | None, comment: str = "", user: str | None = None) -> str:
+        """👍 (liked) or 👎 on an answer message, with an optional comment: stored, or why not (as page text)."""
+        answer_id = answer_id_of(message)
+        if not answer_id or liked is None:
+            return "只能评价已完成的回答。"
+        try:
+            self.feedback.add(answer_id, "up" if liked else "down", (comment or "").strip(), user or "")
+        except FeedbackError as exc:
+            return f"⚠️ {escape_text(exc.zh)}"
+        return "已记录您的评价，谢谢！" if liked else "已记录：这个回答没有帮助。谢谢反馈，我们会据此改进。"
 
     def document_texts(self) -> dict[str, str]:
         return self.session.retriever().document_texts()

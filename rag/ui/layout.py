@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import gradio as gr  # module level: Gradio resolves the `gr.Request` annotations below through these globals
 
+from ..config import MAX_TOP_K
+from ..feedback import MAX_COMMENT_CHARS
 from ..ingest.facts import DOC_KINDS
 from ..ingest.readers import SUPPORTED_SUFFIXES
 from ..session import Session
@@ -24,6 +26,10 @@ def build_page(app: ChatApp):
                     ask = gr.Button("提问", variant="primary", elem_id="ask")
                     stop = gr.Button("停止", elem_id="stop")
                     clear = gr.Button("清空对话", elem_id="clear")
+                with gr.Row():
+                    comment = gr.Textbox(label="对回答的说明（可选，点 👍/👎 时一并提交）", max_length=MAX_COMMENT_CHARS,
+                                         scale=4, elem_id="feedback-comment")
+                    rated = gr.HTML(elem_id="feedback-status")
                 examples = app.example_questions()
                 with gr.Row():
                     example_buttons = [gr.Button(q, size="sm", elem_classes=["example"]) for q in examples]
@@ -34,7 +40,7 @@ def build_page(app: ChatApp):
             backend = gr.Dropdown(offered, value=offered[0],
                                   label="回答方式（local：本地模型；openai：兼容 OpenAI 的服务；extractive：原文摘录）",
                                   elem_id="backend")
-            k = gr.Slider(1, 10, value=app.settings.top_k, step=1, label="检索条款数", elem_id="k")
+            k = gr.Slider(1, MAX_TOP_K, value=app.settings.top_k, step=1, label="检索条款数", elem_id="k")
             gr.Markdown("只在符合条件的文件中检索（按文件的发文机关、地区、文种和日期；留空表示不限）：")
             with gr.Row():
                 region = gr.Textbox(label="地区（如：天津）", max_length=40, elem_id="filter-region")
@@ -68,6 +74,11 @@ def build_page(app: ChatApp):
         # Stopping closes the answer's generator, which gives the model to the next question in line.
         stop.click(None, None, None, cancels=answering)
         clear.click(lambda: ([], [], sources_html(None, {}), ""), None, outs, cancels=answering)
+        def on_rate(data: gr.LikeData, note: str, request: gr.Request):
+            return app.rate(data.value, data.liked, note, getattr(request, "username", None)), ""
+
+        chat.like(on_rate, [comment], [rated, comment])
+
         def on_rebuild():  # a generator function: Gradio streams only what it can see is one
             yield from app.rebuild()
 
@@ -90,15 +101,21 @@ def build_page(app: ChatApp):
     return page
 
 
-def launch(session: Session) -> None:
-    """Serve the page with uvicorn (loopback by default, never a public share link); logins are rate-limited."""
-    import uvicorn
-    from fastapi import FastAPI
+def server_app(session: Session):
+    """The server's ASGI app: the HTTP API (/api, /v1, /docs) with the page mounted at /; both share the
+    session, the rebuilder and the feedback store. Logins to the page are rate-limited."""
+    from ..web.server import make_app
+    from ..web.service import Service
 
     settings = session.settings
-    page = build_page(ChatApp(settings, session))
+    chat_app = ChatApp(settings, session)
+    page = build_page(chat_app)
     auth = (settings.auth_user, settings.auth_password) if settings.auth_user and settings.auth_password else None
-    app = FastAPI()
+    app = make_app(Service.create(session, rebuilder=chat_app.rebuilder, feedback=chat_app.feedback))
+    if settings.watch:
+        from ..watch import start_watching
+
+        start_watching(session, chat_app.rebuilder)
     add_login_limit(app, LoginLimiter(settings.login_attempts_per_minute))
     app = gr.mount_gradio_app(app, page, path="/", auth=auth, css=PAGE_CSS, head=PAGE_HEAD, show_error=False,
                               max_file_size=settings.max_file_bytes, footer_links=[])
@@ -106,7 +123,14 @@ def launch(session: Session) -> None:
     # upload folder only for launched pages (processing_utils._check_allowed): mark it, so Gradio refuses a
     # server path before any handler runs (the upload handler confines paths itself as well).
     page.has_launched = True
-    uvicorn.run(app, **server_options(settings))
+    return app
+
+
+def launch(session: Session) -> None:
+    """Serve the page and the API with uvicorn (loopback by default, never a public share link)."""
+    import uvicorn
+
+    uvicorn.run(server_app(session), **server_options(session.settings))
 
 
 def server_options(settings) -> dict:

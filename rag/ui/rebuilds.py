@@ -83,6 +83,17 @@ class Rebuilder:
                 self._outcomes = (self._outcomes + [(covering, outcome)])[-KEPT_OUTCOMES:]
                 self._state.notify_all()
 
+    def state(self) -> dict:
+        """For the HTTP API: whether a build runs, its progress, and the last outcome (plain data)."""
+        with self._state:
+            running, progress = self._worker is not None, self._progress
+            last = self._outcomes[-1][1] if self._outcomes else None
+        if isinstance(last, Exception):
+            outcome: dict | None = {"ok": False, "error": f"{type(last).__name__}: {last}"}
+        else:
+            outcome = {"ok": True, "summary": last.summary(), "seconds": round(last.seconds, 1)} if last else None
+        return {"running": running, "progress": progress if running else "", "last": outcome}
+
     def _note(self, stage: str, done: int, total: int) -> None:
         with self._state:
             self._progress = f"正在重建索引：{_STAGES.get(stage, stage)} {done}/{total}"

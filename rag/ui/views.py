@@ -54,9 +54,10 @@ def quoted_html(quote: str, model_so_far: str = "", waiting: str = "") -> str:
     return "".join(parts)
 
 
-def answer_html(ans: Answer, labelled: bool = False) -> str:
+def answer_html(ans: Answer, labelled: bool = False, answer_id: str = "") -> str:
     """The chat message for a finished answer (sources are listed in the panel, not repeated here). `labelled`
-    (a model backend was chosen): say whether the body is the model's verified answer or the quote that stayed."""
+    (a model backend was chosen): say whether the body is the model's verified answer or the quote that stayed.
+    `answer_id` (hex, from the feedback store) marks the message so that 👍/👎 on it name the answer."""
     body = escape_text(ans.body)
     parts = [_label(ANSWER_LABEL if ans.backend != "extractive" else QUOTE_LABEL)] if labelled and not ans.refused else []
     if ans.extra_note:
@@ -64,7 +65,25 @@ def answer_html(ans: Answer, labelled: bool = False) -> str:
     parts.append(linkify_markers(body))
     if ans.related:
         parts.append("<br><span class='note'>右侧列出了可能相关的条款。</span>")
-    return "<br>".join(parts)
+    html_text = "<br>".join(parts)
+    if answer_id and ANSWER_ID.fullmatch(answer_id):
+        html_text = f"<div class='answer' data-answer-id='{answer_id}'>{html_text}</div>"
+    return html_text
+
+
+# The id a finished answer's message carries for feedback (a uuid4 in hex), and how it is read back from it.
+ANSWER_ID = re.compile(r"[0-9a-f]{32}")
+ANSWER_ID_IN_MESSAGE = re.compile(r"data-answer-id='([0-9a-f]{32})'")
+
+
+def answer_id_of(message: object) -> str:
+    """The answer id a chat message carries, "" when it has none (a question, a message still streaming)."""
+    if isinstance(message, list):  # Gradio may hand a message over as content parts
+        message = "".join(str(p.get("text", "") if isinstance(p, dict) else p) for p in message)
+    if isinstance(message, dict):
+        message = message.get("content") or message.get("value") or ""
+    found = ANSWER_ID_IN_MESSAGE.search(str(message or ""))
+    return found.group(1) if found else ""
 
 
 def _highlight(text: str, sentences: tuple[str, ...]) -> str:

@@ -1,0 +1,128 @@
+"""`python -m rag bench --api [--api-clients 8]`: what the HTTP API adds to an answer, and how it holds several
+clients at once.
+
+The server is the real one (`ui.layout.server_app`: API and page, under uvicorn on a free loopback port) with a key
+made for the run. Each question is answered directly (`Answerer.stream`, what `rag.answer` does) and through
+`POST /api/ask` (httpx, a kept-alive connection), alternately, after a warm-up; the overhead is the difference of
+the two medians (and of the paired times). Then N clients each ask every question through the API at once:
+answers a second, p50/p95 latency, errors.
+"""
+from __future__ import annotations
+
+import secrets
+import socket
+import statistics
+import threading
+import time
+from dataclasses import replace
+from typing import Sequence
+
+from .bench_llm import percentile
+
+API_CLIENTS = 8
+ROUNDS = 3  # each question this many times each way for the overhead
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """The page's server (API included) under uvicorn in a thread, with one key made for this run."""
+
+    def __init__(self, session) -> None:
+        import uvicorn
+
+        from ..ui.layout import server_app
+
+        self.key = secrets.token_urlsafe(24)
+        session.settings = replace(session.settings, api_keys=f"bench:{self.key}", api_requests_per_minute=10**9)
+        self.port = _free_port()
+        self.server = uvicorn.Server(uvicorn.Config(server_app(session), host="127.0.0.1", port=self.port,
+                                                    log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, name="bench-api-server", daemon=True)
+
+    def __enter__(self) -> "LiveServer":
+        self.thread.start()
+        deadline = time.time() + 60
+        while not self.server.started and time.time() < deadline:
+            time.sleep(0.05)
+        if not self.server.started:
+            raise RuntimeError("the API server did not start within 60 s")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def _direct(session, question: str) -> float:
+    t = time.perf_counter()
+    for _ in session.answerer("extractive").stream(question):
+        pass
+    return time.perf_counter() - t
+
+
+def _through_api(http, url: str, key: str, question: str) -> tuple[float, bool]:
+    t = time.perf_counter()
+    r = http.post(url + "/api/ask", json={"question": question, "llm": "extractive"},
+                  headers={"Authorization": f"Bearer {key}"})
+    return time.perf_counter() - t, r.status_code == 200
+
+
+def bench_api(session, questions: Sequence[str], clients: int = API_CLIENTS, rounds: int = ROUNDS,
+              log=print) -> dict:
+    import httpx
+
+    if not questions:
+        raise ValueError("the API bench needs questions")
+    with LiveServer(session) as live, httpx.Client(timeout=120) as http:
+        for q in questions[:2]:  # warm-up: embedder, retriever, connection
+            _direct(session, q)
+            _through_api(http, live.url, live.key, q)
+        direct, api, paired = [], [], []
+        for _ in range(rounds):
+            for q in questions:
+                d = _direct(session, q)
+                a, _ = _through_api(http, live.url, live.key, q)
+                direct.append(d)
+                api.append(a)
+                paired.append(a - d)
+        results: list[tuple[float, bool]] = []
+        lock = threading.Lock()
+
+        def client() -> None:
+            with httpx.Client(timeout=300) as own:
+                for q in questions:
+                    outcome = _through_api(own, live.url, live.key, q)
+                    with lock:
+                        results.append(outcome)
+
+        threads = [threading.Thread(target=client) for _ in range(clients)]
+        start = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.perf_counter() - start
+    ok = [s for s, good in results if good]
+    figures = {"questions": len(questions), "direct_p50_ms": 1000 * statistics.median(direct),
+               "api_p50_ms": 1000 * statistics.median(api), "overhead_p50_ms": 1000 * statistics.median(paired),
+               "clients": clients, "requests": len(results), "errors": len(results) - len(ok),
+               "answers_per_second": len(ok) / wall if wall else 0.0,
+               "concurrent_p50_ms": 1000 * percentile(ok, 0.5), "concurrent_p95_ms": 1000 * percentile(ok, 0.95)}
+    log(f"API (extractive, {len(questions)} questions × {rounds}): direct p50 {figures['direct_p50_ms']:.1f} ms, "
+        f"through POST /api/ask p50 {figures['api_p50_ms']:.1f} ms, overhead p50 {figures['overhead_p50_ms']:.1f} ms")
+    log(f"API, {clients} concurrent clients × {len(questions)} questions: {figures['answers_per_second']:.1f} answers/s, "
+        f"p50 {figures['concurrent_p50_ms']:.0f} ms, p95 {figures['concurrent_p95_ms']:.0f} ms, "
+        f"errors {figures['errors']} of {figures['requests']}")
+    return figures
+
+
+__all__ = ["API_CLIENTS", "LiveServer", "bench_api"]
