@@ -23,6 +23,8 @@ def test_every_client_question_is_timed_and_dealt_round_robin(fake_session, monk
     figures = run.figures()
     assert figures["answers"] == 6 and figures["errors"] == 0 and figures["answers_per_minute"] > 0
     assert figures["first_p50_s"] <= figures["total_p95_s"] and figures["peak_rss_mb"] > 0
+    firsts = [next(a for a in run.answers if a.client == c).total for c in range(3)]
+    assert figures["last_in_line_s"] == max(firsts)
     assert math.isnan(figures["rebuild_s"])
 
 

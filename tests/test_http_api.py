@@ -292,3 +292,16 @@ def test_the_rate_limiter_forgets_old_requests_and_old_callers():
     limiter.retry_after("b", 62)
     limiter.retry_after("c", 63)
     assert set(limiter._seen) == {"b", "c"}
+
+
+# -- the API bench's bookkeeping ---------------------------------------------------------------------------------
+
+def test_the_api_bench_times_both_ways_and_counts_every_concurrent_request(fake_session):
+    from rag.evaluation.bench_api import bench_api
+
+    lines: list[str] = []
+    figures = bench_api(fake_session, [ANSWERABLE, UNANSWERABLE], clients=3, rounds=1, log=lines.append)
+    assert figures["requests"] == 3 * 2 and figures["errors"] == 0 and figures["answers_per_second"] > 0
+    assert figures["direct_p50_ms"] > 0 and figures["api_p50_ms"] > 0
+    assert figures["concurrent_p50_ms"] <= figures["concurrent_p95_ms"]
+    assert len(lines) == 2 and "overhead" in lines[0]

@@ -2,9 +2,9 @@
 clients at once.
 
 The server is the real one (`ui.layout.server_app`: API and page, under uvicorn on a free loopback port) with a key
-made for the run. Each question is answered directly (`Answerer.stream`, what `rag.answer` does) and through
-`POST /api/ask` (httpx, a kept-alive connection), alternately, after a warm-up; the overhead is the difference of
-the two medians (and of the paired times). Then N clients each ask every question through the API at once:
+made for the run. After a warm-up pass over every question, each question is answered directly (`Answerer.stream`,
+what `rag.answer` does) and through `POST /api/ask` (httpx, a kept-alive connection), which goes first alternating
+by round; the overhead is the median of the paired differences. Then N clients each ask every question through the API at once:
 answers a second, p50/p95 latency, errors.
 """
 from __future__ import annotations
@@ -83,14 +83,18 @@ def bench_api(session, questions: Sequence[str], clients: int = API_CLIENTS, rou
     if not questions:
         raise ValueError("the API bench needs questions")
     with LiveServer(session) as live, httpx.Client(timeout=120) as http:
-        for q in questions[:2]:  # warm-up: embedder, retriever, connection
+        for q in questions:  # warm-up: embedder, retriever, the query-vector cache, the connection
             _direct(session, q)
-            _through_api(http, live.url, live.key, q)
+        _through_api(http, live.url, live.key, questions[0])
         direct, api, paired = [], [], []
-        for _ in range(rounds):
-            for q in questions:
-                d = _direct(session, q)
-                a, _ = _through_api(http, live.url, live.key, q)
+        for n in range(rounds):
+            for q in questions:  # alternate which way goes first, so neither gains from the other's caches
+                if n % 2:
+                    a, _ = _through_api(http, live.url, live.key, q)
+                    d = _direct(session, q)
+                else:
+                    d = _direct(session, q)
+                    a, _ = _through_api(http, live.url, live.key, q)
                 direct.append(d)
                 api.append(a)
                 paired.append(a - d)
