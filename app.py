@@ -7,8 +7,10 @@ import threading
 
 from rag.cli import progress_bar
 from rag.config import Settings
+from rag.errors import RagError
 from rag.runtime import limit_malloc_arenas
 from rag.session import Session
+from rag.web.keys import ApiKeys
 
 
 def prepare_index(session: Session) -> None:
@@ -40,6 +42,7 @@ def main() -> None:
     limit_malloc_arenas()  # before any thread starts
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
     settings = Settings.from_env()
+    ApiKeys(settings.api_keys, settings.api_open, settings.host)  # a bad key setting stops here, before the build
     session = Session(settings)  # one session: the page serves from the index it prepared
     prepare_index(session)
     if settings.llm == "local":
@@ -51,4 +54,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except (RagError, ValueError) as exc:  # settings and index problems: one line, no traceback
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)

@@ -305,3 +305,16 @@ def test_the_api_bench_times_both_ways_and_counts_every_concurrent_request(fake_
     assert figures["direct_p50_ms"] > 0 and figures["api_p50_ms"] > 0
     assert figures["concurrent_p50_ms"] <= figures["concurrent_p95_ms"]
     assert len(lines) == 2 and "overhead" in lines[0]
+
+
+def test_the_server_refuses_to_start_on_a_bad_key_setting_with_one_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    env = {**os.environ, "RAG_API_KEYS": "bob:short", "RAG_INDEX_DIR": str(tmp_path / "index"), "RAG_LLM": "extractive"}
+    run = subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and run.stderr.strip().startswith("error: RAG_API_KEYS")
+    assert "Traceback" not in run.stderr and not (tmp_path / "index").exists()
