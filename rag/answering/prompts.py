@@ -1,12 +1,24 @@
 """Prompt templates as files in prompts/, with named placeholders that must all be filled."""
 from __future__ import annotations
 
+import importlib.resources
 import re
 import string
 from functools import lru_cache
 from pathlib import Path
 
-PROMPT_DIR = Path(__file__).resolve().parents[2] / "prompts"
+
+
+def _prompt_dir() -> Path:
+    """The prompts/ folder: installed as the package rag.prompts (pyproject's package-dir), so a wheel carries it;
+    a source checkout that was never installed reads it beside the package."""
+    try:
+        return Path(str(importlib.resources.files("rag.prompts")))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parents[2] / "prompts"
+
+
+PROMPT_DIR = _prompt_dir()
 
 # Placeholders each template must contain (and may only contain).
 REQUIRED: dict[str, frozenset[str]] = {

@@ -1,0 +1,51 @@
+"""The package installs anywhere: pyproject names every package (a folder left out would be missing from a wheel),
+and a non-editable install, run from another folder, answers with its prompts and learned parameters."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SEEDS
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+
+def test_pyproject_names_every_package_and_its_data():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "rag").rglob("__init__.py")}
+    assert set(config["packages"]) == found | {"rag.prompts"}
+    assert config["package-dir"] == {"rag.prompts": "prompts"}
+    data = config["package-data"]
+    shipped = {f"rag.answering/{name}" for name in data["rag.answering"]}
+    assert {f"rag.answering/{p.name}" for p in (ROOT / "rag" / "answering").glob("*.json")} <= shipped
+    assert data["rag.prompts"] == ["*.txt"]
+
+
+@pytest.mark.slow
+def test_a_non_editable_install_answers_from_another_folder(tmp_path):
+    target, work = tmp_path / "site", tmp_path / "elsewhere"
+    work.mkdir()
+    install = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+                              "--target", str(target), str(ROOT)], capture_output=True, text=True, timeout=600)
+    assert install.returncode == 0, install.stderr[-2000:]
+    assert not (target / "prompts").exists() and (target / "rag" / "prompts" / "refusal.txt").is_file()
+    shutil.copytree(SEEDS, work / "docs")
+    env = {**os.environ, "PYTHONPATH": str(target), "RAG_DOCS_DIR": str(work / "docs"),
+           "RAG_INDEX_DIR": str(work / "index")}
+    probe = subprocess.run([sys.executable, "-c", "import rag, rag.answering.prompts as p; print(rag.__file__); "
+                            "print(p.PROMPT_DIR)"], cwd=work, env=env, capture_output=True, text=True, timeout=120)
+    assert probe.returncode == 0, probe.stderr
+    assert all(line.startswith(str(target)) for line in probe.stdout.split())
+    ask = subprocess.run([sys.executable, "-m", "rag", "ask", "--llm", "extractive",
+                          "唐山对新认定的国家级和省级科技企业孵化器分别奖补多少钱？"],
+                         cwd=work, env=env, capture_output=True, text=True, timeout=600)
+    assert ask.returncode == 0, ask.stderr[-2000:]
+    assert "50万元" in ask.stdout and "〔1〕" in ask.stdout
