@@ -49,15 +49,20 @@ browser:
 run: install
 	$(BIN)/python app.py
 
-test: install browser
+test: install browser lint
 	$(BIN)/python -m pytest -q --durations=15
 
-# The quick loop: unit tests and fast integration tests (no real embedder index, Milvus, local model or browser).
-check: install
+# ruff's lint (pycodestyle, pyflakes, complexity ≤ 15, ≤ 8 arguments) and format check over rag/ and app.py.
+lint: install
+	$(BIN)/ruff check
+	$(BIN)/ruff format --check
+
+# The quick loop: lint, unit tests and fast integration tests (no real embedder index, Milvus, local model or browser).
+check: install lint
 	$(BIN)/python -m pytest -q -m "not slow and not llm and not browser" --durations=15
 
 bench: install
 	$(BIN)/python -m rag bench --llm-backends extractive local
 	$(BIN)/python -m rag bench --prompts
 
-.PHONY: install browser run test check bench
+.PHONY: install browser run test lint check bench

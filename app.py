@@ -1,4 +1,5 @@
 """Chat page: `python app.py` serves http://127.0.0.1:7860 (host, port and login from RAG_* settings)."""
+
 from __future__ import annotations
 
 import logging
@@ -20,7 +21,9 @@ def prepare_index(session: Session) -> None:
     if status.exists and status.fresh:
         print(f"index: {status.summary()}", flush=True)
         return
-    print("index: " + ("building from " + str(settings.docs_dir) if not status.exists else status.summary()), flush=True)
+    print(
+        "index: " + ("building from " + str(settings.docs_dir) if not status.exists else status.summary()), flush=True
+    )
     report = session.build(progress=progress_bar())
     print(f"index: {report.summary()}", flush=True)
 

@@ -11,6 +11,7 @@ Public API (heavy models load lazily, on first use)::
 
 No submodule shares a name with these functions, so importing any submodule never rebinds them.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -20,10 +21,35 @@ import importlib
 _HOMES = {
     **dict.fromkeys(("answer", "answer_stream", "build_index", "index_status", "retrieve"), ".api"),
     "Settings": ".config",
-    **dict.fromkeys(("BuildLocked", "DocumentError", "EmbedderMismatch", "IndexMissing", "IndexProblem", "LLMError",
-                     "LocalModelError", "QuestionError", "RagError"), ".errors"),
-    **dict.fromkeys(("Answer", "BuildReport", "Citation", "Clause", "DocumentFacts", "Duty", "Fact", "Hit", "IndexStatus",
-                     "SearchFilter"), ".types"),
+    **dict.fromkeys(
+        (
+            "BuildLocked",
+            "DocumentError",
+            "EmbedderMismatch",
+            "IndexMissing",
+            "IndexProblem",
+            "LLMError",
+            "LocalModelError",
+            "QuestionError",
+            "RagError",
+        ),
+        ".errors",
+    ),
+    **dict.fromkeys(
+        (
+            "Answer",
+            "BuildReport",
+            "Citation",
+            "Clause",
+            "DocumentFacts",
+            "Duty",
+            "Fact",
+            "Hit",
+            "IndexStatus",
+            "SearchFilter",
+        ),
+        ".types",
+    ),
 }
 
 
@@ -41,8 +67,29 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "answer", "answer_stream", "build_index", "index_status", "retrieve", "Settings",
-    "Answer", "BuildReport", "Citation", "Clause", "DocumentFacts", "Duty", "Fact", "Hit", "IndexStatus", "SearchFilter",
-    "RagError", "QuestionError", "DocumentError", "IndexProblem", "IndexMissing", "EmbedderMismatch", "BuildLocked",
-    "LLMError", "LocalModelError",
+    "answer",
+    "answer_stream",
+    "build_index",
+    "index_status",
+    "retrieve",
+    "Settings",
+    "Answer",
+    "BuildReport",
+    "Citation",
+    "Clause",
+    "DocumentFacts",
+    "Duty",
+    "Fact",
+    "Hit",
+    "IndexStatus",
+    "SearchFilter",
+    "RagError",
+    "QuestionError",
+    "DocumentError",
+    "IndexProblem",
+    "IndexMissing",
+    "EmbedderMismatch",
+    "BuildLocked",
+    "LLMError",
+    "LocalModelError",
 ]

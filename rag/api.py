@@ -1,4 +1,5 @@
 """The functions behind the public API (`rag.build_index`, `rag.retrieve`, …), over the shared Session."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,16 +11,23 @@ from .session import shared_session
 from .types import Answer, BuildReport, Hit, IndexStatus, SearchFilter
 
 
-def build_index(docs_dir: str | Path | None = None, index_dir: str | Path | None = None, full: bool = False,
-                settings: Settings | None = None, progress: Progress | None = None) -> BuildReport:
+def build_index(
+    docs_dir: str | Path | None = None,
+    index_dir: str | Path | None = None,
+    full: bool = False,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+) -> BuildReport:
     """Build or incrementally update the index; returns a BuildReport (counts and seconds)."""
     settings = (settings or Settings.from_env()).with_(
-        docs_dir=Path(docs_dir) if docs_dir else None, index_dir=Path(index_dir) if index_dir else None)
+        docs_dir=Path(docs_dir) if docs_dir else None, index_dir=Path(index_dir) if index_dir else None
+    )
     return shared_session(settings).build(full=full, progress=progress)
 
 
-def retrieve(question: str, k: int | None = None, settings: Settings | None = None,
-             filters: SearchFilter | None = None) -> list[Hit]:
+def retrieve(
+    question: str, k: int | None = None, settings: Settings | None = None, filters: SearchFilter | None = None
+) -> list[Hit]:
     """Ranked clauses for a question (hybrid dense + BM25). Builds the index on first use if missing. `filters`
     (region, issuer, doc_type, date_from, date_to) keeps only the documents whose facts match; an empty list
     when none does."""
@@ -31,15 +39,27 @@ def index_status(settings: Settings | None = None) -> IndexStatus:
     return shared_session(settings).status()
 
 
-def answer_stream(question: str, history=None, k: int | None = None, llm: str | None = None,
-                  settings: Settings | None = None, filters: SearchFilter | None = None) -> Iterator[str | Answer]:
+def answer_stream(
+    question: str,
+    history=None,
+    k: int | None = None,
+    llm: str | None = None,
+    settings: Settings | None = None,
+    filters: SearchFilter | None = None,
+) -> Iterator[str | Answer]:
     """Yield verified answer text pieces as they are ready, then the final Answer."""
     stream = shared_session(settings).answerer(llm).stream(question, history=history, k=k, filters=filters)
     return (item for item in stream if isinstance(item, (str, Answer)))
 
 
-def answer(question: str, history=None, k: int | None = None, llm: str | None = None,
-           settings: Settings | None = None, filters: SearchFilter | None = None) -> Answer:
+def answer(
+    question: str,
+    history=None,
+    k: int | None = None,
+    llm: str | None = None,
+    settings: Settings | None = None,
+    filters: SearchFilter | None = None,
+) -> Answer:
     """Answer a question; returns an Answer with body, citations, hits, refused, backend, note and timings.
     `filters` restricts the documents searched (see `retrieve`)."""
     final = None

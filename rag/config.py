@@ -1,4 +1,5 @@
 """Settings: one frozen dataclass; environment variables RAG_* are read only in ``Settings.from_env``."""
+
 from __future__ import annotations
 
 import os

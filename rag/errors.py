@@ -1,5 +1,6 @@
 """Typed errors between the layers. Every error a user can cause or meet is a `RagError`; each carries a
 short English message (CLI, logs) and a Chinese one for the chat page (`zh`), so no caller matches text."""
+
 from __future__ import annotations
 
 

@@ -8,6 +8,7 @@ file), appended under a lock, each bounded in size. Nothing personal beyond the 
 `exported_questions` turns the 👎 records into a question file `python -m rag eval` reads: a maintainer writes the
 expected answer (or marks the question unanswerable) and keeps it as a test.
 """
+
 from __future__ import annotations
 
 import json
@@ -104,23 +105,48 @@ class FeedbackStore:
 
     def add(self, answer_id: str, rating: str, comment: str = "", user: str = "") -> FeedbackRecord:
         if rating not in RATINGS:
-            raise FeedbackError(f"rating must be one of {', '.join(RATINGS)}, not {str(rating)[:20]!r}", "bad_rating",
-                                "评价只能是 up（有用）或 down（没用）。")
+            raise FeedbackError(
+                f"rating must be one of {', '.join(RATINGS)}, not {str(rating)[:20]!r}",
+                "bad_rating",
+                "评价只能是 up（有用）或 down（没用）。",
+            )
         if not isinstance(comment, str) or len(comment) > MAX_COMMENT_CHARS:
-            raise FeedbackError(f"the comment is longer than {MAX_COMMENT_CHARS} characters", "too_long",
-                                f"说明不能超过 {MAX_COMMENT_CHARS} 个字。")
+            raise FeedbackError(
+                f"the comment is longer than {MAX_COMMENT_CHARS} characters",
+                "too_long",
+                f"说明不能超过 {MAX_COMMENT_CHARS} 个字。",
+            )
         kept = self.recent.get(str(answer_id))
         if kept is None:
-            raise FeedbackError(f"no recent answer has the id {str(answer_id)[:40]!r}", "unknown_answer",
-                                "找不到这条回答（编号有误，或回答已过期），无法记录评价。")
+            raise FeedbackError(
+                f"no recent answer has the id {str(answer_id)[:40]!r}",
+                "unknown_answer",
+                "找不到这条回答（编号有误，或回答已过期），无法记录评价。",
+            )
         answer, generation = kept
         record = FeedbackRecord(
-            answer_id=answer_id, rating=rating, comment=comment.strip(), user=(user or "")[:MAX_USER_CHARS],
-            time=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), question=answer.question,
-            answer=answer.text[:MAX_ANSWER_CHARS], refused=answer.refused, backend=answer.backend,
-            citations=[{"number": c.number, "doc": c.clause.doc, "label": c.clause.label, "path": list(c.clause.path),
-                        "start": c.clause.start, "end": c.clause.end} for c in answer.citations],
-            generation=generation)
+            answer_id=answer_id,
+            rating=rating,
+            comment=comment.strip(),
+            user=(user or "")[:MAX_USER_CHARS],
+            time=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            question=answer.question,
+            answer=answer.text[:MAX_ANSWER_CHARS],
+            refused=answer.refused,
+            backend=answer.backend,
+            citations=[
+                {
+                    "number": c.number,
+                    "doc": c.clause.doc,
+                    "label": c.clause.label,
+                    "path": list(c.clause.path),
+                    "start": c.clause.start,
+                    "end": c.clause.end,
+                }
+                for c in answer.citations
+            ],
+            generation=generation,
+        )
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with open(self.path, "a", encoding="utf-8") as fh:
@@ -146,12 +172,33 @@ def exported_questions(records: list[FeedbackRecord]) -> list[dict]:
     unanswerable question to `rag eval`. What the system said and the comment travel along."""
     out = []
     for n, r in enumerate((r for r in records if r.rating == "down"), 1):
-        out.append({"id": f"feedback-{r.answer_id[:12]}-{n}", "question": r.question, "answer": "", "quotes": [],
-                    "type": "factoid",
-                    "feedback": {"system_refused": r.refused, "comment": r.comment, "system_answer": r.answer, "citations": r.citations,
-                                 "user": r.user, "time": r.time, "generation": r.generation}})
+        out.append(
+            {
+                "id": f"feedback-{r.answer_id[:12]}-{n}",
+                "question": r.question,
+                "answer": "",
+                "quotes": [],
+                "type": "factoid",
+                "feedback": {
+                    "system_refused": r.refused,
+                    "comment": r.comment,
+                    "system_answer": r.answer,
+                    "citations": r.citations,
+                    "user": r.user,
+                    "time": r.time,
+                    "generation": r.generation,
+                },
+            }
+        )
     return out
 
 
-__all__ = ["FEEDBACK_FILE", "FeedbackError", "FeedbackRecord", "FeedbackStore", "RATINGS", "RecentAnswers",
-           "exported_questions"]
+__all__ = [
+    "FEEDBACK_FILE",
+    "FeedbackError",
+    "FeedbackRecord",
+    "FeedbackStore",
+    "RATINGS",
+    "RecentAnswers",
+    "exported_questions",
+]

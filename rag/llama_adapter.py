@@ -9,6 +9,7 @@ BM25Retriever scores Chinese text near zero without a segmenter, so the index it
 JSON metadata (rag.indexing.store); this adapter exposes it to llama-index. It sits beside the public API,
 above the session it reads the live retriever from.
 """
+
 from __future__ import annotations
 
 from llama_index.core.base.base_retriever import BaseRetriever
@@ -24,8 +25,15 @@ def hit_to_node(hit: Hit) -> NodeWithScore:
     node = TextNode(
         id_=hit.id,
         text=hit.text,
-        metadata={"doc": hit.doc, "title": hit.title, "label": hit.label, "path": " › ".join(hit.path),
-                  "departments": "、".join(hit.departments), "start": hit.start, "end": hit.end},
+        metadata={
+            "doc": hit.doc,
+            "title": hit.title,
+            "label": hit.label,
+            "path": " › ".join(hit.path),
+            "departments": "、".join(hit.departments),
+            "start": hit.start,
+            "end": hit.end,
+        },
         excluded_embed_metadata_keys=["start", "end"],
     )
     return NodeWithScore(node=node, score=hit.score)

@@ -5,6 +5,7 @@ embeddings, rebuild and parse bookkeeping run on many threads keeps freed memory
 Two arenas keep the serving process's peak within its budget (docs/benchmarks.md, "Memory during a rebuild").
 MALLOC_ARENA_MAX set in the environment wins; elsewhere than glibc this does nothing.
 """
+
 from __future__ import annotations
 
 import ctypes

@@ -4,6 +4,7 @@ eval and bench. A rebuild switches generations; the next question reads the new 
 >>> session = Session(Settings.from_env())        # doctest: +SKIP
 >>> session.retrieve("静海区有效发明专利的目标是多少件？")[0].label  # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import logging
@@ -24,6 +25,8 @@ from .retrieval.retriever import Retriever
 from .types import BuildReport, Hit, IndexStatus, SearchFilter
 
 log = logging.getLogger(__name__)
+
+
 class Session:
     """Settings, the embedder, the live retriever (reloaded when a rebuild switches generations) and the chat
     backends, loaded lazily and at most once each. Thread-safe."""
@@ -42,15 +45,25 @@ class Session:
         if self.settings.ray_address:
             from .indexing.distributed import ray_embedding
 
-            distributed = ray_embedding(self.settings.ray_address, self.settings.ray_workers, self.settings.embedder,
-                                        self.settings.cache_dir)
+            distributed = ray_embedding(
+                self.settings.ray_address, self.settings.ray_workers, self.settings.embedder, self.settings.cache_dir
+            )
         # In this process the embedding steps aside while a local model generates (they would share the cores).
         runner = distributed or yielding_runner(self.embedder, self.generating)
         try:
-            return build_index(self.settings.docs_dir, self.settings.index_dir, full=full, embedder=self.embedder,
-                               progress=progress, max_clause_chars=self.settings.max_clause_chars,
-                               limits=self.limits(), allow_large=allow_large, store=self.store_config(),
-                               sentence_vectors=self.settings.sentence_vectors, runner=runner)
+            return build_index(
+                self.settings.docs_dir,
+                self.settings.index_dir,
+                full=full,
+                embedder=self.embedder,
+                progress=progress,
+                max_clause_chars=self.settings.max_clause_chars,
+                limits=self.limits(),
+                allow_large=allow_large,
+                store=self.store_config(),
+                sentence_vectors=self.settings.sentence_vectors,
+                runner=runner,
+            )
         finally:
             if distributed is not None:
                 distributed.close()
@@ -76,8 +89,9 @@ class Session:
 
     def retrieve(self, question: str, k: int | None = None, filters: SearchFilter | None = None) -> list[Hit]:
         text = check_question(question, self.settings.max_question_chars)
-        return self.retriever().search(text, k or self.settings.top_k,
-                                       SearchFilter.policy(filters, self.settings.search_superseded))
+        return self.retriever().search(
+            text, k or self.settings.top_k, SearchFilter.policy(filters, self.settings.search_superseded)
+        )
 
     def status(self) -> IndexStatus:
         return index_status(self.settings.docs_dir, self.settings.index_dir, self.store_config(), self.limits())

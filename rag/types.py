@@ -3,6 +3,7 @@
 A type that refers to a clause holds the `Clause` itself (never copies of its fields), so a new clause
 field reaches hits, citations and the page without touching them.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -18,6 +19,7 @@ from .text.sentences import clause_sentences
 
 
 # ---------------------------------------------------------------- ingest
+
 
 @dataclass(frozen=True)
 class Duty:
@@ -65,6 +67,7 @@ class Document:
 
 # ---------------------------------------------------------------- document facts (ingest/facts.py reads them)
 
+
 @dataclass(frozen=True)
 class Fact:
     value: str
@@ -78,12 +81,27 @@ class Fact:
 
     @classmethod
     def from_dict(cls, d: dict) -> "Fact":
-        return cls(str(d["value"]), int(d.get("start", -1)), int(d.get("end", -1)), str(d.get("how", "stated")),
-                   bool(d.get("masked", False)))
+        return cls(
+            str(d["value"]),
+            int(d.get("start", -1)),
+            int(d.get("end", -1)),
+            str(d.get("how", "stated")),
+            bool(d.get("masked", False)),
+        )
 
 
-FACT_FIELDS = ("title", "issuer", "number", "date", "published", "addressees", "doc_type", "region", "level",
-               "superseded")
+FACT_FIELDS = (
+    "title",
+    "issuer",
+    "number",
+    "date",
+    "published",
+    "addressees",
+    "doc_type",
+    "region",
+    "level",
+    "superseded",
+)
 # How each shown fact is named, in answers and on the cards.
 FACT_LABELS = {"issuer": "发文机关", "number": "文号", "date": "成文日期", "published": "发布日期", "doc_type": "文种"}
 
@@ -119,8 +137,10 @@ class DocumentFacts:
     @classmethod
     def from_dict(cls, d: dict | None) -> "DocumentFacts":
         d = d or {}
-        return cls(**{f: Fact.from_dict(d[f]) for f in FACT_FIELDS if isinstance(d.get(f), dict)},
-                   notes=tuple(d.get("notes", ())))
+        return cls(
+            **{f: Fact.from_dict(d[f]) for f in FACT_FIELDS if isinstance(d.get(f), dict)},
+            notes=tuple(d.get("notes", ())),
+        )
 
     def summary(self) -> dict:
         """The facts a citation carries: value per field (masked values as the copy shows them)."""
@@ -129,16 +149,19 @@ class DocumentFacts:
     def line(self) -> str:
         """One display line: issuer · number · date (the ones known)."""
         date = self.issue_date()
-        parts = [f.value + ("（原文遮蔽）" if f.masked else "") for f in (self.issuer, self.number, date) if f is not None]
+        parts = [
+            f.value + ("（原文遮蔽）" if f.masked else "") for f in (self.issuer, self.number, date) if f is not None
+        ]
         if self.superseded is not None:
             parts.append(f"⚠ {self.superseded.value}")
         return " · ".join(parts)
 
     def corrected(self, values: dict[str, str]) -> "DocumentFacts":
         """These facts with the user's corrections (documents.toml) in place; corrections win."""
-        changes = {k: Fact(str(v), how="corrected", masked=is_masked(str(v))) for k, v in values.items() if k in FACT_FIELDS}
+        changes = {
+            k: Fact(str(v), how="corrected", masked=is_masked(str(v))) for k, v in values.items() if k in FACT_FIELDS
+        }
         return replace(self, **changes)
-
 
 
 ISO_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")  # 2021-09-08, 2021/9/8
@@ -206,7 +229,9 @@ class SearchFilter:
     MAX_TEXT = 40  # characters of a region, issuer or type a user may type
 
     @classmethod
-    def parse(cls, region: str = "", issuer: str = "", doc_type: str = "", since: str = "", until: str = "") -> "SearchFilter":
+    def parse(
+        cls, region: str = "", issuer: str = "", doc_type: str = "", since: str = "", until: str = ""
+    ) -> "SearchFilter":
         """A filter from what a user typed (the CLI's flags, the page's fields); ValueError names a bad date."""
         dates = []
         for name, raw in (("since", since), ("until", until)):
@@ -231,8 +256,11 @@ class SearchFilter:
 
     def describe(self) -> str:
         """The filter in words, for the message when nothing matches."""
-        parts = [f"{name}含“{v}”" for name, v in (("地区", self.region), ("发文机关", self.issuer),
-                                                   ("文种", self.doc_type)) if v]
+        parts = [
+            f"{name}含“{v}”"
+            for name, v in (("地区", self.region), ("发文机关", self.issuer), ("文种", self.doc_type))
+            if v
+        ]
         if self.date_from or self.date_to:
             parts.append(f"日期 {self.date_from or '…'} 至 {self.date_to or '…'}")
         if self.in_force_only:
@@ -289,9 +317,19 @@ class Clause:
     @classmethod
     def from_dict(cls, data: dict) -> "Clause":
         duties = tuple(Duty(tuple(d["lead"]), tuple(d["partners"]), d["task"]) for d in data.get("duties", []))
-        return cls(id=data["id"], doc=data["doc"], title=data["title"], path=tuple(data["path"]), label=data["label"],
-                   text=data["text"], start=data["start"], end=data["end"], duties=duties, part=data.get("part", 0),
-                   flagged=tuple(data.get("flagged", ())))
+        return cls(
+            id=data["id"],
+            doc=data["doc"],
+            title=data["title"],
+            path=tuple(data["path"]),
+            label=data["label"],
+            text=data["text"],
+            start=data["start"],
+            end=data["end"],
+            duties=duties,
+            part=data.get("part", 0),
+            flagged=tuple(data.get("flagged", ())),
+        )
 
 
 class _ClauseView:
@@ -307,6 +345,7 @@ class _ClauseView:
 
 # ---------------------------------------------------------------- retrieval and answers
 
+
 def _facts_suffix(clause: "Clause") -> str:
     """「（issuer · number · date）」 after a cited clause's label, when its document's facts are known."""
     line = clause.facts.line() if clause.facts is not None else ""
@@ -316,6 +355,7 @@ def _facts_suffix(clause: "Clause") -> str:
 # Headers of the plain-text source list after an answer, and of the nearest clauses after a refusal.
 SOURCES_HEADER = "来源："
 RELATED_HEADER = "可能相关："
+
 
 @dataclass(frozen=True)
 class Hit(_ClauseView):
@@ -327,8 +367,12 @@ class Hit(_ClauseView):
     keyword: float  # BM25 score (0 when the clause was not among the keyword hits)
 
     def to_dict(self) -> dict:
-        return {**self.clause.to_dict(), "score": round(self.score, 6), "dense": round(self.dense, 4),
-                "keyword": round(self.keyword, 4)}
+        return {
+            **self.clause.to_dict(),
+            "score": round(self.score, 6),
+            "dense": round(self.dense, 4),
+            "keyword": round(self.keyword, 4),
+        }
 
 
 @dataclass(frozen=True)
@@ -382,8 +426,11 @@ class Answer:
         """The source list (and, for a refusal, the nearest clauses) as plain text."""
         parts = []
         if self.citations:
-            parts.append(SOURCES_HEADER + "\n" + "\n".join(f"〔{c.number}〕{c.label}{_facts_suffix(c.clause)}"
-                                                           for c in self.citations))
+            parts.append(
+                SOURCES_HEADER
+                + "\n"
+                + "\n".join(f"〔{c.number}〕{c.label}{_facts_suffix(c.clause)}" for c in self.citations)
+            )
         if self.related:
             parts.append(RELATED_HEADER + "\n" + "\n".join(f"· {h.label}" for h in self.related))
         return "\n".join(parts)
@@ -399,10 +446,18 @@ class Answer:
         return (self.note + "\n" + text) if self.note else text
 
     def to_dict(self) -> dict:
-        return {"question": self.question, "standalone_question": self.standalone_question, "text": self.text,
-                "body": self.body, "citations": [c.to_dict() for c in self.citations],
-                "hits": [h.to_dict() for h in self.hits], "refused": self.refused, "backend": self.backend,
-                "note": self.note, "timings": {k: round(v, 3) for k, v in self.timings.items()}}
+        return {
+            "question": self.question,
+            "standalone_question": self.standalone_question,
+            "text": self.text,
+            "body": self.body,
+            "citations": [c.to_dict() for c in self.citations],
+            "hits": [h.to_dict() for h in self.hits],
+            "refused": self.refused,
+            "backend": self.backend,
+            "note": self.note,
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+        }
 
 
 @dataclass(frozen=True)
@@ -428,6 +483,7 @@ class Waiting:
 
 
 # ---------------------------------------------------------------- reports
+
 
 @dataclass(frozen=True)
 class LoadReport:
@@ -489,14 +545,23 @@ class IndexStatus:
     def summary(self) -> str:
         if not self.exists:
             return f"no index in {self.index_dir} (store {self.configured_store}): run `python -m rag build`"
-        state = "fresh" if self.fresh else (
-            f"STALE (added {len(self.added)}, changed {len(self.changed)}, removed {len(self.removed)}: "
-            "run `python -m rag build`)"
+        state = (
+            "fresh"
+            if self.fresh
+            else (
+                f"STALE (added {len(self.added)}, changed {len(self.changed)}, removed {len(self.removed)}: "
+                "run `python -m rag build`)"
+            )
         )
-        moved = ("" if self.store.startswith(self.configured_store) else
-                 f" (RAG_STORE={self.configured_store}: the next build moves it there)")
-        return (f"{self.documents} documents, {self.clauses} clauses, embedder {self.embedder} (dim {self.dim}), "
-                f"store {self.store}{moved}, built {self.built_at}, {state}")
+        moved = (
+            ""
+            if self.store.startswith(self.configured_store)
+            else f" (RAG_STORE={self.configured_store}: the next build moves it there)"
+        )
+        return (
+            f"{self.documents} documents, {self.clauses} clauses, embedder {self.embedder} (dim {self.dim}), "
+            f"store {self.store}{moved}, built {self.built_at}, {state}"
+        )
 
     def to_dict(self) -> dict:
         return asdict(self)

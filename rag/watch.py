@@ -8,6 +8,7 @@ burst of files makes one build. Builds go through the same Rebuilder as the page
 time, the same limits, audit log and atomic switch; a failed build leaves the previous index live), at build
 priority.
 """
+
 from __future__ import annotations
 
 import logging
@@ -50,8 +51,14 @@ def snapshot(folder: Path) -> Snapshot:
 class FolderWatcher:
     """Polls a folder and calls `rebuild()` once it has been still for `debounce` seconds after a change."""
 
-    def __init__(self, folder: Path, rebuild: Callable[[], None], poll: float = POLL_SECONDS,
-                 debounce: float = DEBOUNCE_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        rebuild: Callable[[], None],
+        poll: float = POLL_SECONDS,
+        debounce: float = DEBOUNCE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.folder, self.rebuild, self.poll, self.debounce, self.clock = Path(folder), rebuild, poll, debounce, clock
         self._stop = threading.Event()
         self.builds = 0
@@ -100,8 +107,13 @@ def rebuild_with(rebuilder: Rebuilder, report: Callable[[str], None] = log.warni
     return rebuild
 
 
-def start_watching(session: Session, rebuilder: Rebuilder, poll: float = POLL_SECONDS,
-                   debounce: float = DEBOUNCE_SECONDS, report: Callable[[str], None] = log.warning) -> FolderWatcher:
+def start_watching(
+    session: Session,
+    rebuilder: Rebuilder,
+    poll: float = POLL_SECONDS,
+    debounce: float = DEBOUNCE_SECONDS,
+    report: Callable[[str], None] = log.warning,
+) -> FolderWatcher:
     """Watch the session's document folder in a daemon thread; a stale index is rebuilt first."""
     watcher = FolderWatcher(session.settings.docs_dir, rebuild_with(rebuilder, report), poll, debounce)
     status = session.status()

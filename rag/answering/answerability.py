@@ -5,6 +5,7 @@ that kind (an amount, a share, a count in the asked unit, a year) under every co
 year, the place (the document must govern it), the administrative level (in the same sentence) and the item
 it names. Otherwise the Verdict says what the nearest clause does say and what it does not.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,8 +23,14 @@ from ..text.tokens import tokens
 from ..types import Hit
 from ..query.asks import Ask, has_figure, read_ask
 from ..query.intents import FIGURE_NOUNS
-from .thresholds import (LABEL_LINE_CHARS, CITATION_RELEVANCE_RATIO, COMMON_WORD_SHARE, EVIDENCE_CLAUSE_WEIGHT, EVIDENCE_DEPTH,
-                         ITEM_MARGIN)
+from .thresholds import (
+    LABEL_LINE_CHARS,
+    CITATION_RELEVANCE_RATIO,
+    COMMON_WORD_SHARE,
+    EVIDENCE_CLAUSE_WEIGHT,
+    EVIDENCE_DEPTH,
+    ITEM_MARGIN,
+)
 
 
 class Facts(Protocol):
@@ -86,12 +93,17 @@ def clause_text(hit: Hit) -> str:
     return f"{hit.title} {' '.join(hit.path)} {hit.answer_text}"
 
 
-def _decide(question: str, ask: Ask, hits: Sequence[Hit], facts: Facts, specific: list[str],
-            unknown: list[str]) -> Verdict:
+def _decide(
+    question: str, ask: Ask, hits: Sequence[Hit], facts: Facts, specific: list[str], unknown: list[str]
+) -> Verdict:
     if not hits:
         return Verdict(False, ask)
-    if (ask.responsibility and not ask.wants_figure and not any(h.duties for h in hits[:3])
-            and not any(names_departments(h.answer_text) for h in hits[:3])):
+    if (
+        ask.responsibility
+        and not ask.wants_figure
+        and not any(h.duties for h in hits[:3])
+        and not any(names_departments(h.answer_text) for h in hits[:3])
+    ):
         # No duty data and no clause naming departments in collaboration wording ("会同…", "联合印发"): refuse.
         return Verdict(False, ask, reason="最接近的条款没有写明负责部门。", near=0)
     if not ask.wants_figure:
@@ -134,8 +146,13 @@ def _decide(question: str, ask: Ask, hits: Sequence[Hit], facts: Facts, specific
             # sentence before it ("发现违反防疫要求的单位和个人要及时举报。").
             before = sentences[k - 1] if k and is_label_line(sentence) else ""
             local = headings + for_match(before) + for_match(sentence)
-            apart = [n for n in specific if n not in nouns and not found_in(n, local)
-                     and any(found_in(n, other) for other in figure_sentences if other != for_match(sentence))]
+            apart = [
+                n
+                for n in specific
+                if n not in nouns
+                and not found_in(n, local)
+                and any(found_in(n, other) for other in figure_sentences if other != for_match(sentence))
+            ]
             if not (places or years or levels or nouns or apart):
                 found.append(Evidence(i, sentence, score, before))
             elif near is None or score > near.score:
@@ -143,9 +160,11 @@ def _decide(question: str, ask: Ask, hits: Sequence[Hit], facts: Facts, specific
     if not ask.comparison:
         # The figure's own sentence (with its headings) must be about the asked item about as well as the best
         # sentence anywhere: "瞪羚企业…奖励" is not answered by the clause's "技术合同交易额…26亿元".
-        found = [e for e in found
-                 if support(ask.item, " ".join(hits[e.index].path) + e.before + e.sentence) + ITEM_MARGIN
-                 >= best_item[0]]
+        found = [
+            e
+            for e in found
+            if support(ask.item, " ".join(hits[e.index].path) + e.before + e.sentence) + ITEM_MARGIN >= best_item[0]
+        ]
     if found:
         return Verdict(True, ask, tuple(sorted(found, key=lambda e: -e.score)))
     if near is None:
@@ -201,7 +220,11 @@ def _explain(ask: Ask, miss: _Miss, hit: Hit, facts: Facts) -> str:
         return f"相关条款没有给出“{'、'.join(miss.levels)}”这一数字。"
     if miss.levels:
         stated = levels_stated(miss.sentence)
-        scope = f"只给出{'、'.join(stated)}的{ask.kind_word}" if stated else f"没有按{'、'.join(miss.levels)}给出{ask.kind_word}"
+        scope = (
+            f"只给出{'、'.join(stated)}的{ask.kind_word}"
+            if stated
+            else f"没有按{'、'.join(miss.levels)}给出{ask.kind_word}"
+        )
         return f"文件{scope}，未提及{'、'.join(miss.levels)}。"
     return f"最接近的条款未提及“{'、'.join(miss.nouns)}”，文件未给出相应{ask.kind_word or '内容'}。"
 
@@ -217,5 +240,8 @@ def _citable(question: str, hits: Sequence[Hit], specific: list[str]) -> set[int
     naming = {i for i, text in enumerate(own) if any(n in text for n in specific)}
     coverage = [support(question, clause_text(h)) for h in hits]
     best = max(coverage)
-    return {i + 1 for i in range(len(hits))
-            if coverage[i] >= CITATION_RELEVANCE_RATIO * best and (not naming or i in naming)}
+    return {
+        i + 1
+        for i in range(len(hits))
+        if coverage[i] >= CITATION_RELEVANCE_RATIO * best and (not naming or i in naming)
+    }

@@ -4,6 +4,7 @@
 Every sentence shown carries a 〔n〕 that was checked against the clause it names; when nothing relevant is
 found the fixed refusal sentence (prompts/refusal.txt) is returned with the nearest clauses.
 """
+
 from __future__ import annotations
 
 import logging
@@ -32,8 +33,13 @@ from ..query.intents import asks_document_fact, asks_responsibility
 from ..query.questions import check_question
 from .replies import SOURCE_LABEL, is_model_refusal
 from .prompts import refusal_text, render
-from .strategies import (evidence_sentences, extractive_sentences, masked_note, masked_sentences,
-                         responsibility_sentences)
+from .strategies import (
+    evidence_sentences,
+    extractive_sentences,
+    masked_note,
+    masked_sentences,
+    responsibility_sentences,
+)
 from .streaming import stream_verified
 from .thresholds import QUOTE_REPEATED
 from .verification import Checked, Renumberer
@@ -63,8 +69,11 @@ def with_source(answer: list[Checked], quote: list[Checked]) -> list[Checked]:
     said = " ".join(c.text for c in answer if c.sources)
     if not said:
         return []
-    return [Checked(f"{SOURCE_LABEL}{c.text}", list(c.sources)) for c in quote
-            if c.sources and support(c.text, said) < QUOTE_REPEATED]
+    return [
+        Checked(f"{SOURCE_LABEL}{c.text}", list(c.sources))
+        for c in quote
+        if c.sources and support(c.text, said) < QUOTE_REPEATED
+    ]
 
 
 def _with_doubt(verdict: Verdict, reason: str) -> Verdict:
@@ -85,8 +94,9 @@ class Answerer:
         self.backend = backend
         self.llm = llm
 
-    def stream(self, question: str, history=None, k: int | None = None,
-               filters: SearchFilter | None = None) -> Iterator[Piece | Event | Answer]:
+    def stream(
+        self, question: str, history=None, k: int | None = None, filters: SearchFilter | None = None
+    ) -> Iterator[Piece | Event | Answer]:
         """Yield Retrieved (the candidate clauses), Waiting (place in line for the model), verified answer text
         as it is ready, then the final Answer. `filters` restricts the documents searched (region, issuer, type,
         dates); when no document matches, the answer says so."""
@@ -108,8 +118,13 @@ class Answerer:
             return
         hits = [h for h in hits if h.answer_text.strip()]  # a clause that is only flagged text cannot answer
         asked = asks_document_fact(standalone)
-        about = (document_fact_answer(standalone, asked, hits, retriever.first_clauses(), retriever.document_texts(),
-                                      filters) if asked else None)
+        about = (
+            document_fact_answer(
+                standalone, asked, hits, retriever.first_clauses(), retriever.document_texts(), filters
+            )
+            if asked
+            else None
+        )
         if about is not None:  # who issued it, its number, its date: from the document's facts
             draft, hits = yield from self._document_fact(about, hits, timings, t0)
         else:
@@ -117,30 +132,47 @@ class Answerer:
             verdict = judge(standalone, hits, retriever.facts)
             meaning = retriever.sentence_meaning(standalone, hits[0]) if hits else {}
             if self.settings.reader and not unknown:
-                verdict = _with_doubt(verdict, doubt(standalone, hits, verdict, retriever.facts,
-                                                       retriever.embedder.space, meaning))
+                verdict = _with_doubt(
+                    verdict, doubt(standalone, hits, verdict, retriever.facts, retriever.embedder.space, meaning)
+                )
 
             def quote_source(hits=hits, meaning=meaning) -> tuple[int, dict[str, float]]:
                 """The hit the quote comes from and its sentences' meaning: asked only when a clause is quoted."""
-                first = (chosen(standalone, hits, verdict, retriever.facts, retriever.embedder.space)
-                         if self.settings.chooser else 0)
+                first = (
+                    chosen(standalone, hits, verdict, retriever.facts, retriever.embedder.space)
+                    if self.settings.chooser
+                    else 0
+                )
                 return first, (retriever.sentence_meaning(standalone, hits[first]) if first else meaning)
 
-            listing = (section_list(standalone, hits, retriever.section)
-                       if verdict.answerable and verdict.ask.listing and not unknown else None)
+            listing = (
+                section_list(standalone, hits, retriever.section)
+                if verdict.answerable and verdict.ask.listing and not unknown
+                else None
+            )
             if listing is not None:
                 hits = hits + listing.extra  # the list's clauses retrieval did not return are cited after the hits
-            draft = yield from self._decide(standalone, hits, unknown, verdict, timings, t0, meaning, listing,
-                                            quote_source)
+            draft = yield from self._decide(
+                standalone, hits, unknown, verdict, timings, t0, meaning, listing, quote_source
+            )
         draft.note = draft.note or note
         draft.backend = draft.backend or self.backend
         timings["total"] = time.perf_counter() - t0
         timings.setdefault("first_token", timings["total"])
         yield compose(question, standalone, draft, hits, timings)
 
-    def _decide(self, question: str, hits: Sequence[Hit], unknown: list[str], verdict: Verdict, timings: dict,
-                t0: float, meaning: dict[str, float] | None = None, listing: Listing | None = None,
-                quote_source: Callable[[], tuple[int, dict[str, float]]] | None = None):
+    def _decide(  # noqa: PLR0913 (known debt, issue 30)
+        self,
+        question: str,
+        hits: Sequence[Hit],
+        unknown: list[str],
+        verdict: Verdict,
+        timings: dict,
+        t0: float,
+        meaning: dict[str, float] | None = None,
+        listing: Listing | None = None,
+        quote_source: Callable[[], tuple[int, dict[str, float]]] | None = None,
+    ):
         """Yield the text to show while deciding; return the Draft. The same checks decide for every backend:
         the model only words answers the checks allow. `quote_source()` gives the hit a clause quote comes from
         (the chooser's) and that clause's sentence meaning; it runs only when such a quote is made."""
@@ -151,8 +183,11 @@ class Answerer:
         if not verdict.answerable:
             return (yield from self._refuse(verdict.reason, verdict.near))
         renum = Renumberer()
-        deterministic = (responsibility_sentences(question, hits) if asks_responsibility(question) else []) \
-            or masked_sentences(question, hits) or (listing.checked if listing is not None else [])
+        deterministic = (
+            (responsibility_sentences(question, hits) if asks_responsibility(question) else [])
+            or masked_sentences(question, hits)
+            or (listing.checked if listing is not None else [])
+        )
         if deterministic:
             yield from self._emit(deterministic, renum, timings, t0)
             return Draft(deterministic)
@@ -192,8 +227,16 @@ class Answerer:
             yield from self._emit(disagreement, renum, timings, t0)
         return draft
 
-    def _model_draft(self, question: str, hits: Sequence[Hit], verdict: Verdict, renum: Renumberer, timings: dict,
-                     t0: float, quote: list[Checked] | None = None):
+    def _model_draft(
+        self,
+        question: str,
+        hits: Sequence[Hit],
+        verdict: Verdict,
+        renum: Renumberer,
+        timings: dict,
+        t0: float,
+        quote: list[Checked] | None = None,
+    ):
         """The model's verified answer; a refusal; or an empty extractive draft with a note saying why."""
         try:
             reply = yield from self._generate(question, hits, verdict, renum, timings, t0, quote)
@@ -216,27 +259,51 @@ class Answerer:
         # A "cannot answer" sentence beside cited ones is the small model hedging; the cited sentences stand.
         return Draft([c for c in reply.checked if c.sources or not is_model_refusal(c.text)])
 
-    def _generate_from_evidence(self, question: str, hits: Sequence[Hit], verdict: Verdict, quote: list[Checked],
-                                renum: Renumberer, timings: dict, t0: float):
+    def _generate_from_evidence(
+        self,
+        question: str,
+        hits: Sequence[Hit],
+        verdict: Verdict,
+        quote: list[Checked],
+        renum: Renumberer,
+        timings: dict,
+        t0: float,
+    ):
         """The short prompt: only the clauses the verified quote cites (at most EVIDENCE_CLAUSES), each as the
         quoted sentence with its neighbours. The model's [n] is renumbered back to the hits afterwards."""
         order = list(dict.fromkeys(n - 1 for c in quote for n in c.sources))[:EVIDENCE_CLAUSES]
         shown = [hits[i] for i in order]
-        excerpts = [evidence_excerpt(for_search(hits[i].answer_text),
-                                     for_search(" ".join(c.text.strip("“”") for c in quote if i + 1 in c.sources)))
-                    for i in order]
-        messages = [system_message(), {"role": "user", "content": render(
-            "answer", context=context_block(shown, excerpts), question=question)}]
-        citable = (None if verdict.citable is None
-                   else {order.index(n - 1) + 1 for n in verdict.citable if n - 1 in order})
-        reply = yield from stream_verified(self.llm, messages, shown, self.settings.max_new_tokens, renum, timings,
-                                           t0, citable, question)
+        excerpts = [
+            evidence_excerpt(
+                for_search(hits[i].answer_text),
+                for_search(" ".join(c.text.strip("“”") for c in quote if i + 1 in c.sources)),
+            )
+            for i in order
+        ]
+        messages = [
+            system_message(),
+            {"role": "user", "content": render("answer", context=context_block(shown, excerpts), question=question)},
+        ]
+        citable = (
+            None if verdict.citable is None else {order.index(n - 1) + 1 for n in verdict.citable if n - 1 in order}
+        )
+        reply = yield from stream_verified(
+            self.llm, messages, shown, self.settings.max_new_tokens, renum, timings, t0, citable, question
+        )
         for c in reply.checked:
             c.sources = [order[n - 1] + 1 for n in c.sources]
         return reply
 
-    def _generate(self, question: str, hits: Sequence[Hit], verdict: Verdict, renum: Renumberer, timings: dict,
-                  t0: float, quote: list[Checked] | None = None):
+    def _generate(
+        self,
+        question: str,
+        hits: Sequence[Hit],
+        verdict: Verdict,
+        renum: Renumberer,
+        timings: dict,
+        t0: float,
+        quote: list[Checked] | None = None,
+    ):
         """Wait for the model's turn (showing the place in line), then stream its verified answer. Leaving the
         generator early (the user left or pressed stop) gives the turn to the next question."""
         queue = self.llm.queue
@@ -249,8 +316,19 @@ class Answerer:
                 return (yield from self._generate_from_evidence(question, hits, verdict, quote, renum, timings, t0))
             shown = hits[: self.settings.model_clauses or len(hits)]  # a prefix: the model's [n] is hits[n-1]
             messages = prompt_messages(question, shown, self.settings.prompt_budget_chars)
-            return (yield from stream_verified(self.llm, messages, shown, self.settings.max_new_tokens, renum,
-                                               timings, t0, verdict.citable, question))
+            return (
+                yield from stream_verified(
+                    self.llm,
+                    messages,
+                    shown,
+                    self.settings.max_new_tokens,
+                    renum,
+                    timings,
+                    t0,
+                    verdict.citable,
+                    question,
+                )
+            )
         finally:
             if ticket is not None:
                 ticket.leave()

@@ -12,6 +12,7 @@ split (stored with the parameters in chooser.json as its `threshold`).
 It abstains (the first clause is quoted, as without it) when no parameters are shipped and when the index's vectors
 come from another space than the one it was fitted in. Only clauses the checks let a model cite are candidates.
 """
+
 from __future__ import annotations
 
 import logging
@@ -47,11 +48,13 @@ class Candidate:
     window: str
 
 
-def candidates(question: str, hits: Sequence[Hit], verdict: Verdict, facts: Facts,
-               depth: int = CHOOSER_DEPTH) -> list[Candidate]:
+def candidates(
+    question: str, hits: Sequence[Hit], verdict: Verdict, facts: Facts, depth: int = CHOOSER_DEPTH
+) -> list[Candidate]:
     """The first `depth` hits that a model may cite (the first always), each read as if it came first."""
-    eligible = [i for i in range(min(depth, len(hits)))
-                if i == 0 or verdict.citable is None or i + 1 in verdict.citable]
+    eligible = [
+        i for i in range(min(depth, len(hits))) if i == 0 or verdict.citable is None or i + 1 in verdict.citable
+    ]
     read = []
     for i in eligible:
         order = [hits[i]] + [h for j, h in enumerate(hits) if j != i]
@@ -60,8 +63,12 @@ def candidates(question: str, hits: Sequence[Hit], verdict: Verdict, facts: Fact
     best = [max(r.values[k] for _, r in read) for k in _RELATIVE_COLUMNS]
     out = []
     for i, r in read:
-        extra = (1.0 if i == 0 else 0.0, float(i), hits[i].score - hits[0].score,
-                 *(r.values[k] - top for k, top in zip(_RELATIVE_COLUMNS, best)))
+        extra = (
+            1.0 if i == 0 else 0.0,
+            float(i),
+            hits[i].score - hits[0].score,
+            *(r.values[k] - top for k, top in zip(_RELATIVE_COLUMNS, best)),
+        )
         out.append(Candidate(i, r.values + tuple(float(v) for v in extra), r.window))
     return out
 
@@ -88,8 +95,9 @@ def load_chooser(path: Path = CHOOSER_PARAMETERS) -> Reader | None:
     return load_parameters(path, CHOOSER_FEATURES)
 
 
-def chosen(question: str, hits: Sequence[Hit], verdict: Verdict, facts: Facts, space: str,
-           model: Reader | None = None) -> int:
+def chosen(
+    question: str, hits: Sequence[Hit], verdict: Verdict, facts: Facts, space: str, model: Reader | None = None
+) -> int:
     """The hit (0-based) whose clause the extractive quote should come from; 0 when the chooser abstains."""
     model = model or load_chooser()
     if model is None or model.space != space or len(hits) < 2:
@@ -100,5 +108,14 @@ def chosen(question: str, hits: Sequence[Hit], verdict: Verdict, facts: Facts, s
     return index
 
 
-__all__ = ["CHOOSER_DEPTH", "CHOOSER_FEATURES", "CHOOSER_PARAMETERS", "Candidate", "candidates", "chosen",
-           "load_chooser", "pick", "scores"]
+__all__ = [
+    "CHOOSER_DEPTH",
+    "CHOOSER_FEATURES",
+    "CHOOSER_PARAMETERS",
+    "Candidate",
+    "candidates",
+    "chosen",
+    "load_chooser",
+    "pick",
+    "scores",
+]

@@ -1,5 +1,6 @@
 """Turn the decided sentences into an Answer: renumber citations in order of appearance and attach to each
 cited clause the sentences it supports."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -32,7 +33,19 @@ def compose(question: str, standalone: str, draft: Draft, hits: Sequence[Hit], t
     for c in draft.checked:
         for n in c.sources:
             supports.setdefault(n, []).append(c.text)
-    citations = tuple(Citation(number, hits[context_no - 1].clause, tuple(supports.get(context_no, ())))
-                      for number, context_no in enumerate(renum.order, 1))
-    return Answer(question, standalone, body, citations, tuple(hits), draft.refused, draft.backend, draft.note,
-                  timings, quiet_note=draft.quiet)
+    citations = tuple(
+        Citation(number, hits[context_no - 1].clause, tuple(supports.get(context_no, ())))
+        for number, context_no in enumerate(renum.order, 1)
+    )
+    return Answer(
+        question,
+        standalone,
+        body,
+        citations,
+        tuple(hits),
+        draft.refused,
+        draft.backend,
+        draft.note,
+        timings,
+        quiet_note=draft.quiet,
+    )

@@ -1,6 +1,7 @@
 """Documents that disagree: when retrieved clauses from different documents state different figures for the
 same item, the answer says so and cites both, instead of letting the better-ranked one win silently (an
 uploaded document can contradict a real one)."""
+
 from __future__ import annotations
 
 import re
@@ -53,5 +54,7 @@ def conflict_sentences(verdict: "Verdict", hits: Sequence[Hit], cited: set[int])
     if other is None:
         return []
     quote = re.sub(r"\s+", " ", strip_marker(other.sentence)).strip()
-    return [Checked(f"但另一份文件《{hits[other.index].title}》的说法不同：“{quote}”", [other.index + 1]),
-            Checked(DISAGREE_NOTE, [])]
+    return [
+        Checked(f"但另一份文件《{hits[other.index].title}》的说法不同：“{quote}”", [other.index + 1]),
+        Checked(DISAGREE_NOTE, []),
+    ]

@@ -1,4 +1,5 @@
 """What the model sees: the numbered clauses with their duties, then the question, under the system rules."""
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -27,9 +28,12 @@ def clause_excerpts(question: str, hits: Sequence[Hit], budget_chars: int) -> li
     if budget_chars <= 0:
         return texts
     sentences = [clause_sentences(t) or [t] for t in texts]
-    scored = [(score + (TOP_CLAUSE_BONUS if i == 0 else 0.0), i, j)
-              for i, group in enumerate(sentences) for j, s in enumerate(group)
-              if (score := support(question, s)) > 0]  # a sentence sharing no wording with the question waits
+    scored = [
+        (score + (TOP_CLAUSE_BONUS if i == 0 else 0.0), i, j)
+        for i, group in enumerate(sentences)
+        for j, s in enumerate(group)
+        if (score := support(question, s)) > 0
+    ]  # a sentence sharing no wording with the question waits
     keep: set[tuple[int, int]] = set()
     used = 0
     for i, group in enumerate(sentences):  # the best sentence of every clause
@@ -81,8 +85,11 @@ def context_block(hits: Sequence[Hit], excerpts: Sequence[str] | None = None) ->
 def verification_contexts(hits: Sequence[Hit]) -> list[str]:
     """The text each [n] is checked against: label, clause and the described duties, the clause text set apart
     (FRAME_SEPARATOR) so a claim is checked against one window of it read with its label and duties."""
-    return [f"{h.label}{FRAME_SEPARATOR}{for_search(h.answer_text)}{FRAME_SEPARATOR}"
-            + " ".join(d.describe() for d in h.duties) for h in hits]
+    return [
+        f"{h.label}{FRAME_SEPARATOR}{for_search(h.answer_text)}{FRAME_SEPARATOR}"
+        + " ".join(d.describe() for d in h.duties)
+        for h in hits
+    ]
 
 
 def system_message() -> dict:

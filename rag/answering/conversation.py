@@ -1,4 +1,5 @@
 """The conversation: history in either accepted form, and follow-ups rewritten into standalone questions."""
+
 from __future__ import annotations
 
 import logging

@@ -5,6 +5,7 @@ Which document: among all indexed documents, the one whose title shares most of 
 retrieved one, and one that states the asked fact). What the document does not state is said, not guessed; a masked value is
 reported as masked; a date a website gives (发布时间) is named as such, never as the 成文日期.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -33,8 +34,11 @@ def target_document(question: str, field: str, hits: Sequence[Hit], documents: S
         named = clause.facts.title.value if clause.facts.title is not None else clause.title
         title = bigrams(to_simplified(named))
         shared = 2 * len(title & asked) / max(1, len(title) + len(asked))  # Dice: short titles do not win alone
-        score = shared + RETRIEVED_BONUS * (clause.doc in retrieved) + \
-            STATES_BONUS * (getattr(clause.facts, field) is not None)
+        score = (
+            shared
+            + RETRIEVED_BONUS * (clause.doc in retrieved)
+            + STATES_BONUS * (getattr(clause.facts, field) is not None)
+        )
         if score > best_score:
             best, best_score = clause, score
     return best
@@ -61,9 +65,18 @@ def fact_clause(doc_clause: Clause, field: str, fact: Fact, document_text: str) 
         text, start, end = f"{name}：{fact.value}（{source}）", doc_clause.start, doc_clause.start
     else:
         text, start, end = _stated_line(document_text, fact)
-    return replace(doc_clause, id=f"{doc_clause.doc}#{field}", path=("文件信息",),
-                   label=f"《{doc_clause.title}》文件信息（{name}）", text=text, start=start, end=end, duties=(),
-                   part=0, flagged=())
+    return replace(
+        doc_clause,
+        id=f"{doc_clause.doc}#{field}",
+        path=("文件信息",),
+        label=f"《{doc_clause.title}》文件信息（{name}）",
+        text=text,
+        start=start,
+        end=end,
+        duties=(),
+        part=0,
+        flagged=(),
+    )
 
 
 def fact_sentence(title: str, field: str, fact: Fact | None) -> str:
@@ -86,9 +99,14 @@ def excluded_sentence(title: str, facts, filters: SearchFilter) -> str:
     return f"《{title}》不在筛选范围内（{filters.describe()}），不据此作答。"
 
 
-def document_fact_answer(question: str, field: str, hits: Sequence[Hit], documents: Sequence[Clause],
-                         document_texts: dict[str, str],
-                         filters: SearchFilter | None = None) -> tuple[str, Clause | None] | None:
+def document_fact_answer(
+    question: str,
+    field: str,
+    hits: Sequence[Hit],
+    documents: Sequence[Clause],
+    document_texts: dict[str, str],
+    filters: SearchFilter | None = None,
+) -> tuple[str, Clause | None] | None:
     """The answer sentence and the clause it cites (None: the document does not state it, or `filters` leave it
     out), or None when no document is a candidate. The document is chosen among all (the one the question names),
     then held to the filter like every other answer: a filtered-out document is said to be, never answered from."""

@@ -3,6 +3,7 @@ the document's heading 「四、主要任务」, across the clauses that hold th
 that counts its items itself (「一是……二是……三是……」) is answered by each item's lead sentence.
 
 Only headings and ordinals the document wrote decide what a list is; the question only has to name the heading."""
+
 from __future__ import annotations
 
 import re
@@ -27,7 +28,9 @@ MAX_ITEMS = 12
 # Top clauses whose headings are tried, best first.
 HEADING_HITS = 3
 # Items a clause counts itself: 「一是」「二是」 at the start of a sentence, up to the sentence's end.
-ORDINAL_ITEM = re.compile(r"(?:^|(?<=[。；;！!？?\s]))([一二三四五六七八九十]{1,2}是[^。；;！!？?]{2,120}[。；;！!？?]?)")
+ORDINAL_ITEM = re.compile(
+    r"(?:^|(?<=[。；;！!？?\s]))([一二三四五六七八九十]{1,2}是[^。；;！!？?]{2,120}[。；;！!？?]?)"
+)
 
 Section = Callable[[str, tuple[str, ...]], list[Clause]]  # (document, heading path prefix) → its clauses in order
 

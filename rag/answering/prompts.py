@@ -1,4 +1,5 @@
 """Prompt templates as files in prompts/, with named placeholders that must all be filled."""
+
 from __future__ import annotations
 
 import importlib.resources
@@ -6,7 +7,6 @@ import re
 import string
 from functools import lru_cache
 from pathlib import Path
-
 
 
 def _prompt_dir() -> Path:

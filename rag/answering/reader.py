@@ -9,6 +9,7 @@ by `python -m rag train-reader` (rag/evaluation/train_reader.py) on questions wh
 The rules (answerability.judge) still refuse on evidence against; the reader refuses what they let through when
 the clauses are unlikely to hold the answer.
 """
+
 from __future__ import annotations
 
 import json
@@ -89,8 +90,9 @@ def _places(places: Sequence[str], hit: Hit, facts: Facts) -> float:
     return 1.0 if ok else -1.0
 
 
-def reading(question: str, hits: Sequence[Hit], verdict: Verdict, facts: Facts,
-            meaning: dict[str, float] | None = None) -> Reading:
+def reading(
+    question: str, hits: Sequence[Hit], verdict: Verdict, facts: Facts, meaning: dict[str, float] | None = None
+) -> Reading:
     """The features of `question` over its ranked `hits` (at least one), as the answer path sees them."""
     first = hits[0]
     ask = verdict.ask
@@ -147,21 +149,31 @@ class Reader:
         return self.probability(values) >= self.threshold
 
     def to_dict(self, features: Sequence[str] = FEATURES) -> dict:
-        return {"features": list(features), "mean": list(self.mean), "scale": list(self.scale),
-                "weights": list(self.weights), "bias": self.bias, "threshold": self.threshold, "space": self.space}
+        return {
+            "features": list(features),
+            "mean": list(self.mean),
+            "scale": list(self.scale),
+            "weights": list(self.weights),
+            "bias": self.bias,
+            "threshold": self.threshold,
+            "space": self.space,
+        }
 
     @classmethod
     def from_dict(cls, data: dict, features: Sequence[str] = FEATURES) -> "Reader":
         """The model of stored parameters fitted on `features` (the reader's own, or the chooser's)."""
         if list(data.get("features", ())) != list(features):
-            raise ValueError("parameters were fitted on other features: refit them (`python -m rag train-reader`, "
-                             "`python -m rag train-chooser`)")
+            raise ValueError(
+                "parameters were fitted on other features: refit them (`python -m rag train-reader`, "
+                "`python -m rag train-chooser`)"
+            )
         n = len(features)
         fields = {key: tuple(float(v) for v in data[key]) for key in ("mean", "scale", "weights")}
         if any(len(v) != n for v in fields.values()) or any(s <= 0 for s in fields["scale"]):
             raise ValueError("reader parameters are malformed")
-        return cls(**fields, bias=float(data["bias"]), threshold=float(data["threshold"]),
-                   space=str(data.get("space", "")))
+        return cls(
+            **fields, bias=float(data["bias"]), threshold=float(data["threshold"]), space=str(data.get("space", ""))
+        )
 
 
 def load_parameters(path: Path, features: Sequence[str] = FEATURES) -> Reader | None:
@@ -177,8 +189,15 @@ def load_reader(path: Path = READER_PARAMETERS) -> Reader | None:
     return load_parameters(path)
 
 
-def belief(question: str, hits: Sequence[Hit], verdict: Verdict, facts: Facts, space: str,
-           meaning: dict[str, float] | None = None, reader: Reader | None = None) -> float | None:
+def belief(
+    question: str,
+    hits: Sequence[Hit],
+    verdict: Verdict,
+    facts: Facts,
+    space: str,
+    meaning: dict[str, float] | None = None,
+    reader: Reader | None = None,
+) -> float | None:
     """The reader's probability that the hits answer the question. None when no reader is shipped, when the rules
     already refused, and when the hits' dense scores come from another vector space (`space`) than the one it was
     fitted on: its scores would mean something else there, so it abstains."""
@@ -188,8 +207,15 @@ def belief(question: str, hits: Sequence[Hit], verdict: Verdict, facts: Facts, s
     return reader.probability(reading(question, hits, verdict, facts, meaning).values)
 
 
-def doubt(question: str, hits: Sequence[Hit], verdict: Verdict, facts: Facts, space: str,
-          meaning: dict[str, float] | None = None, reader: Reader | None = None) -> str:
+def doubt(
+    question: str,
+    hits: Sequence[Hit],
+    verdict: Verdict,
+    facts: Facts,
+    space: str,
+    meaning: dict[str, float] | None = None,
+    reader: Reader | None = None,
+) -> str:
     """Why the reader refuses what the rules let through ("" when it answers or abstains)."""
     reader = reader or load_reader()
     probability = belief(question, hits, verdict, facts, space, meaning, reader)
@@ -197,5 +223,4 @@ def doubt(question: str, hits: Sequence[Hit], verdict: Verdict, facts: Facts, sp
         return ""
     # The probability goes to the log, not the answer: every figure an answer shows is one its cited clause states.
     log.info("reader doubts the hits for %r: %.3f < %.3f", question, probability, reader.threshold)
-    return (f"最接近的条款出自《{facts.title_of(hits[0].doc)}》，但与所问内容不够相符，"
-            "不能确认文件回答了这个问题。")
+    return f"最接近的条款出自《{facts.title_of(hits[0].doc)}》，但与所问内容不够相符，不能确认文件回答了这个问题。"

@@ -1,4 +1,5 @@
 """What a model's reply is doing, recognised by wording."""
+
 from __future__ import annotations
 
 import re

@@ -1,5 +1,6 @@
 """Answers made without a model, from the retrieved clauses: who is responsible (from the duty data), a masked
 figure reported as not given, and quotes of the best clause sentences (the extractive backend)."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Sequence
@@ -54,8 +55,8 @@ def best_window(question: str, text: str, max_chars: int = QUOTE_CHARS, meaning:
         for j in range(i, len(sentences)):
             if j > i and len(run) + len(sentences[j]) > max_chars:
                 break
-            run = join_quoted(sentences[i:j + 1], text)
-            missed = closest - max((meaning.get(s, 0.0) for s in sentences[i:j + 1]), default=0.0) if meaning else 0.0
+            run = join_quoted(sentences[i : j + 1], text)
+            missed = closest - max((meaning.get(s, 0.0) for s in sentences[i : j + 1]), default=0.0) if meaning else 0.0
             key = (round(support(question, run) - MEANING_WEIGHT * missed, 3), len(run), -i, run)
             if best is None or key[:3] > best[:3]:
                 best = key
@@ -78,8 +79,10 @@ def masked_sentences(question: str, hits: Sequence[Hit]) -> list[Checked]:
     _, i, sentence = best
     sentence = strip_marker(sentence).rstrip("。；;")
     mask = first_mask(sentence)
-    return [Checked(f"原文为：“{sentence}”。", [i + 1]),
-            Checked(f"其中的数字在原文中被遮蔽（显示为“{mask}”），文件未给出具体数值，无法确定。", [])]
+    return [
+        Checked(f"原文为：“{sentence}”。", [i + 1]),
+        Checked(f"其中的数字在原文中被遮蔽（显示为“{mask}”），文件未给出具体数值，无法确定。", []),
+    ]
 
 
 def masked_note(question: str, cited_texts: Sequence[str]) -> str:
@@ -106,7 +109,7 @@ def duty_for_question(question: str, hits: Sequence[Hit]) -> tuple[int, Duty] | 
 
 
 def responsibility_sentences(question: str, hits: Sequence[Hit]) -> list[Checked]:
-    """"“task”由…负责" from the duty data of the best-matching clause; without one, the sentence of the top three
+    """ "“task”由…负责" from the duty data of the best-matching clause; without one, the sentence of the top three
     clauses that names departments (collaboration wording or a joint signature), quoted; [] when none does."""
     found = duty_for_question(question, hits)
     if found is None:
@@ -169,8 +172,13 @@ def _with_subject(item: str, evidence) -> str:
     return sentence
 
 
-def extractive_sentences(question: str, hits: Sequence[Hit], comparison: bool = False,
-                         meaning: dict[str, float] | None = None, first: int = 0) -> list[Checked]:
+def extractive_sentences(
+    question: str,
+    hits: Sequence[Hit],
+    comparison: bool = False,
+    meaning: dict[str, float] | None = None,
+    first: int = 0,
+) -> list[Checked]:
     """Quote the best sentences of the `first` clause (the top one unless the chooser picked another; `meaning` is
     its sentences'), and of another document's best clause when the question compares."""
     if not hits:
@@ -182,7 +190,10 @@ def extractive_sentences(question: str, hits: Sequence[Hit], comparison: bool = 
     out = []
     for i in chosen:
         text = hits[i].answer_text
-        quote = (best_window(question, text, meaning=meaning) if i == first
-                 else join_quoted(best_sentences(question, text, 1), text))
+        quote = (
+            best_window(question, text, meaning=meaning)
+            if i == first
+            else join_quoted(best_sentences(question, text, 1), text)
+        )
         out.append(Checked(f"“{strip_marker(quote)}”", [i + 1]))
     return out

@@ -1,5 +1,6 @@
 """Stream a model's answer sentence by sentence, verifying each sentence against the clause it cites before
 it is shown. Sentences no clause supports are dropped; a model's refusal is held back (decided on at the end)."""
+
 from __future__ import annotations
 
 import logging
@@ -40,15 +41,24 @@ def _keep(c: Checked) -> bool:
     return bool(c.sources) or is_model_refusal(c.text) or says_not_given(c.text)
 
 
-def stream_verified(llm: ChatBackend, messages: list[dict], hits: Sequence[Hit], max_new_tokens: int,
-                    renum: Renumberer, timings: dict, t0: float, citable: set[int] | None = None,
-                    question: str = "") -> Iterator[str]:
+def stream_verified(  # noqa: PLR0913 (known debt, issue 30)
+    llm: ChatBackend,
+    messages: list[dict],
+    hits: Sequence[Hit],
+    max_new_tokens: int,
+    renum: Renumberer,
+    timings: dict,
+    t0: float,
+    citable: set[int] | None = None,
+    question: str = "",
+) -> Iterator[str]:
     """Send the prompt; yield each verified sentence as soon as it is complete (rendered with `renum`); return a
     ModelReply. Sentences are checked against the whole clauses, whatever the prompt showed; a clause outside
     `citable` (1-based; None: all) supports nothing; the `question`'s topic, where a sentence repeats it, must stand
     in the window that supports the sentence. Raises LLMError."""
-    contexts = [text if citable is None or n in citable else ""
-                for n, text in enumerate(verification_contexts(hits), 1)]
+    contexts = [
+        text if citable is None or n in citable else "" for n, text in enumerate(verification_contexts(hits), 1)
+    ]
     reply = ModelReply()
 
     def take(sentence: str) -> str | None:
@@ -67,7 +77,9 @@ def stream_verified(llm: ChatBackend, messages: list[dict], hits: Sequence[Hit],
         timings.setdefault("first_token", time.perf_counter() - t0)
         buffer += piece
         sentences = split_sentences(buffer)
-        complete, buffer = (sentences, "") if is_finished(buffer) else (sentences[:-1], sentences[-1] if sentences else "")
+        complete, buffer = (
+            (sentences, "") if is_finished(buffer) else (sentences[:-1], sentences[-1] if sentences else "")
+        )
         for sentence in complete:
             shown = take(sentence)
             if shown:

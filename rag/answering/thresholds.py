@@ -1,5 +1,6 @@
 """Every threshold of the answer path, named and explained once. Scores are `text.overlap.support` values
 (share of one text's character bigrams found in another, 0..1) unless stated otherwise."""
+
 from __future__ import annotations
 
 # A cited clause supports a sentence when it holds at least this share of the sentence's bigrams (and every

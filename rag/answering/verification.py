@@ -1,5 +1,6 @@
 """Citation verification: keep a [n] only when its clause supports the sentence (enough shared wording and
 every number and name present), drop the rest, and renumber the survivors 〔1〕〔2〕… in order of appearance."""
+
 from __future__ import annotations
 
 import re
@@ -41,7 +42,9 @@ def entities_supported(sentence: str, clause_text: str) -> bool:
 
 
 # A department as answers name it: "市科技局", "区委组织部", "市委科创办", "高新区管委会".
-DEPARTMENT_NAME = re.compile(rf"[{PLACE_SUFFIXES}][\u4e00-\u9fff]{{1,10}}?(?:{alternation(GOVERNMENT_DEPARTMENT_SUFFIXES)})")
+DEPARTMENT_NAME = re.compile(
+    rf"[{PLACE_SUFFIXES}][\u4e00-\u9fff]{{1,10}}?(?:{alternation(GOVERNMENT_DEPARTMENT_SUFFIXES)})"
+)
 
 
 def claims_supported(sentence: str, clause_text: str) -> bool:
@@ -66,8 +69,9 @@ def _windows(clause_text: str, size: int = CLAIM_WINDOW_SENTENCES) -> tuple[str,
     """(frame, every window of at most `size` consecutive sentences of the clause text)."""
     frame, body = _frame_and_body(clause_text)
     sentences = clause_sentences(body) or [body]
-    return frame, ["".join(sentences[i:j]) for i in range(len(sentences))
-                   for j in range(i + 1, min(len(sentences), i + size) + 1)]
+    return frame, [
+        "".join(sentences[i:j]) for i in range(len(sentences)) for j in range(i + 1, min(len(sentences), i + size) + 1)
+    ]
 
 
 @lru_cache(maxsize=64)
@@ -114,11 +118,11 @@ def figure_items(text: str, after: bool = False) -> list[tuple[str, str]]:
         found = list(QUANTITY.finditer(sentence))
         start = previous_end = 0
         for k, m in enumerate(found):
-            listed = previous_end and not sentence[previous_end:m.start()].strip(LISTING_GAP)
+            listed = previous_end and not sentence[previous_end : m.start()].strip(LISTING_GAP)
             start = start if listed else previous_end
-            item = sentence[start:m.start()]
+            item = sentence[start : m.start()]
             if after:
-                item += " " + sentence[m.end():found[k + 1].start() if k + 1 < len(found) else len(sentence)]
+                item += " " + sentence[m.end() : found[k + 1].start() if k + 1 < len(found) else len(sentence)]
             out.append((for_match(re.sub(r"\s+", "", m.group(0))), item))
             previous_end = m.end()
     return out
@@ -145,9 +149,13 @@ def supports_sentence(sentence: str, clause_text: str, question: str = "") -> bo
     """The clause supports the sentence: enough shared wording within one window of it (holding the question's
     topic, when the question is given), no number, name or claim it lacks, and every figure given to the item the
     clause gives it to."""
-    return (window_support(sentence, clause_text, question) >= SUPPORT_THRESHOLD and numbers_supported(sentence, clause_text)
-            and entities_supported(sentence, clause_text) and claims_supported(sentence, clause_text)
-            and figures_bound(sentence, clause_text))
+    return (
+        window_support(sentence, clause_text, question) >= SUPPORT_THRESHOLD
+        and numbers_supported(sentence, clause_text)
+        and entities_supported(sentence, clause_text)
+        and claims_supported(sentence, clause_text)
+        and figures_bound(sentence, clause_text)
+    )
 
 
 @dataclass

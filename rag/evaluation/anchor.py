@@ -1,5 +1,6 @@
 """The anchor users would otherwise pick: llama-index defaults (SentenceSplitter with default sizes, the same
 embedder, a FAISS flat index, dense retrieval only), built on the same documents for side-by-side figures."""
+
 from __future__ import annotations
 
 import time

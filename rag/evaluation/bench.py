@@ -1,4 +1,5 @@
 """`python -m rag bench`: build, retrieval and answer speed on this machine, printed as figures."""
+
 from __future__ import annotations
 
 import json
@@ -10,14 +11,11 @@ from pathlib import Path
 
 from ..config import Settings
 from .bench_llm import percentile
-from .gold import DEV_SET, OWN_QUESTIONS, ROOT
-
+from .gold import DEV_SET, OWN_QUESTIONS
 
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 
 
 def load_questions(path: Path | None) -> list[dict]:
@@ -36,8 +34,9 @@ def prompt_questions(path: Path | None) -> list:
     return load_gold(path or (DEV_SET if DEV_SET.is_file() else OWN_QUESTIONS))
 
 
-def bench_prompt_modes(settings: Settings, index: Path, path: Path | None, rows: Path | None,
-                       modes: list[str] | None = None) -> dict:
+def bench_prompt_modes(
+    settings: Settings, index: Path, path: Path | None, rows: Path | None, modes: list[str] | None = None
+) -> dict:
     from ..config import PROMPT_MODES
     from .bench_prompts import bench_prompts, describe_prompts
 
@@ -61,11 +60,15 @@ def bench_build(settings: Settings, work: Path) -> dict:
     changed.write_text(text.replace("。", "。（基准测试修改）", 1), encoding="utf-8")
     incremental = build_index(docs, work / "index", embedder=embedder)
     return {
-        "documents": full.documents, "clauses": full.clauses,
-        "full_seconds": full.seconds, "characters": full.characters_embedded,
+        "documents": full.documents,
+        "clauses": full.clauses,
+        "full_seconds": full.seconds,
+        "characters": full.characters_embedded,
         "chars_per_second": full.characters_embedded / full.seconds,
-        "incremental_seconds": incremental.seconds, "incremental_embedded": incremental.embedded,
-        "index": str(work / "index"), "docs": str(docs),
+        "incremental_seconds": incremental.seconds,
+        "incremental_embedded": incremental.embedded,
+        "index": str(work / "index"),
+        "docs": str(docs),
     }
 
 
@@ -93,8 +96,13 @@ def bench_answers(settings: Settings, index: Path, questions: list[dict], backen
         final = list(answerer.stream(q["question"]))[-1]
         firsts.append(final.timings["first_token"])
         totals.append(final.timings["total"])
-    return {"backend": backend, "questions": len(totals), "first_p50_s": percentile(firsts, 0.5),
-            "total_p50_s": percentile(totals, 0.5), "total_p95_s": percentile(totals, 0.95)}
+    return {
+        "backend": backend,
+        "questions": len(totals),
+        "first_p50_s": percentile(firsts, 0.5),
+        "total_p50_s": percentile(totals, 0.5),
+        "total_p95_s": percentile(totals, 0.95),
+    }
 
 
 def bench_decision(settings: Settings, index: Path, questions: list[dict]) -> dict:
@@ -118,9 +126,14 @@ def bench_decision(settings: Settings, index: Path, questions: list[dict]) -> di
         t2 = time.perf_counter()
         verdicts.append(t1 - t)
         choices.append(t2 - t1)
-    return {"questions": len(verdicts),
-            **{f"{name}_p{round(100 * q)}_ms": 1000 * percentile(values, q)
-               for name, values in (("judge", verdicts), ("chooser", choices)) for q in (0.5, 0.95)}}
+    return {
+        "questions": len(verdicts),
+        **{
+            f"{name}_p{round(100 * q)}_ms": 1000 * percentile(values, q)
+            for name, values in (("judge", verdicts), ("chooser", choices))
+            for q in (0.5, 0.95)
+        },
+    }
 
 
 def bench_anchor(settings: Settings, index: Path, docs: Path, questions: list[dict]) -> dict:
@@ -131,7 +144,10 @@ def bench_anchor(settings: Settings, index: Path, docs: Path, questions: list[di
     from .evaluate import evaluate_retrieval
     from .metrics import GoldItem
 
-    items = [GoldItem(str(i), q["question"], tuple(q.get("quotes") or ()), q.get("type", "")) for i, q in enumerate(questions)]
+    items = [
+        GoldItem(str(i), q["question"], tuple(q.get("quotes") or ()), q.get("type", ""))
+        for i, q in enumerate(questions)
+    ]
     embedder = embedder_from(settings)
     retriever = Retriever.open(index, embedder)
     ours, _ = evaluate_retrieval(lambda q, k: [h.text for h in retriever.search(q, k)], items, settings.top_k)
@@ -142,8 +158,14 @@ def bench_anchor(settings: Settings, index: Path, docs: Path, questions: list[di
     return {"project": ours, "anchor": theirs}
 
 
-def bench_scaling(settings: Settings, index: Path, questions: list[dict], sizes: list[int], chars_per_second: float,
-                  milvus_sizes: list[int] | None = None) -> list:
+def bench_scaling(
+    settings: Settings,
+    index: Path,
+    questions: list[dict],
+    sizes: list[int],
+    chars_per_second: float,
+    milvus_sizes: list[int] | None = None,
+) -> list:
     import numpy as np
 
     from ..indexing.embedders import embedder_from
@@ -163,34 +185,58 @@ def bench_scaling(settings: Settings, index: Path, questions: list[dict], sizes:
     milvus_sizes = sizes if milvus_sizes is None else milvus_sizes
     points = []
     for n in sizes:
-        point = measure_point(n, base_vectors, base_tokens, query_vectors, query_tokens, chars_per_clause,
-                              chars_per_second, milvus=n in milvus_sizes)
+        point = measure_point(
+            n,
+            base_vectors,
+            base_tokens,
+            query_vectors,
+            query_tokens,
+            chars_per_clause,
+            chars_per_second,
+            milvus=n in milvus_sizes,
+        )
         points.append(point)
         print(describe_point(point), flush=True)
     return points
 
 
-def run_bench(settings: Settings, llm_backends: list[str] | None = None, questions: Path | None = None,
-              scales: list[int] | None = None, write: Path | None = None, milvus_scales: list[int] | None = None,
-              only_scale: bool = False, prompts: list[str] | None = None, rows: Path | None = None,
-              page: str | None = None, embedding: bool = False, ncp_builds: bool = True) -> dict:
+def run_bench(  # noqa: PLR0913 (known debt, issue 30)
+    settings: Settings,
+    llm_backends: list[str] | None = None,
+    questions: Path | None = None,
+    scales: list[int] | None = None,
+    write: Path | None = None,
+    milvus_scales: list[int] | None = None,
+    only_scale: bool = False,
+    prompts: list[str] | None = None,
+    rows: Path | None = None,
+    page: str | None = None,
+    embedding: bool = False,
+    ncp_builds: bool = True,
+) -> dict:
     """Run the benchmarks and print the figures; returns them as a dict (and writes a report when asked)."""
     qs = load_questions(questions)
     results: dict = {"questions": len(qs)}
     with tempfile.TemporaryDirectory(prefix="rag-bench-") as tmp:
         build = bench_build(settings, Path(tmp))
         results["build"] = build
-        print(f"build (seeds): {build['documents']} documents, {build['clauses']} clauses, "
-              f"full {build['full_seconds']:.1f} s ({build['chars_per_second']:.0f} chars/s embedded), "
-              f"incremental after one changed document {build['incremental_seconds']:.2f} s "
-              f"({build['incremental_embedded']} clause re-embedded)", flush=True)
+        print(
+            f"build (seeds): {build['documents']} documents, {build['clauses']} clauses, "
+            f"full {build['full_seconds']:.1f} s ({build['chars_per_second']:.0f} chars/s embedded), "
+            f"incremental after one changed document {build['incremental_seconds']:.2f} s "
+            f"({build['incremental_embedded']} clause re-embedded)",
+            flush=True,
+        )
         index = Path(build["index"])
         results["retrieval"] = r = bench_retrieval(settings, index, qs)
         print(f"retrieval: {r['queries']} queries, p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms", flush=True)
         results["decision"] = d = bench_decision(settings, index, qs)
-        print(f"after retrieval ({d['questions']} questions): checks p50 {d['judge_p50_ms']:.1f} ms, "
-              f"p95 {d['judge_p95_ms']:.1f} ms; learned chooser p50 {d['chooser_p50_ms']:.1f} ms, "
-              f"p95 {d['chooser_p95_ms']:.1f} ms", flush=True)
+        print(
+            f"after retrieval ({d['questions']} questions): checks p50 {d['judge_p50_ms']:.1f} ms, "
+            f"p95 {d['judge_p95_ms']:.1f} ms; learned chooser p50 {d['chooser_p50_ms']:.1f} ms, "
+            f"p95 {d['chooser_p95_ms']:.1f} ms",
+            flush=True,
+        )
         if page:
             from .bench_page import bench_page, describe_page
 
@@ -212,12 +258,19 @@ def run_bench(settings: Settings, llm_backends: list[str] | None = None, questio
         results["anchor"] = anc = bench_anchor(settings, index, Path(build["docs"]), qs)
         ours, theirs = anc["project"], anc["anchor"]
         print("project vs llama-index defaults (same embedder, same documents and questions):")
-        for key, label in [("recall@5", "recall@5"), ("mrr", "MRR"), ("context_chars", "context chars / query"),
-                           ("latency_ms_mean", "query latency ms")]:
+        for key, label in [
+            ("recall@5", "recall@5"),
+            ("mrr", "MRR"),
+            ("context_chars", "context chars / query"),
+            ("latency_ms_mean", "query latency ms"),
+        ]:
             ratio = ours[key] / theirs[key] if theirs[key] else float("inf")
             print(f"  {label:24} project {ours[key]:9.3f}   anchor {theirs[key]:9.3f}   ratio {ratio:6.2f}")
-        print(f"  {'build seconds':24} project {build['full_seconds']:9.1f}   anchor {theirs['build_seconds']:9.1f}   "
-              f"ratio {build['full_seconds'] / theirs['build_seconds']:6.2f}", flush=True)
+        print(
+            f"  {'build seconds':24} project {build['full_seconds']:9.1f}   anchor {theirs['build_seconds']:9.1f}   "
+            f"ratio {build['full_seconds'] / theirs['build_seconds']:6.2f}",
+            flush=True,
+        )
         # Answer backends last, for the same reason.
         for backend in llm_backends or []:
             if backend == "local":
@@ -225,11 +278,16 @@ def run_bench(settings: Settings, llm_backends: list[str] | None = None, questio
 
                 results["local_llm"] = m = bench_local_llm(settings, index, qs)
                 print("\n".join(describe(m)), flush=True)
-            generative = [q for q in qs if q.get("type") in ("factoid", "list", "numeric", "numeric_target", "paraphrase")]
+            generative = [
+                q for q in qs if q.get("type") in ("factoid", "list", "numeric", "numeric_target", "paraphrase")
+            ]
             a = bench_answers(settings, index, qs if backend == "extractive" else generative[:10], backend)
             results[f"answer_{backend}"] = a
-            print(f"answer ({backend}): {a['questions']} questions, first text p50 {a['first_p50_s']:.2f} s, "
-                  f"total p50 {a['total_p50_s']:.2f} s, p95 {a['total_p95_s']:.2f} s", flush=True)
+            print(
+                f"answer ({backend}): {a['questions']} questions, first text p50 {a['first_p50_s']:.2f} s, "
+                f"total p50 {a['total_p50_s']:.2f} s, p95 {a['total_p95_s']:.2f} s",
+                flush=True,
+            )
     results["peak_rss_mb"] = peak_rss_mb()
     print(f"peak memory (RSS): {results['peak_rss_mb']:.0f} MB")
     if write:

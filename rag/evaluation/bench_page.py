@@ -3,6 +3,7 @@
 
 The clock starts at the click on 「提问」 and stops when the element is in the page, so it includes Gradio's
 queue and streaming and the browser's rendering; the page is opened (and the model warmed) before the clock."""
+
 from __future__ import annotations
 
 import os
@@ -36,8 +37,9 @@ def start_page(env_extra: dict, log: Path) -> tuple[subprocess.Popen, str]:
     """`python app.py` on a free loopback port; (process, url) once the port answers."""
     port = _free_port()
     env = {**os.environ, **env_extra, "RAG_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"}
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log.open("w"),
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
+    )
     deadline = time.time() + START_SECONDS
     while time.time() < deadline:
         if proc.poll() is not None:
@@ -74,8 +76,9 @@ def bench_page(index: Path, docs: Path, items: list[GoldItem], backend: str) -> 
     if not Path(CHROMIUM).exists():
         raise RuntimeError(f"{CHROMIUM} is missing: `make browser` installs Debian's chromium")
     with tempfile.TemporaryDirectory(prefix="rag-page-") as tmp:
-        proc, url = start_page({"RAG_DOCS_DIR": str(docs), "RAG_INDEX_DIR": str(index), "RAG_LLM": backend},
-                               Path(tmp) / "app.log")
+        proc, url = start_page(
+            {"RAG_DOCS_DIR": str(docs), "RAG_INDEX_DIR": str(index), "RAG_LLM": backend}, Path(tmp) / "app.log"
+        )
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -86,13 +89,22 @@ def bench_page(index: Path, docs: Path, items: list[GoldItem], backend: str) -> 
             proc.terminate()
             proc.wait(timeout=30)
     firsts, finals = [r["first_verified_s"] for r in rows], [r["final_s"] for r in rows]
-    return {"cpu": cpu_description(), "backend": backend, "questions": len(rows), "rows": rows,
-            "first_verified_p50_s": percentile(firsts, 0.5), "first_verified_p95_s": percentile(firsts, 0.95),
-            "final_p50_s": percentile(finals, 0.5), "final_p95_s": percentile(finals, 0.95)}
+    return {
+        "cpu": cpu_description(),
+        "backend": backend,
+        "questions": len(rows),
+        "rows": rows,
+        "first_verified_p50_s": percentile(firsts, 0.5),
+        "first_verified_p95_s": percentile(firsts, 0.95),
+        "final_p50_s": percentile(finals, 0.5),
+        "final_p95_s": percentile(finals, 0.95),
+    }
 
 
 def describe_page(m: dict) -> str:
     cpu = m["cpu"]
-    return (f"through the page ({m['backend']}, {m['questions']} questions, {cpu['model']}, {cpu['cores']} cores): "
-            f"first verified text p50 {m['first_verified_p50_s']:.2f} s / p95 {m['first_verified_p95_s']:.2f} s, "
-            f"final cited answer p50 {m['final_p50_s']:.2f} s / p95 {m['final_p95_s']:.2f} s")
+    return (
+        f"through the page ({m['backend']}, {m['questions']} questions, {cpu['model']}, {cpu['cores']} cores): "
+        f"first verified text p50 {m['first_verified_p50_s']:.2f} s / p95 {m['first_verified_p95_s']:.2f} s, "
+        f"final cited answer p50 {m['final_p50_s']:.2f} s / p95 {m['final_p95_s']:.2f} s"
+    )

@@ -2,6 +2,7 @@
 verified text on screen, time to first token, the model's generation and the whole answer (p50 / p95), and the
 quality of the same answers (citation precision, answered with a valid citation, refused), so a faster prompt
 is only kept when it answers as well."""
+
 from __future__ import annotations
 
 import json
@@ -61,20 +62,37 @@ def bench_prompt_mode(session, items: list[GoldItem], llm: CountingBackend, rows
         outcome = AnswerOutcome(item, final.refused, [c.text for c in final.citations], final.body)
         outcomes.append(outcome)
         if rows is not None:
-            rows.append({"mode": mode, "id": item.id, "question": item.question, "refused": final.refused,
-                         "backend": final.backend, "body": final.body, "timings": t,
-                         "cited": [c.label for c in final.citations], "good_citations": outcome.good_citations,
-                         "prompt_tokens": llm.prompt_tokens[-1] if len(llm.prompt_tokens) > calls else 0})
+            rows.append(
+                {
+                    "mode": mode,
+                    "id": item.id,
+                    "question": item.question,
+                    "refused": final.refused,
+                    "backend": final.backend,
+                    "body": final.body,
+                    "timings": t,
+                    "cited": [c.label for c in final.citations],
+                    "good_citations": outcome.good_citations,
+                    "prompt_tokens": llm.prompt_tokens[-1] if len(llm.prompt_tokens) > calls else 0,
+                }
+            )
     tokens = llm.prompt_tokens
-    return {"mode": mode, "questions": len(items), "model_calls": len(tokens),
-            "prompt_tokens_mean": sum(tokens) / len(tokens) if tokens else 0.0,
-            "first_verified_s": _spread(verified), "first_token_s": _spread(first),
-            "generation_s": _spread(generation), "answer_s": _spread(total),
-            "quality": answer_metrics(outcomes)}
+    return {
+        "mode": mode,
+        "questions": len(items),
+        "model_calls": len(tokens),
+        "prompt_tokens_mean": sum(tokens) / len(tokens) if tokens else 0.0,
+        "first_verified_s": _spread(verified),
+        "first_token_s": _spread(first),
+        "generation_s": _spread(generation),
+        "answer_s": _spread(total),
+        "quality": answer_metrics(outcomes),
+    }
 
 
-def bench_prompts(settings: Settings, index: Path, items: list[GoldItem], modes=PROMPT_MODES,
-                  rows_path: Path | None = None) -> dict:
+def bench_prompts(
+    settings: Settings, index: Path, items: list[GoldItem], modes=PROMPT_MODES, rows_path: Path | None = None
+) -> dict:
     """Each prompt mode over the same questions with one loaded model (its load is not counted)."""
     from ..llm.factory import make_llm
     from ..llm.local import cpu_features
@@ -85,8 +103,11 @@ def bench_prompts(settings: Settings, index: Path, items: list[GoldItem], modes=
     # One answer first: the model's and the retriever's load stay out of the figures.
     list(sessions[0].answerer("local", llm=llm).stream(items[0].question))
     rows: list[dict] = []
-    figures = {"cpu": cpu_description(), "llama_features": cpu_features(),
-               "modes": [bench_prompt_mode(session, items, llm, rows) for session in sessions]}
+    figures = {
+        "cpu": cpu_description(),
+        "llama_features": cpu_features(),
+        "modes": [bench_prompt_mode(session, items, llm, rows) for session in sessions],
+    }
     figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if rows_path:
         rows_path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
@@ -95,17 +116,23 @@ def bench_prompts(settings: Settings, index: Path, items: list[GoldItem], modes=
 
 def describe_prompts(figures: dict) -> list[str]:
     cpu = figures["cpu"]
-    lines = [f"CPU: {cpu['model']}, {cpu['cores']} cores, flags {' '.join(cpu['flags'])}",
-             f"llama.cpp uses: {figures['llama_features']}"]
+    lines = [
+        f"CPU: {cpu['model']}, {cpu['cores']} cores, flags {' '.join(cpu['flags'])}",
+        f"llama.cpp uses: {figures['llama_features']}",
+    ]
     for m in figures["modes"]:
         q = m["quality"]
         s = lambda key: f"{m[key]['p50']:.2f} / {m[key]['p95']:.2f} s"  # noqa: E731
-        lines.append(f"  prompt {m['mode']:9} {m['questions']} questions, {m['model_calls']} model calls, "
-                     f"prompt {m['prompt_tokens_mean']:.0f} tokens; p50 / p95: first verified text {s('first_verified_s')}, "
-                     f"first token {s('first_token_s')}, generation {s('generation_s')}, whole model answer {s('answer_s')}")
-        lines.append(f"  {'':16} citation precision {q['citation_precision']:.3f}, answered with a valid citation "
-                     f"{q['answered_with_valid_citation']:.3f}, refused {q['refusal_rate_unanswerable']:.3f}, "
-                     f"false refusals {q['false_refusal_rate']:.3f}")
+        lines.append(
+            f"  prompt {m['mode']:9} {m['questions']} questions, {m['model_calls']} model calls, "
+            f"prompt {m['prompt_tokens_mean']:.0f} tokens; p50 / p95: first verified text {s('first_verified_s')}, "
+            f"first token {s('first_token_s')}, generation {s('generation_s')}, whole model answer {s('answer_s')}"
+        )
+        lines.append(
+            f"  {'':16} citation precision {q['citation_precision']:.3f}, answered with a valid citation "
+            f"{q['answered_with_valid_citation']:.3f}, refused {q['refusal_rate_unanswerable']:.3f}, "
+            f"false refusals {q['false_refusal_rate']:.3f}"
+        )
     if "peak_rss_mb" in figures:
         lines.append(f"  peak RSS of the bench process: {figures['peak_rss_mb']:.0f} MB")
     return lines

@@ -5,6 +5,7 @@ configured documents and index, or a folder in the ncp-policies-qa layout (docum
 a temporary index is built from its documents and retrieval is scored on its questions, the gold answer
 span being the quote. Third-party data is read where it lies and never copied into the project.
 """
+
 from __future__ import annotations
 
 import json
@@ -44,13 +45,28 @@ def evaluate_answers(session, items: list[GoldItem], backend: str, k: int) -> li
     outcomes = []
     for item in items:
         final = list(answerer.stream(item.question, k=k))[-1]
-        outcomes.append(AnswerOutcome(item, final.refused, [c.text for c in final.citations], final.body,
-                                      [f"{c.clause.doc[:3]}:{c.clause.label}" for c in final.citations]))
+        outcomes.append(
+            AnswerOutcome(
+                item,
+                final.refused,
+                [c.text for c in final.citations],
+                final.body,
+                [f"{c.clause.doc[:3]}:{c.clause.label}" for c in final.citations],
+            )
+        )
     return outcomes
 
 
-def run_eval(gold: Path, settings: Settings, k: int | None = None, as_json: bool = False, anchor: bool = False,
-             answers: bool = True, questions: int | None = None, check: bool = False) -> int:
+def run_eval(
+    gold: Path,
+    settings: Settings,
+    k: int | None = None,
+    as_json: bool = False,
+    anchor: bool = False,
+    answers: bool = True,
+    questions: int | None = None,
+    check: bool = False,
+) -> int:
     k = k or settings.top_k
     from ..indexing.embedders import embedder_from
     from ..session import Session
@@ -73,7 +89,11 @@ def run_eval(gold: Path, settings: Settings, k: int | None = None, as_json: bool
         report["role"] = external.role
         # Indexed in the cache folder (outside the project), so the next run reuses the vectors (a check run of
         # an answerable set shares its documents' index).
-        work = Path(settings.cache_dir) / "eval" / (external.name + (f"-{len(external.items)}" if external.removal else ""))
+        work = (
+            Path(settings.cache_dir)
+            / "eval"
+            / (external.name + (f"-{len(external.items)}" if external.removal else ""))
+        )
         write_documents(external.documents, work / "docs")
         settings = settings.with_(docs_dir=work / "docs", index_dir=work / "index")
         items, documents = external.items, external.documents
@@ -121,15 +141,32 @@ def _external_report(external, outcomes, backend: str) -> dict:
     """Span-level answer figures for an answerable set; the refusal rate for a removal set; the misses."""
     if external.removal:
         wrong = [o for o in outcomes if not o.refused]
-        return {"backend": backend, "removal": True, "questions": len(outcomes),
-                "refused": 1 - len(wrong) / max(1, len(outcomes)),
-                "misses": [{"id": o.item.id, "question": o.item.question, "answer": " ".join(o.body.split())[:120]}
-                           for o in wrong]}
+        return {
+            "backend": backend,
+            "removal": True,
+            "questions": len(outcomes),
+            "refused": 1 - len(wrong) / max(1, len(outcomes)),
+            "misses": [
+                {"id": o.item.id, "question": o.item.question, "answer": " ".join(o.body.split())[:120]} for o in wrong
+            ],
+        }
     spans = external.spans
     wrong = [o for o in outcomes if o.refused or not holds_span(o.body, spans[o.item.id])]
-    return {"backend": backend, "removal": False, **span_metrics(outcomes, spans),
-            "misses": [{"id": o.item.id, "question": o.item.question, "span": spans[o.item.id],
-                        "refused": o.refused, "answer": " ".join(o.body.split())[:120]} for o in wrong]}
+    return {
+        "backend": backend,
+        "removal": False,
+        **span_metrics(outcomes, spans),
+        "misses": [
+            {
+                "id": o.item.id,
+                "question": o.item.question,
+                "span": spans[o.item.id],
+                "refused": o.refused,
+                "answer": " ".join(o.body.split())[:120],
+            }
+            for o in wrong
+        ],
+    }
 
 
 def _build_anchor(documents, embedder):
@@ -144,22 +181,32 @@ def format_report(report: dict) -> str:
     r = report["retrieval"]
     keys = [key for key in r if key.startswith("recall@")] + ["mrr", "context_chars", "latency_ms_mean"]
     lines.append("retrieval            " + "  ".join(f"{key:>15}" for key in keys))
-    lines.append(f"  {'project':18} " + "  ".join(f"{r[key]:>15.3f}" if key != "context_chars" else f"{r[key]:>15.0f}" for key in keys))
+    lines.append(
+        f"  {'project':18} "
+        + "  ".join(f"{r[key]:>15.3f}" if key != "context_chars" else f"{r[key]:>15.0f}" for key in keys)
+    )
     if "anchor" in report:
         a = report["anchor"]
-        lines.append(f"  {'llama-index anchor':18} " + "  ".join(f"{a[key]:>15.3f}" if key != "context_chars" else f"{a[key]:>15.0f}" for key in keys))
+        lines.append(
+            f"  {'llama-index anchor':18} "
+            + "  ".join(f"{a[key]:>15.3f}" if key != "context_chars" else f"{a[key]:>15.0f}" for key in keys)
+        )
     lines.append(f"  answerable questions: {r['questions']}")
     if "external" in report:
         e = report["external"]
         if e["removal"]:
-            lines.append(f"answers ({e['backend']}) on {e['questions']} questions whose answers were removed: "
-                         f"refused {e['refused']:.3f}")
+            lines.append(
+                f"answers ({e['backend']}) on {e['questions']} questions whose answers were removed: "
+                f"refused {e['refused']:.3f}"
+            )
             for row in e["misses"]:
                 lines.append(f"  answered {row['id']}: {row['question']} → {row['answer']}")
         else:
-            lines.append(f"answers ({e['backend']}) on {e['questions']} answerable questions: answered {e['answered']:.3f}, "
-                         f"gold span in the body {e['span_in_body']:.3f}, span in a cited clause {e['span_cited']:.3f}, "
-                         f"false refusals {e['false_refusals']:.3f}")
+            lines.append(
+                f"answers ({e['backend']}) on {e['questions']} answerable questions: answered {e['answered']:.3f}, "
+                f"gold span in the body {e['span_in_body']:.3f}, span in a cited clause {e['span_cited']:.3f}, "
+                f"false refusals {e['false_refusals']:.3f}"
+            )
             for row in e["misses"]:
                 state = "refused" if row["refused"] else "span missing"
                 lines.append(f"  {state:12} {row['id'][:8]} {row['question']} [{row['span'][:30]}] → {row['answer']}")
@@ -169,21 +216,29 @@ def format_report(report: dict) -> str:
         if key not in report:
             continue
         m = report[key]
-        lines.append(f"answers ({m['backend']}), {m['role']}: citation precision {m['citation_precision']:.3f}, "
-                     f"answered with a valid citation {m['answered_with_valid_citation']:.3f}, "
-                     f"refused unanswerable {m['refusal_rate_unanswerable']:.3f}, "
-                     f"false refusals {m['false_refusal_rate']:.3f} "
-                     f"({m['answerable']} answerable, {m['unanswerable']} unanswerable)")
-        lines.append(f"  refusals: precision {m['refusal_precision']:.3f} (refused when it should), "
-                     f"recall {m['refusal_recall']:.3f} (of the unanswerable, refused)")
+        lines.append(
+            f"answers ({m['backend']}), {m['role']}: citation precision {m['citation_precision']:.3f}, "
+            f"answered with a valid citation {m['answered_with_valid_citation']:.3f}, "
+            f"refused unanswerable {m['refusal_rate_unanswerable']:.3f}, "
+            f"false refusals {m['false_refusal_rate']:.3f} "
+            f"({m['answerable']} answerable, {m['unanswerable']} unanswerable)"
+        )
+        lines.append(
+            f"  refusals: precision {m['refusal_precision']:.3f} (refused when it should), "
+            f"recall {m['refusal_recall']:.3f} (of the unanswerable, refused)"
+        )
     if "answers" in report:
         lines.append(f"  {'type':20} {'n':>3} {'recall@5':>9} {'valid cit.':>10} {'refused':>8}")
         for kind, row in report["per_type"].items():
-            lines.append(f"  {kind:20} {row['n']:>3} {row.get('recall@5', float('nan')):>9.2f} "
-                         f"{row.get('valid_citation', float('nan')):>10.2f} {row['refused']:>8.2f}")
+            lines.append(
+                f"  {kind:20} {row['n']:>3} {row.get('recall@5', float('nan')):>9.2f} "
+                f"{row.get('valid_citation', float('nan')):>10.2f} {row['refused']:>8.2f}"
+            )
         lines.append(f"misses ({len(report['misses'])}):")
         lines.append(f"  {'id':10} {'type':18} {'reason':46} question → answer [cited]")
         for row in report["misses"]:
-            lines.append(f"  {row['id']:10} {row['type']:18} {row['reason']:46} {row['question']} → "
-                         f"{row['answer']} [{row['cited']}]")
+            lines.append(
+                f"  {row['id']:10} {row['type']:18} {row['reason']:46} {row['question']} → "
+                f"{row['answer']} [{row['cited']}]"
+            )
     return "\n".join(lines)

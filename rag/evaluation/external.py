@@ -10,6 +10,7 @@
 Documents are written as files into the cache folder (RAG_CACHE_DIR/eval/<set>/docs) and indexed there; the next
 run reuses the index (content hashes), so a second evaluation costs no embedding.
 """
+
 from __future__ import annotations
 
 import json
@@ -90,8 +91,14 @@ def load_external_set(folder: Path, questions: int | None = None, check: bool = 
         docs = [(d["id"], d["text"]) for d in read_jsonl(folder / "documents.jsonl")]
         sample = sample[:questions] if questions else sample
         items = [GoldItem(s["id"], s["question"], (s["answer"],), "external") for s in sample]
-        return ExternalSet(folder.name, docs, items, {s["id"]: s["answer"] for s in sample}, removal=False,
-                           role=CHECK if check else TUNING)
+        return ExternalSet(
+            folder.name,
+            docs,
+            items,
+            {s["id"]: s["answer"] for s in sample},
+            removal=False,
+            role=CHECK if check else TUNING,
+        )
     sample = read_jsonl(folder / "sample.jsonl")[: questions or REMOVAL_QUESTIONS]
     passages = {p["id"]: p["text"] for p in read_jsonl(folder / "corpus.jsonl")}
     answers = [a for s in sample for a in answer_strings(s)]
@@ -104,8 +111,7 @@ def load_external_set(folder: Path, questions: int | None = None, check: bool = 
             kept[pid] = text
     items = [GoldItem(s["id"], s["question"], (), "removed") for s in sample]
     role = CHECK if len(sample) <= RGB_CHECK_ITEMS else f"items 0–{RGB_CHECK_ITEMS - 1}: {CHECK}; later items tuned on"
-    return ExternalSet(folder.name, sorted(kept.items()), items, {s["id"]: "" for s in sample}, removal=True,
-                       role=role)
+    return ExternalSet(folder.name, sorted(kept.items()), items, {s["id"]: "" for s in sample}, removal=True, role=role)
 
 
 def write_documents(documents: list[tuple[str, str]], docs_dir: Path) -> None:
@@ -136,8 +142,13 @@ def span_metrics(outcomes, spans: dict[str, str]) -> dict[str, float]:
     n = len(outcomes) or 1
     body = sum(1 for o in outcomes if not o.refused and holds_span(o.body, spans[o.item.id]))
     cited = sum(1 for o in outcomes if not o.refused and any(holds_span(c, spans[o.item.id]) for c in o.citations))
-    return {"questions": len(outcomes), "answered": sum(not o.refused for o in outcomes) / n,
-            "span_in_body": body / n, "span_cited": cited / n, "false_refusals": sum(o.refused for o in outcomes) / n}
+    return {
+        "questions": len(outcomes),
+        "answered": sum(not o.refused for o in outcomes) / n,
+        "span_in_body": body / n,
+        "span_cited": cited / n,
+        "false_refusals": sum(o.refused for o in outcomes) / n,
+    }
 
 
 def ncp_documents(docs_dir: Path) -> Path | None:

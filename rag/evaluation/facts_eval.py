@@ -7,6 +7,7 @@ refusal), "value" (optional: the extracted value expected when `expect` is a des
 
 Reported: answered correctly (the expected text in the answer, citing that document's 文件信息 clause; or refused
 when nothing is stated) and the precision / recall of the extracted facts for the (document, field) pairs."""
+
 from __future__ import annotations
 
 import json
@@ -73,10 +74,22 @@ def run_facts_eval(gold: Path, settings: Settings, as_json: bool = False) -> dic
                 ok = ans.refused
             else:
                 ok = not ans.refused and _norm(item["expect"]) in _norm(ans.body) and bool(cited_here)
-            outcomes.append({"id": item["id"], "ok": ok, "question": item["question"], "expect": item["expect"],
-                             "answer": " ".join(ans.body.split())[:160]})
-    report = {"questions": len(outcomes), "correct": sum(o["ok"] for o in outcomes) / max(1, len(outcomes)),
-              **_fact_scores(extracted), "skipped": skipped, "misses": [o for o in outcomes if not o["ok"]]}
+            outcomes.append(
+                {
+                    "id": item["id"],
+                    "ok": ok,
+                    "question": item["question"],
+                    "expect": item["expect"],
+                    "answer": " ".join(ans.body.split())[:160],
+                }
+            )
+    report = {
+        "questions": len(outcomes),
+        "correct": sum(o["ok"] for o in outcomes) / max(1, len(outcomes)),
+        **_fact_scores(extracted),
+        "skipped": skipped,
+        "misses": [o for o in outcomes if not o["ok"]],
+    }
     if as_json:
         print(json.dumps(report, ensure_ascii=False, indent=1))
     else:
@@ -95,14 +108,19 @@ def _fact_scores(extracted: dict) -> dict:
         if truth is not None:
             stated += 1
             found += value is not None and _norm(truth) in _norm(value)
-    return {"facts_precision": right / max(1, given), "facts_recall": found / max(1, stated),
-            "facts_pairs": len(extracted)}
+    return {
+        "facts_precision": right / max(1, given),
+        "facts_recall": found / max(1, stated),
+        "facts_pairs": len(extracted),
+    }
 
 
 def format_facts_report(r: dict) -> str:
-    lines = [f"document facts: {r['questions']} questions answered correctly {r['correct']:.3f}; extracted facts "
-             f"precision {r['facts_precision']:.3f}, recall {r['facts_recall']:.3f} over {r['facts_pairs']} "
-             "(document, field) pairs"]
+    lines = [
+        f"document facts: {r['questions']} questions answered correctly {r['correct']:.3f}; extracted facts "
+        f"precision {r['facts_precision']:.3f}, recall {r['facts_recall']:.3f} over {r['facts_pairs']} "
+        "(document, field) pairs"
+    ]
     lines += [f"  skipped {s}" for s in r["skipped"]]
     lines += [f"  miss {m['id']} {m['question']} [{m['expect']}] → {m['answer']}" for m in r["misses"]]
     return "\n".join(lines)
@@ -153,17 +171,29 @@ def run_checked_facts(path: Path, settings: Settings, as_json: bool = False) -> 
                 if (value is not None or truth is not None) and not ok:
                     wrong.append({"doc": row["doc"], "field": field, "extracted": value, "truth": truth})
     total = {k: sum(c[k] for c in counts.values()) for k in ("extracted", "right", "stated", "found")}
-    report = {"per_field": {f: {"precision": c["right"] / max(1, c["extracted"]), "recall": c["found"] / max(1, c["stated"]),
-                                **c} for f, c in counts.items()},
-              "precision": total["right"] / max(1, total["extracted"]), "recall": total["found"] / max(1, total["stated"]),
-              "documents": len(rows), "wrong": wrong, "skipped": skipped}
+    report = {
+        "per_field": {
+            f: {"precision": c["right"] / max(1, c["extracted"]), "recall": c["found"] / max(1, c["stated"]), **c}
+            for f, c in counts.items()
+        },
+        "precision": total["right"] / max(1, total["extracted"]),
+        "recall": total["found"] / max(1, total["stated"]),
+        "documents": len(rows),
+        "wrong": wrong,
+        "skipped": skipped,
+    }
     if as_json:
         print(json.dumps(report, ensure_ascii=False, indent=1))
     else:
-        lines = [f"checked facts over {report['documents']} documents: precision {report['precision']:.3f}, "
-                 f"recall {report['recall']:.3f}"]
-        lines += [f"  {f:7} precision {v['precision']:.3f} ({v['right']}/{v['extracted']}), recall {v['recall']:.3f} "
-                  f"({v['found']}/{v['stated']})" for f, v in report["per_field"].items()]
+        lines = [
+            f"checked facts over {report['documents']} documents: precision {report['precision']:.3f}, "
+            f"recall {report['recall']:.3f}"
+        ]
+        lines += [
+            f"  {f:7} precision {v['precision']:.3f} ({v['right']}/{v['extracted']}), recall {v['recall']:.3f} "
+            f"({v['found']}/{v['stated']})"
+            for f, v in report["per_field"].items()
+        ]
         lines += [f"  skipped {s}" for s in skipped]
         lines += [f"  wrong {w['doc']} {w['field']}: extracted {w['extracted']!r}, truth {w['truth']!r}" for w in wrong]
         print("\n".join(lines))

@@ -1,6 +1,7 @@
 """`python -m rag eval feedback [--export FILE]`: the feedback users gave on answers (page 👍/👎 and the API's
 /api/feedback), and the 👎 ones written as a question file that `python -m rag eval` reads once a maintainer has
 filled in the expected answer and its verbatim quotes."""
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,9 @@ def feedback_lines(records: list[FeedbackRecord]) -> list[str]:
         mark = "👍" if r.rating == "up" else "👎"
         comment = f"  — {r.comment[:SHOWN_CHARS]}" if r.comment else ""
         refused = " (refused)" if r.refused else ""
-        lines.append(f"{r.time} {mark} {r.user or '-'} [{r.generation or '-'}] {r.question[:SHOWN_CHARS]}{refused}"
-                     f"{comment}")
+        lines.append(
+            f"{r.time} {mark} {r.user or '-'} [{r.generation or '-'}] {r.question[:SHOWN_CHARS]}{refused}{comment}"
+        )
     return lines
 
 
@@ -36,8 +38,10 @@ def run_feedback(index_dir: Path, export: Path | None = None, as_json: bool = Fa
     if export is not None:
         items = exported_questions(records)
         Path(export).write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), encoding="utf-8")
-        log(f"wrote {len(items)} questions to {export}: fill in each one's answer and quotes (the clause's verbatim "
-            f"words), then `python -m rag eval {export}`")
+        log(
+            f"wrote {len(items)} questions to {export}: fill in each one's answer and quotes (the clause's verbatim "
+            f"words), then `python -m rag eval {export}`"
+        )
     return 0
 
 

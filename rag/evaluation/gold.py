@@ -1,4 +1,5 @@
 """Gold sets in the dev.jsonl format (question, quotes, type); third-party folders are read by external.py."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,11 @@ def load_gold(path: Path) -> list[GoldItem]:
             continue
         try:
             row = json.loads(line)
-            items.append(GoldItem(str(row.get("id", n)), row["question"], tuple(row.get("quotes") or ()),
-                                  row.get("type", "factoid")))
+            items.append(
+                GoldItem(
+                    str(row.get("id", n)), row["question"], tuple(row.get("quotes") or ()), row.get("type", "factoid")
+                )
+            )
         except (json.JSONDecodeError, KeyError) as exc:
             raise ValueError(f"{path}:{n}: not a gold item ({exc})") from exc
     return items
@@ -34,5 +38,8 @@ def read_ids(path: Path) -> frozenset[str]:
     """The ids a list file names, one per line ("#" lines are comments); empty when the file is absent."""
     if not Path(path).is_file():
         return frozenset()
-    return frozenset(line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines()
-                     if line.strip() and not line.startswith("#"))
+    return frozenset(
+        line.strip()
+        for line in Path(path).read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    )

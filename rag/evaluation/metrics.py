@@ -1,4 +1,5 @@
 """Evaluation metrics: retrieval recall@k / MRR and answer-citation quality, on plain data."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -70,8 +71,11 @@ def answer_metrics(outcomes: list[AnswerOutcome]) -> dict[str, float]:
         # … and of the questions the documents do not answer, the share refused.
         "refusal_recall": refused_unanswerable if unanswerable else 1.0,
         "citation_precision": good / cited if cited else 0.0,
-        "answered_with_valid_citation": (sum(1 for o in answerable if not o.refused and o.good_citations)
-                                         / len(answerable)) if answerable else 0.0,
+        "answered_with_valid_citation": (
+            sum(1 for o in answerable if not o.refused and o.good_citations) / len(answerable)
+        )
+        if answerable
+        else 0.0,
         "refusal_rate_unanswerable": refused_unanswerable,
         "false_refusal_rate": (sum(o.refused for o in answerable) / len(answerable)) if answerable else 0.0,
         "answerable": len(answerable),
@@ -114,6 +118,14 @@ def misses(outcomes: list[AnswerOutcome]) -> list[dict[str, str]]:
     for o in outcomes:
         reason = miss_reason(o)
         if reason:
-            rows.append({"id": o.item.id, "type": o.item.type, "question": o.item.question, "reason": reason,
-                         "cited": "; ".join(o.cited_labels), "answer": " ".join(o.body.split())[:120]})
+            rows.append(
+                {
+                    "id": o.item.id,
+                    "type": o.item.type,
+                    "question": o.item.question,
+                    "reason": reason,
+                    "cited": "; ".join(o.cited_labels),
+                    "answer": " ".join(o.body.split())[:120],
+                }
+            )
     return rows

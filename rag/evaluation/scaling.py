@@ -5,6 +5,7 @@ Measured per size: FAISS flat (the exact reference), the FAISS store's own dense
 `IVF_MIN_CLAUSES`, IVF above), HNSW (tried, rejected: low recall on these clustered vectors), BM25 (bm25s) and
 Milvus Lite (HNSW + BM25/jieba, hybrid search with RRF), each with build time, query p50/p95, recall@10 against
 flat, memory and, for Milvus, disk. Queries ask for the top `POOL` as retrieval does."""
+
 from __future__ import annotations
 
 import gc
@@ -92,9 +93,18 @@ def folder_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file()) / 2**20
 
 
-def measure_point(n: int, base_vectors: np.ndarray, base_tokens: list[list[str]], query_vectors: np.ndarray,
-                  query_tokens: list[list[str]], chars_per_clause: float, chars_per_second: float,
-                  milvus: bool = True, hnsw: bool = True, seed: int = 7) -> ScalePoint:
+def measure_point(  # noqa: PLR0913 (known debt, issue 30)
+    n: int,
+    base_vectors: np.ndarray,
+    base_tokens: list[list[str]],
+    query_vectors: np.ndarray,
+    query_tokens: list[list[str]],
+    chars_per_clause: float,
+    chars_per_second: float,
+    milvus: bool = True,
+    hnsw: bool = True,
+    seed: int = 7,
+) -> ScalePoint:
     import faiss
 
     from ..indexing.engines.faiss_store import dense_index, dense_kind
@@ -110,9 +120,10 @@ def measure_point(n: int, base_vectors: np.ndarray, base_tokens: list[list[str]]
     flat_build = time.perf_counter() - t
     p50, p95 = latencies(lambda q: flat.search(q.reshape(1, -1), POOL), query_vectors)
     _, exact = flat.search(query_vectors, RECALL_AT)
-    point = ScalePoint(n, n * chars_per_clause / chars_per_second,
-                       Timing(flat_build, p50, p95, 1.0, vectors.nbytes / 2**20))
-    del flat
+    point = ScalePoint(
+        n, n * chars_per_clause / chars_per_second, Timing(flat_build, p50, p95, 1.0, vectors.nbytes / 2**20)
+    )
+    flat = None  # freed before the next index is built
     gc.collect()
 
     t = time.perf_counter()
@@ -120,9 +131,10 @@ def measure_point(n: int, base_vectors: np.ndarray, base_tokens: list[list[str]]
     build = time.perf_counter() - t
     p50, p95 = latencies(lambda q: store.search(q.reshape(1, -1), POOL), query_vectors)
     _, found = store.search(query_vectors, RECALL_AT)
-    point.store = Timing(build, p50, p95, recall(exact, found.tolist()), (vectors.nbytes + n * 16) / 2**20,
-                         note=dense_kind(store))
-    del store
+    point.store = Timing(
+        build, p50, p95, recall(exact, found.tolist()), (vectors.nbytes + n * 16) / 2**20, note=dense_kind(store)
+    )
+    store = None
     gc.collect()
 
     if hnsw:
@@ -135,9 +147,14 @@ def measure_point(n: int, base_vectors: np.ndarray, base_tokens: list[list[str]]
         build = time.perf_counter() - t
         p50, p95 = latencies(lambda q: graph.search(q.reshape(1, -1), POOL), query_vectors)
         _, found = graph.search(query_vectors, RECALL_AT)
-        point.hnsw = Timing(build, p50, p95, recall(exact, found.tolist()),
-                            (vectors.nbytes + n * MILVUS_HNSW_M * 2 * 4) / 2**20,
-                            note=f"M {MILVUS_HNSW_M}, efSearch {MILVUS_HNSW_EF_SEARCH}")
+        point.hnsw = Timing(
+            build,
+            p50,
+            p95,
+            recall(exact, found.tolist()),
+            (vectors.nbytes + n * MILVUS_HNSW_M * 2 * 4) / 2**20,
+            note=f"M {MILVUS_HNSW_M}, efSearch {MILVUS_HNSW_EF_SEARCH}",
+        )
         del graph
         gc.collect()
 
@@ -162,14 +179,24 @@ def measure_bm25(corpus: list[list[str]], query_tokens: list[list[str]]) -> Timi
     return Timing(build, p50, p95, mb=mb)
 
 
-def measure_milvus(vectors: np.ndarray, corpus: list[list[str]], query_vectors: np.ndarray,
-                   query_tokens: list[list[str]], exact: np.ndarray) -> tuple[Timing, float]:
+def measure_milvus(
+    vectors: np.ndarray,
+    corpus: list[list[str]],
+    query_vectors: np.ndarray,
+    query_tokens: list[list[str]],
+    exact: np.ndarray,
+) -> tuple[Timing, float]:
     """Milvus Lite, embedded: a collection as the Milvus store writes it (HNSW + BM25 over jieba), hybrid
     queries with RRF as the retriever sends them, and dense-only queries for recall@10 against flat."""
     from pymilvus import AnnSearchRequest, RRFRanker
 
-    from ..indexing.engines.milvus_store import (INSERT_BATCH, MILVUS_HNSW_EF_SEARCH, collection_schema, index_params,
-                                                  connect)
+    from ..indexing.engines.milvus_store import (
+        INSERT_BATCH,
+        MILVUS_HNSW_EF_SEARCH,
+        collection_schema,
+        index_params,
+        connect,
+    )
     from ..indexing.engines.fusion import RRF_K
 
     folder = Path(tempfile.mkdtemp(prefix="rag-milvus-scale-"))
@@ -177,12 +204,27 @@ def measure_milvus(vectors: np.ndarray, corpus: list[list[str]], query_vectors: 
         before = rss_mb()
         client = connect(str(folder / "scale.db"))
         t = time.perf_counter()
-        client.create_collection("scale", schema=collection_schema(client, vectors.shape[1]), index_params=index_params(client),
-                                 consistency_level="Strong")
+        client.create_collection(
+            "scale",
+            schema=collection_schema(client, vectors.shape[1]),
+            index_params=index_params(client),
+            consistency_level="Strong",
+        )
         for i in range(0, len(vectors), INSERT_BATCH):
             block = vectors[i : i + INSERT_BATCH]
-            client.insert("scale", [{"vid": i + j, "doc": "synthetic", "hash": "", "vector": v.tolist(),
-                                     "text": " ".join(corpus[i + j])} for j, v in enumerate(block)])
+            client.insert(
+                "scale",
+                [
+                    {
+                        "vid": i + j,
+                        "doc": "synthetic",
+                        "hash": "",
+                        "vector": v.tolist(),
+                        "text": " ".join(corpus[i + j]),
+                    }
+                    for j, v in enumerate(block)
+                ],
+            )
         client.flush("scale")
         client.load_collection("scale")
         build = time.perf_counter() - t
@@ -190,21 +232,33 @@ def measure_milvus(vectors: np.ndarray, corpus: list[list[str]], query_vectors: 
 
         def hybrid(pair):
             q, words = pair
-            requests = [AnnSearchRequest([q.tolist()], "vector", params, limit=POOL),
-                        AnnSearchRequest([" ".join(words)], "sparse", {"metric_type": "BM25"}, limit=POOL)]
-            return client.hybrid_search("scale", requests, RRFRanker(RRF_K), limit=RECALL_AT, output_fields=["vid", "vector"])
+            requests = [
+                AnnSearchRequest([q.tolist()], "vector", params, limit=POOL),
+                AnnSearchRequest([" ".join(words)], "sparse", {"metric_type": "BM25"}, limit=POOL),
+            ]
+            return client.hybrid_search(
+                "scale", requests, RRFRanker(RRF_K), limit=RECALL_AT, output_fields=["vid", "vector"]
+            )
 
         def dense(q):
-            return client.search("scale", [q.tolist()], anns_field="vector", search_params=params, limit=POOL,
-                                 output_fields=["vid"])
+            return client.search(
+                "scale", [q.tolist()], anns_field="vector", search_params=params, limit=POOL, output_fields=["vid"]
+            )
 
         pairs = list(zip(query_vectors, query_tokens))
         hybrid(pairs[0])  # the first query loads segment indexes
         p50, p95 = latencies(hybrid, pairs)
         dense_p50, _ = latencies(dense, query_vectors)
         found = [[int(h["entity"]["vid"]) for h in dense(q)[0]] for q in query_vectors]
-        timing = Timing(build, p50, p95, recall(exact, found), rss_mb() - before, folder_mb(folder),
-                        note="Milvus Lite, hybrid (HNSW + BM25/jieba, RRF)")
+        timing = Timing(
+            build,
+            p50,
+            p95,
+            recall(exact, found),
+            rss_mb() - before,
+            folder_mb(folder),
+            note="Milvus Lite, hybrid (HNSW + BM25/jieba, RRF)",
+        )
         client.drop_collection("scale")
         client.close()
         return timing, dense_p50
@@ -220,9 +274,13 @@ def plot(points: list[ScalePoint], path) -> None:
 
     ns = [p.clauses for p in points]
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
-    series = [("flat", "o-", "dense, FAISS flat (exact)"), ("store", "s-", "dense, the FAISS store (IVF above 50k)"),
-              ("hnsw", "D-", "dense, FAISS HNSW (rejected)"), ("bm25", "^-", "BM25 (bm25s)"),
-              ("milvus", "v-", "Milvus Lite hybrid (dense + BM25, RRF)")]
+    series = [
+        ("flat", "o-", "dense, FAISS flat (exact)"),
+        ("store", "s-", "dense, the FAISS store (IVF above 50k)"),
+        ("hnsw", "D-", "dense, FAISS HNSW (rejected)"),
+        ("bm25", "^-", "BM25 (bm25s)"),
+        ("milvus", "v-", "Milvus Lite hybrid (dense + BM25, RRF)"),
+    ]
     for key, style, label in series:
         got = [(p.clauses, getattr(p, key)) for p in points if getattr(p, key) is not None]
         if got:
@@ -240,39 +298,61 @@ def plot(points: list[ScalePoint], path) -> None:
 
 def describe_point(p: ScalePoint) -> str:
     """One size's figures on a few lines."""
+
     def row(name: str, t: Timing | None) -> str:
         if t is None:
             return ""
-        extra = "".join([f", recall@10 {t.recall_at_10:.3f}" if t.recall_at_10 is not None else "",
-                         f", {t.mb:.0f} MB" if t.mb is not None else "",
-                         f", disk {t.disk_mb:.0f} MB" if t.disk_mb is not None else "",
-                         f" ({t.note})" if t.note else ""])
+        extra = "".join(
+            [
+                f", recall@10 {t.recall_at_10:.3f}" if t.recall_at_10 is not None else "",
+                f", {t.mb:.0f} MB" if t.mb is not None else "",
+                f", disk {t.disk_mb:.0f} MB" if t.disk_mb is not None else "",
+                f" ({t.note})" if t.note else "",
+            ]
+        )
         return f"\n  {name:14} build {t.build_s:8.1f} s, query p50 {t.p50_ms:7.2f} ms, p95 {t.p95_ms:7.2f} ms{extra}"
 
     dense = f"\n  {'milvus dense':14} query p50 {p.milvus_dense_p50_ms:.2f} ms" if p.milvus_dense_p50_ms else ""
-    return (f"scale {p.clauses:,} clauses (embedding them would take {p.embed_seconds_estimate / 3600:.2f} h):"
-            + row("faiss flat", p.flat) + row("faiss store", p.store) + row("faiss hnsw", p.hnsw)
-            + row("bm25s", p.bm25) + row("milvus lite", p.milvus) + dense)
+    return (
+        f"scale {p.clauses:,} clauses (embedding them would take {p.embed_seconds_estimate / 3600:.2f} h):"
+        + row("faiss flat", p.flat)
+        + row("faiss store", p.store)
+        + row("faiss hnsw", p.hnsw)
+        + row("bm25s", p.bm25)
+        + row("milvus lite", p.milvus)
+        + dense
+    )
 
 
 def scaling_markdown(points: list[ScalePoint]) -> list[str]:
     """The scaling section of docs/benchmarks.md: how the corpora are made, a plot and one table."""
-    lines = ["Synthetic corpora: vectors are perturbed copies of the real clause vectors, keyword texts recombine "
-             "real clause tokens; the embedding column is what embedding that many real clauses would cost at the "
-             f"measured rate. Dense queries ask for the top {POOL}, as retrieval does; recall@{RECALL_AT} is against "
-             "flat. The FAISS store: flat up to 50,000 clauses, IVF above (nlist 4·√n, nprobe 128). HNSW: FAISS "
-             "`IndexHNSWFlat` with Milvus's parameters. Milvus Lite: the Milvus store's collection (HNSW + BM25 over "
-             "jieba), hybrid query with RRF; memory is the growth of this process's RSS.",
-             "", "![scaling](scaling.png)", "",
-             "| clauses | embedding (est.) | index | build | query p50 | query p95 | recall@10 | memory MB | disk MB |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "Synthetic corpora: vectors are perturbed copies of the real clause vectors, keyword texts recombine "
+        "real clause tokens; the embedding column is what embedding that many real clauses would cost at the "
+        f"measured rate. Dense queries ask for the top {POOL}, as retrieval does; recall@{RECALL_AT} is against "
+        "flat. The FAISS store: flat up to 50,000 clauses, IVF above (nlist 4·√n, nprobe 128). HNSW: FAISS "
+        "`IndexHNSWFlat` with Milvus's parameters. Milvus Lite: the Milvus store's collection (HNSW + BM25 over "
+        "jieba), hybrid query with RRF; memory is the growth of this process's RSS.",
+        "",
+        "![scaling](scaling.png)",
+        "",
+        "| clauses | embedding (est.) | index | build | query p50 | query p95 | recall@10 | memory MB | disk MB |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for p in points:
-        for name, t in [("FAISS flat", p.flat), (f"FAISS store ({p.store.note})" if p.store else "", p.store),
-                        ("FAISS HNSW", p.hnsw), ("BM25 (bm25s)", p.bm25), ("Milvus Lite hybrid", p.milvus)]:
+        for name, t in [
+            ("FAISS flat", p.flat),
+            (f"FAISS store ({p.store.note})" if p.store else "", p.store),
+            ("FAISS HNSW", p.hnsw),
+            ("BM25 (bm25s)", p.bm25),
+            ("Milvus Lite hybrid", p.milvus),
+        ]:
             if t is None:
                 continue
             fmt = lambda v, f: "–" if v is None else format(v, f)  # noqa: E731
-            lines.append(f"| {p.clauses:,} | {p.embed_seconds_estimate / 3600:.1f} h | {name} | {t.build_s:.1f} s | "
-                         f"{t.p50_ms:.2f} ms | {t.p95_ms:.2f} ms | {fmt(t.recall_at_10, '.3f')} | {fmt(t.mb, '.0f')} | "
-                         f"{fmt(t.disk_mb, '.0f')} |")
+            lines.append(
+                f"| {p.clauses:,} | {p.embed_seconds_estimate / 3600:.1f} h | {name} | {t.build_s:.1f} s | "
+                f"{t.p50_ms:.2f} ms | {t.p95_ms:.2f} ms | {fmt(t.recall_at_10, '.3f')} | {fmt(t.mb, '.0f')} | "
+                f"{fmt(t.disk_mb, '.0f')} |"
+            )
     return lines

@@ -8,6 +8,7 @@ check set. A logistic model is fitted on every training candidate; the margin by
 first clause is chosen on the tuning choices: the one that quotes the answer most often while no source's tuning
 choices do worse than quoting the first clause always.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -51,24 +52,38 @@ def choices_for(question: Question, retriever, min_relevance: float) -> list[Cho
     verdict = judge(question.text, hits, retriever.facts)
     found = candidates(question.text, hits, verdict, retriever.facts)
     applies = verdict.answerable and not verdict.evidence and hits[0].dense >= min_relevance
-    return [Choice(question.id, question.source, question.split, question.text, [c.index for c in found],
-                   [list(c.values) for c in found], [int(question.holds(c.window)) for c in found], applies)]
+    return [
+        Choice(
+            question.id,
+            question.source,
+            question.split,
+            question.text,
+            [c.index for c in found],
+            [list(c.values) for c in found],
+            [int(question.holds(c.window)) for c in found],
+            applies,
+        )
+    ]
 
 
 def outcome(model: Reader, choices: Sequence[Choice]) -> dict[str, float]:
     """How often the first clause's window, the chosen one's and the best possible one hold the answer."""
     n = max(1, len(choices))
     chosen = [c.indices.index(pick(model, c.candidates())) for c in choices]
-    return {"questions": len(choices),
-            "first": round(sum(c.holds[0] for c in choices) / n, 4),
-            "chosen": round(sum(c.holds[k] for c, k in zip(choices, chosen)) / n, 4),
-            "oracle": round(sum(max(c.holds) for c in choices) / n, 4),
-            "switched": round(sum(k != 0 for k in chosen) / n, 4)}
+    return {
+        "questions": len(choices),
+        "first": round(sum(c.holds[0] for c in choices) / n, 4),
+        "chosen": round(sum(c.holds[k] for c, k in zip(choices, chosen)) / n, 4),
+        "oracle": round(sum(max(c.holds) for c in choices) / n, 4),
+        "switched": round(sum(k != 0 for k in chosen) / n, 4),
+    }
 
 
 def by_source(model: Reader, choices: Sequence[Choice]) -> dict[str, dict[str, float]]:
-    return {source: outcome(model, [c for c in choices if c.source == source])
-            for source in sorted({c.source for c in choices})}
+    return {
+        source: outcome(model, [c for c in choices if c.source == source])
+        for source in sorted({c.source for c in choices})
+    }
 
 
 def choose_margin(model: Reader, tune: Sequence[Choice], margins: Sequence[float] = MARGINS) -> float:
@@ -97,13 +112,23 @@ def train(choices: Sequence[Choice], space: str = "") -> tuple[Reader, dict]:
     model = Reader(tuple(mean.tolist()), tuple(scale.tolist()), tuple(weights.tolist()), bias, 0.0, space)
     margin = choose_margin(model, tune_rows) if tune_rows else NEVER_SWITCH
     model = replace(model, threshold=margin)
-    report = {"train_choices": len(train_rows), "tune_choices": len(tune_rows), "margin": margin,
-              "train": by_source(model, [c for c in train_rows if c.applies]), "tune": by_source(model, tune_rows)}
+    report = {
+        "train_choices": len(train_rows),
+        "tune_choices": len(tune_rows),
+        "margin": margin,
+        "train": by_source(model, [c for c in train_rows if c.applies]),
+        "tune": by_source(model, tune_rows),
+    }
     return model, report
 
 
-def run_train_chooser(settings, out: Path = CHOOSER_PARAMETERS, limit: int | None = None, shared: bool = True,
-                      rows_file: Path | None = None) -> dict:
+def run_train_chooser(
+    settings,
+    out: Path = CHOOSER_PARAMETERS,
+    limit: int | None = None,
+    shared: bool = True,
+    rows_file: Path | None = None,
+) -> dict:
     """Gather (or read back) the choices, fit, write the parameters; returns the fitted figures."""
     choices = gathered(settings, limit, shared, rows_file, Choice, choices_for)
     from ..indexing.embedders import embedder_from
@@ -116,10 +141,23 @@ def run_train_chooser(settings, out: Path = CHOOSER_PARAMETERS, limit: int | Non
 def format_chosen(report: dict) -> str:
     margin = report["margin"]
     shown = "never switch" if margin >= NEVER_SWITCH else f"{margin:g}"
-    return "\n".join([f"fitted on {report['train_choices']} questions' candidates; margin chosen on "
-                      f"{report['tune_choices']} tuning questions the rules answer by a quote: {shown}"]
-                     + split_table(report, ("questions", "first", "chosen", "oracle", "switched")))
+    return "\n".join(
+        [
+            f"fitted on {report['train_choices']} questions' candidates; margin chosen on "
+            f"{report['tune_choices']} tuning questions the rules answer by a quote: {shown}"
+        ]
+        + split_table(report, ("questions", "first", "chosen", "oracle", "switched"))
+    )
 
 
-__all__ = ["Choice", "MARGINS", "NEVER_SWITCH", "by_source", "choices_for", "choose_margin", "format_chosen",
-           "run_train_chooser", "train"]
+__all__ = [
+    "Choice",
+    "MARGINS",
+    "NEVER_SWITCH",
+    "by_source",
+    "choices_for",
+    "choose_margin",
+    "format_chosen",
+    "run_train_chooser",
+    "train",
+]

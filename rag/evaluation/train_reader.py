@@ -15,6 +15,7 @@ Only rows the rules would answer are fitted (the reader refuses among those). Th
 keeps the share of each source's tuning answerable rows refused within FALSE_REFUSAL_BUDGET. Third-party data is
 read where it lies; only the fitted numbers are written (rag/answering/reader.json).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -31,8 +32,20 @@ from ..answering.answerability import judge
 from ..answering.reader import FEATURES, READER_PARAMETERS, Reader, reading
 from ..text.normalize import covers, for_match
 from ..types import Hit
-from .external import (CHECK_IDS_NAME, NCP, NCP_RAW_TRAIN, RGB_CHECK_ITEMS, SHARED_EXTERNAL, ExternalSet,
-                       answer_strings, holds_span, load_external_set, raw_questions, read_jsonl, write_documents)
+from .external import (
+    CHECK_IDS_NAME,
+    NCP,
+    NCP_RAW_TRAIN,
+    RGB_CHECK_ITEMS,
+    SHARED_EXTERNAL,
+    ExternalSet,
+    answer_strings,
+    holds_span,
+    load_external_set,
+    raw_questions,
+    read_jsonl,
+    write_documents,
+)
 from .gold import CHECK_IDS, DEV_SET, OWN_QUESTIONS, USERS_QUESTIONS, load_gold, read_ids
 
 OWN_SETS = (OWN_QUESTIONS, USERS_QUESTIONS, DEV_SET)
@@ -92,8 +105,7 @@ def own_questions(paths: Iterable[Path] = OWN_SETS, check: Path = CHECK_IDS) -> 
 def ncp_questions(ncp: ExternalSet) -> list[Question]:
     """NCP's raw train questions except the check ids (train) and its sample.jsonl (`ncp`, tune)."""
     check = read_ids(NCP / CHECK_IDS_NAME)
-    out = [Question(i.id, i.question, lambda t, a=ncp.spans[i.id]: holds_span(t, a), "tune", "ncp")
-           for i in ncp.items]
+    out = [Question(i.id, i.question, lambda t, a=ncp.spans[i.id]: holds_span(t, a), "tune", "ncp") for i in ncp.items]
     tuning = {q.id for q in out}
     indexed = {stem for stem, _ in ncp.documents}
     for row in raw_questions(NCP):
@@ -111,8 +123,15 @@ def rgb_items() -> tuple[list[Question], list[tuple[str, str]]]:
     for n in RGB_ITEMS:
         r = rows[n]
         answers = answer_strings(r)
-        questions.append(Question(r["id"], r["question"], lambda t, a=answers: any(x in for_match(t) for x in a),
-                                  "tune" if n >= RGB_TUNE_FROM else "train", "rgb"))
+        questions.append(
+            Question(
+                r["id"],
+                r["question"],
+                lambda t, a=answers: any(x in for_match(t) for x in a),
+                "tune" if n >= RGB_TUNE_FROM else "train",
+                "rgb",
+            )
+        )
         for pid in r.get("corpus_ids", []) + r.get("hard_negative_ids", []):
             if passages.get(pid):
                 docs[pid] = passages[pid]
@@ -123,12 +142,12 @@ def _row(question: Question, retriever, hits: Sequence[Hit], label: int, min_rel
     if not hits:
         return None
     verdict = judge(question.text, hits, retriever.facts)
-    passes = (verdict.answerable and hits[0].dense >= min_relevance
-              and not retriever.unknown_entities(question.text))
+    passes = verdict.answerable and hits[0].dense >= min_relevance and not retriever.unknown_entities(question.text)
     meaning = retriever.sentence_meaning(question.text, hits[0])
     read = reading(question.text, hits, verdict, retriever.facts, meaning)
-    return Row(question.id, question.source, question.split, label, passes, list(read.values), question.text,
-               read.window)
+    return Row(
+        question.id, question.source, question.split, label, passes, list(read.values), question.text, read.window
+    )
 
 
 def rows_for(question: Question, retriever, min_relevance: float) -> list[Row]:
@@ -150,8 +169,9 @@ def rows_for(question: Question, retriever, min_relevance: float) -> list[Row]:
     return [r for r in out if r is not None]
 
 
-def collect(questions: Sequence[Question], retriever, min_relevance: float, progress=None,
-            rows_of: Callable = rows_for) -> list:
+def collect(
+    questions: Sequence[Question], retriever, min_relevance: float, progress=None, rows_of: Callable = rows_for
+) -> list:
     """The rows of each question (`rows_of(question, retriever, min_relevance)`: the reader's, or the chooser's)."""
     rows = []
     for n, question in enumerate(questions, 1):
@@ -161,8 +181,9 @@ def collect(questions: Sequence[Question], retriever, min_relevance: float, prog
     return rows
 
 
-def fit(x: np.ndarray, y: np.ndarray, l2: float = L2, iterations: int = 50) -> tuple[np.ndarray, np.ndarray,
-                                                                                    np.ndarray, float]:
+def fit(
+    x: np.ndarray, y: np.ndarray, l2: float = L2, iterations: int = 50
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """Logistic regression by Newton's method on standardised features: (mean, scale, weights, bias)."""
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
@@ -199,9 +220,11 @@ def figures(reader: Reader, rows: Sequence[Row]) -> dict[str, dict[str, float]]:
         pos = [r for r in mine if r.label == 1]
         neg = [r for r in mine if r.label == 0]
         out[source] = {
-            "answerable": len(pos), "unanswerable": len(neg),
+            "answerable": len(pos),
+            "unanswerable": len(neg),
             "kept": round(sum(reader.answers(r.values) for r in pos) / max(1, len(pos)), 4),
-            "refused": round(sum(not reader.answers(r.values) for r in neg) / max(1, len(neg)), 4)}
+            "refused": round(sum(not reader.answers(r.values) for r in neg) / max(1, len(neg)), 4),
+        }
     return out
 
 
@@ -218,20 +241,30 @@ def train(rows: Sequence[Row], budget: float = FALSE_REFUSAL_BUDGET, space: str 
     chosen = tune_rows if any(r.label == 1 for r in tune_rows) else train_rows
     # Each source keeps its own budget: the pooled rows are mostly NCP's, and a threshold that suits them may
     # refuse more of another corpus's answerable questions than the budget allows.
-    threshold = min(choose_threshold(np.array([reader.probability(r.values) for r in mine]),
-                                     np.array([r.label for r in mine]), budget)
-                    for source in sorted({r.source for r in chosen})
-                    for mine in [[r for r in chosen if r.source == source]] if any(r.label == 1 for r in mine))
+    threshold = min(
+        choose_threshold(
+            np.array([reader.probability(r.values) for r in mine]), np.array([r.label for r in mine]), budget
+        )
+        for source in sorted({r.source for r in chosen})
+        for mine in [[r for r in chosen if r.source == source]]
+        if any(r.label == 1 for r in mine)
+    )
     # Rounded down, so the budget still holds for the stored threshold.
     reader = Reader(reader.mean, reader.scale, reader.weights, reader.bias, math.floor(threshold * 1e6) / 1e6, space)
-    report = {"train_rows": len(train_rows), "tune_rows": len(tune_rows), "budget": budget,
-              "threshold": reader.threshold,
-              "train": figures(reader, train_rows), "tune": figures(reader, tune_rows)}
+    report = {
+        "train_rows": len(train_rows),
+        "tune_rows": len(tune_rows),
+        "budget": budget,
+        "threshold": reader.threshold,
+        "train": figures(reader, train_rows),
+        "tune": figures(reader, tune_rows),
+    }
     return reader, report
 
 
-def write_parameters(reader: Reader, report: dict, path: Path = READER_PARAMETERS,
-                     features: Sequence[str] = FEATURES) -> None:
+def write_parameters(
+    reader: Reader, report: dict, path: Path = READER_PARAMETERS, features: Sequence[str] = FEATURES
+) -> None:
     data = {**reader.to_dict(features), "fitted": report}
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
@@ -265,8 +298,13 @@ def gather(settings, limit: int | None = None, shared: bool = True, log=print, r
     ncp_docs = Path(settings.cache_dir) / "eval" / NCP.name  # the index `python -m rag eval` builds for NCP
     write_documents(external.documents, ncp_docs / "docs")
     before = len(rows)
-    rows += collect(ncp, _retriever(settings, ncp_docs / "docs", ncp_docs / "index"), settings.min_relevance,
-                    lambda n, total: log(f"  NCP {n}/{total}"), rows_of)
+    rows += collect(
+        ncp,
+        _retriever(settings, ncp_docs / "docs", ncp_docs / "index"),
+        settings.min_relevance,
+        lambda n, total: log(f"  NCP {n}/{total}"),
+        rows_of,
+    )
     log(f"NCP: {len(ncp)} questions, {len(rows) - before} rows ({time.perf_counter() - t:.0f} s)")
     if (RGB / "sample.jsonl").is_file():
         questions, documents = rgb_items()
@@ -274,14 +312,19 @@ def gather(settings, limit: int | None = None, shared: bool = True, log=print, r
         rgb_docs = Path(settings.cache_dir) / "train" / "rgb-100-199"
         write_documents(documents, rgb_docs / "docs")
         before = len(rows)
-        rows += collect(questions, _retriever(settings, rgb_docs / "docs", rgb_docs / "index"),
-                        settings.min_relevance, rows_of=rows_of)
+        rows += collect(
+            questions,
+            _retriever(settings, rgb_docs / "docs", rgb_docs / "index"),
+            settings.min_relevance,
+            rows_of=rows_of,
+        )
         log(f"RGB 100–199: {len(questions)} questions, {len(rows) - before} rows ({time.perf_counter() - t:.0f} s)")
     return rows
 
 
-def gathered(settings, limit: int | None, shared: bool, rows_file: Path | None, record: type = Row,
-             rows_of: Callable = rows_for) -> list:
+def gathered(
+    settings, limit: int | None, shared: bool, rows_file: Path | None, record: type = Row, rows_of: Callable = rows_for
+) -> list:
     """The rows (dataclass `record`s made by `rows_of`) read back from `rows_file` when it exists, else gathered and,
     with a `rows_file`, written there."""
     if rows_file is not None and rows_file.is_file():
@@ -293,8 +336,13 @@ def gathered(settings, limit: int | None, shared: bool, rows_file: Path | None, 
     return rows
 
 
-def run_train_reader(settings, out: Path = READER_PARAMETERS, limit: int | None = None, shared: bool = True,
-                     rows_file: Path | None = None) -> dict:
+def run_train_reader(
+    settings,
+    out: Path = READER_PARAMETERS,
+    limit: int | None = None,
+    shared: bool = True,
+    rows_file: Path | None = None,
+) -> dict:
     """Gather (or read back) the rows, fit, write the parameters; returns the fitted figures."""
     rows = gathered(settings, limit, shared, rows_file)
     from ..indexing.embedders import embedder_from
@@ -310,15 +358,22 @@ def split_table(report: dict, columns: Sequence[str]) -> list[str]:
     lines = [f"  {'split':6} {'source':6} " + " ".join(f"{c:>{w}}" for c, w in zip(columns, widths))]
     for split in ("train", "tune"):
         for source, row in report[split].items():
-            cells = (f"{row[c]:>{w}}" if isinstance(row[c], int) else f"{row[c]:>{w}.3f}" for c, w in zip(columns, widths))
+            cells = (
+                f"{row[c]:>{w}}" if isinstance(row[c], int) else f"{row[c]:>{w}.3f}" for c, w in zip(columns, widths)
+            )
             lines.append(f"  {split:6} {source:6} " + " ".join(cells))
     return lines
 
 
 def format_fitted(report: dict) -> str:
-    return "\n".join([f"fitted on {report['train_rows']} rows the rules pass; threshold chosen on {report['tune_rows']} "
-                      f"tuning rows (at most {report['budget']:.0%} of each source's answerable ones refused): "
-                      f"{report['threshold']:.3f}"] + split_table(report, ("answerable", "kept", "unanswerable", "refused")))
+    return "\n".join(
+        [
+            f"fitted on {report['train_rows']} rows the rules pass; threshold chosen on {report['tune_rows']} "
+            f"tuning rows (at most {report['budget']:.0%} of each source's answerable ones refused): "
+            f"{report['threshold']:.3f}"
+        ]
+        + split_table(report, ("answerable", "kept", "unanswerable", "refused"))
+    )
 
 
 __all__ = ["FEATURES", "Row", "Question", "collect", "fit", "choose_threshold", "train", "run_train_reader"]

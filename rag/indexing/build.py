@@ -1,4 +1,5 @@
 """Build or update the index from a document folder, re-embedding only what changed."""
+
 from __future__ import annotations
 
 import functools
@@ -48,7 +49,7 @@ def embedding_estimate(clauses: int, chars: int) -> str:
     return f"{clauses:,} new clauses ({chars:,} characters): about {minutes:.0f} min of embedding on 2 cores"
 
 
-def build_index(
+def build_index(  # noqa: PLR0913 (known debt, issue 30)
     docs_dir: Path | str = "seeds",
     index_dir: Path | str = "index",
     full: bool = False,
@@ -84,15 +85,47 @@ def build_index(
             except IndexProblem as exc:
                 log.warning("previous index unusable (%s); doing a full build", exc)
             if old is not None and vector_space(old.manifest["embedder"]) != embedder.space:
-                log.warning("previous index used embedder %s (another vector space); doing a full build",
-                            old.manifest["embedder"]["name"])
+                log.warning(
+                    "previous index used embedder %s (another vector space); doing a full build",
+                    old.manifest["embedder"]["name"],
+                )
                 old = None
-        return _build(docs_dir, index_dir, files, old, embedder, progress, max_clause_chars, started,
-                      full or old is None, limits, allow_large, not_read, target, sentence_vectors, runner)
+        return _build(
+            docs_dir,
+            index_dir,
+            files,
+            old,
+            embedder,
+            progress,
+            max_clause_chars,
+            started,
+            full or old is None,
+            limits,
+            allow_large,
+            not_read,
+            target,
+            sentence_vectors,
+            runner,
+        )
 
 
-def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, started, full, limits, allow_large,
-           not_read, target, sentence_vectors, runner) -> BuildReport:
+def _build(  # noqa: C901, PLR0913 (known debt, issue 30)
+    docs_dir,
+    index_dir,
+    files,
+    old,
+    embedder,
+    progress,
+    max_chars,
+    started,
+    full,
+    limits,
+    allow_large,
+    not_read,
+    target,
+    sentence_vectors,
+    runner,
+) -> BuildReport:
     old_docs = old.manifest["documents"] if old else {}
     old_by_doc: dict[str, list[StoredClause]] = {}
     for sc in old.clauses if old else []:
@@ -151,19 +184,32 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
         for clause in clauses:
             new_clauses.append(StoredClause(clause, next_vid, clause.content_hash()))
             next_vid += 1
-        doc_records[doc.name] = {"sha256": doc.sha256, "title": doc.title, "clauses": len(clauses), "encoding": doc.encoding,
-                                 "flagged": sum(1 for c in clauses if c.flagged)}
-        documents_json[doc.name] = {"title": doc.title, "text": doc.original, "sha256": doc.sha256, "encoding": doc.encoding,
-                                    "extracted": doc.facts.to_dict(), "claims": doc.claims.to_dict(),
-                                    "facts_version": FACTS_VERSION}
+        doc_records[doc.name] = {
+            "sha256": doc.sha256,
+            "title": doc.title,
+            "clauses": len(clauses),
+            "encoding": doc.encoding,
+            "flagged": sum(1 for c in clauses if c.flagged),
+        }
+        documents_json[doc.name] = {
+            "title": doc.title,
+            "text": doc.original,
+            "sha256": doc.sha256,
+            "encoding": doc.encoding,
+            "extracted": doc.facts.to_dict(),
+            "claims": doc.claims.to_dict(),
+            "facts_version": FACTS_VERSION,
+        }
 
     to_embed = [sc for sc in new_clauses if sc.hash not in old_vectors_by_hash]
     reuse = [sc for sc in new_clauses if sc.hash in old_vectors_by_hash]
     # With sentence vectors, clauses and then their sentences are embedded: about twice the clause characters.
     chars = (2 if sentence_vectors else 1) * sum(len(sc.clause.search_text()) for sc in to_embed)
     if len(to_embed) > limits.new_clauses and not allow_large:
-        raise BuildTooLarge(f"{embedding_estimate(len(to_embed), chars)}; the limit is {limits.new_clauses:,} per "
-                            "build: pass --allow-large (CLI) or raise RAG_MAX_NEW_CLAUSES")
+        raise BuildTooLarge(
+            f"{embedding_estimate(len(to_embed), chars)}; the limit is {limits.new_clauses:,} per "
+            "build: pass --allow-large (CLI) or raise RAG_MAX_NEW_CLAUSES"
+        )
     if len(to_embed) > ANNOUNCE_CLAUSES:
         log.warning("embedding %s", embedding_estimate(len(to_embed), chars))
     dim = resolve_dim(embedder)
@@ -180,8 +226,11 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
         all_vectors[[row[sc.vid] for sc in to_embed]] = vectors
     sentences = None
     if sentence_vectors:
-        sentences, _ = build_sentences(all_clauses, old.sentences if old is not None else None,
-                                       lambda texts: runner(texts, progress, stage="sentences"))
+        sentences, _ = build_sentences(
+            all_clauses,
+            old.sentences if old is not None else None,
+            lambda texts: runner(texts, progress, stage="sentences"),
+        )
     effects, messages = _standing(docs_dir, documents_json, doc_records, corrections, old)
     warnings = corrections.unknown(set(documents_json))
     for warning in warnings:
@@ -206,10 +255,20 @@ def _build(docs_dir, index_dir, files, old, embedder, progress, max_chars, start
     if progress:
         progress("done", 1, 1)
     return BuildReport(
-        added=tuple(added), changed=tuple(changed), removed=tuple(removed), unchanged=tuple(unchanged),
-        skipped=tuple(skipped), documents=len(doc_records), clauses=len(all_clauses), embedded=len(to_embed),
-        reused=len(reuse) + len(kept), characters_embedded=sum(len(sc.clause.search_text()) for sc in to_embed),
-        seconds=time.perf_counter() - started, full=full, index_dir=str(index_dir), standing=tuple(messages),
+        added=tuple(added),
+        changed=tuple(changed),
+        removed=tuple(removed),
+        unchanged=tuple(unchanged),
+        skipped=tuple(skipped),
+        documents=len(doc_records),
+        clauses=len(all_clauses),
+        embedded=len(to_embed),
+        reused=len(reuse) + len(kept),
+        characters_embedded=sum(len(sc.clause.search_text()) for sc in to_embed),
+        seconds=time.perf_counter() - started,
+        full=full,
+        index_dir=str(index_dir),
+        standing=tuple(messages),
         warnings=tuple(warnings),
     )
 
@@ -223,14 +282,16 @@ def _facts_and_claims(path: Path, limits: Limits, max_chars: int) -> dict:
     return {"extracted": analysis.facts.to_dict(), "claims": analysis.claims.to_dict(), "facts_version": FACTS_VERSION}
 
 
-def _standing(docs_dir: Path, documents_json: dict[str, dict], doc_records: dict[str, dict], corrections: Corrections,
-              old) -> tuple[list[Effect], list[str]]:
+def _standing(
+    docs_dir: Path, documents_json: dict[str, dict], doc_records: dict[str, dict], corrections: Corrections, old
+) -> tuple[list[Effect], list[str]]:
     """Decide which documents are in force (from their stored facts and claims, and who is trusted), write each
     document's facts with its standing and the user's corrections, and audit what changed since the last build.
     Returns every effect (applied or pending) and the lines describing the new ones."""
     facts_of = {name: DocumentFacts.from_dict(record["extracted"]) for name, record in documents_json.items()}
-    effects = standing({n: (f, Claims.from_dict(documents_json[n].get("claims"))) for n, f in facts_of.items()},
-                       corrections.trusted)
+    effects = standing(
+        {n: (f, Claims.from_dict(documents_json[n].get("claims"))) for n, f in facts_of.items()}, corrections.trusted
+    )
     out_of_force = superseded(effects)
     notes: dict[str, list[str]] = {}
     for effect in effects:
@@ -244,15 +305,29 @@ def _standing(docs_dir: Path, documents_json: dict[str, dict], doc_records: dict
     user = getpass.getuser()
     before = (old.manifest.get("facts_file_sha256") or "") if old else ""
     if corrections.sha256 != before and (corrections.sha256 or before):  # written, changed or removed: audited
-        audit(docs_dir, "facts corrected" if corrections.sha256 else "facts corrections removed", FACTS_FILE, user,
-              sha256=corrections.sha256 or before, documents=sorted(corrections.names()))
+        audit(
+            docs_dir,
+            "facts corrected" if corrections.sha256 else "facts corrections removed",
+            FACTS_FILE,
+            user,
+            sha256=corrections.sha256 or before,
+            documents=sorted(corrections.names()),
+        )
     previous = {Effect.from_dict(e) for e in (old.manifest.get("standing") or [])} if old else set()
     messages = []
     for effect in effects:
         if effect not in previous:
             messages.append(effect.describe())
-            audit(docs_dir, "standing changed" if effect.applied else "standing claim not applied", effect.target,
-                  user, kind=effect.kind, by=effect.by, effect=effect.text, reason=effect.reason)
+            audit(
+                docs_dir,
+                "standing changed" if effect.applied else "standing claim not applied",
+                effect.target,
+                user,
+                kind=effect.kind,
+                by=effect.by,
+                effect=effect.text,
+                reason=effect.reason,
+            )
     for effect in sorted(previous - set(effects), key=lambda e: (e.target, e.by)):
         if effect.applied and effect.target in documents_json:
             audit(docs_dir, "standing restored", effect.target, user, kind=effect.kind, by=effect.by)
@@ -268,8 +343,12 @@ MAX_YIELD_SECONDS = 60.0
 YIELD_POLL_SECONDS = 0.2
 
 
-def wait_while(busy: Callable[[], bool], limit: float = MAX_YIELD_SECONDS, poll: float = YIELD_POLL_SECONDS,
-               sleep: Callable[[float], None] | None = None) -> float:
+def wait_while(
+    busy: Callable[[], bool],
+    limit: float = MAX_YIELD_SECONDS,
+    poll: float = YIELD_POLL_SECONDS,
+    sleep: Callable[[float], None] | None = None,
+) -> float:
     """Sleep in steps of `poll` while `busy()` says so, at most `limit` seconds; returns the time waited."""
     waited = 0.0
     while waited < limit and busy():
@@ -283,8 +362,14 @@ def yielding_runner(embedder: Embedder, busy: Callable[[], bool]) -> PassageRunn
     return functools.partial(_embed, embedder, busy=busy)
 
 
-def _embed(embedder: Embedder, texts: list[str], progress: Progress | None = None, stage: str = "embedding",
-           batch: int = TEXTS_PER_CALL, busy: Callable[[], bool] | None = None) -> np.ndarray:
+def _embed(
+    embedder: Embedder,
+    texts: list[str],
+    progress: Progress | None = None,
+    stage: str = "embedding",
+    batch: int = TEXTS_PER_CALL,
+    busy: Callable[[], bool] | None = None,
+) -> np.ndarray:
     out = []
     if busy is not None:
         batch = min(batch, YIELD_TEXTS)

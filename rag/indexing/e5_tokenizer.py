@@ -4,6 +4,7 @@ per-code-point normalisation map → runs of spaces collapsed → a leading spac
 Viterbi over the unigram pieces, each unknown character its own <unk> (score: lowest piece score − 10). The
 library fuses a run of unknown characters into one <unk>; it is split back into one per character here.
 """
+
 from __future__ import annotations
 
 import re

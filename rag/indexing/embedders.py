@@ -4,6 +4,7 @@
 >>> emb.embed_query("高新技术企业奖励").shape
 (384,)
 """
+
 from __future__ import annotations
 
 import os
@@ -105,7 +106,9 @@ class SentenceTransformerEmbedder(Embedder):
             from sentence_transformers import SentenceTransformer
 
             self._model = SentenceTransformer(self.model_name, device="cpu")
-            get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+            get_dim = (
+                getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+            )
             self.dim = int(get_dim())
         return self._model
 

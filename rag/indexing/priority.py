@@ -10,6 +10,7 @@ The in-process embedding also steps aside while the model generates (`indexing/b
 onnxruntime's pool threads were started with the embedder and keep its priority, so that pause, not the nice
 value, keeps them off the cores during an answer.
 """
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """A clause as the index stores it (with its id and content hash), and its JSON form (no pickle)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -6,6 +6,7 @@ vector id, content hash and sentences) and `sentences.npy` (float16 unit rows, i
 content hash is unchanged reuses its sentence vectors from the previous generation. An index without the files
 (built before them) still loads: answers then choose sentences by wording alone.
 """
+
 from __future__ import annotations
 
 import json
@@ -57,7 +58,7 @@ class SentenceIndex:
                     continue
                 rec = json.loads(line)
                 n = len(rec["sentences"])
-                out.by_vid[int(rec["vid"])] = (rec["sentences"], matrix[row: row + n])
+                out.by_vid[int(rec["vid"])] = (rec["sentences"], matrix[row : row + n])
                 out.hashes[int(rec["vid"])] = rec["hash"]
                 row += n
         return out
@@ -67,7 +68,9 @@ class SentenceIndex:
         with open(Path(folder) / SENTENCES_FILE, "w", encoding="utf-8") as fh:
             for sc in clauses:
                 sentences, vectors = self.by_vid.get(sc.vid, ([], np.zeros((0, 1), np.float32)))
-                fh.write(json.dumps({"vid": sc.vid, "hash": sc.hash, "sentences": sentences}, ensure_ascii=False) + "\n")
+                fh.write(
+                    json.dumps({"vid": sc.vid, "hash": sc.hash, "sentences": sentences}, ensure_ascii=False) + "\n"
+                )
                 if sentences:
                     rows.append(vectors)
         dim = next((r.shape[1] for r in rows), 1)
@@ -75,8 +78,9 @@ class SentenceIndex:
         np.save(Path(folder) / SENTENCE_VECTORS_FILE, matrix, allow_pickle=False)
 
 
-def build_sentences(clauses: list[StoredClause], previous: SentenceIndex | None,
-                    embed: Callable[[list[str]], np.ndarray]) -> tuple[SentenceIndex, int]:
+def build_sentences(
+    clauses: list[StoredClause], previous: SentenceIndex | None, embed: Callable[[list[str]], np.ndarray]
+) -> tuple[SentenceIndex, int]:
     """The sentence index of a generation: vectors of clauses whose hash is unchanged come from `previous`; the
     rest are embedded (`embed` takes normalised texts). Returns the index and how many sentences were embedded."""
     reusable: dict[str, tuple[list[str], np.ndarray]] = {}
@@ -95,6 +99,6 @@ def build_sentences(clauses: list[StoredClause], previous: SentenceIndex | None,
     vectors = embed(texts) if texts else np.zeros((0, 1), np.float32)
     row = 0
     for vid, sentences in todo:
-        out.by_vid[vid] = (sentences, vectors[row: row + len(sentences)])
+        out.by_vid[vid] = (sentences, vectors[row : row + len(sentences)])
         row += len(sentences)
     return out, len(texts)

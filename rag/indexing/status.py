@@ -1,4 +1,5 @@
 """Is the live index fresh? Compare it with the documents on disk by content hash."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,12 +14,16 @@ from .store import read_manifest
 
 
 def _folder_hashes(docs_dir: Path, limits: Limits) -> dict[str, str]:
-    return {p.name: file_sha256(p, limits.file_bytes) for p in scan_folder(docs_dir)[0]
-            if p.suffix.lower() in SUPPORTED_SUFFIXES}
+    return {
+        p.name: file_sha256(p, limits.file_bytes)
+        for p in scan_folder(docs_dir)[0]
+        if p.suffix.lower() in SUPPORTED_SUFFIXES
+    }
 
 
-def index_status(docs_dir: Path, index_dir: Path, store: StoreConfig = StoreConfig(),
-                 limits: Limits = Limits()) -> IndexStatus:
+def index_status(
+    docs_dir: Path, index_dir: Path, store: StoreConfig = StoreConfig(), limits: Limits = Limits()
+) -> IndexStatus:
     """Compare the live index with the documents on disk (by content hash); name its store and the configured one."""
     manifest = read_manifest(index_dir)
     if manifest is None:
@@ -34,10 +39,27 @@ def index_status(docs_dir: Path, index_dir: Path, store: StoreConfig = StoreConf
     changed = tuple(sorted(n for n in on_disk if n in known and known[n] != on_disk[n]))
     removed = tuple(sorted(n for n in indexed if n not in on_disk))
     return IndexStatus(
-        str(index_dir), True, not (added or changed or removed), len(indexed), manifest["clauses"],
-        manifest["embedder"]["name"], manifest["embedder"]["dim"], manifest["built_at"], added, changed, removed,
-        {name: {"title": d["title"], "clauses": d["clauses"], "flagged": d.get("flagged", 0), "facts": d.get("facts", {}),
-                "standing": d.get("standing", [])}
-         for name, d in manifest["documents"].items()},
-        describe_entry(manifest.get("store")), store.kind,
+        str(index_dir),
+        True,
+        not (added or changed or removed),
+        len(indexed),
+        manifest["clauses"],
+        manifest["embedder"]["name"],
+        manifest["embedder"]["dim"],
+        manifest["built_at"],
+        added,
+        changed,
+        removed,
+        {
+            name: {
+                "title": d["title"],
+                "clauses": d["clauses"],
+                "flagged": d.get("flagged", 0),
+                "facts": d.get("facts", {}),
+                "standing": d.get("standing", []),
+            }
+            for name, d in manifest["documents"].items()
+        },
+        describe_entry(manifest.get("store")),
+        store.kind,
     )

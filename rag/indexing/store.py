@@ -12,6 +12,7 @@ A build writes a complete new generation (folder and, for Milvus, its own collec
 CURRENT (and the Milvus alias), so a build killed half-way leaves the previous generation live and a reader
 never sees a half-written index. No pickle anywhere: FAISS's own format, JSON, and Milvus.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -75,7 +76,9 @@ def load_index(index_dir: Path, embedder: Embedder | None = None, store: StoreCo
     try:
         manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
         if manifest.get("format") != FORMAT_VERSION:
-            raise IndexProblem(f"index in {index_dir} has format {manifest.get('format')}, expected {FORMAT_VERSION}: rebuild with `python -m rag build --full`")
+            raise IndexProblem(
+                f"index in {index_dir} has format {manifest.get('format')}, expected {FORMAT_VERSION}: rebuild with `python -m rag build --full`"
+            )
         if embedder is not None and vector_space(manifest["embedder"]) != embedder.space:
             raise EmbedderMismatch(
                 f"index in {index_dir} was built with embedder {manifest['embedder']['name']} "
@@ -90,7 +93,9 @@ def load_index(index_dir: Path, embedder: Embedder | None = None, store: StoreCo
     except IndexProblem:
         raise
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
-        raise IndexProblem(f"index in {index_dir} is unreadable ({exc}): rebuild with `python -m rag build --full`") from exc
+        raise IndexProblem(
+            f"index in {index_dir} is unreadable ({exc}): rebuild with `python -m rag build --full`"
+        ) from exc
     return IndexData(manifest, clauses, documents, engine, gen.name, SentenceIndex.load(gen))
 
 

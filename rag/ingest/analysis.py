@@ -3,6 +3,7 @@ standing (in_force.read_claims) and its clauses. `analyse_file` runs it all in a
 every rule that reads a whole document's text is held to the same time and memory limits as parsing; the build
 process only joins the results.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,22 +35,45 @@ class Analysis:
     clauses: tuple[Clause, ...]
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "title": self.title, "original": self.original, "sha256": self.sha256,
-                "encoding": self.encoding, "facts": self.facts.to_dict(), "claims": self.claims.to_dict(),
-                "clauses": [c.to_dict() for c in self.clauses]}
+        return {
+            "name": self.name,
+            "title": self.title,
+            "original": self.original,
+            "sha256": self.sha256,
+            "encoding": self.encoding,
+            "facts": self.facts.to_dict(),
+            "claims": self.claims.to_dict(),
+            "clauses": [c.to_dict() for c in self.clauses],
+        }
 
     @classmethod
     def from_dict(cls, d: dict) -> "Analysis":
-        return cls(d["name"], d["title"], d["original"], d["sha256"], d["encoding"], DocumentFacts.from_dict(d["facts"]),
-                   Claims.from_dict(d["claims"]), tuple(Clause.from_dict(c) for c in d["clauses"]))
+        return cls(
+            d["name"],
+            d["title"],
+            d["original"],
+            d["sha256"],
+            d["encoding"],
+            DocumentFacts.from_dict(d["facts"]),
+            Claims.from_dict(d["claims"]),
+            tuple(Clause.from_dict(c) for c in d["clauses"]),
+        )
 
 
 def analyse_bytes(name: str, data: bytes, limits: Limits = Limits(), max_chars: int = MAX_CLAUSE_CHARS) -> Analysis:
     """The whole analysis in this process (the child runs this; tests may call it directly)."""
     original, encoding = extract_text(Path(name), data, limits)
     doc = document_from_text(name, original, encoding, data, limits)
-    return Analysis(doc.name, doc.title, doc.original, doc.sha256, doc.encoding, extract_facts(doc),
-                    read_claims(doc.original), tuple(parse_clauses(doc, max_chars)))
+    return Analysis(
+        doc.name,
+        doc.title,
+        doc.original,
+        doc.sha256,
+        doc.encoding,
+        extract_facts(doc),
+        read_claims(doc.original),
+        tuple(parse_clauses(doc, max_chars)),
+    )
 
 
 def analyse_file(path: Path, limits: Limits = Limits(), max_chars: int = MAX_CLAUSE_CHARS) -> Analysis:

@@ -1,5 +1,6 @@
 """Parse a cleaned document into citable clauses: the marker tree (see headings.py), leaf clauses with their
 heading path, and long clauses split at sentence ends with the label kept."""
+
 from __future__ import annotations
 
 import re
@@ -24,7 +25,7 @@ class _Node:
 
 def _heading_of(clean: str, m: Marker, end: int) -> str:
     """Short heading: marker plus the text up to the first sentence end (if short)."""
-    body = clean[m.body:end].strip()
+    body = clean[m.body : end].strip()
     first_line = body.split("\n", 1)[0]
     cut = re.search(rf"[{SENTENCE_ENDS}：:]|\s", first_line)
     title = first_line[: cut.start()] if cut else first_line
@@ -81,16 +82,16 @@ def parse_clauses(doc: Document, max_chars: int = MAX_CLAUSE_CHARS) -> list[Clau
     def walk(node: _Node, path: tuple[str, ...], chain: str) -> None:
         for child in node.children:
             if child.marker.kind == "end":
-                if len(re.sub(r"\s", "", clean[child.start:child.end])) >= 10:
+                if len(re.sub(r"\s", "", clean[child.start : child.end])) >= 10:
                     units.append((("落款",), "", "落款", child.start, child.end))
                 continue
             c_path = path + (child.heading,)
             c_chain = chain + child.marker.shown
             own_start, own_end = child.start, _own_end(child)
-            own_text = clean[child.marker.body:own_end].strip()
+            own_text = clean[child.marker.body : own_end].strip()
             heading_only = not re.search(rf"[{SENTENCE_ENDS}]", own_text) and len(own_text) <= 40
             if not child.children or not heading_only:
-                units.append((c_path, c_chain, child.heading[len(child.marker.shown):], own_start, own_end))
+                units.append((c_path, c_chain, child.heading[len(child.marker.shown) :], own_start, own_end))
             walk(child, c_path, c_chain)
 
     walk(root, (), "")

@@ -1,5 +1,6 @@
 """Cleaning that only ever deletes characters of the original (boilerplate lines, pinyin artefacts, page
 markers), so every character of the cleaned text maps back to a position in the original file."""
+
 from __future__ import annotations
 
 import re

@@ -11,6 +11,7 @@ how many parts a dotted key has (a TOML parser's cost grows with each, and a 100
 Values are typed: facts are text (dates may be TOML dates), `may_supersede` is true or false. Every fault is a
 DocumentError naming the line or the table; the build stops before anything is written.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -48,15 +49,17 @@ class Corrections:
 
     def unknown(self, documents: set[str]) -> list[str]:
         """Warnings for tables that name no document of the folder (a typo, or a document removed)."""
-        return [f"{FACTS_FILE}: [{name}] names no document in the folder; its corrections are not used"
-                for name in sorted(self.names() - documents)]
+        return [
+            f"{FACTS_FILE}: [{name}] names no document in the folder; its corrections are not used"
+            for name in sorted(self.names() - documents)
+        ]
 
 
 def _fault(line: int, what: str) -> DocumentError:
     return DocumentError(FACTS_FILE, f"line {line}: {what}")
 
 
-def check_structure(text: str) -> None:
+def check_structure(text: str) -> None:  # noqa: C901 (known debt, issue 30)
     """Reject, in one linear pass and before any parser sees it, what the file's schema never needs and what
     makes a TOML parser slow or deep: arrays, inline tables, keys of many dotted parts, too many entries."""
     line, parts, entries, pos, blank = 1, 1, 0, 0, True  # blank: nothing but spaces so far on this line
@@ -68,8 +71,11 @@ def check_structure(text: str) -> None:
         start_of_line = blank and not text[pos:at].strip()  # each stretch between tokens is read once
         blank = False
         if token in ('"""', "'''"):
-            closing = (_BASIC_MULTILINE.match(text, at).end() if token == '"""' and _BASIC_MULTILINE.match(text, at)
-                       else (text.find(token, at + 3) + 3 if token == "'''" and text.find(token, at + 3) >= 0 else -1))
+            closing = (
+                _BASIC_MULTILINE.match(text, at).end()
+                if token == '"""' and _BASIC_MULTILINE.match(text, at)
+                else (text.find(token, at + 3) + 3 if token == "'''" and text.find(token, at + 3) >= 0 else -1)
+            )
             if closing < 0:
                 raise _fault(line, "a multi-line string is not closed")
             line += text.count("\n", at, closing)
@@ -91,7 +97,7 @@ def check_structure(text: str) -> None:
             line, parts, blank, pos = line + 1, 1, True, at + 1
         elif token == "[":
             if not start_of_line or text.startswith("[[", at):
-                raise _fault(line, "arrays are not used in this file (one value per key; a table is [\"file name\"])")
+                raise _fault(line, 'arrays are not used in this file (one value per key; a table is ["file name"])')
             entries += 1
             pos = at + 1
         elif token == "{":
@@ -99,7 +105,7 @@ def check_structure(text: str) -> None:
         elif token == ".":
             parts += 1
             if parts > MAX_KEY_PARTS:
-                raise _fault(line, f"a key of more than {MAX_KEY_PARTS} dotted parts (quote file names: [\"a.txt\"])")
+                raise _fault(line, f'a key of more than {MAX_KEY_PARTS} dotted parts (quote file names: ["a.txt"])')
             pos = at + 1
         else:  # "="
             entries += 1
@@ -126,8 +132,11 @@ def _value(name: str, key: str, value: object) -> str | bool:
 
 def _table_name(name: str) -> str:
     if not name or "/" in name or "\\" in name or name.startswith(".") or "\x00" in name:
-        raise DocumentError(FACTS_FILE, f"[{name[:80]}] is not a file name in the document folder "
-                                        "(a table names one file of the folder, without a path)")
+        raise DocumentError(
+            FACTS_FILE,
+            f"[{name[:80]}] is not a file name in the document folder "
+            "(a table names one file of the folder, without a path)",
+        )
     return name
 
 
@@ -160,11 +169,12 @@ def read_corrections(docs_dir: Path) -> Corrections:
     for name, table in data.items():
         name = _table_name(name)
         if not isinstance(table, dict):
-            raise DocumentError(FACTS_FILE, f"[{name}] must be a table of fields, e.g. number = \"…\"")
+            raise DocumentError(FACTS_FILE, f'[{name}] must be a table of fields, e.g. number = "…"')
         unknown = sorted(set(table) - set(FACT_FIELDS) - {TRUST_FIELD})
         if unknown:
-            raise DocumentError(FACTS_FILE, f"[{name}] has unknown fields {unknown}; allowed: "
-                                            f"{', '.join(FACT_FIELDS)}, {TRUST_FIELD}")
+            raise DocumentError(
+                FACTS_FILE, f"[{name}] has unknown fields {unknown}; allowed: {', '.join(FACT_FIELDS)}, {TRUST_FIELD}"
+            )
         values = {k: _value(name, k, v) for k, v in table.items()}
         if values.pop(TRUST_FIELD, False):
             trusted.add(name)

@@ -1,4 +1,5 @@
 """Decode text files in any common Chinese encoding (UTF-8 with/without BOM, GB18030/GBK, Big5, UTF-16)."""
+
 from __future__ import annotations
 
 # Frequent characters in both scripts; a wrong decoding yields few of them.

@@ -2,6 +2,7 @@
 
 Clause spans are reported in original-file coordinates (see `Document.span`).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -70,8 +71,15 @@ def document_from_text(name: str, original: str, encoding: str, data: bytes, lim
     clean, offsets = clean_text(original)
     if len(re.sub(r"\s", "", clean)) < 10:
         raise DocumentError(name, "no usable text after cleaning")
-    return Document(name=name, title=guess_title(name, original, clean), original=original, clean=clean,
-                    offsets=offsets, sha256=hashlib.sha256(data).hexdigest(), encoding=encoding)
+    return Document(
+        name=name,
+        title=guess_title(name, original, clean),
+        original=original,
+        clean=clean,
+        offsets=offsets,
+        sha256=hashlib.sha256(data).hexdigest(),
+        encoding=encoding,
+    )
 
 
 def load_document(path: Path, limits: Limits = Limits()) -> Document:

@@ -4,6 +4,7 @@ Handles "（市科技局、市教委按职责分工负责）", "（区税务局�
 "（市科技局牵头，市财政局配合）" and "牵头单位：… 责任单位/配合单位：…". Names are returned in
 simplified Chinese so they match what users type.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,7 +23,9 @@ _SPLIT = re.compile(r"[、，,；;/]|\s+")
 _LEAD_BLOCK = re.compile(
     r"牵头(?:单位|部门)\s*[:：]\s*(?P<lead>.+?)\s*"
     r"(?:(?:责任|贵任|配合|参与|协办)(?:单位|部门)\s*[:：]\s*(?P<partners>.+?))?"
-    r"(?=牵头(?:单位|部门)\s*[:：]|[" + _TASK_BOUNDARY + r"]|\s*\d+\s?[.．]\s*[\u4e00-\u9fff]|[（(][一二三四五六七八九十]+[）)]|[一二三四五六七八九十]+、|$)"
+    r"(?=牵头(?:单位|部门)\s*[:：]|["
+    + _TASK_BOUNDARY
+    + r"]|\s*\d+\s?[.．]\s*[\u4e00-\u9fff]|[（(][一二三四五六七八九十]+[）)]|[一二三四五六七八九十]+、|$)"
 )
 
 
@@ -65,7 +68,9 @@ def _from_parentheses(text: str) -> list[Duty]:
             rest = re.sub(r"(?:配合|参与|负责|按职责分工负责)$", "", rest)
             lead, partners = _names(lead_part), _names(rest)
             if _looks_like_departments(lead):
-                duties.append(Duty(lead, partners if _looks_like_departments(partners) else (), _task_before(text, m.start())))
+                duties.append(
+                    Duty(lead, partners if _looks_like_departments(partners) else (), _task_before(text, m.start()))
+                )
             continue
         stripped = _RESPONSIBLE_TAIL.sub("", inner)
         names = _names(stripped)

@@ -11,6 +11,7 @@ established is left out and named in `missing`; nothing is guessed from outside 
 Dates a website puts around a copy (上传时间, a news page's time stamp, 浏览量 lines) are page dates, never
 issue dates: only a date under a signature, or one the text labels as 成文/发布/印发, counts.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,27 +19,84 @@ from dataclasses import replace
 
 from ..text.normalize import to_simplified
 from ..text.masks import is_masked
-from ..types import FACT_FIELDS, ISO_DATE, DocumentFacts, Fact
+from ..types import ISO_DATE, DocumentFacts, Fact
 
 FACTS_VERSION = 5  # bump when the rules change: an incremental build then reads every document's facts again
 HEAD_CHARS = 800  # the head of a 公文 (title, number, addressees, signature of a 印发 notice) lies within this
 TAIL_CHARS = 400  # the signature and date at the end lie within this
 
-DOC_TYPES = ("实施细则", "实施方案", "工作方案", "行动方案", "行动计划", "通知", "方案", "意见", "答复", "办法", "规定",
-             "决定", "公告", "通告", "通报", "批复", "函", "报告", "细则", "规划", "计划", "纲要", "指南", "措施",
-             "条例", "意见书", "须知")
+DOC_TYPES = (
+    "实施细则",
+    "实施方案",
+    "工作方案",
+    "行动方案",
+    "行动计划",
+    "通知",
+    "方案",
+    "意见",
+    "答复",
+    "办法",
+    "规定",
+    "决定",
+    "公告",
+    "通告",
+    "通报",
+    "批复",
+    "函",
+    "报告",
+    "细则",
+    "规划",
+    "计划",
+    "纲要",
+    "指南",
+    "措施",
+    "条例",
+    "意见书",
+    "须知",
+)
 # The document kind each type name belongs to (a 工作方案 is a 方案).
-TYPE_KIND = {"实施细则": "细则", "实施方案": "方案", "工作方案": "方案", "行动方案": "方案", "行动计划": "计划",
-             "意见书": "意见"}
+TYPE_KIND = {
+    "实施细则": "细则",
+    "实施方案": "方案",
+    "工作方案": "方案",
+    "行动方案": "方案",
+    "行动计划": "计划",
+    "意见书": "意见",
+}
 # The kinds a document type is reported as (the page's type filter offers these).
 DOC_KINDS = tuple(dict.fromkeys(TYPE_KIND.get(t, t) for t in DOC_TYPES))
-ORG_SUFFIX = ("人民政府", "政府办公厅", "分行", "银行", "办公厅", "办公室", "委员会", "管委会", "管理委员会", "指挥部", "领导小组",
-              "工作组", "税务局", "局", "厅", "委", "部", "署", "院", "总局", "中心", "政府", "联防联控机制")
+ORG_SUFFIX = (
+    "人民政府",
+    "政府办公厅",
+    "分行",
+    "银行",
+    "办公厅",
+    "办公室",
+    "委员会",
+    "管委会",
+    "管理委员会",
+    "指挥部",
+    "领导小组",
+    "工作组",
+    "税务局",
+    "局",
+    "厅",
+    "委",
+    "部",
+    "署",
+    "院",
+    "总局",
+    "中心",
+    "政府",
+    "联防联控机制",
+)
 _ORG = "|".join(sorted(map(re.escape, ORG_SUFFIX), key=len, reverse=True))
 DIGIT = r"[0-9０-９〇零一二三四五六七八九*＊]"
 # A document's own number stands on its own line (or, in flattened copies, between spaces) in the head; one quoted
 # in prose ("…发布了[2020]6号", "（通政发〔2020〕3号）") is another document's.
-NUMBER = re.compile(rf"(?:^|(?<=[\s\u3000])|(?<=通知)|(?<=意见)|(?<=方案)|(?<=决定)|(?<=公告)|(?<=通告)|(?<=办法))[\u4e00-\u9fff]{{1,10}}\s*[〔\[［【（(﹝]\s*{DIGIT}{{4}}\s*[〕\]］】）)﹞]\s*{DIGIT}{{1,5}}\s*[号號]")
+NUMBER = re.compile(
+    rf"(?:^|(?<=[\s\u3000])|(?<=通知)|(?<=意见)|(?<=方案)|(?<=决定)|(?<=公告)|(?<=通告)|(?<=办法))[\u4e00-\u9fff]{{1,10}}\s*[〔\[［【（(﹝]\s*{DIGIT}{{4}}\s*[〕\]］】）)﹞]\s*{DIGIT}{{1,5}}\s*[号號]"
+)
 DATE = re.compile(rf"({DIGIT}{{4}})\s*年\s*({DIGIT}{{1,2}})\s*月\s*({DIGIT}{{1,2}})\s*日")
 # Labelled fields of a government site's head ("发布机构：…", "成文日期：…"); 来源 names the publisher, inferred.
 LABELS = {
@@ -48,12 +106,28 @@ LABELS = {
     "date": (r"成文日期|发文日期|印发日期", "stated"),
     "published": (r"发布日期|发布时间|公开日期", "stated"),
 }
-LONE_DATE = re.compile(rf"[。！]\s+({DIGIT}{{4}}年{DIGIT}{{1,2}}月{DIGIT}{{1,2}}日)\s*(?:[（(]此件[^）)]{{0,8}}[）)])?(?=\s|$)")
+LONE_DATE = re.compile(
+    rf"[。！]\s+({DIGIT}{{4}}年{DIGIT}{{1,2}}月{DIGIT}{{1,2}}日)\s*(?:[（(]此件[^）)]{{0,8}}[）)])?(?=\s|$)"
+)
 PAGE_DATE_LABELS = re.compile(r"上传时间|浏览|阅读|点击|更新时间|打印|字体")
-ADDRESSEE = re.compile(r"^(各[^：:\n]{1,60}|[^：:\n]{1,30}(?:代表|委员|同志|先生|女士)|[^：:\n，。]{2,60}(?:人民政府|局|厅|委|办|部门|单位))[：:]\s*$")
+ADDRESSEE = re.compile(
+    r"^(各[^：:\n]{1,60}|[^：:\n]{1,30}(?:代表|委员|同志|先生|女士)|[^：:\n，。]{2,60}(?:人民政府|局|厅|委|办|部门|单位))[：:]\s*$"
+)
 PLACE = re.compile(r"^(?:中共)?(.{1,12}?(?:自治区|特别行政区|省|自治州|市|地区|盟|自治县|县|区|旗))")
-LEVELS = (("国务院", "国家"), ("国家", "国家"), ("中华人民共和国", "国家"), ("部", "国家"), ("自治区", "省"),
-          ("省", "省"), ("自治州", "市"), ("市", "市"), ("盟", "市"), ("县", "区县"), ("区", "区县"), ("旗", "区县"))
+LEVELS = (
+    ("国务院", "国家"),
+    ("国家", "国家"),
+    ("中华人民共和国", "国家"),
+    ("部", "国家"),
+    ("自治区", "省"),
+    ("省", "省"),
+    ("自治州", "市"),
+    ("市", "市"),
+    ("盟", "市"),
+    ("县", "区县"),
+    ("区", "区县"),
+    ("旗", "区县"),
+)
 
 
 def _is_masked(text: str) -> bool:
@@ -88,7 +162,7 @@ def _org_at_end(segment: str) -> tuple[int, int] | None:
         return None
     # A signature is its own line or chunk: cut at the last separator before the name.
     start = max(segment.rfind(sep, 0, m.end()) for sep in (" ", "\u3000", "。", "\n", "，", ",", "；", ":", "：")) + 1
-    name = segment[start:m.end()].strip()
+    name = segment[start : m.end()].strip()
     if len(name) < 2 or len(name) > 40:
         return None
     return m.end() - len(name), m.end()
@@ -106,15 +180,19 @@ def _joined_signature(before: str, org: tuple[int, int]) -> tuple[int, int]:
         start = m.start(1)
     if start != org[0]:
         return start, org[1]
-    head = before[:org[0]].rstrip(" \u3000\n")
+    head = before[: org[0]].rstrip(" \u3000\n")
     m = re.search(r"([\u4e00-\u9fff]{2,30})$", head)
-    if m and org[1] - m.start(1) <= 40 and not re.search(rf"(?:{_ORG})$", m.group(1)) and \
-            re.search(r"(?:自治区|省|市|县|区|国家|中共)", m.group(1)[:12]):
+    if (
+        m
+        and org[1] - m.start(1) <= 40
+        and not re.search(rf"(?:{_ORG})$", m.group(1))
+        and re.search(r"(?:自治区|省|市|县|区|国家|中共)", m.group(1)[:12])
+    ):
         return m.start(1), org[1]
     return org
 
 
-def extract_facts(doc) -> DocumentFacts:
+def extract_facts(doc) -> DocumentFacts:  # noqa: C901 (known debt, issue 30)
     """The facts `doc` (a loaded Document) states about itself."""
     clean = doc.clean
     head_end = min(len(clean), HEAD_CHARS)
@@ -132,14 +210,15 @@ def extract_facts(doc) -> DocumentFacts:
         for key, (labels, how) in LABELS.items():
             m = re.match(rf"(?:{labels})\s*[:：]\s*(\S.{{0,60}})$", simple)
             if m and key not in found:
-                value = body[m.start(1):m.end(1)].strip()
+                value = body[m.start(1) : m.end(1)].strip()
                 found[key] = Fact(value, offset + m.start(1), offset + m.start(1) + len(value), how, _is_masked(value))
         if (PAGE_DATE_LABELS.search(simple) or "|" in simple) and (DATE.search(simple) or ISO_DATE.search(simple)):
             notes.append(f"page date, not an issue date: {body[:40]}")
 
     # The masthead (版头, 发文机关标志): 「贵阳市人民政府办公厅文件」 names the issuer.
-    masthead = re.search(rf"(?:^|(?<=[\s\u3000]))([\u4e00-\u9fff]{{2,40}}?(?:{_ORG}))文件(?=[\s\u3000]|$)", clean[:head_end],
-                         re.M)
+    masthead = re.search(
+        rf"(?:^|(?<=[\s\u3000]))([\u4e00-\u9fff]{{2,40}}?(?:{_ORG}))文件(?=[\s\u3000]|$)", clean[:head_end], re.M
+    )
     if masthead and "issuer" not in found:
         found["issuer"] = _fact(doc, masthead.start(1), masthead.end(1))
 
@@ -162,7 +241,7 @@ def extract_facts(doc) -> DocumentFacts:
             end = dm.start()
             while end > 0 and clean[end - 1].isspace():  # signatures padded with any kind of space
                 end -= 1
-            before = clean[max(0, end - 60):end]
+            before = clean[max(0, end - 60) : end]
             org = _org_at_end(before.rstrip(" \u3000\n"))
             if org is None:
                 continue
@@ -185,7 +264,9 @@ def extract_facts(doc) -> DocumentFacts:
         for line, pos in _lines(clean, tail_start, len(clean)):
             dm = DATE.fullmatch(line.strip())
             if dm:
-                found["date"] = _fact(doc, pos + line.find(dm.group(0)), pos + line.find(dm.group(0)) + len(dm.group(0)))
+                found["date"] = _fact(
+                    doc, pos + line.find(dm.group(0)), pos + line.find(dm.group(0)) + len(dm.group(0))
+                )
     contact = re.search(r"联系单位[^:：]*[:：]\s*([\u4e00-\u9fff]{2,30}?(?:" + _ORG + "))", clean[tail_start:])
     if contact and "issuer" not in found:
         found["issuer"] = _fact(doc, tail_start + contact.start(1), tail_start + contact.end(1), "inferred")
@@ -221,7 +302,9 @@ def extract_facts(doc) -> DocumentFacts:
     if issuer is not None:
         region, level = _region_level(to_simplified(issuer.value))
         if region:
-            found["region"] = Fact(region, issuer.start, issuer.start + len(region) if issuer.start >= 0 else -1, "inferred")
+            found["region"] = Fact(
+                region, issuer.start, issuer.start + len(region) if issuer.start >= 0 else -1, "inferred"
+            )
         if level:
             found["level"] = Fact(level, how="inferred")
     return DocumentFacts(**found, notes=tuple(notes))

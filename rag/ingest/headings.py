@@ -5,6 +5,7 @@ Markers are found at line starts and, for run-together text, inside lines when t
 expected next (so "达3.2%" or "统一、" are not mistaken for headings). Masked numbers ("*." / "**.") take the
 ordinal their position implies.
 """
+
 from __future__ import annotations
 
 import re
@@ -120,9 +121,9 @@ def strip_marker(text: str) -> str:
     """Text without its leading clause marker ("1.", "*.", "2,", "（一）", "四、"), as the parser reads them."""
     hit = _match_at(text, 0)
     if hit:
-        return text[hit[3]:]
+        return text[hit[3] :]
     comma = _INLINE_NUM_COMMA.match(text)
-    return text[comma.end():] if comma else text
+    return text[comma.end() :] if comma else text
 
 
 def _inline_markers(clean: str, lo: int, hi: int, stack: list[tuple[str, int]]) -> list[Marker]:
@@ -153,7 +154,9 @@ def _inline_markers(clean: str, lo: int, hi: int, stack: list[tuple[str, int]]) 
         top_rank = RANK.get(local_stack[-1][0], -1) if local_stack else -1
         ok = False
         if on_stack and ordinal == want:
-            ok = kind != "cn" or prev in SENTENCE_ENDS or "\u4e00" <= prev <= "\u9fff" or prev in "）)" or prev.isspace()
+            ok = (
+                kind != "cn" or prev in SENTENCE_ENDS or "\u4e00" <= prev <= "\u9fff" or prev in "）)" or prev.isspace()
+            )
         elif on_stack and kind in ("num", "pnum") and want < ordinal <= want + 3:
             # Scraped text sometimes loses items; a skipped number must look like a heading.
             ok = bool(_SHORT_HEADING.match(clean, i + length))

@@ -14,6 +14,7 @@ Any other claim is kept as a pending `Effect` (applied=False, with the reason) s
 it never changes an answer. Nothing is inferred beyond these statements: a document no other one names stays
 in force.
 """
+
 from __future__ import annotations
 
 import re
@@ -32,7 +33,9 @@ CLAIM_WINDOW_BEFORE, CLAIM_WINDOW_AFTER = 600, 200
 EVIDENCE_CHARS = 120  # of the abolishing sentence kept as evidence
 MAX_CLAIMS = 50  # abolishing sentences kept per document (a real one has a few)
 QUOTED_TITLE = re.compile(r"《([^《》]{4,80})》")
-NUMBER_REF = re.compile(r"[\u4e00-\u9fff]{1,10}[〔\[［【（(﹝]\s{0,3}\d{4}\s{0,3}[〕\]］】）)﹞]\s{0,3}\d{1,5}\s{0,3}号")
+NUMBER_REF = re.compile(
+    r"[\u4e00-\u9fff]{1,10}[〔\[［【（(﹝]\s{0,3}\d{4}\s{0,3}[〕\]］】）)﹞]\s{0,3}\d{1,5}\s{0,3}号"
+)
 VALID_YEARS = re.compile(r"有效期(?:为)?([一二三四五六七八九十两\d]{1,3})年")
 VALID_UNTIL = re.compile(r"有效期(?:至|到)(\d{4}年\d{1,2}月\d{1,2}日|\d{4}-\d{1,2}-\d{1,2})")
 # What decides trust: the issuers' names as sets of co-signers.
@@ -62,8 +65,11 @@ class Claims:
     @classmethod
     def from_dict(cls, d: dict | None) -> "Claims":
         d = d or {}
-        abolishes = tuple(Abolition(tuple(a.get("titles", ())), tuple(a.get("numbers", ())), str(a.get("sentence", "")))
-                          for a in d.get("abolishes", ()) if isinstance(a, dict))
+        abolishes = tuple(
+            Abolition(tuple(a.get("titles", ())), tuple(a.get("numbers", ())), str(a.get("sentence", "")))
+            for a in d.get("abolishes", ())
+            if isinstance(a, dict)
+        )
         years = d.get("valid_years")
         return cls(abolishes, int(years) if isinstance(years, int) else None, d.get("valid_until") or None)
 
@@ -93,8 +99,14 @@ class Effect:
 
     @classmethod
     def from_dict(cls, d: dict) -> "Effect":
-        return cls(str(d["target"]), str(d["kind"]), str(d.get("by", "")), str(d.get("text", "")),
-                   bool(d.get("applied", True)), str(d.get("reason", "")))
+        return cls(
+            str(d["target"]),
+            str(d["kind"]),
+            str(d.get("by", "")),
+            str(d.get("text", "")),
+            bool(d.get("applied", True)),
+            str(d.get("reason", "")),
+        )
 
 
 def _key(title: str) -> str:
@@ -112,8 +124,9 @@ def read_claims(text: str) -> Claims:
                 break
     until = VALID_UNTIL.search(text)
     years = VALID_YEARS.search(text)
-    return Claims(tuple(abolishes), chinese_count(years.group(1)) if years else None,
-                  fact_date(until.group(1)) if until else None)
+    return Claims(
+        tuple(abolishes), chinese_count(years.group(1)) if years else None, fact_date(until.group(1)) if until else None
+    )
 
 
 def _abolition(sentence: str) -> Abolition | None:
@@ -121,7 +134,7 @@ def _abolition(sentence: str) -> Abolition | None:
     if not hits:
         return None
     at = min(hits)
-    window = sentence[max(0, at - CLAIM_WINDOW_BEFORE):at + CLAIM_WINDOW_AFTER]
+    window = sentence[max(0, at - CLAIM_WINDOW_BEFORE) : at + CLAIM_WINDOW_AFTER]
     titles = tuple(dict.fromkeys(QUOTED_TITLE.findall(window)))
     numbers = tuple(dict.fromkeys(NUMBER_REF.findall(window)))
     if not titles and not numbers:
@@ -148,7 +161,7 @@ def issuers(facts: DocumentFacts) -> frozenset[str]:
 
 
 def trust(actor: str, target: str, facts: dict[str, DocumentFacts], trusted: frozenset[str]) -> str:
-    """"" when `actor` may change `target`'s standing; otherwise the reason it may not."""
+    """ "" when `actor` may change `target`'s standing; otherwise the reason it may not."""
     if actor in trusted:
         return ""
     mine, theirs = issuers(facts[actor]), issuers(facts[target])
@@ -161,14 +174,17 @@ def trust(actor: str, target: str, facts: dict[str, DocumentFacts], trusted: fro
     return ""
 
 
-def standing(documents: dict[str, tuple[DocumentFacts, Claims]], trusted: frozenset[str] = frozenset(),
-             today: date | None = None) -> list[Effect]:
+def standing(
+    documents: dict[str, tuple[DocumentFacts, Claims]], trusted: frozenset[str] = frozenset(), today: date | None = None
+) -> list[Effect]:
     """Every standing effect across the documents, applied or pending, in a stable order. `documents`: name ->
     (facts, claims); `trusted`: documents an administrator allowed to change others' standing."""
     today_iso = (today or date.today()).isoformat()
     facts = {name: f for name, (f, _) in documents.items()}
     by_title = {_key(f.title.value): name for name, f in facts.items() if f.title is not None}
-    by_number = {_key(f.number.value): name for name, f in facts.items() if f.number is not None and not f.number.masked}
+    by_number = {
+        _key(f.number.value): name for name, f in facts.items() if f.number is not None and not f.number.masked
+    }
     effects: dict[str, Effect] = {}  # target -> the applied effect (the first one wins)
     pending: list[Effect] = []
 
@@ -187,25 +203,36 @@ def standing(documents: dict[str, tuple[DocumentFacts, Claims]], trusted: frozen
                 offer(Effect(target, "abolished", name, f"已由《{title}》废止：“{claim.sentence}”", not why, why))
     groups: dict[str, list[str]] = {}
     for name, f in facts.items():
-        keys = {_key(f.title.value) if f.title is not None else "",
-                _key(f.number.value) if f.number is not None and not f.number.masked else ""} - {""}
+        keys = {
+            _key(f.title.value) if f.title is not None else "",
+            _key(f.number.value) if f.number is not None and not f.number.masked else "",
+        } - {""}
         for key in keys:
             groups.setdefault(key, []).append(name)
     for names in groups.values():
         dated = sorted((d, n) for n in set(names) if (d := _date_of(facts[n])))
         for i, (day, name) in enumerate(dated):
-            for newer_day, newer in reversed([(d, n) for d, n in dated[i + 1:] if d > day]):  # newest first
+            for newer_day, newer in reversed([(d, n) for d, n in dated[i + 1 :] if d > day]):  # newest first
                 why = trust(newer, name, facts, trusted)
-                offer(Effect(name, "replaced", newer, f"已被较新版本《{_title(facts[newer], newer)}》（{newer_day}）替代",
-                             not why, why))
+                offer(
+                    Effect(
+                        name,
+                        "replaced",
+                        newer,
+                        f"已被较新版本《{_title(facts[newer], newer)}》（{newer_day}）替代",
+                        not why,
+                        why,
+                    )
+                )
                 if not why:  # the newest trusted version decides; untrusted newer ones stay pending
                     break
     for name, (f, claims) in sorted(documents.items()):
         ends = expiry(f, claims)
         if ends and ends < today_iso:
             offer(Effect(name, "expired", "", f"已过有效期（至{ends}）"))
-    unique_pending = {(e.target, e.kind, e.by): e for e in pending if effects.get(e.target) is None or
-                      effects[e.target].by != e.by}
+    unique_pending = {
+        (e.target, e.kind, e.by): e for e in pending if effects.get(e.target) is None or effects[e.target].by != e.by
+    }
     return sorted([*effects.values(), *unique_pending.values()], key=lambda e: (e.target, not e.applied, e.by, e.kind))
 
 

@@ -12,6 +12,7 @@ child's start. A child that runs out of time is killed; the next request starts 
 `python -m rag.ingest.parse_worker`: a fresh interpreter that imports only the ingest stage, never the caller's
 state.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -61,11 +62,16 @@ class _Child:
 
     def __init__(self, memory: int) -> None:
         root = str(Path(__file__).resolve().parents[2])  # the folder holding the rag package
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p),
-                   RAG_PARSE_MEMORY_BYTES=str(memory), OMP_NUM_THREADS="1")
+        env = dict(
+            os.environ,
+            PYTHONPATH=os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p),
+            RAG_PARSE_MEMORY_BYTES=str(memory),
+            OMP_NUM_THREADS="1",
+        )
         self.memory = memory
-        self.proc = subprocess.Popen([sys.executable, "-m", WORKER_MODULE], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, env=env, cwd=root)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", WORKER_MODULE], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=root
+        )
         try:
             ready = self._read_line(START_SECONDS)
         except TimeoutError:
@@ -91,8 +97,11 @@ class _Child:
             raise DocumentError(name, f"reading it took longer than {limits.parse_seconds:.0f} s (the limit)") from None
         if not reply:
             code = self.stop()
-            raise DocumentError(name, "the parser stopped on this file (exit code "
-                                      f"{code}; memory limit {limits.parse_memory_bytes / MB:.0f} MB)")
+            raise DocumentError(
+                name,
+                "the parser stopped on this file (exit code "
+                f"{code}; memory limit {limits.parse_memory_bytes / MB:.0f} MB)",
+            )
         answer = json.loads(reply)
         if "error" in answer:
             raise DocumentError(name, answer["error"])

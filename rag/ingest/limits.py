@@ -1,4 +1,5 @@
 """Size limits checked before a file is parsed past them: the same for the CLI, the API and the page."""
+
 from __future__ import annotations
 
 import io
@@ -32,9 +33,17 @@ class Limits:
 
 def limits_from(settings: Settings) -> Limits:
     """The document limits the settings give (RAG_MAX_*, RAG_PARSE_*)."""
-    return Limits(settings.max_file_bytes, settings.max_unzipped_bytes, settings.max_zip_ratio, settings.max_pdf_pages,
-                  settings.max_document_chars, settings.max_new_clauses, parse_seconds=settings.parse_seconds,
-                  parse_memory_bytes=settings.parse_memory_bytes, parse_workers=max(1, settings.parse_workers))
+    return Limits(
+        settings.max_file_bytes,
+        settings.max_unzipped_bytes,
+        settings.max_zip_ratio,
+        settings.max_pdf_pages,
+        settings.max_document_chars,
+        settings.max_new_clauses,
+        parse_seconds=settings.parse_seconds,
+        parse_memory_bytes=settings.parse_memory_bytes,
+        parse_workers=max(1, settings.parse_workers),
+    )
 
 
 def check_file_size(name: str, size: int, limits: Limits) -> None:
@@ -57,8 +66,9 @@ def check_zip(name: str, data: bytes, limits: Limits) -> None:
         raise DocumentError(name, f"unpacks to {total / MB:.0f} MB; the limit is {limits.unzipped_bytes / MB:.0f} MB")
     worst = max((m.file_size / max(1, m.compress_size) for m in members), default=0.0)
     if total / packed > limits.zip_ratio or worst > limits.zip_ratio * 10:
-        raise DocumentError(name, f"compression ratio {max(total / packed, worst):.0f}:1 exceeds "
-                                  f"{limits.zip_ratio:.0f}:1 (a zip bomb?)")
+        raise DocumentError(
+            name, f"compression ratio {max(total / packed, worst):.0f}:1 exceeds {limits.zip_ratio:.0f}:1 (a zip bomb?)"
+        )
 
 
 class CappedReader(io.RawIOBase):
@@ -76,8 +86,9 @@ class CappedReader(io.RawIOBase):
         chunk = self.stream.read(min(len(buffer), 1 << 16))
         self.read_bytes += len(chunk)
         if self.read_bytes > self.cap:
-            raise DocumentError(self.name, f"unpacks to more than {self.cap / MB:.0f} MB; the limit is "
-                                           f"{self.cap / MB:.0f} MB")
+            raise DocumentError(
+                self.name, f"unpacks to more than {self.cap / MB:.0f} MB; the limit is {self.cap / MB:.0f} MB"
+            )
         buffer[: len(chunk)] = chunk
         return len(chunk)
 

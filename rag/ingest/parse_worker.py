@@ -3,6 +3,7 @@ header line, then the file's bytes) on stdin and answers each with one JSON line
 (`parse`), everything the index keeps of the document (`analyse`, ingest/analysis.py), or the reason the file
 cannot be used. Its address space is limited before the first request, so a file that inflates past it, or a
 rule that runs away on it, fails here, not in the server."""
+
 from __future__ import annotations
 
 import json
@@ -29,8 +30,10 @@ def _answer(header: dict, data: bytes) -> dict:
     except DocumentError as exc:
         return {"error": exc.reason}
     except MemoryError:
-        return {"error": f"reading it needed more than the memory limit "
-                         f"({int(os.environ['RAG_PARSE_MEMORY_BYTES']) >> 20} MB)"}
+        return {
+            "error": f"reading it needed more than the memory limit "
+            f"({int(os.environ['RAG_PARSE_MEMORY_BYTES']) >> 20} MB)"
+        }
     except RecursionError:
         return {"error": "its structure is nested too deeply to read"}
     except Exception as exc:  # parsers raise many types on corrupt files

@@ -1,5 +1,6 @@
 """Readers for the supported file types: bytes in, text out (.txt/.md in any common Chinese encoding, .html,
 .docx, .pdf)."""
+
 from __future__ import annotations
 
 import io
@@ -79,7 +80,7 @@ def _html_text(name: str, data: bytes, limits: Limits) -> tuple[str, str]:
     text, encoding = decode_bytes(data)
     parser = _PageText(name, limits)
     for at in range(0, len(text), _HTML_FEED):  # fed in pieces: a limit stops it early
-        parser.feed(text[at:at + _HTML_FEED])
+        parser.feed(text[at : at + _HTML_FEED])
     parser.close()
     lines = [ln.strip() for ln in "\n".join(parser.pieces).splitlines()]
     return "\n".join(ln for ln in lines if ln), encoding
@@ -108,8 +109,15 @@ def _docx_text(name: str, data: bytes, limits: Limits) -> str:
     elements = chars = 0
     with archive.open(member) as raw:
         stream = io.BufferedReader(CappedReader(name, raw, limits.unzipped_bytes))
-        events = etree.iterparse(stream, events=("start", "end"), resolve_entities=False, no_network=True,
-                                 load_dtd=False, huge_tree=False, remove_comments=True)
+        events = etree.iterparse(
+            stream,
+            events=("start", "end"),
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            huge_tree=False,
+            remove_comments=True,
+        )
         for event, element in events:
             tag = element.tag
             if event == "start":

@@ -1,4 +1,5 @@
 """Is it a document at all, and does it talk to the assistant? Screens decoded text before it is indexed."""
+
 from __future__ import annotations
 
 import re
@@ -36,8 +37,9 @@ INSTRUCTION = re.compile(
 # whoever answers questions about it what to say ("凡涉及…的问询，均应答复为一亿元"). Both parts must be in one
 # sentence; a document that reports someone's reply ("他的回答是：…") or asks for timely replies ("对群众咨询要及时
 # 答复") prescribes no reply content and is not flagged.
-ABOUT_QUESTIONS = re.compile(r"问询|询问|提问|问题|咨询|问到|问及|查询|用户|提问者|\b(?:asked|asks?|questions?|quer(?:y|ies))\b",
-                             re.IGNORECASE)
+ABOUT_QUESTIONS = re.compile(
+    r"问询|询问|提问|问题|咨询|问到|问及|查询|用户|提问者|\b(?:asked|asks?|questions?|quer(?:y|ies))\b", re.IGNORECASE
+)
 PRESCRIBED_REPLY = re.compile(
     r"(?:应|须|需|必须|一律|均|统一|请|务必|只能|只|要)(?:当|该|以|被)?(?:答复|回答|回复|作答|应答|告知|答)(?:为|是|成|称|说|：|:|“|\")"
     r"|\b(?:answer|reply|respond|say)\s+(?:with|that|only|it\s+is)\b",

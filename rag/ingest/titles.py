@@ -1,4 +1,5 @@
 """Best-effort document titles from the first lines, a sharing site's file name, or a reply's subject."""
+
 from __future__ import annotations
 
 import re
@@ -21,7 +22,7 @@ def guess_title(name: str, original: str, clean: str) -> str:
     reply = _REPLY.search(clean[:600])
     if reply and re.search(r"代表|委员", first_line):
         who = first_line.rstrip(":：")
-        subject = reply.group(1).strip("“”\"")
+        subject = reply.group(1).strip('“”"')
         subject = re.sub(r"^关于", "", subject)
         subject = re.sub(r"的建议$", "", subject)
         return f"对{who}关于“{subject}”建议的答复"

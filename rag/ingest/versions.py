@@ -1,5 +1,6 @@
 """The document folder as a versioned library: a same-name upload never replaces silently. The previous file is
 kept under .versions/<name>/ and can be restored; an append-only audit log records who did what, when."""
+
 from __future__ import annotations
 
 import json
@@ -37,8 +38,13 @@ def safe_name(name: str) -> str:
 
 def audit(docs_dir: Path, action: str, name: str, user: str, **details: object) -> None:
     """Append one line to the audit log (JSON per line; the file is only ever appended to)."""
-    entry = {"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "user": user or "-", "action": action, "document": name,
-             **details}
+    entry = {
+        "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "user": user or "-",
+        "action": action,
+        "document": name,
+        **details,
+    }
     fd = os.open(Path(docs_dir) / AUDIT_LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
     try:
         os.write(fd, (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8"))
@@ -100,8 +106,14 @@ def save_document(docs_dir: Path, src: Path, name: str, user: str) -> tuple[str,
     with _CHANGING:
         previous = _make_current(docs_dir, src, name)
         action = "replace" if previous else "upload"
-        audit(docs_dir, action, name, user, sha256=file_sha256(docs_dir / name),
-              **({"previous_version": previous.id} if previous else {}))
+        audit(
+            docs_dir,
+            action,
+            name,
+            user,
+            sha256=file_sha256(docs_dir / name),
+            **({"previous_version": previous.id} if previous else {}),
+        )
     return action, previous
 
 
@@ -127,6 +139,12 @@ def restore_version(docs_dir: Path, name: str, version_id: str, user: str) -> Ve
         raise DocumentError(name, f"no version {version_id!r} (see `python -m rag versions {name}`)")
     with _CHANGING:
         previous = _make_current(docs_dir, matches[0], name)
-        audit(docs_dir, "restore", name, user, restored_version=version_id,
-              **({"previous_version": previous.id} if previous else {}))
+        audit(
+            docs_dir,
+            "restore",
+            name,
+            user,
+            restored_version=version_id,
+            **({"previous_version": previous.id} if previous else {}),
+        )
     return previous

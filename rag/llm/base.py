@@ -4,6 +4,7 @@ To add a backend: subclass ChatBackend, set `name`, load lazily in `warm_up`, st
 `stream`, raise LLMError (never anything else) when it cannot answer, add a branch to `llm.factory.make_llm`
 and add it to tests/test_contracts.py.
 """
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod

@@ -6,6 +6,7 @@ AVX-512 build (VNNI, VBMI, BF16; never AMX, whose Q4_K_M path segfaults, llama.c
 flags: it prefills about twice as fast. An environment copied to a CPU without those flags would die on an illegal
 instruction inside llama.cpp; this check turns that into a clear error before the library is loaded.
 """
+
 from __future__ import annotations
 
 import os
@@ -48,7 +49,8 @@ def check_build(prefix: Path | None = None, flags: set[str] | None = None) -> st
     if missing and present:
         raise LocalModelError(
             f"llama.cpp in this environment was compiled for CPUs with {', '.join(needed)} ({name} build); this CPU "
-            f"lacks {', '.join(missing)}. Run `make install` again on this machine (it picks the build for this CPU).")
+            f"lacks {', '.join(missing)}. Run `make install` again on this machine (it picks the build for this CPU)."
+        )
     return name
 
 

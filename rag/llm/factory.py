@@ -1,4 +1,5 @@
 """Pick a chat backend from its settings name: a plain if-chain."""
+
 from __future__ import annotations
 
 import threading
@@ -28,6 +29,11 @@ def make_llm(name: str, settings: Settings) -> ChatBackend | None:
     if name == "openai":
         from .openai import OpenAIChat
 
-        return OpenAIChat(settings.openai_base_url, settings.openai_model, settings.openai_api_key,
-                          settings.openai_timeout, settings.openai_retries)
+        return OpenAIChat(
+            settings.openai_base_url,
+            settings.openai_model,
+            settings.openai_api_key,
+            settings.openai_timeout,
+            settings.openai_retries,
+        )
     raise ValueError(f"unknown LLM backend {name!r}: use {', '.join(BACKENDS)}")

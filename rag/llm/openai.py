@@ -1,4 +1,5 @@
 """Any OpenAI-compatible /chat/completions server, streaming (vLLM, Ollama, llama.cpp, DeepSeek, DashScope)."""
+
 from __future__ import annotations
 
 import json
@@ -27,7 +28,13 @@ class OpenAIChat(ChatBackend):
         headers = {"Content-Type": "application/json"}
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
-        body = {"model": self.model, "messages": messages, "stream": True, "temperature": 0, "max_tokens": max_new_tokens}
+        body = {
+            "model": self.model,
+            "messages": messages,
+            "stream": True,
+            "temperature": 0,
+            "max_tokens": max_new_tokens,
+        }
         timeout = httpx.Timeout(self.timeout, connect=min(5.0, self.timeout))
         last: Exception | None = None
         for attempt in range(self.retries + 1):

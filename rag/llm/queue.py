@@ -1,4 +1,5 @@
 """One generation at a time per loaded model, first come first served, with each waiter's place in line."""
+
 from __future__ import annotations
 
 import itertools

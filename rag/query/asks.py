@@ -1,5 +1,6 @@
 """What a question asks for (an amount, a share, a count, a year, departments, a list …) and under which
 constraints (year, place, administrative level, the item named), read from its wording."""
+
 from __future__ import annotations
 
 import re
@@ -12,8 +13,19 @@ from ..text.masks import is_masked
 from ..text.names import PLACE_SUFFIXES
 from ..text.normalize import for_search
 from ..text.tokens import tagged
-from .intents import (ASKS_AMOUNT, ASKS_COMPARISON, ASKS_COUNT, ASKS_DATE, ASKS_LIST, ASKS_SHARE, ASKS_YEAR, FIGURE_NOUNS,
-                      INTERROGATIVE, asks_number, asks_responsibility)
+from .intents import (
+    ASKS_AMOUNT,
+    ASKS_COMPARISON,
+    ASKS_COUNT,
+    ASKS_DATE,
+    ASKS_LIST,
+    ASKS_SHARE,
+    ASKS_YEAR,
+    FIGURE_NOUNS,
+    INTERROGATIVE,
+    asks_number,
+    asks_responsibility,
+)
 
 # Figure kinds, most specific first.
 AMOUNT, SHARE, YEAR, DATE, COUNT, NUMBER = "amount", "share", "year", "date", "count", "number"
@@ -103,9 +115,20 @@ def read_ask(question: str, jurisdictions: Iterable[str] = ()) -> Ask:
     skip = set(FIGURE_NOUNS) | set(levels) | set(answer_type_words(text))
     unplaced = re.sub("|".join(f"{p}[{PLACE_SUFFIXES}]?" for p in places), "，", text) if places else text
     nouns = tuple(w for w in _item_words(unplaced) if w not in skip and not re.search(r"\d", w))
-    return Ask(kind, unit, years, levels, places, nouns, tuple(_QUOTED.findall(text)), figures,
-               _item_text(unplaced, levels), asks_responsibility(text), bool(ASKS_COMPARISON.search(text)),
-               bool(ASKS_LIST.search(text)))
+    return Ask(
+        kind,
+        unit,
+        years,
+        levels,
+        places,
+        nouns,
+        tuple(_QUOTED.findall(text)),
+        figures,
+        _item_text(unplaced, levels),
+        asks_responsibility(text),
+        bool(ASKS_COMPARISON.search(text)),
+        bool(ASKS_LIST.search(text)),
+    )
 
 
 # The noun a question word governs names the kind of answer, not an item the clause must repeat: 「热线是多少」 is

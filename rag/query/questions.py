@@ -1,4 +1,5 @@
 """Is it a question at all: text, not empty, with words, not too long."""
+
 from __future__ import annotations
 
 import re
@@ -21,6 +22,9 @@ def check_question(question: object, max_chars: int) -> str:
     if not _WORD_CHAR.search(text):
         raise QuestionError("question has no words", "no_words", "问题里没有文字，请用文字提问。")
     if len(text) > max_chars:
-        raise QuestionError(f"question is {len(text)} characters long; the limit is {max_chars}", "too_long",
-                            f"问题太长了（{len(text)} 字），请精简到 {max_chars} 字以内。")
+        raise QuestionError(
+            f"question is {len(text)} characters long; the limit is {max_chars}",
+            "too_long",
+            f"问题太长了（{len(text)} 字），请精简到 {max_chars} 字以内。",
+        )
     return text

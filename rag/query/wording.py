@@ -5,6 +5,7 @@ the documents' terms, so it works on documents never seen.
 
 All texts here are `for_match` forms (simplified, no punctuation or spaces, lower-cased).
 """
+
 from __future__ import annotations
 
 import re

@@ -1,6 +1,7 @@
 """What the indexed documents are about, for the answerability checks: the places (jurisdictions) each
 document covers, whether a word occurs in the corpus at all, how common it is, and each document's head
 (title and opening clauses, which name the document: "县域…行动方案")."""
+
 from __future__ import annotations
 
 import re
@@ -16,7 +17,9 @@ from ..text.tokens import PROPER_NOUN_FLAGS, tagged
 # "天津市", "静海区", "唐山市" in a document title: the place the document governs.
 JURISDICTION = re.compile(rf"([\u4e00-\u9fff]{{2}})[{PLACE_SUFFIXES}]")
 # Two characters before 区/市 that are not places ("高新区", "开发区" …).
-NOT_PLACES = frozenset({"高新", "开发", "经济", "示范", "功能", "园区", "城区", "社区", "辖区", "地区", "人民", "全市", "各区"})
+NOT_PLACES = frozenset(
+    {"高新", "开发", "经济", "示范", "功能", "园区", "城区", "社区", "辖区", "地区", "人民", "全市", "各区"}
+)
 # A document whose title names no place is about the jurisdictions it names at least this often.
 DOC_PLACE_MIN_MENTIONS = 3
 # The first clauses of a document (preamble, aims, goals) name it together with its title.

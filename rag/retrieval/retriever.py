@@ -1,4 +1,5 @@
 """Hybrid retrieval: dense + BM25 over jieba tokens, merged by reciprocal rank fusion (in the store), then reranked."""
+
 from __future__ import annotations
 
 import threading
@@ -55,9 +56,13 @@ class Retriever:
     def unknown_entities(self, question: str) -> list[str]:
         """Named places, organisations and proper nouns of the question that no indexed clause mentions
         ("杭州市" when only Tianjin and Tangshan documents are indexed)."""
-        return [e for e in named_entities(question, PLACE_ORG_FLAGS)
-                if not INTERROGATIVE.search(e) and not self.facts.in_corpus(e, abbreviations=False)
-                and not self._overlaps_known_place(question, e)]
+        return [
+            e
+            for e in named_entities(question, PLACE_ORG_FLAGS)
+            if not INTERROGATIVE.search(e)
+            and not self.facts.in_corpus(e, abbreviations=False)
+            and not self._overlaps_known_place(question, e)
+        ]
 
     def _overlaps_known_place(self, question: str, entity: str) -> bool:
         """The entity is a segmentation artefact: it shares characters with a place the documents are about
@@ -122,13 +127,21 @@ class Retriever:
         t1 = time.perf_counter()
         ranking = self.data.engine.search(query, question, self.pool, max(k, RERANK_POOL), allowed)
         t2 = time.perf_counter()
-        fused = sorted(((v, round(score, FUSED_DIGITS)) for v, score in ranking.fused if v in self._by_vid),
-                       key=lambda pair: (-pair[1], pair[0]))
-        hits = [Hit(self._by_vid[v].clause, score, ranking.dense.get(v, 0.0), ranking.keyword.get(v, 0.0))
-                for v, score in fused]
+        fused = sorted(
+            ((v, round(score, FUSED_DIGITS)) for v, score in ranking.fused if v in self._by_vid),
+            key=lambda pair: (-pair[1], pair[0]),
+        )
+        hits = [
+            Hit(self._by_vid[v].clause, score, ranking.dense.get(v, 0.0), ranking.keyword.get(v, 0.0))
+            for v, score in fused
+        ]
         hits = rerank(question, hits, self.facts)[:k]
-        self.last_timings = {"embed": t1 - t0, "search": t2 - t1, "rerank": time.perf_counter() - t2,
-                             "total": time.perf_counter() - t0}
+        self.last_timings = {
+            "embed": t1 - t0,
+            "search": t2 - t1,
+            "rerank": time.perf_counter() - t2,
+            "total": time.perf_counter() - t0,
+        }
         return hits
 
     def section(self, doc: str, prefix: tuple[str, ...]) -> list[Clause]:

@@ -1,4 +1,5 @@
 """Citation markers: the forms a model writes ([n], 【n】, 〔n〕, [条款n]) and the one the answer shows (〔n〕)."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Numbers masked in the source ("***项", "**%"): how they are found and how the answer says they are not given."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Text normalisation shared by indexing, querying and evaluation."""
+
 from __future__ import annotations
 
 import re
@@ -14,8 +15,10 @@ PINYIN_AFTER_HAN = re.compile(
 _DROP_FOR_MATCH = re.compile(r"[\s\W_]+", re.UNICODE)
 # Spaces between two Chinese characters (or a Chinese character and Chinese punctuation) carry no meaning in
 # Chinese text; users type them as word breaks ("火星基地 的 建设目标 是什么").
-HAN_SPACES = re.compile(r"(?<=[\u3400-\u9fff\u3000-\u303f\uff01-\uff0f\uff1a-\uff1f])[ \t\u3000]+"
-                        r"(?=[\u3400-\u9fff\u3000-\u303f\uff01-\uff0f\uff1a-\uff1f])")
+HAN_SPACES = re.compile(
+    r"(?<=[\u3400-\u9fff\u3000-\u303f\uff01-\uff0f\uff1a-\uff1f])[ \t\u3000]+"
+    r"(?=[\u3400-\u9fff\u3000-\u303f\uff01-\uff0f\uff1a-\uff1f])"
+)
 # Lone surrogates (a browser or JSON client can send them) cannot be encoded; they carry no text.
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 

@@ -1,4 +1,5 @@
 """Chinese numerals as numbers: the one home for reading 「十二」「两」「一百零五」 (heading ordinals, 「有效期两年」)."""
+
 from __future__ import annotations
 
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}

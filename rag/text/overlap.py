@@ -1,4 +1,5 @@
 """How much wording two texts share: character bigrams after normalisation (the support score)."""
+
 from __future__ import annotations
 
 from difflib import SequenceMatcher

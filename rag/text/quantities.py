@@ -1,5 +1,6 @@
 """Figures as policy text states them: amounts of money, shares, counts with their unit, years and the
 administrative level (国家级/省级/市级…) a figure applies to. Each pattern is defined only here."""
+
 from __future__ import annotations
 
 import re
@@ -18,10 +19,18 @@ SHARE = re.compile(rf"{_FIGURE}\s*[%‰]")
 YEAR = re.compile(rf"(?<!\d)(\d{{4}}|{MASKED}{{4}})\s*年")
 # Counted things, grouped by units that answer the same "多少X" question.
 COUNT_UNITS: dict[str, str] = {
-    "家": "家个所支", "个": "个家所支项", "所": "所家个", "支": "支个家",
-    "项": "项件个", "件": "件项",
-    "名": "名人", "人": "人名", "人次": "人次人",
-    "场": "场次", "次": "次场", "批": "批",
+    "家": "家个所支",
+    "个": "个家所支项",
+    "所": "所家个",
+    "支": "支个家",
+    "项": "项件个",
+    "件": "件项",
+    "名": "名人",
+    "人": "人名",
+    "人次": "人次人",
+    "场": "场次",
+    "次": "次场",
+    "批": "批",
     "年": "年",
 }
 _ANY_UNIT = "家个所支项件名人场次批"
@@ -69,11 +78,15 @@ def has_count(text: str, unit: str = "") -> bool:
     if unit == "年":
         return bool(_FEW_YEARS.search(text))
     units = COUNT_UNITS.get(unit, _ANY_UNIT)
-    return bool(re.search(rf"(?:{_DIGIT_COUNT}|{_CN_COUNT})\s*(?:以上|左右)?\s*[{units}](?!性)", text))  # 一次性 is no count
+    return bool(
+        re.search(rf"(?:{_DIGIT_COUNT}|{_CN_COUNT})\s*(?:以上|左右)?\s*[{units}](?!性)", text)
+    )  # 一次性 is no count
 
 
 # A date without a year: "2月17日", "3月底", "上旬".
-DATE = re.compile(rf"(?:\d{{1,2}}|{MASKED}{{1,2}})\s*月(?:\s*(?:\d{{1,2}}|{MASKED}{{1,2}})\s*[日号])?|[上中下]旬|月底|月初|年底|年初")
+DATE = re.compile(
+    rf"(?:\d{{1,2}}|{MASKED}{{1,2}})\s*月(?:\s*(?:\d{{1,2}}|{MASKED}{{1,2}})\s*[日号])?|[上中下]旬|月底|月初|年底|年初"
+)
 
 
 def has_date(text: str) -> bool:

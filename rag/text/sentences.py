@@ -1,4 +1,5 @@
 """Where a sentence ends. One character set for the parser, the verifier, the streamer and the quoting code."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Chinese word segmentation for keyword search (jieba over normalised text)."""
+
 from __future__ import annotations
 
 import logging

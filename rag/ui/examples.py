@@ -1,4 +1,5 @@
 """Example questions for the page, written from the indexed clauses' headings."""
+
 from __future__ import annotations
 
 import re
@@ -8,7 +9,9 @@ from ..ingest.headings import strip_marker
 from ..text.names import PLACE_SUFFIXES
 from ..text.normalize import for_search
 
-_GENERIC_HEADINGS = frozenset("指导思想 基本原则 总体目标 主要目标 工作目标 总体要求 思路目标 保障措施 组织实施".split())
+_GENERIC_HEADINGS = frozenset(
+    "指导思想 基本原则 总体目标 主要目标 工作目标 总体要求 思路目标 保障措施 组织实施".split()
+)
 _DOC_KIND = re.compile(r"(行动方案|实施方案|工作方案|方案|答复|通知|意见|办法|规划|计划)$")
 _PLACE = re.compile(rf"^(?:对.*?代表.*)?([\u4e00-\u9fff]{{2,4}}?[{PLACE_SUFFIXES}])")
 

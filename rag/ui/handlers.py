@@ -1,5 +1,6 @@
 """The chat page's handlers as plain methods (testable without a browser). Per-session state (the chat
 messages and the plain-text turns) lives in Gradio components, never here."""
+
 from __future__ import annotations
 
 import logging
@@ -20,8 +21,17 @@ from ..ingest.limits import limits_from
 from ..ingest.versions import list_versions, restore_version
 from .uploads import UploadError, confined, save_uploads, upload_folder
 from ..text.normalize import without_surrogates
-from .views import (answer_html, answer_id_of, candidates_html, documents_html, escape_text, quoted_html, sources_html, streaming_html,
-                    waiting_html)
+from .views import (
+    answer_html,
+    answer_id_of,
+    candidates_html,
+    documents_html,
+    escape_text,
+    quoted_html,
+    sources_html,
+    streaming_html,
+    waiting_html,
+)
 
 log = logging.getLogger(__name__)
 Turns = list[tuple[str, str]]  # (question, answer body) in plain text
@@ -39,14 +49,26 @@ class ChatApp:
         self.feedback = FeedbackStore(settings.index_dir)  # shared with the HTTP API (same answers, same file)
         self.upload_root = upload_root  # the folder uploads must lie in (None: Gradio's upload folder)
 
-    def respond(self, message: str, chat: list[dict] | None, turns: Turns | None, backend: str,
-                k: int, region: str = "", issuer: str = "", doc_type: str = "", since: str = "",
-                until: str = "") -> Iterator[Update]:
+    def respond(  # noqa: PLR0913 (known debt, issue 30)
+        self,
+        message: str,
+        chat: list[dict] | None,
+        turns: Turns | None,
+        backend: str,
+        k: int,
+        region: str = "",
+        issuer: str = "",
+        doc_type: str = "",
+        since: str = "",
+        until: str = "",
+    ) -> Iterator[Update]:
         """Stream an answer into the chat, searching only the documents the filter fields admit."""
         turns = list(turns or [])
         message = without_surrogates(message) if isinstance(message, str) else message
-        chat = list(chat or []) + [{"role": "user", "content": escape_text(message or "")},
-                                   {"role": "assistant", "content": "…"}]
+        chat = list(chat or []) + [
+            {"role": "user", "content": escape_text(message or "")},
+            {"role": "assistant", "content": "…"},
+        ]
         yield chat, turns, sources_html(None, {}), ""
         try:
             offered = self.settings.offered_backends()
@@ -76,11 +98,16 @@ class ChatApp:
                         chat[-1] = {"role": "assistant", "content": quoted_html(quote)}
                     elif isinstance(piece, Waiting):
                         waiting = waiting_html(piece.ahead)
-                        chat[-1] = {"role": "assistant", "content": quoted_html(quote, waiting=waiting) if quote else waiting}
+                        chat[-1] = {
+                            "role": "assistant",
+                            "content": quoted_html(quote, waiting=waiting) if quote else waiting,
+                        }
                     else:
                         shown += piece
-                        chat[-1] = {"role": "assistant",
-                                    "content": quoted_html(quote, shown) if quote else streaming_html(shown)}
+                        chat[-1] = {
+                            "role": "assistant",
+                            "content": quoted_html(quote, shown) if quote else streaming_html(shown),
+                        }
                     yield chat, turns, panel, ""
             finally:
                 stream.close()  # the user left or pressed stop: free the model for the next question
@@ -93,10 +120,11 @@ class ChatApp:
             chat[-1] = {"role": "assistant", "content": f"⚠️ 出错了：{escape_text(reason)}"}
             yield chat, turns, sources_html(None, {}), message
 
-    def rate(self, message: object, liked: bool | None, comment: str = "", user: str | None = None) -> str:
-        """👍 (liked) or 👎 on an answer message, with an optional comment: stored, or why not (as page text)."""
+    def rate(self, message: object, liked: object, comment: str = "", user: str | None = None) -> str:
+        """👍 (liked True) or 👎 (False) on an answer message, with an optional comment: stored, or why not (as
+        page text). Anything else Gradio may send for `liked` (a custom feedback option) is not a rating."""
         answer_id = answer_id_of(message)
-        if not answer_id or liked is None:
+        if not answer_id or not isinstance(liked, bool):
             return "只能评价已完成的回答。"
         try:
             self.feedback.add(answer_id, "up" if liked else "down", (comment or "").strip(), user or "")
@@ -133,14 +161,21 @@ class ChatApp:
                 except UploadError:
                     pass
             return [f"⚠️ {exc}"]
-        return [m for m, _ in save_uploads(paths, Path(self.settings.docs_dir), limits_from(self.settings), who,
-                                           self.upload_root)]
+        return [
+            m
+            for m, _ in save_uploads(
+                paths, Path(self.settings.docs_dir), limits_from(self.settings), who, self.upload_root
+            )
+        ]
 
     def upload(self, paths: list[str] | None, request=None) -> Iterator[str]:
         """Check and add the files (in a thread, showing the parse queue meanwhile), then rebuild."""
         done: list[list[str]] = []
-        worker = threading.Thread(target=lambda: done.append(self.save_upload(paths, getattr(request, "username", None))),
-                                  name="upload-check", daemon=True)
+        worker = threading.Thread(
+            target=lambda: done.append(self.save_upload(paths, getattr(request, "username", None))),
+            name="upload-check",
+            daemon=True,
+        )
         worker.start()
         shown = ""
         while worker.is_alive():

@@ -1,4 +1,5 @@
 """The Gradio Blocks page and its launch (loopback by default, never a public share link)."""
+
 from __future__ import annotations
 
 import gradio as gr  # module level: Gradio resolves the `gr.Request` annotations below through these globals
@@ -16,19 +17,29 @@ from .views import PAGE_CSS, PAGE_HEAD, sources_html
 def build_page(app: ChatApp):
     """The Gradio Blocks page."""
     with gr.Blocks(title="政策文件问答") as page:
-        gr.Markdown("## 政策文件问答\n回答中的每一句话都标注了出处〔n〕，点击可查看对应条款。文件没有涉及的问题会如实说明。")
+        gr.Markdown(
+            "## 政策文件问答\n回答中的每一句话都标注了出处〔n〕，点击可查看对应条款。文件没有涉及的问题会如实说明。"
+        )
         with gr.Row():
             with gr.Column(scale=3):
                 chat = gr.Chatbot(label="对话", height=480, sanitize_html=False, elem_id="chat")
-                question = gr.Textbox(label="问题", placeholder="例如：唐山对新认定的国家级科技企业孵化器奖补多少？", lines=2,
-                                      elem_id="question")
+                question = gr.Textbox(
+                    label="问题",
+                    placeholder="例如：唐山对新认定的国家级科技企业孵化器奖补多少？",
+                    lines=2,
+                    elem_id="question",
+                )
                 with gr.Row():
                     ask = gr.Button("提问", variant="primary", elem_id="ask")
                     stop = gr.Button("停止", elem_id="stop")
                     clear = gr.Button("清空对话", elem_id="clear")
                 with gr.Row():
-                    comment = gr.Textbox(label="对回答的说明（可选，点 👍/👎 时一并提交）", max_length=MAX_COMMENT_CHARS,
-                                         scale=4, elem_id="feedback-comment")
+                    comment = gr.Textbox(
+                        label="对回答的说明（可选，点 👍/👎 时一并提交）",
+                        max_length=MAX_COMMENT_CHARS,
+                        scale=4,
+                        elem_id="feedback-comment",
+                    )
                     rated = gr.HTML(elem_id="feedback-status")
                 examples = app.example_questions()
                 with gr.Row():
@@ -37,9 +48,12 @@ def build_page(app: ChatApp):
                 sources = gr.HTML(sources_html(None, {}), elem_id="sources")
         with gr.Accordion("设置", open=False):
             offered = list(app.settings.offered_backends())
-            backend = gr.Dropdown(offered, value=offered[0],
-                                  label="回答方式（local：本地模型；openai：兼容 OpenAI 的服务；extractive：原文摘录）",
-                                  elem_id="backend")
+            backend = gr.Dropdown(
+                offered,
+                value=offered[0],
+                label="回答方式（local：本地模型；openai：兼容 OpenAI 的服务；extractive：原文摘录）",
+                elem_id="backend",
+            )
             k = gr.Slider(1, MAX_TOP_K, value=app.settings.top_k, step=1, label="检索条款数", elem_id="k")
             gr.Markdown("只在符合条件的文件中检索（按文件的发文机关、地区、文种和日期；留空表示不限）：")
             with gr.Row():
@@ -58,8 +72,11 @@ def build_page(app: ChatApp):
             with gr.Group(visible=app.settings.uploads):
                 # No `file_types`: Gradio's own type check would leave a refused file in its upload folder; the
                 # server's check names the types, refuses and deletes.
-                upload = gr.File(label=f"上传文件（{' '.join(SUPPORTED_SUFFIXES)}；同名文件会保存为新版本）",
-                                 file_count="multiple", elem_id="upload")
+                upload = gr.File(
+                    label=f"上传文件（{' '.join(SUPPORTED_SUFFIXES)}；同名文件会保存为新版本）",
+                    file_count="multiple",
+                    elem_id="upload",
+                )
                 with gr.Row():
                     version = gr.Dropdown(app.version_choices(), label="恢复以前的版本", elem_id="version")
                     restore = gr.Button("恢复所选版本", elem_id="restore")
@@ -74,6 +91,7 @@ def build_page(app: ChatApp):
         # Stopping closes the answer's generator, which gives the model to the next question in line.
         stop.click(None, None, None, cancels=answering)
         clear.click(lambda: ([], [], sources_html(None, {}), ""), None, outs, cancels=answering)
+
         def on_rate(data: gr.LikeData, note: str, request: gr.Request):
             return app.rate(data.value, data.liked, note, getattr(request, "username", None)), ""
 
@@ -117,8 +135,17 @@ def server_app(session: Session):
 
         start_watching(session, chat_app.rebuilder)
     add_login_limit(app, LoginLimiter(settings.login_attempts_per_minute))
-    app = gr.mount_gradio_app(app, page, path="/", auth=auth, css=PAGE_CSS, head=PAGE_HEAD, show_error=False,
-                              max_file_size=settings.max_file_bytes, footer_links=[])
+    app = gr.mount_gradio_app(
+        app,
+        page,
+        path="/",
+        auth=auth,
+        css=PAGE_CSS,
+        head=PAGE_HEAD,
+        show_error=False,
+        max_file_size=settings.max_file_bytes,
+        footer_links=[],
+    )
     # mount_gradio_app never marks the page launched, and Gradio checks that a request's file paths lie in its
     # upload folder only for launched pages (processing_utils._check_allowed): mark it, so Gradio refuses a
     # server path before any handler runs (the upload handler confines paths itself as well).
@@ -137,5 +164,11 @@ def server_options(settings) -> dict:
     """uvicorn's options. X-Forwarded-For is believed only from the proxies the settings name (none by default):
     uvicorn's default trusts it from 127.0.0.1, so any local client could pick the address logins count by."""
     proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
-    return {"host": settings.host, "port": settings.port, "log_level": "warning", "timeout_graceful_shutdown": 5,
-            "proxy_headers": bool(proxies), "forwarded_allow_ips": proxies or None}
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": "warning",
+        "timeout_graceful_shutdown": 5,
+        "proxy_headers": bool(proxies),
+        "forwarded_allow_ips": proxies or None,
+    }

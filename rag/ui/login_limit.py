@@ -1,4 +1,5 @@
 """Failed logins are limited per client address: past the limit within a minute, login answers 429 at once."""
+
 from __future__ import annotations
 
 import threading

@@ -5,6 +5,7 @@ Answers use the previous generation meanwhile.
 No lock is held while a caller's generator is suspended: Gradio resumes generators on any thread, so a lock
 taken before a `yield` could be released by another thread (or never). Requests only count themselves in and
 then watch the shared state; the worker thread alone builds."""
+
 from __future__ import annotations
 
 import html
@@ -15,7 +16,13 @@ from ..indexing.priority import lower_priority
 from ..session import Session
 from ..types import BuildReport
 
-_STAGES = {"reading": "读取文件", "embedding": "计算向量", "sentences": "计算句子向量", "keyword index": "建立关键词索引", "done": "完成"}
+_STAGES = {
+    "reading": "读取文件",
+    "embedding": "计算向量",
+    "sentences": "计算句子向量",
+    "keyword index": "建立关键词索引",
+    "done": "完成",
+}
 STARTED = "正在重建索引…"
 BUSY = "已有重建在进行中，完成后会再更新一次索引，请稍候…"
 # How often a waiting request re-reads the progress; outcomes kept for requests that have not read theirs yet.
@@ -109,5 +116,7 @@ def _report(outcome: BuildReport | Exception | None) -> str:
     skipped = "".join(f"<br>跳过 {html.escape(name)}：{html.escape(reason)}" for name, reason in outcome.skipped)
     standing = "".join(f"<br>⚠️ 文件效力变化：{html.escape(line)}" for line in outcome.standing)
     warnings = "".join(f"<br>⚠️ {html.escape(line)}" for line in outcome.warnings)
-    return (f"重建完成：新增 {len(outcome.added)}、修改 {len(outcome.changed)}、删除 {len(outcome.removed)} 个文件，"
-            f"重新计算 {outcome.embedded} 个条款的向量，用时 {outcome.seconds:.1f} 秒。{standing}{warnings}{skipped}")
+    return (
+        f"重建完成：新增 {len(outcome.added)}、修改 {len(outcome.changed)}、删除 {len(outcome.removed)} 个文件，"
+        f"重新计算 {outcome.embedded} 个条款的向量，用时 {outcome.seconds:.1f} 秒。{standing}{warnings}{skipped}"
+    )

@@ -1,5 +1,6 @@
 """Uploaded files: checked (type, size, limits, readable) before anything is written; a same-name upload
 becomes a new version; a rejected upload is deleted from the server's temporary folder."""
+
 from __future__ import annotations
 
 import shutil
@@ -66,8 +67,9 @@ def confined(raw: str, root: Path) -> Path:
     return resolved
 
 
-def save_uploads(paths: list[str] | None, docs_dir: Path, limits: Limits, user: str,
-                 root: Path | None = None) -> list[tuple[str, bool]]:
+def save_uploads(
+    paths: list[str] | None, docs_dir: Path, limits: Limits, user: str, root: Path | None = None
+) -> list[tuple[str, bool]]:
     """Check each upload and add it to the document folder; (message, saved) per file. Only files inside the
     upload folder `root` are taken (anything else is refused and left alone); a rejected upload never touches
     the document folder and is removed from the upload folder."""

@@ -1,4 +1,5 @@
 """HTML for the chat page: answer text with clickable 〔n〕 markers, source cards, the documents table."""
+
 from __future__ import annotations
 
 import html
@@ -14,8 +15,17 @@ STREAMING_CURSOR = " ▌"
 
 # Characters the chat's Markdown renderer acts on ("[x](javascript:…)" would be a link, "**" bold): written as
 # character references, which Markdown shows as the characters and never parses.
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;", "\n": "<br>",
-                          **{ch: f"&#{ord(ch)};" for ch in "[]()*_`~#|\\!"}})
+_ESCAPES = str.maketrans(
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        '"': "&quot;",
+        "'": "&#x27;",
+        "\n": "<br>",
+        **{ch: f"&#{ord(ch)};" for ch in "[]()*_`~#|\\!"},
+    }
+)
 
 
 def escape_text(text: str) -> str:
@@ -59,7 +69,9 @@ def answer_html(ans: Answer, labelled: bool = False, answer_id: str = "") -> str
     (a model backend was chosen): say whether the body is the model's verified answer or the quote that stayed.
     `answer_id` (hex, from the feedback store) marks the message so that 👍/👎 on it name the answer."""
     body = escape_text(ans.body)
-    parts = [_label(ANSWER_LABEL if ans.backend != "extractive" else QUOTE_LABEL)] if labelled and not ans.refused else []
+    parts = (
+        [_label(ANSWER_LABEL if ans.backend != "extractive" else QUOTE_LABEL)] if labelled and not ans.refused else []
+    )
     if ans.extra_note:
         parts.append(f"<span class='note'>{escape_text(ans.extra_note)}</span>")
     parts.append(linkify_markers(body))
@@ -116,8 +128,10 @@ def _context(doc_text: str | None, start: int, end: int) -> str:
     clause = html.escape(doc_text[start:end])
     after = html.escape(doc_text[end:hi])
     body = f"{'…' if lo else ''}{before}<b>{clause}</b>{after}{'…' if hi < len(doc_text) else ''}"
-    return (f"<details class='context'><summary>查看原文上下文（第 {start}–{end} 字）</summary>"
-            f"<div class='original'>{body.replace(chr(10), '<br>')}</div></details>")
+    return (
+        f"<details class='context'><summary>查看原文上下文（第 {start}–{end} 字）</summary>"
+        f"<div class='original'>{body.replace(chr(10), '<br>')}</div></details>"
+    )
 
 
 def _departments(departments: tuple[str, ...], duties) -> str:
@@ -138,8 +152,11 @@ def _facts(facts) -> str:
         if fact is not None:
             masked = "（原文遮蔽）" if fact.masked else ""
             parts.append(f"<span class='fact' data-fact='{key}'>{name}：{html.escape(fact.value)}{masked}</span>")
-    warning = (f"<div class='warn superseded'>⚠️ 此文件可能已不再有效：{html.escape(facts.superseded.value)}</div>"
-               if facts.superseded is not None else "")
+    warning = (
+        f"<div class='warn superseded'>⚠️ 此文件可能已不再有效：{html.escape(facts.superseded.value)}</div>"
+        if facts.superseded is not None
+        else ""
+    )
     return (f"<div class='facts'>{' · '.join(parts)}</div>" if parts else "") + warning
 
 
@@ -197,8 +214,9 @@ def _flag_cell(flagged: int) -> str:
 
 
 def _facts_cell(summary: dict) -> str:
-    return " · ".join(summary[k] for k in ("issuer", "number", "date") if summary.get(k)) or \
-        (summary.get("published", "") and f"发布 {summary['published']}")
+    return " · ".join(summary[k] for k in ("issuer", "number", "date") if summary.get(k)) or (
+        summary.get("published", "") and f"发布 {summary['published']}"
+    )
 
 
 def _standing_cell(lines: list[str]) -> str:
@@ -209,15 +227,23 @@ def documents_html(status) -> str:
     """The indexed documents with clause counts, and whether the index is fresh."""
     if not status.exists:
         return "<p>还没有索引。点击“重建索引”。</p>"
-    state = "<span class='fresh'>索引是最新的</span>" if status.fresh else (
-        f"<span class='stale'>索引已过期：新增 {len(status.added)}、修改 {len(status.changed)}、删除 {len(status.removed)} 个文件</span>")
+    state = (
+        "<span class='fresh'>索引是最新的</span>"
+        if status.fresh
+        else (
+            f"<span class='stale'>索引已过期：新增 {len(status.added)}、修改 {len(status.changed)}、删除 {len(status.removed)} 个文件</span>"
+        )
+    )
     rows = "".join(
         f"<tr><td>{html.escape(name)}</td><td>《{html.escape(info['title'])}》</td>"
         f"<td>{html.escape(_facts_cell(info.get('facts') or {}))}</td><td>{info['clauses']}</td>"
         f"<td>{_flag_cell(info.get('flagged', 0))}{_standing_cell(info.get('standing') or [])}</td></tr>"
-        for name, info in sorted(status.per_document.items()))
-    return (f"<p>{state}：{status.documents} 个文件，{status.clauses} 个条款，嵌入模型 {html.escape(status.embedder)}</p>"
-            f"<table class='docs'><tr><th>文件</th><th>标题</th><th>发文机关 · 文号 · 日期</th><th>条款数</th><th>警告</th></tr>{rows}</table>")
+        for name, info in sorted(status.per_document.items())
+    )
+    return (
+        f"<p>{state}：{status.documents} 个文件，{status.clauses} 个条款，嵌入模型 {html.escape(status.embedder)}</p>"
+        f"<table class='docs'><tr><th>文件</th><th>标题</th><th>发文机关 · 文号 · 日期</th><th>条款数</th><th>警告</th></tr>{rows}</table>"
+    )
 
 
 PAGE_CSS = """

@@ -1,10 +1,12 @@
 """Errors of the HTTP API: always JSON `{"error": {"code", "message", "detail"}}` (the shape OpenAI clients read),
 the message in Chinese for people, the code for programs, never a stack trace. Bodies are bounded before they are
 parsed."""
+
 from __future__ import annotations
 
 import logging
 import traceback
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -35,8 +37,9 @@ def error_body(code: str, message: str, detail: str = "") -> dict:
 
 
 def error_response(error: ApiError) -> JSONResponse:
-    return JSONResponse(error_body(error.code, error.message, error.detail), status_code=error.status,
-                        headers=error.headers)
+    return JSONResponse(
+        error_body(error.code, error.message, error.detail), status_code=error.status, headers=error.headers
+    )
 
 
 def _where(loc) -> str:
@@ -57,8 +60,11 @@ async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
 
 
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    messages = {404: ("not_found", "没有这个接口。"), 405: ("method_not_allowed", "接口不支持这种请求方法。"),
-                413: ("body_too_large", f"请求体超过 {MAX_BODY_BYTES // 1024} KB 上限。")}
+    messages = {
+        404: ("not_found", "没有这个接口。"),
+        405: ("method_not_allowed", "接口不支持这种请求方法。"),
+        413: ("body_too_large", f"请求体超过 {MAX_BODY_BYTES // 1024} KB 上限。"),
+    }
     code, message = messages.get(exc.status_code, ("http_error", "请求无法处理。"))
     return JSONResponse(error_body(code, message, str(exc.detail)), status_code=exc.status_code)
 
@@ -73,11 +79,15 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 
 def add_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(RequestValidationError, _validation)
-    app.add_exception_handler(ApiError, _api_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(RagError, _rag_error)
-    app.add_exception_handler(Exception, _unexpected)
+    handlers: dict[type[Exception], Any] = {
+        RequestValidationError: _validation,
+        ApiError: _api_error,
+        StarletteHTTPException: _http_error,
+        RagError: _rag_error,
+        Exception: _unexpected,
+    }
+    for kind, handler in handlers.items():
+        app.add_exception_handler(kind, handler)
 
 
 class BodyLimit:
@@ -108,5 +118,12 @@ class BodyLimit:
         await self.app(scope, bounded_receive, send)
 
 
-__all__ = ["API_PREFIXES", "ApiError", "BodyLimit", "MAX_BODY_BYTES", "add_error_handlers", "error_body",
-           "error_response"]
+__all__ = [
+    "API_PREFIXES",
+    "ApiError",
+    "BodyLimit",
+    "MAX_BODY_BYTES",
+    "add_error_handlers",
+    "error_body",
+    "error_response",
+]

@@ -6,6 +6,7 @@ written `sha256:<64 hex digits>` is already a digest, so the environment or a se
 itself. Secrets are compared by digest in constant time; a key's name (never its secret) is what logs, feedback and
 rate limits see.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -63,34 +64,46 @@ class ApiKeys:
                 continue
             name, sep, secret = entry.partition(":")
             if not sep or not secret:
-                raise ApiKeyError(f"RAG_API_KEYS: an entry is not name:secret (the entry naming {name[:20]!r})",
-                                  "RAG_API_KEYS 的格式应为 名称:密钥，用逗号分隔。")
+                raise ApiKeyError(
+                    f"RAG_API_KEYS: an entry is not name:secret (the entry naming {name[:20]!r})",
+                    "RAG_API_KEYS 的格式应为 名称:密钥，用逗号分隔。",
+                )
             can_build = name.endswith(BUILD_SUFFIX)
             name = name[: -len(BUILD_SUFFIX)] if can_build else name
             if not NAME.fullmatch(name):
-                raise ApiKeyError(f"RAG_API_KEYS: key name {name[:64]!r} may hold only letters, digits and _.@-",
-                                  "RAG_API_KEYS 中的名称只能包含字母、数字和 _.@-。")
+                raise ApiKeyError(
+                    f"RAG_API_KEYS: key name {name[:64]!r} may hold only letters, digits and _.@-",
+                    "RAG_API_KEYS 中的名称只能包含字母、数字和 _.@-。",
+                )
             key_digest = self._digest_of(name, secret)
             if key_digest in self._by_digest:
-                raise ApiKeyError(f"RAG_API_KEYS: key {name!r} repeats another key's secret",
-                                  "RAG_API_KEYS 中有两个名称使用了同一个密钥。")
+                raise ApiKeyError(
+                    f"RAG_API_KEYS: key {name!r} repeats another key's secret",
+                    "RAG_API_KEYS 中有两个名称使用了同一个密钥。",
+                )
             self._by_digest[key_digest] = Caller(name, can_build)
         if open_on_loopback and not is_loopback(host):
-            raise ApiKeyError(f"RAG_API_OPEN=1 opens the API without keys only on a loopback host, not on {host}",
-                              "只有在本机地址上才能不设密钥开放接口（RAG_API_OPEN）。")
+            raise ApiKeyError(
+                f"RAG_API_OPEN=1 opens the API without keys only on a loopback host, not on {host}",
+                "只有在本机地址上才能不设密钥开放接口（RAG_API_OPEN）。",
+            )
         self.open = open_on_loopback
 
     @staticmethod
     def _digest_of(name: str, secret: str) -> str:
         if secret.startswith(DIGEST_PREFIX):
-            hexdigest = secret[len(DIGEST_PREFIX):].lower()
+            hexdigest = secret[len(DIGEST_PREFIX) :].lower()
             if not re.fullmatch(r"[0-9a-f]{64}", hexdigest):
-                raise ApiKeyError(f"RAG_API_KEYS: key {name!r}: a sha256: secret must be 64 hex digits",
-                                  "RAG_API_KEYS 中 sha256: 之后应为 64 位十六进制摘要。")
+                raise ApiKeyError(
+                    f"RAG_API_KEYS: key {name!r}: a sha256: secret must be 64 hex digits",
+                    "RAG_API_KEYS 中 sha256: 之后应为 64 位十六进制摘要。",
+                )
             return hexdigest
         if len(secret) < MIN_SECRET_CHARS:
-            raise ApiKeyError(f"RAG_API_KEYS: key {name!r} is shorter than {MIN_SECRET_CHARS} characters",
-                              f"RAG_API_KEYS 中的密钥至少需要 {MIN_SECRET_CHARS} 个字符。")
+            raise ApiKeyError(
+                f"RAG_API_KEYS: key {name!r} is shorter than {MIN_SECRET_CHARS} characters",
+                f"RAG_API_KEYS 中的密钥至少需要 {MIN_SECRET_CHARS} 个字符。",
+            )
         return digest(secret)
 
     @property

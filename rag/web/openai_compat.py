@@ -7,6 +7,7 @@ text carries the 〔n〕 markers and the source list; the structured citations t
 `citations` (and `refused`, `note`, `answer_id` for feedback). A refusal is an ordinary reply. `stream: true` sends
 `chat.completion.chunk` events and `data: [DONE]`, as OpenAI clients expect: the verified text as it is ready,
 then the rest of the final answer (its sources) in the last chunk."""
+
 from __future__ import annotations
 
 import json
@@ -71,23 +72,39 @@ def question_and_history(messages: list[Message]) -> tuple[str, list[tuple[str, 
 
 
 def extra_fields(answer: Answer, answer_id: str) -> dict:
-    return {"answer_id": answer_id, "refused": answer.refused, "note": answer.note, "backend": answer.backend,
-            "citations": [c.to_dict() for c in answer.citations]}
+    return {
+        "answer_id": answer_id,
+        "refused": answer.refused,
+        "note": answer.note,
+        "backend": answer.backend,
+        "citations": [c.to_dict() for c in answer.citations],
+    }
 
 
 def completion(answer: Answer, answer_id: str, model: str) -> dict:
-    return {"id": f"chatcmpl-{answer_id}", "object": "chat.completion", "created": int(time.time()), "model": model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.text}, "finish_reason": "stop",
-                         "logprobs": None}],
-            "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
-            **extra_fields(answer, answer_id)}
+    return {
+        "id": f"chatcmpl-{answer_id}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": answer.text},
+                "finish_reason": "stop",
+                "logprobs": None,
+            }
+        ],
+        "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+        **extra_fields(answer, answer_id),
+    }
 
 
 def rest_of(answer_text: str, streamed: str) -> str:
     """What the last chunk adds: the final text past what was streamed, or, when the final answer does not
     continue the streamed text (a model's wording replaced after all), the final answer on its own lines."""
     if answer_text.startswith(streamed):
-        return answer_text[len(streamed):]
+        return answer_text[len(streamed) :]
     return "\n\n——\n" + answer_text
 
 
@@ -98,8 +115,14 @@ class ChunkWriter:
         self.model, self.created, self.streamed, self.id = model, int(time.time()), "", "chatcmpl-pending"
 
     def chunk(self, delta: dict, finish: str | None = None, **extra) -> str:
-        body = {"id": self.id, "object": "chat.completion.chunk", "created": self.created, "model": self.model,
-                "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}], **extra}
+        body = {
+            "id": self.id,
+            "object": "chat.completion.chunk",
+            "created": self.created,
+            "model": self.model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}],
+            **extra,
+        }
         return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
 
     def render(self, record) -> list[str]:
@@ -115,8 +138,10 @@ class ChunkWriter:
             answer, answer_id = value
             self.id = f"chatcmpl-{answer_id}"
             rest = rest_of(answer.text, self.streamed)
-            return [self.chunk({"content": rest} if rest else {}, "stop", **extra_fields(answer, answer_id)),
-                    "data: [DONE]\n\n"]
+            return [
+                self.chunk({"content": rest} if rest else {}, "stop", **extra_fields(answer, answer_id)),
+                "data: [DONE]\n\n",
+            ]
         return []  # the quote a model backend shows first: its wording follows as text
 
 
@@ -140,8 +165,12 @@ def router(service: Service) -> APIRouter:
     def models(request: Request) -> JSONResponse:
         service.caller(request)
         names = [DEFAULT_MODEL, *service.settings.offered_backends()]
-        return JSONResponse({"object": "list", "data": [{"id": n, "object": "model", "created": 0,
-                                                          "owned_by": "policy-rag"} for n in names]})
+        return JSONResponse(
+            {
+                "object": "list",
+                "data": [{"id": n, "object": "model", "created": 0, "owned_by": "policy-rag"} for n in names],
+            }
+        )
 
     @v1.post("/chat/completions", summary="对话（OpenAI 兼容）", response_model=None)
     def chat(body: ChatRequest, request: Request) -> JSONResponse | StreamingResponse:
@@ -153,8 +182,11 @@ def router(service: Service) -> APIRouter:
             return JSONResponse(completion(answer, answer_id, body.model))
         writer = ChunkWriter(body.model)
         records = service.stream(question, history, None, backend, None)
-        return StreamingResponse(drained(records, writer.render, stream_error), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        return StreamingResponse(
+            drained(records, writer.render, stream_error),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
 
     return v1
 

@@ -1,12 +1,13 @@
 """The REST API under /api: ask (JSON, or Server-Sent Events), retrieve, status, documents, build (keys allowed to
 build only), feedback. Every route needs a key (`Authorization: Bearer …`) and counts against its rate limit."""
+
 from __future__ import annotations
 
 import json
 import logging
 import threading
 import traceback
-from typing import AsyncIterator, Iterator
+from typing import AsyncIterator, Generator
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -45,14 +46,14 @@ class AskRequest(BaseModel):
     history: list[Turn] = Field(default_factory=list, max_length=MAX_HISTORY_TURNS)
     k: int | None = Field(None, ge=1, le=MAX_TOP_K, description="检索条款数")
     llm: str | None = Field(None, max_length=40, description="回答方式：extractive、local 或 openai")
-    filters: Filters = Field(default_factory=Filters)
+    filters: Filters = Field(default_factory=lambda: Filters())
 
 
 class RetrieveRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     question: str = Field(max_length=MAX_FIELD_CHARS)
     k: int | None = Field(None, ge=1, le=MAX_TOP_K)
-    filters: Filters = Field(default_factory=Filters)
+    filters: Filters = Field(default_factory=lambda: Filters())
 
 
 class BuildRequest(BaseModel):
@@ -72,7 +73,7 @@ def sse(event: str, data) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-async def drained(records: Iterator, render, failed) -> AsyncIterator[str]:
+async def drained(records: Generator, render, failed) -> AsyncIterator[str]:
     """Pull a blocking generator on the thread pool and render each record; when the client goes away, the
     generator is closed (which frees the model for the next question). A failure after the response started is
     sent as the stream's last event (`failed(ApiError)`), never as a broken connection."""
@@ -103,8 +104,15 @@ def _ask_events(record) -> list[str]:
         answer, answer_id = value
         return [sse("answer", answer_json(answer, answer_id))]
     if kind == "retrieved":
-        return [sse("retrieved", [{"id": h.clause.id, "doc": h.clause.doc, "label": h.clause.label,
-                                   "score": round(h.score, 6)} for h in value])]
+        return [
+            sse(
+                "retrieved",
+                [
+                    {"id": h.clause.id, "doc": h.clause.doc, "label": h.clause.label, "score": round(h.score, 6)}
+                    for h in value
+                ],
+            )
+        ]
     if kind == "waiting":
         return [sse("waiting", {"ahead": value})]
     return [sse(kind, {"text": value})]
@@ -115,8 +123,13 @@ def router(service: Service) -> APIRouter:
 
     def asked(body: AskRequest):
         f = body.filters
-        return (body.question, [(t.question, t.answer) for t in body.history], service.k(body.k),
-                service.backend(body.llm), service.filters(f.region, f.issuer, f.doc_type, f.since, f.until))
+        return (
+            body.question,
+            [(t.question, t.answer) for t in body.history],
+            service.k(body.k),
+            service.backend(body.llm),
+            service.filters(f.region, f.issuer, f.doc_type, f.since, f.until),
+        )
 
     @api.post("/ask", summary="回答一个问题（JSON）")
     def ask(body: AskRequest, request: Request) -> JSONResponse:
@@ -128,15 +141,19 @@ def router(service: Service) -> APIRouter:
     def ask_stream(body: AskRequest, request: Request) -> StreamingResponse:
         service.caller(request)
         records = service.stream(*asked(body))
-        return StreamingResponse(drained(records, _ask_events, sse_error), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        return StreamingResponse(
+            drained(records, _ask_events, sse_error),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
 
     @api.post("/retrieve", summary="检索相关条款")
     def retrieve(body: RetrieveRequest, request: Request) -> JSONResponse:
         service.caller(request)
         f = body.filters
-        hits = service.session.retrieve(body.question, service.k(body.k),
-                                        service.filters(f.region, f.issuer, f.doc_type, f.since, f.until))
+        hits = service.session.retrieve(
+            body.question, service.k(body.k), service.filters(f.region, f.issuer, f.doc_type, f.since, f.until)
+        )
         return JSONResponse({"hits": [h.to_dict() for h in hits]})
 
     @api.get("/status", summary="索引状态与重建进度")
@@ -144,7 +161,9 @@ def router(service: Service) -> APIRouter:
         service.caller(request)
         data = service.session.status().to_dict()
         data.pop("per_document", None)
-        return JSONResponse({**data, "build": service.rebuilder.state(), "backends": list(service.settings.offered_backends())})
+        return JSONResponse(
+            {**data, "build": service.rebuilder.state(), "backends": list(service.settings.offered_backends())}
+        )
 
     @api.get("/documents", summary="已索引的文件")
     def documents(request: Request) -> JSONResponse:
@@ -160,8 +179,7 @@ def router(service: Service) -> APIRouter:
         progress = service.rebuilder.run(full=body.full)
         first = next(progress)  # counts the request in and starts (or joins) the build
         threading.Thread(target=lambda: [None for _ in progress], name="api-build", daemon=True).start()
-        return JSONResponse({"accepted": True, "message": first, "build": service.rebuilder.state()},
-                            status_code=202)
+        return JSONResponse({"accepted": True, "message": first, "build": service.rebuilder.state()}, status_code=202)
 
     @api.post("/feedback", summary="对一条回答的评价（👍 up / 👎 down）")
     def feedback(body: FeedbackRequest, request: Request) -> JSONResponse:

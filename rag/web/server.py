@@ -1,5 +1,6 @@
 """The FastAPI application the page is mounted on: the REST API (/api), the OpenAI-compatible endpoint (/v1), their
 OpenAPI docs (/docs), JSON errors and the body limit."""
+
 from __future__ import annotations
 
 from fastapi import FastAPI
@@ -14,8 +15,14 @@ DESCRIPTION = """政策文件问答接口。每个回答只说文件里写了的
 
 
 def make_app(service: Service) -> FastAPI:
-    app = FastAPI(title="Policy RAG API", description=DESCRIPTION, version="1", docs_url="/docs",
-                  redoc_url=None, openapi_url="/openapi.json")
+    app = FastAPI(
+        title="Policy RAG API",
+        description=DESCRIPTION,
+        version="1",
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
     add_error_handlers(app)
     app.add_middleware(BodyLimit)
     app.include_router(routes.router(service))

@@ -1,9 +1,10 @@
 """What the HTTP routes share: the session, who may call (keys, rate limit), remembered answers for feedback, the
 page's rebuilder (one build at a time for page and API alike), and the answer stream as plain records."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Generator
 
 from fastapi import Request
 
@@ -29,11 +30,17 @@ class Service:
     rebuilder: Rebuilder
 
     @classmethod
-    def create(cls, session: Session, rebuilder: Rebuilder | None = None,
-               feedback: FeedbackStore | None = None) -> "Service":
+    def create(
+        cls, session: Session, rebuilder: Rebuilder | None = None, feedback: FeedbackStore | None = None
+    ) -> "Service":
         s = session.settings
-        return cls(session, ApiKeys(s.api_keys, s.api_open, s.host), RateLimiter(s.api_requests_per_minute),
-                   feedback or FeedbackStore(s.index_dir), rebuilder or Rebuilder(session))
+        return cls(
+            session,
+            ApiKeys(s.api_keys, s.api_open, s.host),
+            RateLimiter(s.api_requests_per_minute),
+            feedback or FeedbackStore(s.index_dir),
+            rebuilder or Rebuilder(session),
+        )
 
     @property
     def settings(self) -> Settings:
@@ -46,13 +53,23 @@ class Service:
             raise ApiError(403, "api_disabled", "接口未开启：请在设置中配置 RAG_API_KEYS。")
         caller = self.keys.caller(request.headers.get("authorization"))
         if caller is None:
-            raise ApiError(401, "invalid_api_key", "缺少或无效的 API 密钥（Authorization: Bearer <密钥>）。",
-                           headers={"WWW-Authenticate": "Bearer"})
-        who = caller.name if caller.name != ANONYMOUS else f"{ANONYMOUS}@{request.client.host if request.client else ''}"
+            raise ApiError(
+                401,
+                "invalid_api_key",
+                "缺少或无效的 API 密钥（Authorization: Bearer <密钥>）。",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        who = (
+            caller.name if caller.name != ANONYMOUS else f"{ANONYMOUS}@{request.client.host if request.client else ''}"
+        )
         wait = self.limiter.retry_after(who)
         if wait:
-            raise ApiError(429, "rate_limited", f"请求过于频繁，请 {wait:.0f} 秒后再试。",
-                           headers={"Retry-After": str(max(1, round(wait)))})
+            raise ApiError(
+                429,
+                "rate_limited",
+                f"请求过于频繁，请 {wait:.0f} 秒后再试。",
+                headers={"Retry-After": str(max(1, round(wait)))},
+            )
         return caller
 
     # -- what is asked -------------------------------------------------------------------------------------
@@ -77,17 +94,19 @@ class Service:
         except ValueError as exc:
             raise ApiError(422, "invalid_filter", f"筛选条件有误：{exc}") from exc
 
-    def stream(self, question: str, history: list[tuple[str, str]], k: int | None, backend: str,
-               filters: SearchFilter | None) -> Iterator[tuple[str, object]]:
+    def stream(
+        self, question: str, history: list[tuple[str, str]], k: int | None, backend: str, filters: SearchFilter | None
+    ) -> Generator[tuple[str, object], None, None]:
         """The answer as (kind, value) records: ("retrieved", hits), ("waiting", ahead), ("quote", text),
         ("text", piece), then ("answer", (Answer, id for feedback)). Closing it frees the model. The question is
         checked now (QuestionError), before a streamed response has started."""
         check_question(question, self.settings.max_question_chars)
         return self._records(question, history, k, backend, filters)
 
-    def _records(self, question, history, k, backend, filters) -> Iterator[tuple[str, object]]:
-        stream = self.session.answerer(backend).stream(question, history=history[-MAX_HISTORY_TURNS:], k=k,
-                                                       filters=filters)
+    def _records(self, question, history, k, backend, filters) -> Generator[tuple[str, object], None, None]:
+        stream = self.session.answerer(backend).stream(
+            question, history=history[-MAX_HISTORY_TURNS:], k=k, filters=filters
+        )
         try:
             for piece in stream:
                 if isinstance(piece, Answer):
@@ -104,8 +123,9 @@ class Service:
         finally:
             stream.close()
 
-    def answer(self, question: str, history: list[tuple[str, str]], k: int | None, backend: str,
-               filters: SearchFilter | None) -> tuple[Answer, str]:
+    def answer(
+        self, question: str, history: list[tuple[str, str]], k: int | None, backend: str, filters: SearchFilter | None
+    ) -> tuple[Answer, str]:
         for kind, value in self.stream(question, history, k, backend, filters):
             if kind == "answer":
                 return value  # type: ignore[return-value]
@@ -116,8 +136,9 @@ def answer_json(answer: Answer, answer_id: str) -> dict:
     """An answer as the API returns it: the id feedback names, the text, the citations (document, clause path,
     span, document facts, supported sentences), refusal, note and timings; retrieved clauses without their text."""
     data = answer.to_dict()
-    data["hits"] = [{k: h[k] for k in ("id", "doc", "title", "label", "path", "score", "dense", "keyword")}
-                    for h in data["hits"]]
+    data["hits"] = [
+        {k: h[k] for k in ("id", "doc", "title", "label", "path", "score", "dense", "keyword")} for h in data["hits"]
+    ]
     return {"id": answer_id, **data}
 
 

@@ -1,12 +1,21 @@
 """Stores behind one interface: FAISS + bm25s files (the default) or Milvus (Lite file or server)."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 from .base import STORE_KINDS, Ranking, SearchEngine, Store, StoreConfig, check_kind
 
-__all__ = ["STORE_KINDS", "Ranking", "SearchEngine", "Store", "StoreConfig", "describe_entry", "make_store",
-           "store_for_manifest"]
+__all__ = [
+    "STORE_KINDS",
+    "Ranking",
+    "SearchEngine",
+    "Store",
+    "StoreConfig",
+    "describe_entry",
+    "make_store",
+    "store_for_manifest",
+]
 
 
 def _milvus(uri: str, config: StoreConfig, index_dir: Path) -> Store:
@@ -50,5 +59,7 @@ def describe_entry(entry: dict | None) -> str:
         return f"faiss ({entry.get('dense', 'flat')}) + bm25s"
     from .milvus_store import describe_place
 
-    return (f"milvus ({describe_place(entry.get('uri', ''))}, collection {entry.get('collection', '?')}, "
-            f"alias {entry.get('alias', '?')})")
+    return (
+        f"milvus ({describe_place(entry.get('uri', ''))}, collection {entry.get('collection', '?')}, "
+        f"alias {entry.get('alias', '?')})"
+    )

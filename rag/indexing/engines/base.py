@@ -9,6 +9,7 @@ Both rank the same way: dense top-`pool` and BM25 top-`pool` merged by reciproca
 >>> engine = store.open(folder, {**manifest, "store": entry}, clauses)   # doctest: +SKIP
 >>> engine.search(query_vector, "静海区专利目标", pool=100, top=10).fused[:3]  # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
@@ -57,7 +58,9 @@ class SearchEngine(ABC):
         """Vectors stored."""
 
     @abstractmethod
-    def search(self, query: np.ndarray, text: str, pool: int, top: int, allowed: frozenset[int] | None = None) -> Ranking:
+    def search(
+        self, query: np.ndarray, text: str, pool: int, top: int, allowed: frozenset[int] | None = None
+    ) -> Ranking:
         """Dense top-`pool` and BM25 top-`pool` for the query vector and the question text, fused (RRF); the
         best `top`, each with its dense cosine (computed for clauses found by keywords only). `allowed` (clause ids)
         restricts both searches inside the engine: nothing outside it is returned."""

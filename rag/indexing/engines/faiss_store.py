@@ -1,5 +1,6 @@
 """FAISS (ID-mapped, inner product on normalised vectors) + BM25 (bm25s over jieba tokens), as files in the
 generation's folder: `dense.faiss` and `bm25/`. Fusion is done here, in Python (RRF, k = RRF_K)."""
+
 from __future__ import annotations
 
 import logging
@@ -84,8 +85,9 @@ class FaissEngine(SearchEngine):
     def count(self) -> int:
         return int(self.dense.ntotal)
 
-    def dense_ranking(self, query: np.ndarray, n: int, allowed: frozenset[int] | None = None
-                      ) -> tuple[list[int], dict[int, float]]:
+    def dense_ranking(
+        self, query: np.ndarray, n: int, allowed: frozenset[int] | None = None
+    ) -> tuple[list[int], dict[int, float]]:
         n = min(n, self.count() if allowed is None else len(allowed))
         if n <= 0:
             return [], {}
@@ -96,14 +98,18 @@ class FaissEngine(SearchEngine):
 
             selector = faiss.IDSelectorBatch(np.fromiter(sorted(allowed), dtype=np.int64))
             inner = faiss.downcast_index(self.dense.index)
-            params = (faiss.SearchParametersIVF(sel=selector, nprobe=inner.nprobe) if isinstance(inner, faiss.IndexIVF)
-                      else faiss.SearchParameters(sel=selector))
+            params = (
+                faiss.SearchParametersIVF(sel=selector, nprobe=inner.nprobe)
+                if isinstance(inner, faiss.IndexIVF)
+                else faiss.SearchParameters(sel=selector)
+            )
             scores, ids = self.dense.search(query.reshape(1, -1), n, params=params)
         pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
         return [i for i, _ in pairs], dict(pairs)
 
-    def keyword_ranking(self, text: str, n: int, allowed: frozenset[int] | None = None
-                        ) -> tuple[list[int], dict[int, float]]:
+    def keyword_ranking(
+        self, text: str, n: int, allowed: frozenset[int] | None = None
+    ) -> tuple[list[int], dict[int, float]]:
         words = tokens(text)
         if not words or self.bm25 is None:
             return [], {}
@@ -115,7 +121,9 @@ class FaissEngine(SearchEngine):
         pairs = [(self.bm25_order[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
         return [v for v, _ in pairs], dict(pairs)
 
-    def search(self, query: np.ndarray, text: str, pool: int, top: int, allowed: frozenset[int] | None = None) -> Ranking:
+    def search(
+        self, query: np.ndarray, text: str, pool: int, top: int, allowed: frozenset[int] | None = None
+    ) -> Ranking:
         dense_ids, dense = self.dense_ranking(query, pool, allowed)
         keyword_ids, keyword = self.keyword_ranking(text, pool, allowed)
         fused = rrf([dense_ids, keyword_ids])
@@ -130,8 +138,9 @@ class FaissEngine(SearchEngine):
         if self.bm25 is None:
             return Counter(), max(1, len(self.bm25_order))
         indptr = self.bm25.scores["indptr"]
-        counts = Counter({w: int(indptr[i + 1] - indptr[i]) for w, i in self.bm25.vocab_dict.items()
-                          if i + 1 < len(indptr)})
+        counts = Counter(
+            {w: int(indptr[i + 1] - indptr[i]) for w, i in self.bm25.vocab_dict.items() if i + 1 < len(indptr)}
+        )
         return counts, max(1, int(self.bm25.scores["num_docs"]))
 
     def describe(self) -> str:

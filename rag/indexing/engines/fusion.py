@@ -1,4 +1,5 @@
 """Reciprocal rank fusion of several rankings."""
+
 from __future__ import annotations
 
 # k=10 (rather than the usual 60) rewards a confident first place in either list; on the dev and

@@ -9,6 +9,7 @@ analyzer; a query is one `hybrid_search` (dense + BM25, `RRFRanker(RRF_K)`), so 
 >>> store.write(folder, "gen-1", clauses, vectors)     # doctest: +SKIP
 {'kind': 'milvus', 'collection': 'policy_rag_gen_1', ...}
 """
+
 from __future__ import annotations
 
 import json
@@ -102,15 +103,19 @@ def connect(uri: str, token: str = ""):
     try:
         from pymilvus import MilvusClient
     except ImportError as exc:  # pragma: no cover - a declared dependency
-        raise IndexProblem("RAG_STORE=milvus needs pymilvus and milvus-lite (pip install pymilvus milvus-lite)") from exc
+        raise IndexProblem(
+            "RAG_STORE=milvus needs pymilvus and milvus-lite (pip install pymilvus milvus-lite)"
+        ) from exc
     if not is_server_uri(uri):
         Path(uri).parent.mkdir(parents=True, exist_ok=True)
         # Milvus Lite's in-process gRPC server logs a traceback for each RPC it does not implement
         # (AllocTimestamp, asked while waiting for an index); pymilvus goes on without it.
         logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
         if _lite_held_elsewhere(uri):
-            raise IndexProblem(f"cannot open Milvus Lite at {uri}: another process has it open (the chat page?); "
-                               "rebuild from the page, stop that process, or use a Milvus server (http://…)")
+            raise IndexProblem(
+                f"cannot open Milvus Lite at {uri}: another process has it open (the chat page?); "
+                "rebuild from the page, stop that process, or use a Milvus server (http://…)"
+            )
     try:
         client = MilvusClient(uri=uri, token=token) if token else MilvusClient(uri=uri)
     except Exception as exc:  # pymilvus raises MilvusException and others, with the reason in the message
@@ -138,19 +143,29 @@ def collection_schema(client, dim: int):
     schema.add_field("doc", DataType.VARCHAR, max_length=NAME_MAX_BYTES)
     schema.add_field("hash", DataType.VARCHAR, max_length=64)
     schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
-    schema.add_field("text", DataType.VARCHAR, max_length=TEXT_MAX_BYTES, enable_analyzer=True, analyzer_params=ANALYZER)
+    schema.add_field(
+        "text", DataType.VARCHAR, max_length=TEXT_MAX_BYTES, enable_analyzer=True, analyzer_params=ANALYZER
+    )
     schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
-    schema.add_function(Function(name="text_bm25", function_type=FunctionType.BM25, input_field_names=["text"],
-                                 output_field_names=["sparse"]))
+    schema.add_function(
+        Function(
+            name="text_bm25", function_type=FunctionType.BM25, input_field_names=["text"], output_field_names=["sparse"]
+        )
+    )
     return schema
 
 
 def index_params(client):
     params = client.prepare_index_params()
-    params.add_index("vector", index_type="HNSW", metric_type="IP",
-                     params={"M": MILVUS_HNSW_M, "efConstruction": MILVUS_HNSW_EF_CONSTRUCTION})
-    params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
-                     params={"bm25_k1": BM25_K1, "bm25_b": BM25_B})
+    params.add_index(
+        "vector",
+        index_type="HNSW",
+        metric_type="IP",
+        params={"M": MILVUS_HNSW_M, "efConstruction": MILVUS_HNSW_EF_CONSTRUCTION},
+    )
+    params.add_index(
+        "sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25", params={"bm25_k1": BM25_K1, "bm25_b": BM25_B}
+    )
     return params
 
 
@@ -177,7 +192,9 @@ class MilvusEngine(SearchEngine):
     def count(self) -> int:
         return int(self.client.get_collection_stats(self.collection).get("row_count", 0))
 
-    def search(self, query: np.ndarray, text: str, pool: int, top: int, allowed: frozenset[int] | None = None) -> Ranking:
+    def search(
+        self, query: np.ndarray, text: str, pool: int, top: int, allowed: frozenset[int] | None = None
+    ) -> Ranking:
         from pymilvus import AnnSearchRequest, RRFRanker
 
         if allowed is not None and not allowed:
@@ -185,14 +202,22 @@ class MilvusEngine(SearchEngine):
         # A filter is a boolean expression on the primary key, evaluated by Milvus in both searches.
         expr = f"vid in [{','.join(str(int(v)) for v in sorted(allowed))}]" if allowed is not None else None
         query = query.reshape(-1).astype(np.float32)
-        dense = AnnSearchRequest([query.tolist()], "vector", {"metric_type": "IP", "params": {"ef": max(pool, MILVUS_HNSW_EF_SEARCH)}},
-                                 limit=pool, expr=expr)
+        dense = AnnSearchRequest(
+            [query.tolist()],
+            "vector",
+            {"metric_type": "IP", "params": {"ef": max(pool, MILVUS_HNSW_EF_SEARCH)}},
+            limit=pool,
+            expr=expr,
+        )
         requests = [dense]
         if tokens(text):  # a question of stop words only has no keyword side (as on the FAISS path)
-            requests.append(AnnSearchRequest([for_search(text)], "sparse", {"metric_type": "BM25"}, limit=pool, expr=expr))
+            requests.append(
+                AnnSearchRequest([for_search(text)], "sparse", {"metric_type": "BM25"}, limit=pool, expr=expr)
+            )
         try:
-            result = self.client.hybrid_search(self.collection, requests, RRFRanker(RRF_K), limit=top,
-                                               output_fields=["vid", "vector"])
+            result = self.client.hybrid_search(
+                self.collection, requests, RRFRanker(RRF_K), limit=top, output_fields=["vid", "vector"]
+            )
         except Exception as exc:
             raise IndexProblem(f"Milvus search on {self.collection} failed: {exc}") from exc
         fused, cosines = [], {}
@@ -206,13 +231,16 @@ class MilvusEngine(SearchEngine):
     def vectors(self, vids: list[int]) -> np.ndarray:
         found: dict[int, list[float]] = {}
         for i in range(0, len(vids), FETCH_BATCH):
-            rows = self.client.get(self.collection, ids=[int(v) for v in vids[i : i + FETCH_BATCH]],
-                                   output_fields=["vid", "vector"])
+            rows = self.client.get(
+                self.collection, ids=[int(v) for v in vids[i : i + FETCH_BATCH]], output_fields=["vid", "vector"]
+            )
             found.update({int(r["vid"]): r["vector"] for r in rows})
         missing = [v for v in vids if v not in found]
         if missing:
-            raise IndexProblem(f"{len(missing)} vectors missing from Milvus collection {self.collection} "
-                               f"(first id {missing[0]}): rebuild with `python -m rag build --full`")
+            raise IndexProblem(
+                f"{len(missing)} vectors missing from Milvus collection {self.collection} "
+                f"(first id {missing[0]}): rebuild with `python -m rag build --full`"
+            )
         return np.asarray([found[v] for v in vids], dtype=np.float32).reshape(len(vids), -1)
 
     def word_counts(self) -> tuple[Counter, int]:
@@ -249,13 +277,20 @@ class MilvusStore(Store):
         if client.has_collection(name):
             client.drop_collection(name)
         dim = int(vectors.shape[1])
-        client.create_collection(name, schema=collection_schema(client, dim), index_params=index_params(client),
-                                 consistency_level="Strong")
+        client.create_collection(
+            name, schema=collection_schema(client, dim), index_params=index_params(client), consistency_level="Strong"
+        )
         for i in range(0, len(clauses), INSERT_BATCH):
-            rows = [{"vid": sc.vid, "doc": _clip_bytes(sc.clause.doc, NAME_MAX_BYTES), "hash": sc.hash,
-                     "vector": vectors[i + j].tolist(),
-                     "text": _clip_bytes(for_search(sc.clause.search_text()), TEXT_MAX_BYTES)}
-                    for j, sc in enumerate(clauses[i : i + INSERT_BATCH])]
+            rows = [
+                {
+                    "vid": sc.vid,
+                    "doc": _clip_bytes(sc.clause.doc, NAME_MAX_BYTES),
+                    "hash": sc.hash,
+                    "vector": vectors[i + j].tolist(),
+                    "text": _clip_bytes(for_search(sc.clause.search_text()), TEXT_MAX_BYTES),
+                }
+                for j, sc in enumerate(clauses[i : i + INSERT_BATCH])
+            ]
             client.insert(name, rows)
         client.flush(name)
         client.load_collection(name)
@@ -263,16 +298,24 @@ class MilvusStore(Store):
         if stored != len(clauses):
             raise IndexProblem(f"Milvus collection {name} holds {stored} rows, {len(clauses)} were written")
         (folder / KEYWORD_COUNTS).write_text(json.dumps(keyword_counts(clauses), ensure_ascii=False), encoding="utf-8")
-        return {"kind": self.kind, "uri": display_uri(self.uri), "collection": name, "alias": self.alias,
-                "dense": "hnsw", "analyzer": "jieba"}
+        return {
+            "kind": self.kind,
+            "uri": display_uri(self.uri),
+            "collection": name,
+            "alias": self.alias,
+            "dense": "hnsw",
+            "analyzer": "jieba",
+        }
 
     def open(self, folder: Path, manifest: dict, clauses: list[StoredClause]) -> MilvusEngine:
         entry = manifest.get("store") or {}
         name = entry.get("collection", "")
         client = self.client()
         if not name or not client.has_collection(name):
-            raise IndexProblem(f"Milvus collection {name or '?'} of {folder.name} is missing at {display_uri(self.uri)}: "
-                               "rebuild with `python -m rag build --full`")
+            raise IndexProblem(
+                f"Milvus collection {name or '?'} of {folder.name} is missing at {display_uri(self.uri)}: "
+                "rebuild with `python -m rag build --full`"
+            )
         client.load_collection(name)
         counts_file = folder / KEYWORD_COUNTS
         if manifest.get("tokenizer") == TOKENIZER_VERSION and counts_file.is_file():
