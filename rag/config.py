@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+
+from .errors import SettingsError
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -37,6 +39,18 @@ def _flag(raw: str) -> bool:
 
 # The stores a generation can live in (rag/indexing/engines); the setting's allowed values.
 STORE_KINDS = ("faiss", "milvus")
+# The chat backends (rag/llm/factory.py makes them); RAG_LLM and RAG_BACKENDS take only these.
+LLM_BACKENDS = ("local", "openai", "extractive")
+
+
+def _backend(raw: str) -> str:
+    if raw.strip().lower() not in LLM_BACKENDS:
+        raise ValueError(raw)
+    return raw.strip().lower()
+
+
+def _backends(raw: str) -> tuple[str, ...]:
+    return tuple(_backend(n) for n in _names(raw))
 
 
 def _store(raw: str) -> str:
@@ -58,6 +72,15 @@ def _collection_prefix(raw: str) -> str:
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,100}", raw):
         raise ValueError(raw)
     return raw
+
+
+# The values a choice setting can take, by field (named in the error of a bad value).
+ALLOWED: dict[str, tuple[str, ...]] = {
+    "llm": LLM_BACKENDS,
+    "backends": LLM_BACKENDS,
+    "store": STORE_KINDS,
+    "prompt_mode": PROMPT_MODES,
+}
 
 
 def _names(raw: str) -> tuple[str, ...]:
@@ -157,6 +180,17 @@ class Settings:
     # The page's server also watches the document folder and rebuilds when files change (rag/watch.py).
     watch: bool = False
 
+    def __post_init__(self) -> None:
+        """Choice fields hold one of their values however the settings were made (from_env or in code)."""
+        for name, allowed in ALLOWED.items():
+            value = getattr(self, name)
+            for v in value if isinstance(value, tuple) else (value,):
+                if v not in allowed:
+                    raise SettingsError(
+                        f"setting {name}={v!r} is not one of {', '.join(allowed)}",
+                        f"设置 {name}={v!r} 无效，可选：{'、'.join(allowed)}。",
+                    )
+
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
         """Build settings from ``RAG_*`` environment variables; keyword overrides win."""
@@ -174,7 +208,7 @@ class Settings:
             "RAG_MILVUS_URI": ("milvus_uri", str),
             "RAG_MILVUS_TOKEN": ("milvus_token", str),
             "RAG_MILVUS_COLLECTION": ("milvus_collection", _collection_prefix),
-            "RAG_LLM": ("llm", str),
+            "RAG_LLM": ("llm", _backend),
             "RAG_OPENAI_BASE_URL": ("openai_base_url", str),
             "RAG_OPENAI_MODEL": ("openai_model", str),
             "RAG_OPENAI_API_KEY": ("openai_api_key", str),
@@ -203,7 +237,7 @@ class Settings:
             "RAG_PARSE_WORKERS": ("parse_workers", int),
             "RAG_UPLOADS": ("uploads", _flag),
             "RAG_SENTENCE_VECTORS": ("sentence_vectors", _flag),
-            "RAG_BACKENDS": ("backends", _names),
+            "RAG_BACKENDS": ("backends", _backends),
             "RAG_LOGIN_ATTEMPTS_PER_MINUTE": ("login_attempts_per_minute", int),
             "RAG_TRUSTED_PROXIES": ("trusted_proxies", str),
             "RAG_API_KEYS": ("api_keys", str),
@@ -218,7 +252,12 @@ class Settings:
             try:
                 values[name] = kind(raw)
             except ValueError as exc:
-                raise ValueError(f"{var}={raw!r} is not a valid {kind.__name__.strip('_')}") from exc
+                allowed = ALLOWED.get(name)
+                hint = f" (use {', '.join(allowed)})" if allowed else ""
+                raise SettingsError(
+                    f"{var}={raw!r} is not a valid {kind.__name__.strip('_')}{hint}",
+                    f"设置 {var}={raw!r} 无效{('，可选：' + '、'.join(allowed)) if allowed else ''}。",
+                ) from exc
         if not values.get("openai_api_key") and env.get("OPENAI_API_KEY"):
             values["openai_api_key"] = env["OPENAI_API_KEY"]
         values.update({k: v for k, v in overrides.items() if v is not None})

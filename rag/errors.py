@@ -12,6 +12,11 @@ class RagError(Exception):
         self.zh = zh or message
 
 
+class SettingsError(RagError, ValueError):
+    """A setting (an RAG_* variable or a Settings field) with a value it cannot take; the message names it and
+    the values it can take."""
+
+
 class QuestionError(RagError, ValueError):
     """A question that cannot be answered as asked. `kind` is "not_text", "empty", "too_long" or "no_words"."""
 

@@ -42,3 +42,30 @@ def test_errors_are_one_line_and_non_zero(tmp_path):
     assert len(out.stderr.strip().splitlines()) == 1
     out = rag("retrieve", "   ", "--index", str(tmp_path / "i"))
     assert out.returncode == 2 and "question is empty" in out.stderr
+
+
+def test_a_bad_setting_is_one_line_naming_the_choices(monkeypatch, capsys):
+    from rag.cli import main
+    from rag.config import Settings
+    from rag.errors import RagError, SettingsError
+
+    monkeypatch.setenv("RAG_LLM", "lokal")
+    assert main(["status"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "RAG_LLM='lokal'" in err and "local, openai, extractive" in err
+    with pytest.raises(SettingsError) as caught:
+        Settings(store="qdrant")
+    assert isinstance(caught.value, RagError) and "faiss" in caught.value.zh
+
+
+def test_an_unexpected_engine_error_is_still_one_line(monkeypatch, capsys):
+    import rag.session
+    from rag.cli import main
+
+    def broken(self):
+        raise RuntimeError("engine fell over")
+
+    monkeypatch.setattr(rag.session.Session, "status", broken)
+    assert main(["status"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == "error: RuntimeError: engine fell over (run with -v for details)"

@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .bench import ROOT
+from .gold import ROOT
 from .bench_llm import cpu_description, percentile
 from .metrics import GoldItem
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from ..config import Settings
+from ..config import LLM_BACKENDS, Settings
 from .base import ChatBackend
 
-BACKENDS = ("local", "openai", "extractive")
+BACKENDS = LLM_BACKENDS
 _local_models: dict[Path, ChatBackend] = {}
 _local_lock = threading.Lock()
 
