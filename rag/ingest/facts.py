@@ -15,7 +15,8 @@ issue dates: only a date under a signature, or one the text labels as 成文/发
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable
 
 from ..text.normalize import to_simplified
 from ..text.masks import is_masked
@@ -192,122 +193,204 @@ def _joined_signature(before: str, org: tuple[int, int]) -> tuple[int, int]:
     return org
 
 
-def extract_facts(doc) -> DocumentFacts:  # noqa: C901 (known debt, issue 30)
-    """The facts `doc` (a loaded Document) states about itself."""
-    clean = doc.clean
-    head_end = min(len(clean), HEAD_CHARS)
-    tail_start = max(head_end, len(clean) - TAIL_CHARS)
-    found: dict[str, Fact] = {}
-    notes: list[str] = []
+@dataclass
+class _Reading:
+    """What the readers of one document share: the document, where its head ends and its tail starts, the facts
+    found so far (a reader fills only what is still missing, so earlier readers win) and the notes."""
 
-    # Labelled fields in the head of the original (government sites; cleaning drops these lines from `clean`):
-    # 发布机构：…, 成文日期：…, 来源:…; a page's own time stamps (上传时间, a news line's date) are noted, not used.
-    original = doc.original
+    doc: Any
+    clean: str
+    head_end: int
+    tail_start: int
+    found: dict[str, Fact] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    forwarded: bool = False  # a forwarding notice: text dates belong to the forwarded original
+    labelled_date: Fact | None = None  # the date a labelled field gave, before any text reader ran
+
+    @classmethod
+    def of(cls, doc) -> "_Reading":
+        clean = doc.clean
+        head_end = min(len(clean), HEAD_CHARS)
+        return cls(doc, clean, head_end, max(head_end, len(clean) - TAIL_CHARS))
+
+
+def _labelled_fields(r: _Reading) -> None:
+    """Labelled fields in the head of the original (government sites; cleaning drops these lines from `clean`):
+    发布机构：…, 成文日期：…, 来源:…; a page's own time stamps (上传时间, a news line's date) are noted, not used."""
+    original = r.doc.original
     for line, pos in _lines(original, 0, min(len(original), HEAD_CHARS)):
         body = line.strip().lstrip("-•·* ").strip()
         offset = pos + line.find(body) if body else pos
         simple = to_simplified(body)
         for key, (labels, how) in LABELS.items():
             m = re.match(rf"(?:{labels})\s*[:：]\s*(\S.{{0,60}})$", simple)
-            if m and key not in found:
+            if m and key not in r.found:
                 value = body[m.start(1) : m.end(1)].strip()
-                found[key] = Fact(value, offset + m.start(1), offset + m.start(1) + len(value), how, _is_masked(value))
-        if (PAGE_DATE_LABELS.search(simple) or "|" in simple) and (DATE.search(simple) or ISO_DATE.search(simple)):
-            notes.append(f"page date, not an issue date: {body[:40]}")
-
-    # The masthead (版头, 发文机关标志): 「贵阳市人民政府办公厅文件」 names the issuer.
-    masthead = re.search(
-        rf"(?:^|(?<=[\s\u3000]))([\u4e00-\u9fff]{{2,40}}?(?:{_ORG}))文件(?=[\s\u3000]|$)", clean[:head_end], re.M
-    )
-    if masthead and "issuer" not in found:
-        found["issuer"] = _fact(doc, masthead.start(1), masthead.end(1))
-
-    # The number line.
-    m = NUMBER.search(clean, 0, head_end)
-    if m and "number" not in found and not re.search(r"[了的据照见]", m.group(0)[:4]):
-        found["number"] = _fact(doc, m.start(), m.end())
-
-    # A forwarding notice (「X转发Y的通知」): X issued it; the signature at the end is the forwarded original's.
-    forwarder = re.match(rf"^([\u4e00-\u9fff]{{2,30}}?(?:{_ORG}))(?:关于)?转发", to_simplified(doc.title or ""))
-    forwarded = bool(forwarder) and "issuer" not in found
-    labelled_date = found.get("date")
-    if forwarded:
-        found["issuer"] = _locate(doc, (doc.title or "")[: forwarder.end(1)])
-    # Signature + date: a date right under (or after) an organisation name, in the head (印发 notices) or the tail.
-    for region_start, region_end in ((tail_start, len(clean)), (0, head_end)):
-        if "date" in found and "issuer" in found:
-            break
-        for dm in reversed(list(DATE.finditer(clean, region_start, region_end))):
-            end = dm.start()
-            while end > 0 and clean[end - 1].isspace():  # signatures padded with any kind of space
-                end -= 1
-            before = clean[max(0, end - 60) : end]
-            org = _org_at_end(before.rstrip(" \u3000\n"))
-            if org is None:
-                continue
-            base = end - len(before)
-            org = _joined_signature(before, org)
-            if "date" not in found:
-                found["date"] = _fact(doc, dm.start(), dm.end())
-            if "issuer" not in found:
-                found["issuer"] = _fact(doc, base + org[0], base + org[1])
-            break
-    # A date standing alone after the last sentence (a 印发 notice's head, a copy that dropped its signature).
-    if "date" not in found:
-        for region_start, region_end in ((tail_start, len(clean)), (0, head_end)):
-            m = LONE_DATE.search(clean, region_start, region_end)
-            if m:
-                found["date"] = _fact(doc, m.start(1), m.end(1))
-                break
-    # A reply's date stands alone on the last lines, its office in a contact line below ("联系单位").
-    if "date" not in found:
-        for line, pos in _lines(clean, tail_start, len(clean)):
-            dm = DATE.fullmatch(line.strip())
-            if dm:
-                found["date"] = _fact(
-                    doc, pos + line.find(dm.group(0)), pos + line.find(dm.group(0)) + len(dm.group(0))
+                r.found[key] = Fact(
+                    value, offset + m.start(1), offset + m.start(1) + len(value), how, _is_masked(value)
                 )
-    contact = re.search(r"联系单位[^:：]*[:：]\s*([\u4e00-\u9fff]{2,30}?(?:" + _ORG + "))", clean[tail_start:])
-    if contact and "issuer" not in found:
-        found["issuer"] = _fact(doc, tail_start + contact.start(1), tail_start + contact.end(1), "inferred")
+        if (PAGE_DATE_LABELS.search(simple) or "|" in simple) and (DATE.search(simple) or ISO_DATE.search(simple)):
+            r.notes.append(f"page date, not an issue date: {body[:40]}")
 
-    # Addressees: a line ending with a colon in the head, before the body starts.
-    for line, pos in _lines(clean, 0, head_end):
+
+def _masthead(r: _Reading) -> None:
+    """The masthead (版头, 发文机关标志): 「贵阳市人民政府办公厅文件」 names the issuer."""
+    masthead = re.search(
+        rf"(?:^|(?<=[\s\u3000]))([\u4e00-\u9fff]{{2,40}}?(?:{_ORG}))文件(?=[\s\u3000]|$)", r.clean[: r.head_end], re.M
+    )
+    if masthead and "issuer" not in r.found:
+        r.found["issuer"] = _fact(r.doc, masthead.start(1), masthead.end(1))
+
+
+def _number_line(r: _Reading) -> None:
+    """The number line (发文字号)."""
+    m = NUMBER.search(r.clean, 0, r.head_end)
+    if m and "number" not in r.found and not re.search(r"[了的据照见]", m.group(0)[:4]):
+        r.found["number"] = _fact(r.doc, m.start(), m.end())
+
+
+def _forwarding(r: _Reading) -> None:
+    """A forwarding notice (「X转发Y的通知」): X issued it; the signature at the end is the forwarded original's."""
+    title = r.doc.title or ""
+    forwarder = re.match(rf"^([\u4e00-\u9fff]{{2,30}}?(?:{_ORG}))(?:关于)?转发", to_simplified(title))
+    r.forwarded = bool(forwarder) and "issuer" not in r.found
+    r.labelled_date = r.found.get("date")
+    if r.forwarded:
+        r.found["issuer"] = _locate(r.doc, title[: forwarder.end(1)])
+
+
+def _signature(r: _Reading) -> None:
+    """Signature + date: a date right under (or after) an organisation name, in the tail, else the head (印发
+    notices)."""
+    for region_start, region_end in ((r.tail_start, len(r.clean)), (0, r.head_end)):
+        if "date" in r.found and "issuer" in r.found:
+            break
+        for dm in reversed(list(DATE.finditer(r.clean, region_start, region_end))):
+            if _signed_date(r, dm):
+                break
+
+
+def _signed_date(r: _Reading, dm: re.Match) -> bool:
+    """Take the date `dm` and the organisation just before it, when there is one; True when there was."""
+    end = dm.start()
+    while end > 0 and r.clean[end - 1].isspace():  # signatures padded with any kind of space
+        end -= 1
+    before = r.clean[max(0, end - 60) : end]
+    org = _org_at_end(before.rstrip(" \u3000\n"))
+    if org is None:
+        return False
+    base = end - len(before)
+    org = _joined_signature(before, org)
+    if "date" not in r.found:
+        r.found["date"] = _fact(r.doc, dm.start(), dm.end())
+    if "issuer" not in r.found:
+        r.found["issuer"] = _fact(r.doc, base + org[0], base + org[1])
+    return True
+
+
+def _lone_date(r: _Reading) -> None:
+    """A date standing alone after the last sentence (a 印发 notice's head, a copy that dropped its signature)."""
+    if "date" in r.found:
+        return
+    for region_start, region_end in ((r.tail_start, len(r.clean)), (0, r.head_end)):
+        m = LONE_DATE.search(r.clean, region_start, region_end)
+        if m:
+            r.found["date"] = _fact(r.doc, m.start(1), m.end(1))
+            return
+
+
+def _reply_date(r: _Reading) -> None:
+    """A reply's date stands alone on the last lines (the last such line wins)."""
+    if "date" in r.found:
+        return
+    for line, pos in _lines(r.clean, r.tail_start, len(r.clean)):
+        dm = DATE.fullmatch(line.strip())
+        if dm:
+            at = pos + line.find(dm.group(0))
+            r.found["date"] = _fact(r.doc, at, at + len(dm.group(0)))
+
+
+def _contact_line(r: _Reading) -> None:
+    """A reply's office in a contact line below its date ("联系单位")."""
+    contact = re.search(r"联系单位[^:：]*[:：]\s*([\u4e00-\u9fff]{2,30}?(?:" + _ORG + "))", r.clean[r.tail_start :])
+    if contact and "issuer" not in r.found:
+        r.found["issuer"] = _fact(r.doc, r.tail_start + contact.start(1), r.tail_start + contact.end(1), "inferred")
+
+
+def _addressees(r: _Reading) -> None:
+    """Addressees: a line ending with a colon in the head, before the body starts."""
+    for line, pos in _lines(r.clean, 0, r.head_end):
         if ADDRESSEE.match(line.strip()):
             body = line.strip().rstrip("：:").strip()
-            found["addressees"] = _fact(doc, pos + line.find(body), pos + line.find(body) + len(body))
-            break
+            r.found["addressees"] = _fact(r.doc, pos + line.find(body), pos + line.find(body) + len(body))
+            return
 
-    title = doc.title or ""
-    if not re.search(r"[\u4e00-\u9fff]", title):  # the title guess fell back to the file name
-        title = _head_title(clean) or title
-    found["title"] = Fact(title, how="inferred")
-    if "issuer" not in found:
+
+def _title_and_issuer(r: _Reading) -> None:
+    """The title (a flattened copy's own, when the title guess fell back to the file name); an issuer still
+    missing from the title's opening organisation, else the site's 来源 line."""
+    title = r.doc.title or ""
+    if not re.search(r"[\u4e00-\u9fff]", title):
+        title = _head_title(r.clean) or title
+    r.found["title"] = Fact(title, how="inferred")
+    if "issuer" not in r.found:
         m = re.match(rf"^([\u4e00-\u9fff]{{2,30}}?(?:{_ORG}))(?:关于|印发|对)", to_simplified(title))
         if m and not title.startswith("转发"):  # a forwarded document's title names the original issuer
-            found["issuer"] = _locate(doc, title[: m.end(1)])
-        elif "source" in found:
-            src = found["source"]
-            found["issuer"] = replace(src, how="inferred")
-            notes.append("issuer taken from the site's 来源 line")
-    found.pop("source", None)
-    if forwarded:  # a date read from the text belongs to the forwarded original; only a labelled one stays
-        found.pop("date", None)
-        if labelled_date is not None:
-            found["date"] = labelled_date
-    doc_type = _doc_type(title, found) or _doc_type(_head_title(clean), found)
+            r.found["issuer"] = _locate(r.doc, title[: m.end(1)])
+        elif "source" in r.found:
+            r.found["issuer"] = replace(r.found["source"], how="inferred")
+            r.notes.append("issuer taken from the site's 来源 line")
+    r.found.pop("source", None)
+
+
+def _forwarded_date(r: _Reading) -> None:
+    """A date read from a forwarding notice's text belongs to the forwarded original; only a labelled one stays."""
+    if r.forwarded:
+        r.found.pop("date", None)
+        if r.labelled_date is not None:
+            r.found["date"] = r.labelled_date
+
+
+def _type_region_level(r: _Reading) -> None:
+    """The document type (from the title or the head), and the issuer's region and level."""
+    doc_type = _doc_type(r.found["title"].value, r.found) or _doc_type(_head_title(r.clean), r.found)
     if doc_type:
-        found["doc_type"] = doc_type
-    issuer = found.get("issuer")
-    if issuer is not None:
-        region, level = _region_level(to_simplified(issuer.value))
-        if region:
-            found["region"] = Fact(
-                region, issuer.start, issuer.start + len(region) if issuer.start >= 0 else -1, "inferred"
-            )
-        if level:
-            found["level"] = Fact(level, how="inferred")
-    return DocumentFacts(**found, notes=tuple(notes))
+        r.found["doc_type"] = doc_type
+    issuer = r.found.get("issuer")
+    if issuer is None:
+        return
+    region, level = _region_level(to_simplified(issuer.value))
+    if region:
+        r.found["region"] = Fact(
+            region, issuer.start, issuer.start + len(region) if issuer.start >= 0 else -1, "inferred"
+        )
+    if level:
+        r.found["level"] = Fact(level, how="inferred")
+
+
+# The readers, in order: each reads one 公文 convention and fills only what is still missing.
+READERS: tuple[Callable[[_Reading], None], ...] = (
+    _labelled_fields,
+    _masthead,
+    _number_line,
+    _forwarding,
+    _signature,
+    _lone_date,
+    _reply_date,
+    _contact_line,
+    _addressees,
+    _title_and_issuer,
+    _forwarded_date,
+    _type_region_level,
+)
+
+
+def extract_facts(doc) -> DocumentFacts:
+    """The facts `doc` (a loaded Document) states about itself, read by READERS in order."""
+    reading = _Reading.of(doc)
+    for read in READERS:
+        read(reading)
+    return DocumentFacts(**reading.found, notes=tuple(reading.notes))
 
 
 def _locate(doc, value: str, how: str = "inferred") -> Fact:
