@@ -6,9 +6,9 @@ import functools
 import getpass
 import logging
 import time
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -90,108 +90,148 @@ def build_index(  # noqa: PLR0913 (known debt, issue 30)
                     old.manifest["embedder"]["name"],
                 )
                 old = None
-        return _build(
-            docs_dir,
-            index_dir,
-            files,
-            old,
-            embedder,
-            progress,
-            max_clause_chars,
-            started,
-            full or old is None,
-            limits,
-            allow_large,
-            not_read,
-            target,
-            sentence_vectors,
-            runner,
+        job = BuildJob(
+            docs_dir=docs_dir,
+            index_dir=index_dir,
+            files=files,
+            not_read=not_read,
+            old=old,
+            full=full or old is None,
+            embedder=embedder,
+            runner=runner,
+            target=target,
+            progress=progress,
+            limits=limits,
+            max_chars=max_clause_chars,
+            allow_large=allow_large,
+            sentence_vectors=sentence_vectors,
+            started=started,
         )
+        return _build(job)
 
 
-def _build(  # noqa: C901, PLR0913 (known debt, issue 30)
-    docs_dir,
-    index_dir,
-    files,
-    old,
-    embedder,
-    progress,
-    max_chars,
-    started,
-    full,
-    limits,
-    allow_large,
-    not_read,
-    target,
-    sentence_vectors,
-    runner,
-) -> BuildReport:
+@dataclass
+class BuildJob:
+    """One build's inputs: the folder and what scanning it found, the previous generation (None: a full build),
+    the embedding and the store, the limits."""
+
+    docs_dir: Path
+    index_dir: Path
+    files: list[Path]
+    not_read: list[tuple[str, str]]
+    old: Any  # the previous generation (store.IndexData) or None
+    full: bool
+    embedder: Embedder
+    runner: PassageRunner
+    target: Any  # the store the new generation is written to
+    progress: Progress | None
+    limits: Limits
+    max_chars: int
+    allow_large: bool
+    sentence_vectors: bool
+    started: float
+
+
+@dataclass
+class Scanned:
+    """What reading the folder found: clauses kept from the previous generation, the documents analysed anew,
+    each document's manifest record and stored text and facts, and what was added, changed, removed or skipped."""
+
+    kept: list[StoredClause] = field(default_factory=list)
+    fresh: list[Analysis] = field(default_factory=list)
+    doc_records: dict[str, dict] = field(default_factory=dict)
+    documents_json: dict[str, dict] = field(default_factory=dict)
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    skipped_hashes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Planned:
+    """The fresh documents' clauses with their vector ids, split into those to embed and those whose vectors
+    are reused by content hash from the previous generation."""
+
+    new_clauses: list[StoredClause]
+    to_embed: list[StoredClause]
+    reuse: list[StoredClause]
+    old_vid_by_hash: dict[str, int]
+
+
+def _scan(job: BuildJob) -> Scanned:
+    """Hash every file; an unchanged one keeps its clauses and records, a new or changed one is analysed (in a
+    parse child, within the limits); unreadable ones are skipped with the reason."""
+    old = job.old
     old_docs = old.manifest["documents"] if old else {}
     old_by_doc: dict[str, list[StoredClause]] = {}
     for sc in old.clauses if old else []:
         old_by_doc.setdefault(sc.clause.doc, []).append(sc)
-
-    corrections = read_corrections(docs_dir)
-    skipped: list[tuple[str, str]] = list(not_read)
-    skipped_hashes: dict[str, str] = {}
-    kept: list[StoredClause] = []
-    fresh_docs: list[Analysis] = []
-    doc_records: dict[str, dict] = {}
-    documents_json: dict[str, dict] = {}
-    added, changed, unchanged = [], [], []
+    out = Scanned(skipped=list(job.not_read))
     seen: set[str] = set()
-    for i, path in enumerate(files):
-        if progress:
-            progress("reading", i, len(files))
+    for i, path in enumerate(job.files):
+        if job.progress:
+            job.progress("reading", i, len(job.files))
         try:
             check_supported(path)
-            digest = file_sha256(path, limits.file_bytes)  # an oversized file is never read, not even hashed
+            digest = file_sha256(path, job.limits.file_bytes)  # an oversized file is never read, not even hashed
         except DocumentError as exc:
             log.warning("skipping %s", exc)
-            skipped.append((path.name, exc.reason))
+            out.skipped.append((path.name, exc.reason))
             continue
         except OSError as exc:
-            skipped.append((path.name, f"cannot read ({exc.strerror})"))
+            out.skipped.append((path.name, f"cannot read ({exc.strerror})"))
             continue
         seen.add(path.name)
         if path.name in old_docs and old_docs[path.name]["sha256"] == digest:
-            unchanged.append(path.name)
-            kept.extend(old_by_doc.get(path.name, []))
-            doc_records[path.name] = old_docs[path.name]
-            documents_json[path.name] = dict(old.documents[path.name])
-            if documents_json[path.name].get("facts_version") != FACTS_VERSION:  # older rules (or none): read again
-                documents_json[path.name].update(_facts_and_claims(path, limits, max_chars))
+            _keep(job, out, path, old_docs[path.name], old_by_doc.get(path.name, []))
             continue
         try:
-            doc = analyse_file(path, limits, max_chars)  # in a parse child, within the limits
+            doc = analyse_file(path, job.limits, job.max_chars)  # in a parse child, within the limits
         except DocumentError as exc:
             log.warning("skipping %s", exc)
-            skipped.append((path.name, exc.reason))
-            skipped_hashes[path.name] = digest
+            out.skipped.append((path.name, exc.reason))
+            out.skipped_hashes[path.name] = digest
             continue
-        (changed if path.name in old_docs else added).append(path.name)
-        fresh_docs.append(doc)
-    removed = sorted(n for n in old_docs if n not in seen or n in dict(skipped))
-    if not kept and not fresh_docs:
-        raise DocumentError("", f"no usable documents in {docs_dir} ({len(skipped)} skipped)")
+        (out.changed if path.name in old_docs else out.added).append(path.name)
+        out.fresh.append(doc)
+    out.removed = sorted(n for n in old_docs if n not in seen or n in dict(out.skipped))
+    if not out.kept and not out.fresh:
+        raise DocumentError("", f"no usable documents in {job.docs_dir} ({len(out.skipped)} skipped)")
+    return out
 
-    # Parse new/changed documents and decide which clauses need embedding.
-    old_vectors_by_hash: dict[str, int] = {sc.hash: sc.vid for sc in (old.clauses if old else [])}
+
+def _keep(job: BuildJob, out: Scanned, path: Path, record: dict, clauses: list[StoredClause]) -> None:
+    """An unchanged document: its clauses, manifest record and stored text carry over; its facts and claims are
+    read again when they were read under older rules."""
+    out.unchanged.append(path.name)
+    out.kept.extend(clauses)
+    out.doc_records[path.name] = record
+    out.documents_json[path.name] = dict(job.old.documents[path.name])
+    if out.documents_json[path.name].get("facts_version") != FACTS_VERSION:  # older rules (or none): read again
+        out.documents_json[path.name].update(_facts_and_claims(path, job.limits, job.max_chars))
+
+
+def _plan(job: BuildJob, scanned: Scanned) -> Planned:
+    """Number the fresh documents' clauses, record the documents, and decide which clauses need embedding."""
+    old = job.old
+    old_vid_by_hash: dict[str, int] = {sc.hash: sc.vid for sc in (old.clauses if old else [])}
     next_vid = max((sc.vid for sc in old.clauses), default=-1) + 1 if old else 0
     new_clauses: list[StoredClause] = []
-    for doc in fresh_docs:
+    for doc in scanned.fresh:
         clauses = doc.clauses
         for clause in clauses:
             new_clauses.append(StoredClause(clause, next_vid, clause.content_hash()))
             next_vid += 1
-        doc_records[doc.name] = {
+        scanned.doc_records[doc.name] = {
             "sha256": doc.sha256,
             "title": doc.title,
             "clauses": len(clauses),
             "encoding": doc.encoding,
             "flagged": sum(1 for c in clauses if c.flagged),
         }
-        documents_json[doc.name] = {
+        scanned.documents_json[doc.name] = {
             "title": doc.title,
             "text": doc.original,
             "sha256": doc.sha256,
@@ -200,74 +240,103 @@ def _build(  # noqa: C901, PLR0913 (known debt, issue 30)
             "claims": doc.claims.to_dict(),
             "facts_version": FACTS_VERSION,
         }
+    to_embed = [sc for sc in new_clauses if sc.hash not in old_vid_by_hash]
+    reuse = [sc for sc in new_clauses if sc.hash in old_vid_by_hash]
+    return Planned(new_clauses, to_embed, reuse, old_vid_by_hash)
 
-    to_embed = [sc for sc in new_clauses if sc.hash not in old_vectors_by_hash]
-    reuse = [sc for sc in new_clauses if sc.hash in old_vectors_by_hash]
+
+def _check_size(job: BuildJob, plan: Planned) -> None:
+    """More new clauses than the limit stop the build (with the time they would take) unless allowed; a big
+    build announces its estimate."""
     # With sentence vectors, clauses and then their sentences are embedded: about twice the clause characters.
-    chars = (2 if sentence_vectors else 1) * sum(len(sc.clause.search_text()) for sc in to_embed)
-    if len(to_embed) > limits.new_clauses and not allow_large:
+    chars = (2 if job.sentence_vectors else 1) * sum(len(sc.clause.search_text()) for sc in plan.to_embed)
+    if len(plan.to_embed) > job.limits.new_clauses and not job.allow_large:
         raise BuildTooLarge(
-            f"{embedding_estimate(len(to_embed), chars)}; the limit is {limits.new_clauses:,} per "
+            f"{embedding_estimate(len(plan.to_embed), chars)}; the limit is {job.limits.new_clauses:,} per "
             "build: pass --allow-large (CLI) or raise RAG_MAX_NEW_CLAUSES"
         )
-    if len(to_embed) > ANNOUNCE_CLAUSES:
-        log.warning("embedding %s", embedding_estimate(len(to_embed), chars))
-    dim = resolve_dim(embedder)
-    vectors = runner([for_search(sc.clause.search_text()) for sc in to_embed], progress) if to_embed else None
+    if len(plan.to_embed) > ANNOUNCE_CLAUSES:
+        log.warning("embedding %s", embedding_estimate(len(plan.to_embed), chars))
 
-    all_clauses = sorted(kept + new_clauses, key=lambda sc: (sc.clause.doc, sc.vid))
+
+def _vectors(
+    job: BuildJob,
+    all_clauses: list[StoredClause],
+    kept: list[StoredClause],
+    plan: Planned,
+    embedded: np.ndarray | None,
+    dim: int,
+) -> np.ndarray:
+    """Every clause's vector in the new generation's row order: kept and reused ones from the previous
+    generation, the rest just embedded."""
     row = {sc.vid: i for i, sc in enumerate(all_clauses)}
     all_vectors = np.zeros((len(all_clauses), dim), dtype=np.float32)
     if kept:
-        all_vectors[[row[sc.vid] for sc in kept]] = old.engine.vectors([sc.vid for sc in kept])
-    if reuse:
-        all_vectors[[row[sc.vid] for sc in reuse]] = old.engine.vectors([old_vectors_by_hash[sc.hash] for sc in reuse])
-    if to_embed:
-        all_vectors[[row[sc.vid] for sc in to_embed]] = vectors
+        all_vectors[[row[sc.vid] for sc in kept]] = job.old.engine.vectors([sc.vid for sc in kept])
+    if plan.reuse:
+        all_vectors[[row[sc.vid] for sc in plan.reuse]] = job.old.engine.vectors(
+            [plan.old_vid_by_hash[sc.hash] for sc in plan.reuse]
+        )
+    if plan.to_embed:
+        all_vectors[[row[sc.vid] for sc in plan.to_embed]] = embedded
+    return all_vectors
+
+
+def _build(job: BuildJob) -> BuildReport:
+    """The stages: scan, plan, embed, assemble (and sentence vectors), standing, write."""
+    corrections = read_corrections(job.docs_dir)
+    scanned = _scan(job)
+    plan = _plan(job, scanned)
+    _check_size(job, plan)
+    dim = resolve_dim(job.embedder)
+    texts = [for_search(sc.clause.search_text()) for sc in plan.to_embed]
+    embedded = job.runner(texts, job.progress) if plan.to_embed else None
+    all_clauses = sorted(scanned.kept + plan.new_clauses, key=lambda sc: (sc.clause.doc, sc.vid))
+    all_vectors = _vectors(job, all_clauses, scanned.kept, plan, embedded, dim)
     sentences = None
-    if sentence_vectors:
+    if job.sentence_vectors:
         sentences, _ = build_sentences(
             all_clauses,
-            old.sentences if old is not None else None,
-            lambda texts: runner(texts, progress, stage="sentences"),
+            job.old.sentences if job.old is not None else None,
+            lambda texts: job.runner(texts, job.progress, stage="sentences"),
         )
-    effects, messages = _standing(docs_dir, documents_json, doc_records, corrections, old)
-    warnings = corrections.unknown(set(documents_json))
+    effects, messages = _standing(job.docs_dir, scanned.documents_json, scanned.doc_records, corrections, job.old)
+    warnings = corrections.unknown(set(scanned.documents_json))
     for warning in warnings:
         log.warning("%s", warning)
-    if progress:
-        progress("keyword index", 0, 1)
+    if job.progress:
+        job.progress("keyword index", 0, 1)
     manifest = {
         "format": FORMAT_VERSION,
         "tokenizer": TOKENIZER_VERSION,
-        "embedder": {"name": embedder.name, "dim": dim, "space": embedder.space},
+        "embedder": {"name": job.embedder.name, "dim": dim, "space": job.embedder.space},
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "docs_dir": str(docs_dir),
-        "documents": doc_records,
-        "skipped": skipped,
-        "skipped_hashes": skipped_hashes,
+        "docs_dir": str(job.docs_dir),
+        "documents": scanned.doc_records,
+        "skipped": scanned.skipped,
+        "skipped_hashes": scanned.skipped_hashes,
         "clauses": len(all_clauses),
         "sentences": sentences.count if sentences is not None else 0,
         "facts_file_sha256": corrections.sha256,
         "standing": [e.to_dict() for e in effects],
     }
-    write_generation(index_dir, manifest, all_clauses, documents_json, all_vectors, target, sentences)
-    if progress:
-        progress("done", 1, 1)
+    write_generation(job.index_dir, manifest, all_clauses, scanned.documents_json, all_vectors, job.target, sentences)
+    if job.progress:
+        job.progress("done", 1, 1)
     return BuildReport(
-        added=tuple(added),
-        changed=tuple(changed),
-        removed=tuple(removed),
-        unchanged=tuple(unchanged),
-        skipped=tuple(skipped),
-        documents=len(doc_records),
+        added=tuple(scanned.added),
+        changed=tuple(scanned.changed),
+        removed=tuple(scanned.removed),
+        unchanged=tuple(scanned.unchanged),
+        skipped=tuple(scanned.skipped),
+        documents=len(scanned.doc_records),
         clauses=len(all_clauses),
-        embedded=len(to_embed),
-        reused=len(reuse) + len(kept),
-        characters_embedded=sum(len(sc.clause.search_text()) for sc in to_embed),
-        seconds=time.perf_counter() - started,
-        full=full,
-        index_dir=str(index_dir),
+        embedded=len(plan.to_embed),
+        reused=len(plan.reuse) + len(scanned.kept),
+        characters_embedded=sum(len(sc.clause.search_text()) for sc in plan.to_embed),
+        seconds=time.perf_counter() - job.started,
+        full=job.full,
+        index_dir=str(job.index_dir),
         standing=tuple(messages),
         warnings=tuple(warnings),
     )
