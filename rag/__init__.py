@@ -66,30 +66,4 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_HOMES))
 
 
-__all__ = [
-    "answer",
-    "answer_stream",
-    "build_index",
-    "index_status",
-    "retrieve",
-    "Settings",
-    "Answer",
-    "BuildReport",
-    "Citation",
-    "Clause",
-    "DocumentFacts",
-    "Duty",
-    "Fact",
-    "Hit",
-    "IndexStatus",
-    "SearchFilter",
-    "RagError",
-    "QuestionError",
-    "DocumentError",
-    "IndexProblem",
-    "IndexMissing",
-    "EmbedderMismatch",
-    "BuildLocked",
-    "LLMError",
-    "LocalModelError",
-]
+__all__ = list(_HOMES)  # every public name, each imported from its home on first use

@@ -90,18 +90,10 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_watch(args: argparse.Namespace) -> int:
     from .session import shared_session
     from .ui.rebuilds import Rebuilder
-    from .watch import FolderWatcher, rebuild_with
+    from .watch import watcher_for
 
     session = shared_session(_settings(args))
-    watcher = FolderWatcher(
-        session.settings.docs_dir,
-        rebuild_with(Rebuilder(session), lambda line: print(line, flush=True)),
-        args.poll,
-        args.debounce,
-    )
-    status = session.status()
-    if not (status.exists and status.fresh):
-        watcher.pending()
+    watcher = watcher_for(session, Rebuilder(session), args.poll, args.debounce, lambda line: print(line, flush=True))
     print(
         f"watching {session.settings.docs_dir} (a change is built once the folder has been still for "
         f"{args.debounce:g} s; Ctrl-C stops)",
@@ -266,32 +258,29 @@ def cmd_eval(args: argparse.Namespace) -> int:
     )
 
 
-def cmd_train_reader(args: argparse.Namespace) -> int:
-    from .evaluation.train_reader import READER_PARAMETERS, format_fitted, run_train_reader
-
-    report = run_train_reader(
+def _train(args: argparse.Namespace, run, default_out, describe) -> int:
+    """train-reader and train-chooser: fit from the shared sources (or only the project's own questions)."""
+    report = run(
         _settings(args),
-        out=args.out or READER_PARAMETERS,
+        out=args.out or default_out,
         limit=args.limit,
         shared=not args.own_only,
         rows_file=args.rows,
     )
-    print(format_fitted(report))
+    print(describe(report))
     return 0
+
+
+def cmd_train_reader(args: argparse.Namespace) -> int:
+    from .evaluation.train_reader import READER_PARAMETERS, format_fitted, run_train_reader
+
+    return _train(args, run_train_reader, READER_PARAMETERS, format_fitted)
 
 
 def cmd_train_chooser(args: argparse.Namespace) -> int:
     from .evaluation.train_chooser import CHOOSER_PARAMETERS, format_chosen, run_train_chooser
 
-    report = run_train_chooser(
-        _settings(args),
-        out=args.out or CHOOSER_PARAMETERS,
-        limit=args.limit,
-        shared=not args.own_only,
-        rows_file=args.rows,
-    )
-    print(format_chosen(report))
-    return 0
+    return _train(args, run_train_chooser, CHOOSER_PARAMETERS, format_chosen)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -110,6 +110,7 @@ class FeedbackStore:
                 "bad_rating",
                 "评价只能是 up（有用）或 down（没用）。",
             )
+        comment = comment.strip() if isinstance(comment, str) else comment
         if not isinstance(comment, str) or len(comment) > MAX_COMMENT_CHARS:
             raise FeedbackError(
                 f"the comment is longer than {MAX_COMMENT_CHARS} characters",
@@ -127,7 +128,7 @@ class FeedbackStore:
         record = FeedbackRecord(
             answer_id=answer_id,
             rating=rating,
-            comment=comment.strip(),
+            comment=comment,
             user=(user or "")[:MAX_USER_CHARS],
             time=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             question=answer.question,

@@ -26,7 +26,6 @@ from .ui.rebuilds import Rebuilder
 
 log = logging.getLogger(__name__)
 
-POLL_SECONDS, DEBOUNCE_SECONDS = WATCH_POLL_SECONDS, WATCH_DEBOUNCE_SECONDS
 
 Snapshot = dict[str, tuple[int, int]]  # file name -> (size, mtime in ns)
 
@@ -55,8 +54,8 @@ class FolderWatcher:
         self,
         folder: Path,
         rebuild: Callable[[], None],
-        poll: float = POLL_SECONDS,
-        debounce: float = DEBOUNCE_SECONDS,
+        poll: float = WATCH_POLL_SECONDS,
+        debounce: float = WATCH_DEBOUNCE_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.folder, self.rebuild, self.poll, self.debounce, self.clock = Path(folder), rebuild, poll, debounce, clock
@@ -107,20 +106,27 @@ def rebuild_with(rebuilder: Rebuilder, report: Callable[[str], None] = log.warni
     return rebuild
 
 
-def start_watching(
+def watcher_for(
     session: Session,
     rebuilder: Rebuilder,
-    poll: float = POLL_SECONDS,
-    debounce: float = DEBOUNCE_SECONDS,
+    poll: float = WATCH_POLL_SECONDS,
+    debounce: float = WATCH_DEBOUNCE_SECONDS,
     report: Callable[[str], None] = log.warning,
 ) -> FolderWatcher:
-    """Watch the session's document folder in a daemon thread; a stale index is rebuilt first."""
+    """A watcher of the session's document folder that builds through `rebuilder`; a stale or missing index
+    counts as a change already waiting."""
     watcher = FolderWatcher(session.settings.docs_dir, rebuild_with(rebuilder, report), poll, debounce)
     status = session.status()
     if not (status.exists and status.fresh):
         watcher.pending()
+    return watcher
+
+
+def start_watching(session: Session, rebuilder: Rebuilder, **options) -> FolderWatcher:
+    """Watch the session's document folder in a daemon thread (the page's server with RAG_WATCH=1)."""
+    watcher = watcher_for(session, rebuilder, **options)
     threading.Thread(target=watcher.run, name="watch-documents", daemon=True).start()
     return watcher
 
 
-__all__ = ["DEBOUNCE_SECONDS", "FolderWatcher", "POLL_SECONDS", "rebuild_with", "snapshot", "start_watching"]
+__all__ = ["FolderWatcher", "rebuild_with", "snapshot", "start_watching", "watcher_for"]

@@ -5,8 +5,6 @@ streaming and not; every REST route; keys (401), build rights (403), the rate li
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
 from pathlib import Path
 
@@ -25,32 +23,13 @@ ANSWERABLE = "唐山对新认定的国家级和省级科技企业孵化器分别
 UNANSWERABLE = "火星移民的补贴标准是多少？"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def live(fake_session):
     """The server's app (API and page) under uvicorn on a free loopback port; yields (base url, service)."""
-    import uvicorn
+    from rag.evaluation.bench_api import LiveServer
 
-    from rag.ui.layout import server_app
-
-    fake_session.settings = fake_session.settings.with_(api_keys=KEYS, api_requests_per_minute=1000)
-    app = server_app(fake_session)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not server.started and time.time() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}", app.state.service
-    server.should_exit = True
-    thread.join(timeout=10)
+    with LiveServer(fake_session, api_keys=KEYS, per_minute=1000) as server:
+        yield server.url, server.app.state.service
 
 
 def client(base: str, key: str | None = ALICE):
@@ -285,13 +264,13 @@ def test_key_settings_are_checked_at_start():
 
 
 def test_the_rate_limiter_forgets_old_requests_and_old_callers():
-    limiter = RateLimiter(2, window=60, max_tracked=2)
-    assert limiter.retry_after("a", 0) == 0 and limiter.retry_after("a", 1) == 0
-    assert limiter.retry_after("a", 2) == pytest.approx(58)
-    assert limiter.retry_after("a", 61) == 0  # the first one left the window
-    limiter.retry_after("b", 62)
-    limiter.retry_after("c", 63)
-    assert set(limiter._seen) == {"b", "c"}
+    limiter = RateLimiter(2, window=60, max_clients=2)
+    assert limiter.take("a", 0) == 0 and limiter.take("a", 1) == 0
+    assert limiter.take("a", 2) == pytest.approx(58)
+    assert limiter.take("a", 61) == 0  # the first one left the window
+    limiter.take("b", 62)
+    limiter.take("c", 63)
+    assert limiter.clients() == {"b", "c"}
 
 
 # -- the API bench's bookkeeping ---------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ answers a second, p50/p95 latency, errors.
 from __future__ import annotations
 
 import secrets
-import socket
 import statistics
 import threading
 import time
@@ -19,32 +18,28 @@ from dataclasses import replace
 from typing import Sequence
 
 from .bench_llm import percentile
+from .bench_page import free_port
 
 API_CLIENTS = 8
 ROUNDS = 3  # each question this many times each way for the overhead
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class LiveServer:
-    """The page's server (API included) under uvicorn in a thread, with one key made for this run."""
+    """The page's server (API included) for `session` under uvicorn in a thread on a free loopback port. Without
+    `api_keys` it makes one key for the run (`key`); the rate limit is `per_minute` a key."""
 
-    def __init__(self, session) -> None:
+    def __init__(self, session, api_keys: str | None = None, per_minute: int = 10**9) -> None:
         import uvicorn
 
         from ..ui.layout import server_app
 
         self.key = secrets.token_urlsafe(24)
-        session.settings = replace(session.settings, api_keys=f"bench:{self.key}", api_requests_per_minute=10**9)
-        self.port = _free_port()
-        self.server = uvicorn.Server(
-            uvicorn.Config(server_app(session), host="127.0.0.1", port=self.port, log_level="warning")
-        )
-        self.thread = threading.Thread(target=self.server.run, name="bench-api-server", daemon=True)
+        keys = api_keys if api_keys is not None else f"bench:{self.key}"
+        session.settings = replace(session.settings, api_keys=keys, api_requests_per_minute=per_minute)
+        self.port = free_port()
+        self.app = server_app(session)
+        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, name="live-server", daemon=True)
 
     def __enter__(self) -> "LiveServer":
         self.thread.start()

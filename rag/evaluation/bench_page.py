@@ -27,7 +27,8 @@ START_SECONDS = 300
 ANSWER_SECONDS = 180
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port nobody listens on now (for a server this process or a child starts)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -35,7 +36,7 @@ def _free_port() -> int:
 
 def start_page(env_extra: dict, log: Path) -> tuple[subprocess.Popen, str]:
     """`python app.py` on a free loopback port; (process, url) once the port answers."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, **env_extra, "RAG_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"}
     proc = subprocess.Popen(
         [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT

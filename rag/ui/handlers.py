@@ -127,7 +127,7 @@ class ChatApp:
         if not answer_id or not isinstance(liked, bool):
             return "只能评价已完成的回答。"
         try:
-            self.feedback.add(answer_id, "up" if liked else "down", (comment or "").strip(), user or "")
+            self.feedback.add(answer_id, "up" if liked else "down", comment or "", user or "")
         except FeedbackError as exc:
             return f"⚠️ {escape_text(exc.zh)}"
         return "已记录您的评价，谢谢！" if liked else "已记录：这个回答没有帮助。谢谢反馈，我们会据此改进。"

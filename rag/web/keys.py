@@ -13,20 +13,16 @@ import hashlib
 import hmac
 import ipaddress
 import re
-import threading
-import time
-from collections import deque
 from dataclasses import dataclass
 
 from ..errors import RagError
+from ..ui.login_limit import SlidingWindow
 
 BUILD_SUFFIX = "+build"
 DIGEST_PREFIX = "sha256:"
 MIN_SECRET_CHARS = 16  # a plain secret shorter than this is refused at start-up
 NAME = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
 ANONYMOUS = "anonymous"
-# Callers the rate limiter remembers at once (the oldest is forgotten first), so random keys cannot grow memory.
-MAX_TRACKED = 10_000
 
 
 class ApiKeyError(RagError):
@@ -125,28 +121,9 @@ class ApiKeys:
         return None
 
 
-class RateLimiter:
-    """At most `per_minute` requests per caller in any sixty seconds."""
-
-    def __init__(self, per_minute: int, window: float = 60.0, max_tracked: int = MAX_TRACKED) -> None:
-        self.per_minute, self.window, self.max_tracked = per_minute, window, max_tracked
-        self._seen: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def retry_after(self, who: str, now: float | None = None) -> float:
-        """0 when this request may go ahead (and count it), else the seconds until one may."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            recent = self._seen.pop(who, None) or deque()
-            while recent and recent[0] <= now - self.window:
-                recent.popleft()
-            self._seen[who] = recent  # most recent caller last: the oldest is forgotten first
-            if len(recent) >= self.per_minute:
-                return max(recent[0] + self.window - now, 0.001)
-            recent.append(now)
-            while len(self._seen) > self.max_tracked:
-                self._seen.pop(next(iter(self._seen)))
-            return 0.0
+class RateLimiter(SlidingWindow):
+    """At most `per_minute` requests per caller in any sixty seconds; `take(caller)` is 0 when a request may go
+    ahead, else the seconds until one may."""
 
 
 __all__ = ["ANONYMOUS", "ApiKeyError", "ApiKeys", "Caller", "RateLimiter", "digest", "is_loopback"]

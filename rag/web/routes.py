@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..config import MAX_TOP_K
 from ..errors import RagError
 from ..feedback import MAX_COMMENT_CHARS, FeedbackError
+from ..types import SearchFilter
 from .errors import ApiError, error_body
 from .service import MAX_HISTORY_TURNS, Service, answer_json
 
@@ -32,6 +33,12 @@ class Filters(BaseModel):
     doc_type: str = Field("", max_length=100)
     since: str = Field("", max_length=10, description="YYYY-MM-DD")
     until: str = Field("", max_length=10, description="YYYY-MM-DD")
+
+    def parsed(self) -> SearchFilter:
+        try:
+            return SearchFilter.parse(self.region, self.issuer, self.doc_type, self.since, self.until)
+        except ValueError as exc:
+            raise ApiError(422, "invalid_filter", f"筛选条件有误：{exc}") from exc
 
 
 class Turn(BaseModel):
@@ -121,15 +128,9 @@ def _ask_events(record) -> list[str]:
 def router(service: Service) -> APIRouter:
     api = APIRouter(prefix="/api", tags=["api"])
 
-    def asked(body: AskRequest):
-        f = body.filters
-        return (
-            body.question,
-            [(t.question, t.answer) for t in body.history],
-            service.k(body.k),
-            service.backend(body.llm),
-            service.filters(f.region, f.issuer, f.doc_type, f.since, f.until),
-        )
+    def asked(body: AskRequest):  # k is within 1..MAX_TOP_K already: the model's Field bounds it
+        history = [(t.question, t.answer) for t in body.history]
+        return body.question, history, body.k, service.backend(body.llm), body.filters.parsed()
 
     @api.post("/ask", summary="回答一个问题（JSON）")
     def ask(body: AskRequest, request: Request) -> JSONResponse:
@@ -150,10 +151,7 @@ def router(service: Service) -> APIRouter:
     @api.post("/retrieve", summary="检索相关条款")
     def retrieve(body: RetrieveRequest, request: Request) -> JSONResponse:
         service.caller(request)
-        f = body.filters
-        hits = service.session.retrieve(
-            body.question, service.k(body.k), service.filters(f.region, f.issuer, f.doc_type, f.since, f.until)
-        )
+        hits = service.session.retrieve(body.question, body.k, body.filters.parsed())
         return JSONResponse({"hits": [h.to_dict() for h in hits]})
 
     @api.get("/status", summary="索引状态与重建进度")

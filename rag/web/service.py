@@ -8,7 +8,7 @@ from typing import Generator
 
 from fastapi import Request
 
-from ..config import MAX_TOP_K, Settings
+from ..config import Settings
 from ..feedback import FeedbackStore
 from ..query.questions import check_question
 from ..session import Session
@@ -62,7 +62,7 @@ class Service:
         who = (
             caller.name if caller.name != ANONYMOUS else f"{ANONYMOUS}@{request.client.host if request.client else ''}"
         )
-        wait = self.limiter.retry_after(who)
+        wait = self.limiter.take(who)
         if wait:
             raise ApiError(
                 429,
@@ -80,19 +80,6 @@ class Service:
         if name not in offered:
             raise ApiError(400, "unknown_backend", f"没有这个回答方式：{name[:40]}（可选：{'、'.join(offered)}）。")
         return name
-
-    @staticmethod
-    def k(value: int | None) -> int | None:
-        if value is not None and not 1 <= value <= MAX_TOP_K:
-            raise ApiError(422, "invalid_request", f"k 应在 1 到 {MAX_TOP_K} 之间。")
-        return value
-
-    @staticmethod
-    def filters(region="", issuer="", doc_type="", since="", until="") -> SearchFilter:
-        try:
-            return SearchFilter.parse(region, issuer, doc_type, since, until)
-        except ValueError as exc:
-            raise ApiError(422, "invalid_filter", f"筛选条件有误：{exc}") from exc
 
     def stream(
         self, question: str, history: list[tuple[str, str]], k: int | None, backend: str, filters: SearchFilter | None
