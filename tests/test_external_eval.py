@@ -73,3 +73,25 @@ def test_ncp_answers_hold_the_gold_span(tmp_path):
     items = [i for i in full.items if i.id in {row["id"] for row in sample}]
     m = span_metrics(evaluate_answers(session, items, "extractive", settings.top_k), full.spans)
     assert m["false_refusals"] <= 1 / 12 and m["span_in_body"] >= 0.75, m
+
+
+@pytest.mark.slow
+def test_a_third_party_check_set_reports_figures_and_never_its_misses(tmp_path, capsys):
+    """Like the project's own set-aside questions: a check run prints its figures, never a list of misses."""
+    from rag.config import Settings
+    from rag.evaluation.evaluate import run_eval
+    from rag.evaluation.external import CHECK, CHECK_IDS_NAME, NCP_RAW_TRAIN
+
+    folder = tmp_path / "set"
+    (folder / NCP_RAW_TRAIN).parent.mkdir(parents=True)
+    _jsonl(folder / "documents.jsonl", [{"id": "d1", "title": "", "text": "某省关于支持中小企业发展的通知\n一、对新认定的高新技术企业给予50万元研发补助（省科技厅负责）。"}])
+    _jsonl(folder / "sample.jsonl", [{"id": "s1", "question": "补助多少？", "answer": "50万元"}])
+    (folder / NCP_RAW_TRAIN).write_text("id\tdocid\tquestion\tanswer\nc1\td1\t火星移民补贴多少？\t80万元\n",
+                                        encoding="utf-8")
+    (folder / CHECK_IDS_NAME).write_text("c1\n", encoding="utf-8")
+    settings = Settings(index_dir=tmp_path / "index", cache_dir=tmp_path / "cache", llm="extractive")
+    run_eval(folder, settings, as_json=True, check=True)
+    report = json.loads(capsys.readouterr().out)
+    assert report["role"] == CHECK and report["external"]["questions"] == 1
+    assert report["external"]["span_in_body"] == 0.0  # the one question is a miss …
+    assert report["external"]["misses"] == []  # … and it is not listed
