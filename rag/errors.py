@@ -72,3 +72,14 @@ class LLMError(RagError):
 
 class LocalModelError(LLMError):
     """The local model's files are missing or corrupt, or its engine cannot load them."""
+
+
+class MissingExtra(RagError):
+    """A feature whose optional dependencies are not installed; the message names the extra that brings them."""
+
+    def __init__(self, feature: str, extra: str) -> None:
+        super().__init__(
+            f"{feature} needs the optional dependencies of policy-rag[{extra}]: pip install 'policy-rag[{extra}]'",
+            f"{feature}需要可选依赖：pip install 'policy-rag[{extra}]'",
+        )
+        self.extra = extra

@@ -49,3 +49,26 @@ def test_a_non_editable_install_answers_from_another_folder(tmp_path):
                          cwd=work, env=env, capture_output=True, text=True, timeout=600)
     assert ask.returncode == 0, ask.stderr[-2000:]
     assert "50万元" in ask.stdout and "〔1〕" in ask.stdout
+
+
+def test_runtime_dependencies_leave_out_what_only_bench_and_tests_use():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    runtime = {d.split(">")[0].split("=")[0].split("[")[0].split(";")[0].strip() for d in project["dependencies"]}
+    assert not runtime & {"matplotlib", "python-docx", "psutil", "beautifulsoup4", "pytest", "ray", "playwright"}
+    extras = project["optional-dependencies"]
+    assert any(d.startswith("matplotlib") for d in extras["bench"])
+    assert "policy-rag[bench,ray]" in extras["test"]
+
+
+def test_a_missing_extra_is_named(monkeypatch, tmp_path):
+    from rag.errors import MissingExtra
+    from rag.evaluation.scaling import plot
+    from rag.indexing.distributed import RayEmbedding
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if not installed: importing it raises ImportError
+    with pytest.raises(MissingExtra, match=r"pip install 'policy-rag\[bench\]'"):
+        plot([], tmp_path / "scaling.png")
+    monkeypatch.setitem(sys.modules, "ray", None)
+    with pytest.raises(MissingExtra, match=r"policy-rag\[ray\]") as caught:
+        RayEmbedding(spec="e5", cache_dir=tmp_path).connect()
+    assert caught.value.extra == "ray" and "可选依赖" in caught.value.zh

@@ -1,5 +1,6 @@
 """The stage order (docs/architecture.md) holds: no module imports a stage above its own, at module level or
-inside a function (so no circle crosses stages, as answerer ↔ session once did). Also: secrets out of repr, one
+inside a function (so no circle crosses stages, as answerer ↔ session once did), and no two modules import each other
+through any chain, within a stage either (as e5_onnx ↔ embedders once did). Also: secrets out of repr, one
 vocabulary of department endings, RAG_TOP_K honoured."""
 from __future__ import annotations
 
@@ -63,6 +64,74 @@ def test_no_import_runs_up_the_stage_order():
             if _floor(target) > _floor(here):
                 up.append(f"{path.relative_to(RAG.parent)}:{line} imports {target}")
     assert not up, "\n".join(up)
+
+
+def _module_graph() -> dict[str, set[str]]:
+    """module -> the rag modules it imports (an import of a name from a package counts as the package's)."""
+    modules = {_module(p).removesuffix(".__init__") for p in RAG.rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for path in RAG.rglob("*.py"):
+        here = _module(path).removesuffix(".__init__")
+        targets = set()
+        for _, target in _imports(path):
+            while target not in modules and "." in target:
+                target = target.rsplit(".", 1)[0]
+            if target in modules and target != here:
+                targets.add(target)
+        graph[here] = targets
+    return graph
+
+
+def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected groups of more than one module (Tarjan's algorithm, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found = []
+    for start in graph:
+        if start in index:
+            continue
+        work = [(start, iter(sorted(graph[start])))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph.get(child, ())))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                group = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group.append(member)
+                    if member == node:
+                        break
+                if len(group) > 1:
+                    found.append(sorted(group))
+    return found
+
+
+def test_no_import_circle():
+    # a package's __init__ that re-exports its modules is not a circle with them; the lazy `rag` table is one
+    graph = {m: {t for t in ts if not m.startswith(t + ".")} for m, ts in _module_graph().items()}
+    assert _circles(graph) == []
+
+
+def test_the_circle_finder_finds_one():
+    assert _circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
 def test_every_stage_has_a_floor():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import resource
 import shutil
 import tempfile
 import time
@@ -11,11 +10,8 @@ from pathlib import Path
 
 from ..config import Settings
 from .bench_llm import percentile
+from .memory import peak_rss_mb
 from .gold import DEV_SET, OWN_QUESTIONS
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def load_questions(path: Path | None) -> list[dict]:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import os
 import re
-import resource
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
 from ..config import Settings
+from .memory import peak_rss_mb, rss_mb
 
 # The budget timed beside whole clauses when none is configured.
 TRIAL_BUDGET = 700
@@ -43,12 +43,6 @@ def cpu_description() -> dict:
     }
 
 
-def _rss_mb() -> float:
-    import psutil
-
-    return psutil.Process().memory_info().rss / 2**20
-
-
 def bench_load(settings: Settings, cold: bool = True) -> tuple[object, dict]:
     """(loaded LocalLLM, figures): a cold start assembles and checks the parts into an empty cache first."""
     from ..llm.local import LocalLLM, cpu_features
@@ -63,10 +57,10 @@ def bench_load(settings: Settings, cold: bool = True) -> tuple[object, dict]:
             fresh.warm_up()
             figures["cold_load_s"] = fresh.load_seconds
             del fresh
-    rss_before = _rss_mb()
+    rss_before = rss_mb()
     llm = LocalLLM(Path(settings.cache_dir))
     llm.warm_up()
-    figures.update(warm_load_s=llm.load_seconds, model_rss_mb=_rss_mb() - rss_before, llama_features=cpu_features())
+    figures.update(warm_load_s=llm.load_seconds, model_rss_mb=rss_mb() - rss_before, llama_features=cpu_features())
     return llm, figures
 
 
@@ -112,7 +106,7 @@ def bench_local_llm(settings: Settings, index: Path, questions: list[dict], cold
     figures["cpu"] = cpu_description()
     figures["whole_clauses"] = bench_prompts(llm, settings, index, questions, 0)
     figures["budget"] = bench_prompts(llm, settings, index, questions, settings.prompt_budget_chars or TRIAL_BUDGET)
-    figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    figures["peak_rss_mb"] = peak_rss_mb()
     return figures
 
 

@@ -23,7 +23,7 @@ from typing import Sequence
 
 from ..indexing.priority import lower_priority
 from ..types import Answer, Quoted
-from .bench import peak_rss_mb
+from .memory import peak_rss_mb
 from .bench_llm import percentile
 
 # Questions each client asks, by default.
@@ -108,17 +108,6 @@ def build_commands(session, count: int, folder: Path) -> list[list[str]]:
     ]
 
 
-def peak_rss_of(pid: int) -> float:
-    """A process's peak RSS so far in MB (VmHWM), 0 when it has ended or cannot be read."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0.0
-
-
 class OutsideBuilds:
     """Build processes started together; `finish()` waits for them and returns (seconds, largest peak RSS MB,
     failures). Their peak memory is read while they run (a process's own record ends with it)."""
@@ -132,7 +121,7 @@ class OutsideBuilds:
 
     def _poll(self) -> None:
         while any(p.poll() is None for p in self.processes):
-            self.peak = max([self.peak] + [peak_rss_of(p.pid) for p in self.processes if p.poll() is None])
+            self.peak = max([self.peak] + [peak_rss_mb(p.pid) for p in self.processes if p.poll() is None])
             time.sleep(BUILD_POLL_SECONDS)
 
     def finish(self) -> tuple[float, float, int]:
@@ -275,6 +264,5 @@ __all__ = [
     "bench_load",
     "build_commands",
     "describe_load",
-    "peak_rss_of",
     "run_load",
 ]

@@ -6,7 +6,6 @@ is only kept when it answers as well."""
 from __future__ import annotations
 
 import json
-import resource
 import time
 from pathlib import Path
 from typing import Iterator
@@ -14,6 +13,7 @@ from typing import Iterator
 from ..config import PROMPT_MODES, Settings
 from ..llm.base import ChatBackend, Message
 from .bench_llm import cpu_description, percentile
+from .memory import peak_rss_mb
 from .metrics import AnswerOutcome, GoldItem, answer_metrics
 
 
@@ -108,7 +108,7 @@ def bench_prompts(
         "llama_features": cpu_features(),
         "modes": [bench_prompt_mode(session, items, llm, rows) for session in sessions],
     }
-    figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    figures["peak_rss_mb"] = peak_rss_mb()
     if rows_path:
         rows_path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     return figures

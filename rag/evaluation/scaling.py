@@ -17,6 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import MissingExtra
+from .memory import rss_mb
+
 # Candidates a query asks each ranking for (the retriever's pool) and the depth recall is measured at.
 POOL = 100
 RECALL_AT = 10
@@ -81,12 +84,6 @@ def latencies(fn, queries) -> tuple[float, float]:
 
 def recall(exact: np.ndarray, found: list[list[int]]) -> float:
     return float(np.mean([len(set(e[:RECALL_AT]) & set(f[:RECALL_AT])) / RECALL_AT for e, f in zip(exact, found)]))
-
-
-def rss_mb() -> float:
-    import psutil
-
-    return psutil.Process().memory_info().rss / 2**20
 
 
 def folder_mb(path: Path) -> float:
@@ -267,7 +264,10 @@ def measure_milvus(
 
 
 def plot(points: list[ScalePoint], path) -> None:
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        raise MissingExtra("the scaling plot (bench --write)", "bench") from None
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

