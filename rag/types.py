@@ -6,12 +6,11 @@ field reaches hits, citations and the page without touching them.
 
 from __future__ import annotations
 
-import datetime
 import hashlib
-import re
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from .text.dates import fact_date, typed_date
 from .text.markers import strip_markers
 from .text.masks import is_masked
 from .text.normalize import to_simplified
@@ -162,35 +161,6 @@ class DocumentFacts:
             k: Fact(str(v), how="corrected", masked=is_masked(str(v))) for k, v in values.items() if k in FACT_FIELDS
         }
         return replace(self, **changes)
-
-
-ISO_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")  # 2021-09-08, 2021/9/8
-_DATE_FORMS = (re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"), ISO_DATE)
-
-
-def _calendar(m: re.Match) -> str | None:
-    try:
-        return datetime.date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
-    except ValueError:  # 2020-13-45 is no day
-        return None
-
-
-def fact_date(value: str | None) -> str | None:
-    """A stated date as YYYY-MM-DD, or None (absent, masked, or not a day of the calendar)."""
-    for form in _DATE_FORMS:
-        m = form.search(value or "")
-        if m:
-            return _calendar(m)
-    return None
-
-
-def typed_date(raw: str) -> str | None:
-    """A date a user typed (the whole input: 2021-09-08, 2021/9/8, 2021年9月8日) as YYYY-MM-DD, or None."""
-    for form in _DATE_FORMS:
-        m = form.fullmatch(raw.strip())
-        if m:
-            return _calendar(m)
-    return None
 
 
 @dataclass(frozen=True)

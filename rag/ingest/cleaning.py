@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 
+from ..text.dates import iso_date
 from ..text.normalize import PINYIN_AFTER_HAN
 
 _BOILERPLATE_LINE = re.compile(
     r"^(?:"
-    r"\d{4}-\d{1,2}-\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?\s*[|｜].*"  # news header: date | site
+    rf"{iso_date('-', capture=False)}(?:\s+\d{{1,2}}:\d{{2}}(?::\d{{2}})?)?\s*[|｜].*"  # news header: date | site
     r"|[-•·*]?\s*(?:发布时间|发布日期|来源|浏览量|浏览次数|点击数|字体|作者|阅读次数)\s*[:：].{0,40}"
     r"|[-•·]\s*[大中小]"
     r"|[•·]?\s*(?:一周|一月|热点|分享到[:：]?|打印本页|关闭窗口|【打印】|【关闭】|返回顶部)"

@@ -20,7 +20,8 @@ from typing import Any, Callable
 
 from ..text.normalize import to_simplified
 from ..text.masks import is_masked
-from ..types import ISO_DATE, DocumentFacts, Fact
+from ..text.dates import ISO_DATE, WRITTEN_CN_DATE, WRITTEN_DIGIT, cn_date
+from ..types import DocumentFacts, Fact
 
 FACTS_VERSION = 5  # bump when the rules change: an incremental build then reads every document's facts again
 HEAD_CHARS = 800  # the head of a 公文 (title, number, addressees, signature of a 印发 notice) lies within this
@@ -92,13 +93,11 @@ ORG_SUFFIX = (
     "联防联控机制",
 )
 _ORG = "|".join(sorted(map(re.escape, ORG_SUFFIX), key=len, reverse=True))
-DIGIT = r"[0-9０-９〇零一二三四五六七八九*＊]"
 # A document's own number stands on its own line (or, in flattened copies, between spaces) in the head; one quoted
 # in prose ("…发布了[2020]6号", "（通政发〔2020〕3号）") is another document's.
 NUMBER = re.compile(
-    rf"(?:^|(?<=[\s\u3000])|(?<=通知)|(?<=意见)|(?<=方案)|(?<=决定)|(?<=公告)|(?<=通告)|(?<=办法))[\u4e00-\u9fff]{{1,10}}\s*[〔\[［【（(﹝]\s*{DIGIT}{{4}}\s*[〕\]］】）)﹞]\s*{DIGIT}{{1,5}}\s*[号號]"
+    rf"(?:^|(?<=[\s\u3000])|(?<=通知)|(?<=意见)|(?<=方案)|(?<=决定)|(?<=公告)|(?<=通告)|(?<=办法))[\u4e00-\u9fff]{{1,10}}\s*[〔\[［【（(﹝]\s*{WRITTEN_DIGIT}{{4}}\s*[〕\]］】）)﹞]\s*{WRITTEN_DIGIT}{{1,5}}\s*[号號]"
 )
-DATE = re.compile(rf"({DIGIT}{{4}})\s*年\s*({DIGIT}{{1,2}})\s*月\s*({DIGIT}{{1,2}})\s*日")
 # Labelled fields of a government site's head ("发布机构：…", "成文日期：…"); 来源 names the publisher, inferred.
 LABELS = {
     "issuer": (r"发文机关|发布机构|发文单位|制发机关", "stated"),
@@ -107,9 +106,8 @@ LABELS = {
     "date": (r"成文日期|发文日期|印发日期", "stated"),
     "published": (r"发布日期|发布时间|公开日期", "stated"),
 }
-LONE_DATE = re.compile(
-    rf"[。！]\s+({DIGIT}{{4}}年{DIGIT}{{1,2}}月{DIGIT}{{1,2}}日)\s*(?:[（(]此件[^）)]{{0,8}}[）)])?(?=\s|$)"
-)
+_UNSPACED_DATE = cn_date(WRITTEN_DIGIT, space="", capture=False)
+LONE_DATE = re.compile(rf"[。！]\s+({_UNSPACED_DATE})\s*(?:[（(]此件[^）)]{{0,8}}[）)])?(?=\s|$)")
 PAGE_DATE_LABELS = re.compile(r"上传时间|浏览|阅读|点击|更新时间|打印|字体")
 ADDRESSEE = re.compile(
     r"^(各[^：:\n]{1,60}|[^：:\n]{1,30}(?:代表|委员|同志|先生|女士)|[^：:\n，。]{2,60}(?:人民政府|局|厅|委|办|部门|单位))[：:]\s*$"
@@ -229,7 +227,9 @@ def _labelled_fields(r: _Reading) -> None:
                 r.found[key] = Fact(
                     value, offset + m.start(1), offset + m.start(1) + len(value), how, _is_masked(value)
                 )
-        if (PAGE_DATE_LABELS.search(simple) or "|" in simple) and (DATE.search(simple) or ISO_DATE.search(simple)):
+        if (PAGE_DATE_LABELS.search(simple) or "|" in simple) and (
+            WRITTEN_CN_DATE.search(simple) or ISO_DATE.search(simple)
+        ):
             r.notes.append(f"page date, not an issue date: {body[:40]}")
 
 
@@ -265,7 +265,7 @@ def _signature(r: _Reading) -> None:
     for region_start, region_end in ((r.tail_start, len(r.clean)), (0, r.head_end)):
         if "date" in r.found and "issuer" in r.found:
             break
-        for dm in reversed(list(DATE.finditer(r.clean, region_start, region_end))):
+        for dm in reversed(list(WRITTEN_CN_DATE.finditer(r.clean, region_start, region_end))):
             if _signed_date(r, dm):
                 break
 
@@ -304,7 +304,7 @@ def _reply_date(r: _Reading) -> None:
     if "date" in r.found:
         return
     for line, pos in _lines(r.clean, r.tail_start, len(r.clean)):
-        dm = DATE.fullmatch(line.strip())
+        dm = WRITTEN_CN_DATE.fullmatch(line.strip())
         if dm:
             at = pos + line.find(dm.group(0))
             r.found["date"] = _fact(r.doc, at, at + len(dm.group(0)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..text.dates import cn_date
 from ..text.masks import MASK_CHAR, MASKED, is_masked
 from ..text.numerals import CIRCLED, CN_NUMERAL_CHARS, cn_to_int
 from ..text.sentences import SENTENCE_ENDS
@@ -31,7 +32,7 @@ RANK = {kind: rank for kind, rank, _ in _MARKERS}
 # Inline number markers may also use a comma typo ("2,整合…"), accepted only when expected next.
 _INLINE_NUM_COMMA = re.compile(r"(\d{1,2})\s?[,，](?=[\u4e00-\u9fff])")
 _SHORT_HEADING = re.compile(r"[\u4e00-\u9fff“][^。；;，,]{3,29}。")
-_DATE_LINE = re.compile(r"^[\d*]{4}\s*年[\d*]{1,2}\s*月[\d*]{1,2}\s*日$")
+_DATE_LINE = re.compile("^" + cn_date(r"[\d*]", capture=False) + "$")
 
 
 @dataclass

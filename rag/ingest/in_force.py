@@ -21,9 +21,10 @@ import re
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from ..text.numerals import chinese_count
+from ..text.numerals import CN_COUNT_CHARS, chinese_count
 from ..text.normalize import to_simplified
-from ..types import DocumentFacts, Fact, fact_date
+from ..text.dates import cn_date, fact_date, iso_date
+from ..types import DocumentFacts, Fact
 
 ABOLISH_WORDS = ("同时废止", "予以废止", "即行废止", "停止执行", "不再执行", "同时失效")
 # Where a sentence ends for these rules: one split over the text, never a regex that rescans a line.
@@ -36,8 +37,8 @@ QUOTED_TITLE = re.compile(r"《([^《》]{4,80})》")
 NUMBER_REF = re.compile(
     r"[\u4e00-\u9fff]{1,10}[〔\[［【（(﹝]\s{0,3}\d{4}\s{0,3}[〕\]］】）)﹞]\s{0,3}\d{1,5}\s{0,3}号"
 )
-VALID_YEARS = re.compile(r"有效期(?:为)?([一二三四五六七八九十两\d]{1,3})年")
-VALID_UNTIL = re.compile(r"有效期(?:至|到)(\d{4}年\d{1,2}月\d{1,2}日|\d{4}-\d{1,2}-\d{1,2})")
+VALID_YEARS = re.compile(rf"有效期(?:为)?([{CN_COUNT_CHARS}\d]{{1,3}})年")
+VALID_UNTIL = re.compile(rf"有效期(?:至|到)({cn_date(space='', capture=False)}|{iso_date('-', capture=False)})")
 # What decides trust: the issuers' names as sets of co-signers.
 ISSUER_SPLIT = re.compile(r"[、，,\s\u3000]+")
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from .dates import cn_date
+
 # The administrative units a place name ends with ("天津市", "静海区", "遵化县", "河北省").
 PLACE_SUFFIXES = "市区县省"
 # Endings of a unit's name that can be responsible for a task ("市科技局", "区委组织部", "高新区管委会" …).
@@ -60,7 +62,7 @@ COLLABORATION = re.compile(
 # 银保监会 证监会 国家外汇管理局 2020年1月31日").
 SIGNATURES = re.compile(
     rf"(?:^|[\s。])(?:[\u4e00-\u9fff（）()]{{2,20}}?(?:{_ENDINGS})[\s、，,]+){{1,}}"
-    rf"[\u4e00-\u9fff（）()]{{2,20}}?(?:{_ENDINGS})\s*\d{{4}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日"
+    rf"[\u4e00-\u9fff（）()]{{2,20}}?(?:{_ENDINGS})\s*{cn_date(capture=False)}"
 )
 
 

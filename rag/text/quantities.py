@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from .dates import PARTIAL_DATE
 from .masks import MASKED
 from .normalize import for_search
 from .numerals import CN_COUNT_CHARS
@@ -83,14 +84,8 @@ def has_count(text: str, unit: str = "") -> bool:
     )  # 一次性 is no count
 
 
-# A date without a year: "2月17日", "3月底", "上旬".
-DATE = re.compile(
-    rf"(?:\d{{1,2}}|{MASKED}{{1,2}})\s*月(?:\s*(?:\d{{1,2}}|{MASKED}{{1,2}})\s*[日号])?|[上中下]旬|月底|月初|年底|年初"
-)
-
-
 def has_date(text: str) -> bool:
-    return bool(DATE.search(for_search(text)))
+    return bool(PARTIAL_DATE.search(for_search(text)))
 
 
 def has_year(text: str) -> bool:
