@@ -167,3 +167,18 @@ def test_cli_k_defaults_to_the_setting(argv):
     from rag.cli import parser
 
     assert parser().parse_args(argv).k is None
+
+
+def test_every_score_threshold_of_the_answer_path_lives_in_thresholds_py():
+    """A module-level float constant of answering/ (a share, a bonus, a margin) is defined in thresholds.py;
+    sizes (characters, items) stay with the module that cuts by them, durations end in _SECONDS."""
+    stray = []
+    for path in sorted((RAG / "answering").glob("*.py")):
+        if path.name == "thresholds.py":
+            continue
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and type(node.value.value) is float:
+                names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+                if names and not all(n.endswith("_SECONDS") for n in names):
+                    stray.append(f"{path.name}:{node.lineno} {names}")
+    assert not stray, stray

@@ -9,14 +9,13 @@ from ..text.overlap import support
 from ..text.sentences import clause_sentences
 from ..types import Hit
 from .prompts import refusal_text, render
+from .thresholds import TOP_CLAUSE_BONUS
 from .verification import FRAME_SEPARATOR
 
 # How much of a duty's task is shown next to its departments.
 DUTY_TASK_CHARS = 30
 # Every clause keeps at least its best sentence, cut to this length.
 MIN_SENTENCE_CHARS_KEPT = 160
-# Sentences of the top-ranked clause are preferred by this much (support score) when filling the budget.
-TOP_CLAUSE_BONUS = 0.15
 GAP = "…"
 
 

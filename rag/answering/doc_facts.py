@@ -14,12 +14,9 @@ from typing import Sequence
 from ..text.normalize import to_simplified
 from ..text.overlap import bigrams
 from ..types import FACT_LABELS, Clause, Fact, Hit, SearchFilter
+from .thresholds import RETRIEVED_BONUS, STATES_BONUS
 
 CONTEXT_CHARS = 120  # at most this much of the document around the stated fact is cited
-
-
-RETRIEVED_BONUS = 0.05  # a retrieved document wins a tie on title wording
-STATES_BONUS = 0.05  # so does one that states the asked fact (near-duplicate copies of one document)
 
 
 def target_document(question: str, field: str, hits: Sequence[Hit], documents: Sequence[Clause]) -> Clause | None:

@@ -15,9 +15,8 @@ from ..text.normalize import for_match
 from ..text.overlap import support
 from ..types import Clause, Hit
 from .verification import Checked
+from .thresholds import HEADING_NAMED
 
-# Share of a heading's character bigrams the question must contain for the question to name that heading.
-HEADING_NAMED = 0.75
 # A heading named by fewer characters than this is too generic to list ("一、" or "其他").
 MIN_HEADING_CHARS = 2
 # A clause's own heading is the list the question asks for when they share a run of this many characters

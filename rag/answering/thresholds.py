@@ -52,3 +52,12 @@ LABEL_LINE_CHARS = 8
 # After a model's verified answer the quote it rewords follows as 「原文：…」, unless the answer already holds at least
 # this share of the quote's wording (the model copied it).
 QUOTE_REPEATED = 0.8
+# Share of a heading's character bigrams the question must contain for the question to name that heading (lists).
+HEADING_NAMED = 0.75
+# Sentences of the top-ranked clause are preferred by this much (support score) when filling the model's context.
+TOP_CLAUSE_BONUS = 0.15
+# A document-fact question ("哪个单位发的") picks the document whose title the question words best; a retrieved
+# document wins a tie by this much, and so does one that states the asked fact (near-duplicate copies of one
+# document).
+RETRIEVED_BONUS = 0.05
+STATES_BONUS = 0.05

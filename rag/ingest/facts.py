@@ -20,6 +20,7 @@ from typing import Any, Callable
 
 from ..text.normalize import to_simplified
 from ..text.masks import is_masked
+from ..text.doc_types import DOC_TYPES, TYPE_KIND
 from ..text.dates import ISO_DATE, WRITTEN_CN_DATE, WRITTEN_DIGIT, cn_date
 from ..types import DocumentFacts, Fact
 
@@ -27,46 +28,6 @@ FACTS_VERSION = 5  # bump when the rules change: an incremental build then reads
 HEAD_CHARS = 800  # the head of a 公文 (title, number, addressees, signature of a 印发 notice) lies within this
 TAIL_CHARS = 400  # the signature and date at the end lie within this
 
-DOC_TYPES = (
-    "实施细则",
-    "实施方案",
-    "工作方案",
-    "行动方案",
-    "行动计划",
-    "通知",
-    "方案",
-    "意见",
-    "答复",
-    "办法",
-    "规定",
-    "决定",
-    "公告",
-    "通告",
-    "通报",
-    "批复",
-    "函",
-    "报告",
-    "细则",
-    "规划",
-    "计划",
-    "纲要",
-    "指南",
-    "措施",
-    "条例",
-    "意见书",
-    "须知",
-)
-# The document kind each type name belongs to (a 工作方案 is a 方案).
-TYPE_KIND = {
-    "实施细则": "细则",
-    "实施方案": "方案",
-    "工作方案": "方案",
-    "行动方案": "方案",
-    "行动计划": "计划",
-    "意见书": "意见",
-}
-# The kinds a document type is reported as (the page's type filter offers these).
-DOC_KINDS = tuple(dict.fromkeys(TYPE_KIND.get(t, t) for t in DOC_TYPES))
 ORG_SUFFIX = (
     "人民政府",
     "政府办公厅",

@@ -6,13 +6,13 @@ import re
 
 from ..indexing.store import StoredClause
 from ..ingest.headings import strip_marker
+from ..text.doc_types import TITLE_TYPE
 from ..text.names import PLACE_SUFFIXES
 from ..text.normalize import for_search
 
 _GENERIC_HEADINGS = frozenset(
     "指导思想 基本原则 总体目标 主要目标 工作目标 总体要求 思路目标 保障措施 组织实施".split()
 )
-_DOC_KIND = re.compile(r"(行动方案|实施方案|工作方案|方案|答复|通知|意见|办法|规划|计划)$")
 _PLACE = re.compile(rf"^(?:对.*?代表.*)?([\u4e00-\u9fff]{{2,4}}?[{PLACE_SUFFIXES}])")
 
 
@@ -32,7 +32,7 @@ def example_questions(clauses: list[StoredClause], n: int = 4) -> list[str]:
         heading = for_search(strip_marker(c.path[-1]))
         if not 4 <= len(heading) <= 20 or heading in _GENERIC_HEADINGS:
             continue
-        kind = _DOC_KIND.search(for_search(c.title))
+        kind = TITLE_TYPE.search(for_search(c.title))
         place = _place(c.title) or (kind.group(1) + "中" if kind else "")
         if c.duties and not any("负责" in q for q in out):
             out.append(f"{place}“{heading}”这项工作由哪些部门负责？")

@@ -6,7 +6,7 @@ import gradio as gr  # module level: Gradio resolves the `gr.Request` annotation
 
 from ..config import MAX_TOP_K
 from ..feedback import MAX_COMMENT_CHARS
-from ..ingest.facts import DOC_KINDS
+from ..text.doc_types import DOC_KINDS
 from ..ingest.readers import SUPPORTED_SUFFIXES
 from ..session import Session
 from .handlers import ChatApp
