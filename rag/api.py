@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .config import Settings
-from .indexing.build import Progress
+from .indexing.runner import Progress
 from .session import shared_session
 from .types import Answer, BuildReport, Hit, IndexStatus, SearchFilter
 

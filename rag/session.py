@@ -13,7 +13,8 @@ from pathlib import Path
 
 from .config import Settings
 from .query.questions import check_question
-from .indexing.build import Progress, build_index, yielding_runner
+from .indexing.build import build_index
+from .indexing.runner import Progress, yielding_runner
 from .indexing.embedders import Embedder, embedder_from
 from .indexing.engines import StoreConfig
 from .indexing.status import index_status

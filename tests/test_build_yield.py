@@ -7,7 +7,7 @@ import threading
 import numpy as np
 import pytest
 
-from rag.indexing.build import MAX_YIELD_SECONDS, YIELD_POLL_SECONDS, YIELD_TEXTS, wait_while, yielding_runner
+from rag.indexing.runner import MAX_YIELD_SECONDS, YIELD_POLL_SECONDS, YIELD_TEXTS, wait_while, yielding_runner
 from rag.llm.queue import GenerationQueue
 
 

