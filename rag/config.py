@@ -121,7 +121,7 @@ class Settings:
     openai_timeout: float = 60.0
     openai_retries: int = 2
     top_k: int = TOP_K
-    # Dense cosine below which the best hit is considered unrelated (see README, "Refusal threshold").
+    # Dense cosine below which the best hit is considered unrelated (docs/how-it-works.md, "Refusal").
     min_relevance: float = 0.80
     # Refuse what the rules let through when the learned reader (rag/answering/reader.py) finds the retrieved
     # clauses unlikely to answer. Off by default: on the tuning sets it refused answerable questions and no more
@@ -134,7 +134,7 @@ class Settings:
     history_turns: int = 4
     max_new_tokens: int = 200
     # Characters of clause text in a model prompt (the sentences that matter most); 0 sends whole clauses.
-    # Whole clauses by default: every budget measured on the dev set cost citation quality (README, "Prompt budget").
+    # Whole clauses by default: every budget measured on the dev set cost citation quality (docs/benchmarks.md, "Prompt budget").
     prompt_budget_chars: int = 0
     # How many of the top_k clauses a model sees (the first ones; 0 = all). Fewer clauses, shorter prefill.
     model_clauses: int = 0
