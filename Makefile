@@ -49,7 +49,7 @@ browser:
 run: install
 	$(BIN)/python app.py
 
-test: install browser lint
+test: install browser lint types
 	$(BIN)/python -m pytest -q --durations=15
 
 # ruff's lint (pycodestyle, pyflakes, complexity ≤ 15, ≤ 8 arguments) and format check over rag/ and app.py.
@@ -57,12 +57,16 @@ lint: install
 	$(BIN)/ruff check
 	$(BIN)/ruff format --check
 
-# The quick loop: lint, unit tests and fast integration tests (no real embedder index, Milvus, local model or browser).
-check: install lint
+# mypy over rag/ (pyproject.toml's [tool.mypy]): clean.
+types: install
+	$(BIN)/mypy
+
+# The quick loop: lint, types, unit tests and fast integration tests (no real embedder index, Milvus, local model or browser).
+check: install lint types
 	$(BIN)/python -m pytest -q -m "not slow and not llm and not browser" --durations=15
 
 bench: install
 	$(BIN)/python -m rag bench --llm-backends extractive local
 	$(BIN)/python -m rag bench --prompts
 
-.PHONY: install browser run test lint check bench
+.PHONY: install browser run test lint types check bench

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from typing import Callable
 
 from .errors import SettingsError
 from dataclasses import dataclass, field, replace
@@ -196,7 +197,7 @@ class Settings:
         """Build settings from ``RAG_*`` environment variables; keyword overrides win."""
         env = os.environ
         values: dict[str, object] = {}
-        mapping: dict[str, tuple[str, type]] = {
+        mapping: dict[str, tuple[str, Callable[[str], object]]] = {
             "RAG_DOCS_DIR": ("docs_dir", Path),
             "RAG_INDEX_DIR": ("index_dir", Path),
             "RAG_CACHE_DIR": ("cache_dir", Path),
@@ -255,7 +256,7 @@ class Settings:
                 allowed = ALLOWED.get(name)
                 hint = f" (use {', '.join(allowed)})" if allowed else ""
                 raise SettingsError(
-                    f"{var}={raw!r} is not a valid {kind.__name__.strip('_')}{hint}",
+                    f"{var}={raw!r} is not a valid {getattr(kind, '__name__', 'value').strip('_')}{hint}",
                     f"设置 {var}={raw!r} 无效{('，可选：' + '、'.join(allowed)) if allowed else ''}。",
                 ) from exc
         if not values.get("openai_api_key") and env.get("OPENAI_API_KEY"):
@@ -272,4 +273,4 @@ class Settings:
 
     def with_(self, **changes: object) -> "Settings":
         """Return a copy with some fields changed (None values are ignored)."""
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]

@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 
 from .config import Settings
+from .errors import IndexMissing
 from .query.questions import check_question
 from .indexing.build import build_index
 from .indexing.runner import Progress, yielding_runner
@@ -84,6 +85,8 @@ class Session:
                 log.warning("no index in %s: building it from %s", index_dir, self.settings.docs_dir)
                 self.build()
                 gen = current_generation(index_dir)
+                if gen is None:
+                    raise IndexMissing(f"no index in {index_dir} after building it from {self.settings.docs_dir}")
             if self._retriever is None or self._retriever.generation != gen.name:
                 self._retriever = Retriever.open(index_dir, self.embedder, self.store_config())
             return self._retriever

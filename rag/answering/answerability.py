@@ -36,7 +36,8 @@ from .thresholds import (
 class Facts(Protocol):
     """What the checks need to know about the corpus (retrieval.corpus_facts.CorpusFacts)."""
 
-    jurisdictions: tuple[str, ...]
+    @property
+    def jurisdictions(self) -> tuple[str, ...]: ...
 
     def places_of(self, doc: str) -> frozenset[str]: ...
     def title_of(self, doc: str) -> str: ...

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any, Iterable
 
 from ..errors import LLMError
 from ..llm.base import ChatBackend
@@ -16,12 +17,12 @@ HISTORY_ANSWER_CHARS = 200
 CONDENSE_MAX_TOKENS = 80
 
 
-def normalise_history(history: object, max_turns: int) -> list[tuple[str, str]]:
+def normalise_history(history: Iterable[Any] | None, max_turns: int) -> list[tuple[str, str]]:
     """Accept [(user, assistant), ...] or [{"role", "content"}, ...]; keep the last max_turns exchanges."""
     if not history:
         return []
     pairs: list[tuple[str, str]] = []
-    items = list(history)  # type: ignore[arg-type]
+    items = list(history)
     if items and isinstance(items[0], dict):
         user = None
         for msg in items:

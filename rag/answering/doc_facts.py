@@ -9,7 +9,7 @@ reported as masked; a date a website gives (发布时间) is named as such, neve
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 from ..text.normalize import to_simplified
 from ..text.overlap import bigrams
@@ -17,6 +17,13 @@ from ..types import FACT_LABELS, Clause, Fact, Hit, SearchFilter
 from .thresholds import RETRIEVED_BONUS, STATES_BONUS
 
 CONTEXT_CHARS = 120  # at most this much of the document around the stated fact is cited
+
+
+class FactAnswer(NamedTuple):
+    """A question about a document itself, answered from its facts."""
+
+    sentence: str  # the answer, or what the document does not state, or why it is not answered from
+    clause: Clause | None  # the line that states the fact, cited; None: refused with `sentence` said
 
 
 def target_document(question: str, field: str, hits: Sequence[Hit], documents: Sequence[Clause]) -> Clause | None:
@@ -103,17 +110,19 @@ def document_fact_answer(
     documents: Sequence[Clause],
     document_texts: dict[str, str],
     filters: SearchFilter | None = None,
-) -> tuple[str, Clause | None] | None:
+) -> FactAnswer | None:
     """The answer sentence and the clause it cites (None: the document does not state it, or `filters` leave it
     out), or None when no document is a candidate. The document is chosen among all (the one the question names),
     then held to the filter like every other answer: a filtered-out document is said to be, never answered from."""
     hit = target_document(question, field, hits, documents)
-    if hit is None:
+    if hit is None or hit.facts is None:  # target_document only returns a clause with facts
         return None
     if filters and not filters.matches(hit.facts):
-        return excluded_sentence(hit.title, hit.facts, filters), None
+        return FactAnswer(excluded_sentence(hit.title, hit.facts, filters), None)
     asked, fact = field, getattr(hit.facts, field)
     if field == "date" and fact is None and hit.facts.published is not None:
         asked, fact = "published", hit.facts.published
     sentence = fact_sentence(hit.title, asked, fact)
-    return sentence, (fact_clause(hit, asked, fact, document_texts.get(hit.doc, "")) if fact is not None else None)
+    return FactAnswer(
+        sentence, fact_clause(hit, asked, fact, document_texts.get(hit.doc, "")) if fact is not None else None
+    )

@@ -97,7 +97,7 @@ def _heading_listing(heading: str, children: list[tuple[str, Clause]], hits: Seq
     for child, clause in children[:MAX_ITEMS]:
         if clause.id not in position:
             position[clause.id] = len(hits) + len(listing.extra)
-            listing.extra.append(Hit(clause, 0.0, 0.0, 0.0))
+            listing.extra.append(Hit(clause, score=0.0, dense=0.0, keyword=0.0))
         listing.checked.append(Checked(f"{child.strip()}", [position[clause.id] + 1], newline=True))
     if len(children) > MAX_ITEMS:
         listing.checked.append(Checked(f"（另有 {len(children) - MAX_ITEMS} 项未列出）", [], newline=True))

@@ -219,7 +219,7 @@ def doubt(
     """Why the reader refuses what the rules let through ("" when it answers or abstains)."""
     reader = reader or load_reader()
     probability = belief(question, hits, verdict, facts, space, meaning, reader)
-    if probability is None or probability >= reader.threshold:
+    if probability is None or reader is None or probability >= reader.threshold:
         return ""
     # The probability goes to the log, not the answer: every figure an answer shows is one its cited clause states.
     log.info("reader doubts the hits for %r: %.3f < %.3f", question, probability, reader.threshold)

@@ -60,6 +60,7 @@ def best_window(question: str, text: str, max_chars: int = QUOTE_CHARS, meaning:
             key = (round(support(question, run) - MEANING_WEIGHT * missed, 3), len(run), -i, run)
             if best is None or key[:3] > best[:3]:
                 best = key
+    assert best is not None  # at least one sentence
     return best[3]
 
 

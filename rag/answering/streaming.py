@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Iterator, Sequence
+from typing import AbstractSet, Generator, Sequence
 
 from ..llm.base import ChatBackend
 from ..text.masks import says_not_given
@@ -49,9 +49,9 @@ def stream_verified(  # noqa: PLR0913 (known debt, issue 30)
     renum: Renumberer,
     timings: dict,
     t0: float,
-    citable: set[int] | None = None,
+    citable: AbstractSet[int] | None = None,
     question: str = "",
-) -> Iterator[str]:
+) -> Generator[str, None, ModelReply]:
     """Send the prompt; yield each verified sentence as soon as it is complete (rendered with `renum`); return a
     ModelReply. Sentences are checked against the whole clauses, whatever the prompt showed; a clause outside
     `citable` (1-based; None: all) supports nothing; the `question`'s topic, where a sentence repeats it, must stand

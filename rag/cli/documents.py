@@ -81,10 +81,11 @@ def cmd_retrieve(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    from ..errors import LLMError
     from ..session import shared_session
     from ..types import Answer, Waiting
 
-    final = None
+    final: Answer | None = None
     for piece in shared_session(settings_of(args)).answerer().stream(args.question, k=args.k, filters=filters_of(args)):
         if isinstance(piece, str):
             if not args.json:
@@ -93,6 +94,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
             print(f"waiting for the model: {piece.ahead} question(s) ahead", file=sys.stderr, flush=True)
         elif isinstance(piece, Answer):
             final = piece
+    if final is None:
+        raise LLMError("the answer stream ended without an answer")
     if args.json:
         print(json.dumps(final.to_dict(), ensure_ascii=False, indent=1))
     else:

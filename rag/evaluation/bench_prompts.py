@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from ..config import PROMPT_MODES, Settings
 from ..llm.base import ChatBackend, Message
@@ -98,12 +98,14 @@ def bench_prompts(
     from ..llm.local import cpu_features
     from ..session import Session
 
-    llm = CountingBackend(make_llm("local", settings))
+    local = make_llm("local", settings)
+    assert local is not None  # only the extractive backend has no model
+    llm = CountingBackend(local)
     sessions = [Session(settings.with_(index_dir=index, prompt_mode=mode, llm="local")) for mode in modes]
     # One answer first: the model's and the retriever's load stay out of the figures.
     list(sessions[0].answerer("local", llm=llm).stream(items[0].question))
     rows: list[dict] = []
-    figures = {
+    figures: dict[str, Any] = {
         "cpu": cpu_description(),
         "llama_features": cpu_features(),
         "modes": [bench_prompt_mode(session, items, llm, rows) for session in sessions],

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 from ..text.normalize import for_match
 from ..text.overlap import longest_run_share
@@ -134,6 +135,11 @@ def span_coverage(text: str, span: str) -> float:
 
 def holds_span(text: str, span: str) -> bool:
     return span_coverage(text, span) >= SPAN_COVERAGE
+
+
+def holds_any(text: str, answers: Sequence[str]) -> bool:
+    """Does the text hold any of the (normalised) answer strings (RGB's judgement)?"""
+    return any(x in for_match(text) for x in answers)
 
 
 def span_metrics(outcomes, spans: dict[str, str]) -> dict[str, float]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from ..config import Settings
 from ..text.normalize import to_simplified
@@ -171,7 +172,7 @@ def run_checked_facts(path: Path, settings: Settings, as_json: bool = False) -> 
                 if (value is not None or truth is not None) and not ok:
                     wrong.append({"doc": row["doc"], "field": field, "extracted": value, "truth": truth})
     total = {k: sum(c[k] for c in counts.values()) for k in ("extracted", "right", "stated", "found")}
-    report = {
+    report: dict[str, Any] = {
         "per_field": {
             f: {"precision": c["right"] / max(1, c["extracted"]), "recall": c["found"] / max(1, c["stated"]), **c}
             for f, c in counts.items()

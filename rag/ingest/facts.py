@@ -216,7 +216,7 @@ def _forwarding(r: _Reading) -> None:
     forwarder = re.match(rf"^([\u4e00-\u9fff]{{2,30}}?(?:{_ORG}))(?:关于)?转发", to_simplified(title))
     r.forwarded = bool(forwarder) and "issuer" not in r.found
     r.labelled_date = r.found.get("date")
-    if r.forwarded:
+    if r.forwarded and forwarder:
         r.found["issuer"] = _locate(r.doc, title[: forwarder.end(1)])
 
 

@@ -25,6 +25,7 @@ import threading
 import time
 from dataclasses import asdict
 from pathlib import Path
+from typing import IO
 
 from ..errors import DocumentError
 from .limits import MB, Limits
@@ -72,6 +73,9 @@ class _Child:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", WORKER_MODULE], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=root
         )
+        assert self.proc.stdin is not None and self.proc.stdout is not None  # both are pipes
+        self.stdin: IO[bytes] = self.proc.stdin
+        self.stdout: IO[bytes] = self.proc.stdout
         try:
             ready = self._read_line(START_SECONDS)
         except TimeoutError:
@@ -87,8 +91,8 @@ class _Child:
         name = header.get("name", "")
         line = json.dumps({**header, "size": len(data), "limits": asdict(limits)}, ensure_ascii=False) + "\n"
         try:
-            self.proc.stdin.write(line.encode("utf-8") + data)
-            self.proc.stdin.flush()
+            self.stdin.write(line.encode("utf-8") + data)
+            self.stdin.flush()
             reply = self._read_line(limits.parse_seconds)
         except BrokenPipeError:
             reply = b""
@@ -110,7 +114,7 @@ class _Child:
     def _read_line(self, seconds: float) -> bytes:
         """One line from the child, or TimeoutError after `seconds`; b"" if the child ended."""
         deadline = time.monotonic() + seconds
-        out = self.proc.stdout
+        out = self.stdout
         chunks: list[bytes] = []
         while True:
             left = deadline - time.monotonic()
@@ -131,7 +135,7 @@ class _Child:
         if proc.poll() is None:
             proc.kill()
         code = proc.wait()
-        for stream in (proc.stdin, proc.stdout):
+        for stream in (self.stdin, self.stdout):
             try:
                 stream.close()
             except OSError:

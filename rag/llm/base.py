@@ -34,6 +34,10 @@ class ChatBackend(ABC):
         start with them skip that part; returns the prefix length in tokens (0: not supported)."""
         return 0
 
+    def count_tokens(self, messages: list[Message]) -> int:
+        """The prompt's length in the model's tokens (the benchmarks ask; a backend that cannot tell raises)."""
+        raise NotImplementedError(f"the {self.name or type(self).__name__} backend does not count tokens")
+
     @abstractmethod
     def stream(self, messages: list[Message], max_new_tokens: int) -> Iterator[str]:
         """Yield the reply in pieces; raise LLMError when no answer can be produced."""

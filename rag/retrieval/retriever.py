@@ -132,7 +132,12 @@ class Retriever:
             key=lambda pair: (-pair[1], pair[0]),
         )
         hits = [
-            Hit(self._by_vid[v].clause, score, ranking.dense.get(v, 0.0), ranking.keyword.get(v, 0.0))
+            Hit(
+                self._by_vid[v].clause,
+                score=score,
+                dense=ranking.dense.get(v, 0.0),
+                keyword=ranking.keyword.get(v, 0.0),
+            )
             for v, score in fused
         ]
         hits = rerank(question, hits, self.facts)[:k]
@@ -144,19 +149,22 @@ class Retriever:
         }
         return hits
 
-    def section(self, doc: str, prefix: tuple[str, ...]) -> list[Clause]:
-        """The clauses of a document under a heading path prefix, in document order."""
+    def _by_document(self) -> dict[str, list[Clause]]:
+        """Each document's clauses in document order (made on first use)."""
         if self._sections is None:
             grouped: dict[str, list[Clause]] = {}
             for sc in self.data.clauses:
                 grouped.setdefault(sc.clause.doc, []).append(sc.clause)
             self._sections = {d: sorted(cs, key=lambda c: (c.start, c.part)) for d, cs in grouped.items()}
-        return [c for c in self._sections.get(doc, []) if c.path[: len(prefix)] == prefix]
+        return self._sections
+
+    def section(self, doc: str, prefix: tuple[str, ...]) -> list[Clause]:
+        """The clauses of a document under a heading path prefix, in document order."""
+        return [c for c in self._by_document().get(doc, []) if c.path[: len(prefix)] == prefix]
 
     def first_clauses(self) -> list[Clause]:
         """Each document's first clause (it carries the document's title and facts), in index order."""
-        self.section("", ())  # fills the per-document lists
-        return [cs[0] for cs in self._sections.values() if cs]
+        return [cs[0] for cs in self._by_document().values() if cs]
 
     def document_texts(self) -> dict[str, str]:
         """Original text of every indexed document, by file name (for the page's context view)."""

@@ -148,4 +148,4 @@ class DocumentFacts:
         changes = {
             k: Fact(str(v), how="corrected", masked=is_masked(str(v))) for k, v in values.items() if k in FACT_FIELDS
         }
-        return replace(self, **changes)
+        return replace(self, **changes)  # type: ignore[arg-type]  # FACT_FIELDS are the Fact-valued fields

@@ -57,7 +57,7 @@ class SearchFilter:
                 raise ValueError(f"{name} {raw[:20]!r} is not a date of the calendar (use YYYY-MM-DD)")
             dates.append(day)
         clip = lambda text: " ".join((text or "").split())[: cls.MAX_TEXT]  # noqa: E731
-        return cls(clip(region), clip(issuer), clip(doc_type), *dates)
+        return cls(clip(region), clip(issuer), clip(doc_type), date_from=dates[0], date_to=dates[1])
 
     @classmethod
     def policy(cls, filters: "SearchFilter | None", search_superseded: bool) -> "SearchFilter | None":

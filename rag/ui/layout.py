@@ -89,8 +89,9 @@ def build_page(app: ChatApp):
         for button in example_buttons:
             answering.append(button.click(lambda q: q, button, question).then(app.respond, ins, outs))
         # Stopping closes the answer's generator, which gives the model to the next question in line.
-        stop.click(None, None, None, cancels=answering)
-        clear.click(lambda: ([], [], sources_html(None, {}), ""), None, outs, cancels=answering)
+        # gradio takes the events themselves as `cancels` (its annotation says their config dicts)
+        stop.click(None, None, None, cancels=answering)  # type: ignore[arg-type]
+        clear.click(lambda: ([], [], sources_html(None, {}), ""), None, outs, cancels=answering)  # type: ignore[arg-type]
 
         def on_rate(data: gr.LikeData, note: str, request: gr.Request):
             return app.rate(data.value, data.liked, note, getattr(request, "username", None)), ""

@@ -28,11 +28,11 @@ MAX_FIELD_CHARS = 8000
 
 class Filters(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    region: str = Field("", max_length=100)
-    issuer: str = Field("", max_length=100)
-    doc_type: str = Field("", max_length=100)
-    since: str = Field("", max_length=10, description="YYYY-MM-DD")
-    until: str = Field("", max_length=10, description="YYYY-MM-DD")
+    region: str = Field(default="", max_length=100)
+    issuer: str = Field(default="", max_length=100)
+    doc_type: str = Field(default="", max_length=100)
+    since: str = Field(default="", max_length=10, description="YYYY-MM-DD")
+    until: str = Field(default="", max_length=10, description="YYYY-MM-DD")
 
     def parsed(self) -> SearchFilter:
         try:

@@ -98,10 +98,11 @@ class FaissEngine(SearchEngine):
 
             selector = faiss.IDSelectorBatch(np.fromiter(sorted(allowed), dtype=np.int64))
             inner = faiss.downcast_index(self.dense.index)
+            # faiss's Python layer takes the parameters as keywords; its type stubs list only the C++ constructors
             params = (
-                faiss.SearchParametersIVF(sel=selector, nprobe=inner.nprobe)
+                faiss.SearchParametersIVF(sel=selector, nprobe=inner.nprobe)  # type: ignore[call-arg]
                 if isinstance(inner, faiss.IndexIVF)
-                else faiss.SearchParameters(sel=selector)
+                else faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
             )
             scores, ids = self.dense.search(query.reshape(1, -1), n, params=params)
         pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
