@@ -154,7 +154,8 @@ def test_shipped_parameters_reproduce_their_own_tuning_figures(real_index, tmp_p
     choices are gathered again over the seeds (NCP's and RGB's need ../shared)."""
     from rag.config import Settings
     from rag.evaluation.train_chooser import choices_for
-    from rag.evaluation.train_reader import OWN_SETS, gather
+    from rag.evaluation.train_reader import gather
+    from rag.evaluation.training_questions import OWN_SETS
 
     if not all(path.is_file() for path in OWN_SETS):
         pytest.skip("../shared/eval/dev.jsonl is absent: the shipped own-set figures include its questions")

@@ -10,7 +10,8 @@ import pytest
 from rag.answering.answerability import Verdict
 from rag.answering.reader import FEATURES, READER_PARAMETERS, Reader, belief, doubt, load_reader, reading
 from rag.evaluation.gold import read_ids
-from rag.evaluation.train_reader import (CHECK_IDS, FALSE_REFUSAL_BUDGET, NCP_TRAIN, Row, choose_threshold, fit,
+from rag.evaluation.gold import CHECK_IDS
+from rag.evaluation.train_reader import (FALSE_REFUSAL_BUDGET, NCP_TRAIN, Row, choose_threshold, fit,
                                         own_questions, run_train_reader, train)
 from rag.query.asks import read_ask
 from rag.types import Clause, Hit
@@ -173,7 +174,8 @@ def test_shipped_parameters_reproduce_their_own_tuning_figures(real_index, tmp_p
     """The fitted figures stored with the parameters, for the project's own questions, come back when the rows
     are gathered again over the seeds (the NCP and RGB rows need ../shared: see test_reader_shared)."""
     from rag.config import Settings
-    from rag.evaluation.train_reader import OWN_SETS, figures, gather
+    from rag.evaluation.train_reader import figures, gather
+    from rag.evaluation.training_questions import OWN_SETS
 
     if not all(path.is_file() for path in OWN_SETS):
         pytest.skip("../shared/eval/dev.jsonl is absent: the shipped own-set figures include its questions")

@@ -2,7 +2,7 @@
 
 Each answerable question whose retrieval returns clauses gives one Choice: the candidates (the first
 CHOOSER_DEPTH hits a model may cite, each read as if it came first) and, for each, whether its quoted window holds
-the gold answer. The sources and their train/tune splits are the reader's (rag/evaluation/train_reader.py: own
+the gold answer. The sources and their train/tune splits are the reader's (rag/evaluation/training_questions.py: own
 questions without the check ids, NCP's raw train file without check and sample ids, RGB items 100–199), never a
 check set. A logistic model is fitted on every training candidate; the margin by which a candidate must beat the
 first clause is chosen on the tuning choices: the one that quotes the answer most often while no source's tuning

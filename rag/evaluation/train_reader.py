@@ -18,43 +18,25 @@ read where it lies; only the fitted numbers are written (rag/answering/reader.js
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import time
 from dataclasses import asdict, dataclass
-from functools import partial
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
 from ..answering.answerability import judge
 from ..answering.reader import FEATURES, READER_PARAMETERS, Reader, reading
-from ..text.normalize import covers
 from ..types import Hit
 from .external import (
-    CHECK_IDS_NAME,
     NCP,
-    NCP_RAW_TRAIN,
-    RGB_CHECK_ITEMS,
-    SHARED_EXTERNAL,
-    ExternalSet,
-    answer_strings,
-    holds_any,
-    holds_span,
     load_external_set,
-    raw_questions,
-    read_jsonl,
     write_documents,
 )
-from .gold import CHECK_IDS, DEV_SET, OWN_QUESTIONS, USERS_QUESTIONS, load_gold, read_ids
+from .training_questions import NCP_TRAIN, RGB, Question, ncp_questions, own_questions, rgb_items
 
-OWN_SETS = (OWN_QUESTIONS, USERS_QUESTIONS, DEV_SET)
-NCP_TRAIN = NCP / NCP_RAW_TRAIN
-RGB = SHARED_EXTERNAL / "rgb-zh"
-RGB_ITEMS = range(RGB_CHECK_ITEMS, 200)  # items before RGB_CHECK_ITEMS are a check set
-RGB_TUNE_FROM = 150
 # Retrieval depth of a row, and how deep the removal row looks for clauses not holding the answer.
 ROW_HITS = 5
 REMOVAL_POOL = 10
@@ -62,15 +44,6 @@ REMOVAL_POOL = 10
 FALSE_REFUSAL_BUDGET = 0.03
 # L2 penalty of the logistic fit (on standardised features).
 L2 = 1.0
-
-
-@dataclass(frozen=True)
-class Question:
-    id: str
-    text: str
-    holds: Callable[[str], bool] | None  # does a clause text hold the answer (None: unanswerable)
-    split: str  # "train" or "tune"
-    source: str
 
 
 @dataclass
@@ -83,61 +56,6 @@ class Row:
     values: list[float]
     question: str = ""
     window: str = ""  # the window the features read (kept in the rows cache only, never shipped)
-
-
-def _hashed_split(qid: str) -> str:
-    return "tune" if int(hashlib.sha256(qid.encode()).hexdigest(), 16) % 3 == 0 else "train"
-
-
-def own_questions(paths: Iterable[Path] = OWN_SETS, check: Path = CHECK_IDS) -> list[Question]:
-    """The project's questions over the seeds, without the set-aside check ids."""
-    held = read_ids(check)
-    out = []
-    for path in paths:
-        if not path.is_file():
-            continue
-        for item in load_gold(path):
-            if item.id in held:
-                continue
-            holds = (lambda text, quotes=item.quotes: any(covers(text, q) for q in quotes)) if item.quotes else None
-            out.append(Question(f"{path.stem}:{item.id}", item.question, holds, _hashed_split(item.id), "own"))
-    return out
-
-
-def ncp_questions(ncp: ExternalSet) -> list[Question]:
-    """NCP's raw train questions except the check ids (train) and its sample.jsonl (`ncp`, tune)."""
-    check = read_ids(NCP / CHECK_IDS_NAME)
-    out = [Question(i.id, i.question, partial(holds_span, span=ncp.spans[i.id]), "tune", "ncp") for i in ncp.items]
-    tuning = {q.id for q in out}
-    indexed = {stem for stem, _ in ncp.documents}
-    for row in raw_questions(NCP):
-        if row["id"] in check or row["id"] in tuning or row["docid"] not in indexed:
-            continue  # a check question, a tuning one, or one over a document the set does not hold
-        out.append(Question(row["id"], row["question"], partial(holds_span, span=row["answer"]), "train", "ncp"))
-    return out
-
-
-def rgb_items() -> tuple[list[Question], list[tuple[str, str]]]:
-    """RGB items 100–199 (questions) and their passages, gold and hard negatives (documents)."""
-    rows = read_jsonl(RGB / "sample.jsonl")
-    passages = {p["id"]: p["text"] for p in read_jsonl(RGB / "corpus.jsonl")}
-    questions, docs = [], {}
-    for n in RGB_ITEMS:
-        r = rows[n]
-        answers = answer_strings(r)
-        questions.append(
-            Question(
-                r["id"],
-                r["question"],
-                partial(holds_any, answers=answers),
-                "tune" if n >= RGB_TUNE_FROM else "train",
-                "rgb",
-            )
-        )
-        for pid in r.get("corpus_ids", []) + r.get("hard_negative_ids", []):
-            if passages.get(pid):
-                docs[pid] = passages[pid]
-    return questions, sorted(docs.items())
 
 
 def _row(question: Question, retriever, hits: Sequence[Hit], label: int, min_relevance: float) -> Row | None:

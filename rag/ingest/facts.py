@@ -23,37 +23,12 @@ from ..text.masks import is_masked
 from ..text.doc_types import DOC_TYPES, TYPE_KIND
 from ..text.dates import ISO_DATE, WRITTEN_CN_DATE, WRITTEN_DIGIT, cn_date
 from ..types import DocumentFacts, Fact
+from .organisations import ORG, joined_signature, org_at_end, region_level
 
 FACTS_VERSION = 5  # bump when the rules change: an incremental build then reads every document's facts again
 HEAD_CHARS = 800  # the head of a 公文 (title, number, addressees, signature of a 印发 notice) lies within this
 TAIL_CHARS = 400  # the signature and date at the end lie within this
 
-ORG_SUFFIX = (
-    "人民政府",
-    "政府办公厅",
-    "分行",
-    "银行",
-    "办公厅",
-    "办公室",
-    "委员会",
-    "管委会",
-    "管理委员会",
-    "指挥部",
-    "领导小组",
-    "工作组",
-    "税务局",
-    "局",
-    "厅",
-    "委",
-    "部",
-    "署",
-    "院",
-    "总局",
-    "中心",
-    "政府",
-    "联防联控机制",
-)
-_ORG = "|".join(sorted(map(re.escape, ORG_SUFFIX), key=len, reverse=True))
 # A document's own number stands on its own line (or, in flattened copies, between spaces) in the head; one quoted
 # in prose ("…发布了[2020]6号", "（通政发〔2020〕3号）") is another document's.
 NUMBER = re.compile(
@@ -72,21 +47,6 @@ LONE_DATE = re.compile(rf"[。！]\s+({_UNSPACED_DATE})\s*(?:[（(]此件[^）)]
 PAGE_DATE_LABELS = re.compile(r"上传时间|浏览|阅读|点击|更新时间|打印|字体")
 ADDRESSEE = re.compile(
     r"^(各[^：:\n]{1,60}|[^：:\n]{1,30}(?:代表|委员|同志|先生|女士)|[^：:\n，。]{2,60}(?:人民政府|局|厅|委|办|部门|单位))[：:]\s*$"
-)
-PLACE = re.compile(r"^(?:中共)?(.{1,12}?(?:自治区|特别行政区|省|自治州|市|地区|盟|自治县|县|区|旗))")
-LEVELS = (
-    ("国务院", "国家"),
-    ("国家", "国家"),
-    ("中华人民共和国", "国家"),
-    ("部", "国家"),
-    ("自治区", "省"),
-    ("省", "省"),
-    ("自治州", "市"),
-    ("市", "市"),
-    ("盟", "市"),
-    ("县", "区县"),
-    ("区", "区县"),
-    ("旗", "区县"),
 )
 
 
@@ -109,47 +69,9 @@ def _fact(doc, start: int, end: int, how: str = "stated") -> Fact:
     s, e = doc.span(start + lead, start + lead + len(value))
     if re.search(r"(?:&ensp;|&nbsp;|[\s\u3000])", value):  # co-signers, or one name broken over lines
         parts = [p for p in re.split(r"(?:&ensp;|&nbsp;|[\s\u3000])+", value) if p]
-        whole = all(re.search(rf"(?:{_ORG})$", p) for p in parts)
+        whole = all(re.search(rf"(?:{ORG})$", p) for p in parts)
         value = "、".join(parts) if whole else "".join(parts)
     return Fact(value, s, e, how, _is_masked(value))
-
-
-def _org_at_end(segment: str) -> tuple[int, int] | None:
-    """The organisation name that ends `segment` (a signature), as (start, end) within it."""
-    segment = segment.rstrip()
-    m = re.search(rf"([\u4e00-\u9fff（）()]{{2,40}}?(?:{_ORG}))$", segment)
-    if not m:
-        return None
-    # A signature is its own line or chunk: cut at the last separator before the name.
-    start = max(segment.rfind(sep, 0, m.end()) for sep in (" ", "\u3000", "。", "\n", "，", ",", "；", ":", "：")) + 1
-    name = segment[start : m.end()].strip()
-    if len(name) < 2 or len(name) > 40:
-        return None
-    return m.end() - len(name), m.end()
-
-
-def _joined_signature(before: str, org: tuple[int, int]) -> tuple[int, int]:
-    """A signature broken over two chunks ("…肺炎疫情 防控工作领导小组指挥部") is one name: take the chunk before
-    when it has no punctuation and the whole stays a name's length."""
-    start = org[0]
-    while True:  # co-signers ("税务总局 财政部", "财政部&ensp;税务总局"): each a whole name before the next
-        head = re.sub(r"(?:&ensp;|&nbsp;|[\s\u3000])+$", "", before[:start])
-        m = re.search(rf"(?:^|(?<=[\s\u3000;]))([\u4e00-\u9fff]{{2,20}}(?:{_ORG}))$", head)
-        if not m or org[1] - m.start(1) > 60:
-            break
-        start = m.start(1)
-    if start != org[0]:
-        return start, org[1]
-    head = before[: org[0]].rstrip(" \u3000\n")
-    m = re.search(r"([\u4e00-\u9fff]{2,30})$", head)
-    if (
-        m
-        and org[1] - m.start(1) <= 40
-        and not re.search(rf"(?:{_ORG})$", m.group(1))
-        and re.search(r"(?:自治区|省|市|县|区|国家|中共)", m.group(1)[:12])
-    ):
-        return m.start(1), org[1]
-    return org
 
 
 @dataclass
@@ -197,7 +119,7 @@ def _labelled_fields(r: _Reading) -> None:
 def _masthead(r: _Reading) -> None:
     """The masthead (版头, 发文机关标志): 「贵阳市人民政府办公厅文件」 names the issuer."""
     masthead = re.search(
-        rf"(?:^|(?<=[\s\u3000]))([\u4e00-\u9fff]{{2,40}}?(?:{_ORG}))文件(?=[\s\u3000]|$)", r.clean[: r.head_end], re.M
+        rf"(?:^|(?<=[\s\u3000]))([\u4e00-\u9fff]{{2,40}}?(?:{ORG}))文件(?=[\s\u3000]|$)", r.clean[: r.head_end], re.M
     )
     if masthead and "issuer" not in r.found:
         r.found["issuer"] = _fact(r.doc, masthead.start(1), masthead.end(1))
@@ -213,7 +135,7 @@ def _number_line(r: _Reading) -> None:
 def _forwarding(r: _Reading) -> None:
     """A forwarding notice (「X转发Y的通知」): X issued it; the signature at the end is the forwarded original's."""
     title = r.doc.title or ""
-    forwarder = re.match(rf"^([\u4e00-\u9fff]{{2,30}}?(?:{_ORG}))(?:关于)?转发", to_simplified(title))
+    forwarder = re.match(rf"^([\u4e00-\u9fff]{{2,30}}?(?:{ORG}))(?:关于)?转发", to_simplified(title))
     r.forwarded = bool(forwarder) and "issuer" not in r.found
     r.labelled_date = r.found.get("date")
     if r.forwarded and forwarder:
@@ -237,11 +159,11 @@ def _signed_date(r: _Reading, dm: re.Match) -> bool:
     while end > 0 and r.clean[end - 1].isspace():  # signatures padded with any kind of space
         end -= 1
     before = r.clean[max(0, end - 60) : end]
-    org = _org_at_end(before.rstrip(" \u3000\n"))
+    org = org_at_end(before.rstrip(" \u3000\n"))
     if org is None:
         return False
     base = end - len(before)
-    org = _joined_signature(before, org)
+    org = joined_signature(before, org)
     if "date" not in r.found:
         r.found["date"] = _fact(r.doc, dm.start(), dm.end())
     if "issuer" not in r.found:
@@ -273,7 +195,7 @@ def _reply_date(r: _Reading) -> None:
 
 def _contact_line(r: _Reading) -> None:
     """A reply's office in a contact line below its date ("联系单位")."""
-    contact = re.search(r"联系单位[^:：]*[:：]\s*([\u4e00-\u9fff]{2,30}?(?:" + _ORG + "))", r.clean[r.tail_start :])
+    contact = re.search(r"联系单位[^:：]*[:：]\s*([\u4e00-\u9fff]{2,30}?(?:" + ORG + "))", r.clean[r.tail_start :])
     if contact and "issuer" not in r.found:
         r.found["issuer"] = _fact(r.doc, r.tail_start + contact.start(1), r.tail_start + contact.end(1), "inferred")
 
@@ -295,7 +217,7 @@ def _title_and_issuer(r: _Reading) -> None:
         title = _head_title(r.clean) or title
     r.found["title"] = Fact(title, how="inferred")
     if "issuer" not in r.found:
-        m = re.match(rf"^([\u4e00-\u9fff]{{2,30}}?(?:{_ORG}))(?:关于|印发|对)", to_simplified(title))
+        m = re.match(rf"^([\u4e00-\u9fff]{{2,30}}?(?:{ORG}))(?:关于|印发|对)", to_simplified(title))
         if m and not title.startswith("转发"):  # a forwarded document's title names the original issuer
             r.found["issuer"] = _locate(r.doc, title[: m.end(1)])
         elif "source" in r.found:
@@ -320,7 +242,7 @@ def _type_region_level(r: _Reading) -> None:
     issuer = r.found.get("issuer")
     if issuer is None:
         return
-    region, level = _region_level(to_simplified(issuer.value))
+    region, level = region_level(to_simplified(issuer.value))
     if region:
         r.found["region"] = Fact(
             region, issuer.start, issuer.start + len(region) if issuer.start >= 0 else -1, "inferred"
@@ -375,17 +297,3 @@ def _doc_type(title: str, found: dict[str, Fact]) -> Fact | None:
     if addressed is not None and re.search(r"代表|委员$", addressed.value):
         return Fact("答复", how="inferred")
     return None
-
-
-def _region_level(issuer: str) -> tuple[str, str]:
-    issuer = re.sub(r"^(?:国家税务总局|中国人民银行|中共)", "", issuer) or issuer  # vertical offices: the place follows
-    m = PLACE.match(issuer)
-    region = m.group(1) if m else ""
-    level = ""
-    for marker, name in LEVELS:
-        if region.endswith(marker) or (not region and issuer.startswith(marker)):
-            level = name
-            break
-    if not region and issuer.startswith(("国务院", "国家", "中华人民共和国")):
-        level = "国家"
-    return region, level
