@@ -62,7 +62,7 @@ def test_runtime_dependencies_leave_out_what_only_bench_and_tests_use():
 
 def test_a_missing_extra_is_named(monkeypatch, tmp_path):
     from rag.errors import MissingExtra
-    from rag.evaluation.scaling import plot
+    from rag.evaluation.scaling_report import plot
     from rag.indexing.distributed import RayEmbedding
 
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if not installed: importing it raises ImportError

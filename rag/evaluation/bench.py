@@ -168,7 +168,8 @@ def bench_scaling(
     from ..indexing.engines import StoreConfig
     from ..indexing.store import load_index
     from ..text.tokens import tokens
-    from .scaling import describe_point, measure_point
+    from .scaling import measure_point
+    from .scaling_report import describe_point
 
     data = load_index(index, store=StoreConfig.from_settings(settings))
     base_vectors = data.engine.vectors([c.vid for c in data.clauses])

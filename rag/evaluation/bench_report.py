@@ -8,7 +8,7 @@ from pathlib import Path
 
 
 def write_report(results: dict, path: Path) -> None:
-    from .scaling import plot, scaling_markdown
+    from .scaling_report import plot, scaling_markdown
 
     path.parent.mkdir(parents=True, exist_ok=True)
     b, r = results["build"], results["retrieval"]

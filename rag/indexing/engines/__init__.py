@@ -19,7 +19,8 @@ __all__ = [
 
 
 def _milvus(uri: str, config: StoreConfig, index_dir: Path) -> Store:
-    from .milvus_store import MilvusStore, is_server_uri
+    from .milvus_client import is_server_uri
+    from .milvus_store import MilvusStore
 
     uri = uri or str(Path(index_dir) / "milvus.db")
     if not is_server_uri(uri):
@@ -57,7 +58,7 @@ def describe_entry(entry: dict | None) -> str:
     entry = entry or {"kind": "faiss"}
     if entry.get("kind", "faiss") == "faiss":
         return f"faiss ({entry.get('dense', 'flat')}) + bm25s"
-    from .milvus_store import describe_place
+    from .milvus_client import describe_place
 
     return (
         f"milvus ({describe_place(entry.get('uri', ''))}, collection {entry.get('collection', '?')}, "
