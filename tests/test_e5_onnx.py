@@ -121,7 +121,7 @@ def test_an_altered_cached_checkpoint_is_caught_and_converted_again(converted: O
     import json
     import logging
 
-    from rag.indexing.e5_onnx import read_checkpoint
+    from rag.indexing.e5_checkpoint import read_checkpoint
 
     cache = tmp_path / "cache"
     shutil.copytree(converted.cache_dir, cache)

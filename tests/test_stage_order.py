@@ -1,6 +1,6 @@
 """The stage order (docs/architecture.md) holds: no module imports a stage above its own, at module level or
 inside a function (so no circle crosses stages, as answerer ↔ session once did), and no two modules import each other
-through any chain, within a stage either (as e5_onnx ↔ embedders once did). Also: secrets out of repr, one
+through any chain, within a stage either (as e5_onnx ↔ embedders once did), and no module is over 300 lines. Also: secrets out of repr, one
 vocabulary of department endings, RAG_TOP_K honoured."""
 from __future__ import annotations
 
@@ -132,6 +132,14 @@ def test_no_import_circle():
 
 def test_the_circle_finder_finds_one():
     assert _circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+MAX_MODULE_LINES = 300  # a module a newcomer reads in one sitting (issue 30)
+
+
+def test_no_module_is_longer_than_a_newcomer_reads_in_one_sitting():
+    long = {str(p.relative_to(RAG)): n for p in RAG.rglob("*.py") if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES}
+    assert long == {}
 
 
 def test_every_stage_has_a_floor():

