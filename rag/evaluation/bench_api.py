@@ -14,7 +14,6 @@ import secrets
 import statistics
 import threading
 import time
-from dataclasses import replace
 from typing import Sequence
 
 from .bench_llm import percentile
@@ -35,7 +34,7 @@ class LiveServer:
 
         self.key = secrets.token_urlsafe(24)
         keys = api_keys if api_keys is not None else f"bench:{self.key}"
-        session.settings = replace(session.settings, api_keys=keys, api_requests_per_minute=per_minute)
+        session.settings = session.settings.with_(api_keys=keys, api_requests_per_minute=per_minute)
         self.port = free_port()
         self.app = server_app(session)
         self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning"))

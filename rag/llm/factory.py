@@ -32,7 +32,7 @@ def make_llm(name: str, settings: Settings) -> ChatBackend | None:
         return OpenAIChat(
             settings.openai_base_url,
             settings.openai_model,
-            settings.openai_api_key,
+            settings.openai_api_key.get_secret_value(),
             settings.openai_timeout,
             settings.openai_retries,
         )

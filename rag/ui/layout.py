@@ -129,7 +129,8 @@ def server_app(session: Session):
     settings = session.settings
     chat_app = ChatApp(settings, session)
     page = build_page(chat_app)
-    auth = (settings.auth_user, settings.auth_password) if settings.auth_user and settings.auth_password else None
+    password = settings.auth_password.get_secret_value()
+    auth = (settings.auth_user, password) if settings.auth_user and password else None
     app = make_app(Service.create(session, rebuilder=chat_app.rebuilder, feedback=chat_app.feedback))
     if settings.watch:
         from ..watch import start_watching

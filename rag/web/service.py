@@ -36,7 +36,7 @@ class Service:
         s = session.settings
         return cls(
             session,
-            ApiKeys(s.api_keys, s.api_open, s.host),
+            ApiKeys(s.api_keys.get_secret_value(), s.api_open, s.host),
             RateLimiter(s.api_requests_per_minute),
             feedback or FeedbackStore(s.index_dir),
             rebuilder or Rebuilder(session),

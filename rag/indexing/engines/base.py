@@ -36,7 +36,9 @@ class StoreConfig:
     @classmethod
     def from_settings(cls, settings: Settings) -> "StoreConfig":
         """The store the settings name (RAG_STORE, RAG_MILVUS_*)."""
-        return cls(settings.store, settings.milvus_uri, settings.milvus_token, settings.milvus_collection)
+        return cls(
+            settings.store, settings.milvus_uri, settings.milvus_token.get_secret_value(), settings.milvus_collection
+        )
 
 
 @dataclass(frozen=True)
