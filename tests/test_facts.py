@@ -105,6 +105,18 @@ def test_a_flattened_copy_with_co_signers_at_its_end(tmp_path: Path):
     assert f.issuer.value == "财政部、税务总局" and f.date.value == "2020年2月6日" and f.doc_type.value == "公告"
 
 
+def test_a_copy_that_kept_html_entities_reads_them_as_characters(tmp_path: Path):
+    """A page saved as text with its character references (「&ensp;」 between co-signers, 「&ldquo;」): they are read
+    once, when the file is read, so no rule downstream needs to know them."""
+    text = ("关于支持&ldquo;六稳&rdquo;工作有关税收政策的公告 为支持疫情防控工作，现就有关政策公告如下： "
+            "一、对R&D费用加计扣除，详见a&para=1页面。 二、本公告自2020年1月1日起施行。 财政部&ensp;税务总局 2020年2月6日")
+    doc, f = _facts(_write(tmp_path, "entities.txt", text))
+    assert "“六稳”" in doc.original and "&ldquo;" not in doc.clean
+    assert "R&D" in doc.original and "a&para=1" in doc.original  # only whole references ending in ";" are read
+    assert f.issuer.value == "财政部、税务总局" and f.date.value == "2020年2月6日"
+    _spans_hold_their_values(doc, f)
+
+
 def test_a_text_without_any_facts_leaves_them_missing(tmp_path: Path):
     _, f = _facts(_write(tmp_path, "news.txt", "多地多举措保障生活必需品供应\n记者从商务部获悉，各地正在加快复工。（记者 李杰）"))
     assert f.missing == ("issuer", "number", "date") and f.doc_type is None

@@ -25,7 +25,7 @@ from ..text.dates import ISO_DATE, WRITTEN_CN_DATE, WRITTEN_DIGIT, cn_date
 from ..types import DocumentFacts, Fact
 from .organisations import ORG, joined_signature, org_at_end, region_level
 
-FACTS_VERSION = 5  # bump when the rules change: an incremental build then reads every document's facts again
+FACTS_VERSION = 6  # bump when the rules change: an incremental build then reads every document's facts again
 HEAD_CHARS = 800  # the head of a 公文 (title, number, addressees, signature of a 印发 notice) lies within this
 TAIL_CHARS = 400  # the signature and date at the end lie within this
 
@@ -67,8 +67,8 @@ def _fact(doc, start: int, end: int, how: str = "stated") -> Fact:
     value = doc.clean[start:end].strip()
     lead = len(doc.clean[start:end]) - len(doc.clean[start:end].lstrip())
     s, e = doc.span(start + lead, start + lead + len(value))
-    if re.search(r"(?:&ensp;|&nbsp;|[\s\u3000])", value):  # co-signers, or one name broken over lines
-        parts = [p for p in re.split(r"(?:&ensp;|&nbsp;|[\s\u3000])+", value) if p]
+    if re.search(r"[\s\u3000]", value):  # co-signers, or one name broken over lines
+        parts = [p for p in re.split(r"[\s\u3000]+", value) if p]
         whole = all(re.search(rf"(?:{ORG})$", p) for p in parts)
         value = "、".join(parts) if whole else "".join(parts)
     return Fact(value, s, e, how, _is_masked(value))

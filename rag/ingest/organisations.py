@@ -68,8 +68,8 @@ def joined_signature(before: str, org: tuple[int, int]) -> tuple[int, int]:
     """A signature broken over two chunks ("…肺炎疫情 防控工作领导小组指挥部") is one name: take the chunk before
     when it has no punctuation and the whole stays a name's length."""
     start = org[0]
-    while True:  # co-signers ("税务总局 财政部", "财政部&ensp;税务总局"): each a whole name before the next
-        head = re.sub(r"(?:&ensp;|&nbsp;|[\s\u3000])+$", "", before[:start])
+    while True:  # co-signers ("税务总局 财政部", "财政部\u2002税务总局"): each a whole name before the next
+        head = re.sub(r"[\s\u3000]+$", "", before[:start])
         m = re.search(rf"(?:^|(?<=[\s\u3000;]))([\u4e00-\u9fff]{{2,20}}(?:{ORG}))$", head)
         if not m or org[1] - m.start(1) > 60:
             break

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import zipfile
@@ -15,8 +16,16 @@ from .decoding import decode_bytes
 from .limits import CappedReader, Limits, check_count, check_pages, check_zip
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf")
+# An HTML character reference a page copied as text kept (「&ldquo;」「&ensp;」「&#12288;」): read as its character,
+# once, here. Only whole references ending in ";" (so "R&D" and "a&para=1" stay as written).
+HTML_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 # A PDF page ending in one of these completes its paragraph; otherwise the next page continues the sentence.
 _PARAGRAPH_END = re.compile(rf"[{SENTENCE_ENDS}：:）)]$")
+
+
+def unescape_entities(text: str) -> str:
+    """Plain text with the HTML character references a scraped copy kept, read as their characters."""
+    return HTML_ENTITY.sub(lambda m: html.unescape(m.group(0)), text) if "&" in text else text
 
 
 def check_supported(path: Path) -> None:
@@ -29,7 +38,8 @@ def extract_text(path: Path, data: bytes, limits: Limits = Limits()) -> tuple[st
     """Return (text, encoding-or-format) for one supported file; zip and page limits are checked first."""
     suffix = path.suffix.lower()
     if suffix in (".txt", ".md"):
-        return decode_bytes(data)
+        text, encoding = decode_bytes(data)
+        return unescape_entities(text), encoding
     if suffix in (".html", ".htm"):
         return _html_text(path.name, data, limits)
     if suffix == ".docx":
