@@ -35,7 +35,7 @@ from .strategies import (
     masked_sentences,
     responsibility_sentences,
 )
-from .model_answer import ModelWriter, with_source
+from .model_answer import ModelWriter, Turn, with_source
 from .verification import Checked, Renumberer
 
 
@@ -183,7 +183,7 @@ class Answerer:
             if shown_quote:
                 yield Quoted(shown_quote)
             writer = ModelWriter(self.llm, self.settings, self.backend)
-            draft = yield from writer.draft(question, hits, verdict, renum, timings, t0, quote)
+            draft = yield from writer.draft(Turn(question, hits, verdict, renum, timings, t0, quote))
             if draft.refused:
                 return draft
             source = with_source(draft.checked, quote)

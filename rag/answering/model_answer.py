@@ -6,7 +6,8 @@ Whether to answer was decided before (answerability.py); the model only words wh
 from __future__ import annotations
 
 import logging
-from typing import Sequence
+from dataclasses import dataclass
+from typing import AbstractSet, Sequence
 
 from ..config import Settings
 from ..errors import LLMError
@@ -43,6 +44,20 @@ def with_source(answer: list[Checked], quote: list[Checked]) -> list[Checked]:
     ]
 
 
+@dataclass
+class Turn:
+    """One answer as the model path reads it: the question, the hits and the checks' verdict on them, the verified
+    quote (None: none was made), the renumbering of the markers shown, and the timings (measured from t0)."""
+
+    question: str
+    hits: Sequence[Hit]
+    verdict: Verdict
+    renum: Renumberer
+    timings: dict
+    t0: float
+    quote: list[Checked] | None = None
+
+
 class ModelWriter:
     """One backend's model writing one answer: `draft(...)` yields the text to show (and Waiting while in line)
     and returns the Draft."""
@@ -52,19 +67,10 @@ class ModelWriter:
         self.settings = settings
         self.backend = backend
 
-    def draft(
-        self,
-        question: str,
-        hits: Sequence[Hit],
-        verdict: Verdict,
-        renum: Renumberer,
-        timings: dict,
-        t0: float,
-        quote: list[Checked] | None = None,
-    ):
+    def draft(self, turn: Turn):
         """The model's verified answer; a refusal; or an empty extractive draft with a note saying why."""
         try:
-            reply = yield from self._generate(question, hits, verdict, renum, timings, t0, quote)
+            reply = yield from self._generate(turn)
         except LLMError as exc:
             log.warning("falling back to extractive: %s", exc)
             return (yield from self._fall_back(f"{self.backend} 模型不可用（{exc}），以下为摘录式回答。"))
@@ -77,25 +83,17 @@ class ModelWriter:
             return self._quote_stays("模型未能作答，保留原文摘录。")
         if reply.dropped and not reply.cited:
             return self._quote_stays("模型的回答无法在检索到的条款中得到印证，保留原文摘录。")
-        evidence = {e.index + 1 for e in verdict.evidence}
+        evidence = {e.index + 1 for e in turn.verdict.evidence}
         if evidence and not evidence & {n for c in reply.checked for n in c.sources}:
             # A figure was asked for and the model cited no clause that states it: quote the one that does.
             return self._quote_stays("模型的回答未引用给出所问数字的条款，保留原文摘录。")
         # A "cannot answer" sentence beside cited ones is the small model hedging; the cited sentences stand.
         return Draft([c for c in reply.checked if c.sources or not is_model_refusal(c.text)])
 
-    def _generate_from_evidence(
-        self,
-        question: str,
-        hits: Sequence[Hit],
-        verdict: Verdict,
-        quote: list[Checked],
-        renum: Renumberer,
-        timings: dict,
-        t0: float,
-    ):
+    def _generate_from_evidence(self, turn: Turn, quote: list[Checked]):
         """The short prompt: only the clauses the verified quote cites (at most EVIDENCE_CLAUSES), each as the
         quoted sentence with its neighbours. The model's [n] is renumbered back to the hits afterwards."""
+        hits, verdict = turn.hits, turn.verdict
         order = list(dict.fromkeys(n - 1 for c in quote for n in c.sources))[:EVIDENCE_CLAUSES]
         shown = [hits[i] for i in order]
         excerpts = [
@@ -107,28 +105,20 @@ class ModelWriter:
         ]
         messages = [
             system_message(),
-            {"role": "user", "content": render("answer", context=context_block(shown, excerpts), question=question)},
+            {
+                "role": "user",
+                "content": render("answer", context=context_block(shown, excerpts), question=turn.question),
+            },
         ]
         citable = (
             None if verdict.citable is None else {order.index(n - 1) + 1 for n in verdict.citable if n - 1 in order}
         )
-        reply = yield from stream_verified(
-            self.llm, messages, shown, self.settings.max_new_tokens, renum, timings, t0, citable, question
-        )
+        reply = yield from self._stream(turn, messages, shown, citable)
         for c in reply.checked:
             c.sources = [order[n - 1] + 1 for n in c.sources]
         return reply
 
-    def _generate(
-        self,
-        question: str,
-        hits: Sequence[Hit],
-        verdict: Verdict,
-        renum: Renumberer,
-        timings: dict,
-        t0: float,
-        quote: list[Checked] | None = None,
-    ):
+    def _generate(self, turn: Turn):
         """Wait for the model's turn (showing the place in line), then stream its verified answer. Leaving the
         generator early (the user left or pressed stop) gives the turn to the next question."""
         llm = self.llm
@@ -138,26 +128,28 @@ class ModelWriter:
             while ticket is not None and not ticket.wait(QUEUE_POLL_SECONDS):
                 yield Waiting(ticket.ahead())
             llm.keep_prefix([system_message()])
-            if self.settings.prompt_mode == "evidence" and quote:
-                return (yield from self._generate_from_evidence(question, hits, verdict, quote, renum, timings, t0))
-            shown = hits[: self.settings.model_clauses or len(hits)]  # a prefix: the model's [n] is hits[n-1]
-            messages = prompt_messages(question, shown, self.settings.prompt_budget_chars)
-            return (
-                yield from stream_verified(
-                    llm,
-                    messages,
-                    shown,
-                    self.settings.max_new_tokens,
-                    renum,
-                    timings,
-                    t0,
-                    verdict.citable,
-                    question,
-                )
-            )
+            if self.settings.prompt_mode == "evidence" and turn.quote:
+                return (yield from self._generate_from_evidence(turn, turn.quote))
+            shown = turn.hits[: self.settings.model_clauses or len(turn.hits)]  # a prefix: the model's [n] is hits[n-1]
+            messages = prompt_messages(turn.question, shown, self.settings.prompt_budget_chars)
+            return (yield from self._stream(turn, messages, shown, turn.verdict.citable))
         finally:
             if ticket is not None:
                 ticket.leave()
+
+    def _stream(self, turn: Turn, messages: list[dict], shown: Sequence[Hit], citable: AbstractSet[int] | None):
+        """The model's reply to `messages`, each sentence verified against the `shown` clauses as it completes."""
+        return stream_verified(
+            self.llm,
+            messages,
+            shown,
+            self.settings.max_new_tokens,
+            turn.renum,
+            turn.timings,
+            turn.t0,
+            citable,
+            turn.question,
+        )
 
     @staticmethod
     def _quote_stays(note: str) -> Draft:
