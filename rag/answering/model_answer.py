@@ -6,7 +6,6 @@ Whether to answer was decided before (answerability.py); the model only words wh
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import AbstractSet, Sequence
 
 from ..config import Settings
@@ -15,14 +14,13 @@ from ..llm.base import ChatBackend
 from ..text.normalize import for_search
 from ..text.overlap import support
 from ..types import Hit, Waiting
-from .answerability import Verdict
 from .compose import Draft
 from .context import EVIDENCE_CLAUSES, context_block, evidence_excerpt, prompt_messages, system_message
 from .prompts import render
 from .replies import SOURCE_LABEL, is_model_refusal
-from .streaming import stream_verified
+from .streaming import Turn, stream_verified
 from .thresholds import QUOTE_REPEATED
-from .verification import Checked, Renumberer
+from .verification import Checked
 
 log = logging.getLogger(__name__)
 # How often a waiting question re-reads its place in line.
@@ -42,20 +40,6 @@ def with_source(answer: list[Checked], quote: list[Checked]) -> list[Checked]:
         for c in quote
         if c.sources and support(c.text, said) < QUOTE_REPEATED
     ]
-
-
-@dataclass
-class Turn:
-    """One answer as the model path reads it: the question, the hits and the checks' verdict on them, the verified
-    quote (None: none was made), the renumbering of the markers shown, and the timings (measured from t0)."""
-
-    question: str
-    hits: Sequence[Hit]
-    verdict: Verdict
-    renum: Renumberer
-    timings: dict
-    t0: float
-    quote: list[Checked] | None = None
 
 
 class ModelWriter:
@@ -139,17 +123,7 @@ class ModelWriter:
 
     def _stream(self, turn: Turn, messages: list[dict], shown: Sequence[Hit], citable: AbstractSet[int] | None):
         """The model's reply to `messages`, each sentence verified against the `shown` clauses as it completes."""
-        return stream_verified(
-            self.llm,
-            messages,
-            shown,
-            self.settings.max_new_tokens,
-            turn.renum,
-            turn.timings,
-            turn.t0,
-            citable,
-            turn.question,
-        )
+        return stream_verified(self.llm, messages, shown, self.settings.max_new_tokens, turn, citable)
 
     @staticmethod
     def _quote_stays(note: str) -> Draft:

@@ -12,6 +12,7 @@ from ..llm.base import ChatBackend
 from ..text.masks import says_not_given
 from ..text.sentences import is_finished, split_sentences
 from ..types import Hit
+from .answerability import Verdict
 from .context import verification_contexts
 from .replies import is_model_refusal
 from .verification import Checked, Renumberer, verify_sentence
@@ -36,26 +37,39 @@ class ModelReply:
         return bool(self.checked) and not self.cited and any(is_model_refusal(c.text) for c in self.checked)
 
 
+@dataclass
+class Turn:
+    """One answer as the model path reads it: the question, the hits and the checks' verdict on them, the verified
+    quote (None: none was made), the renumbering of the markers shown, and the timings (measured from t0)."""
+
+    question: str
+    hits: Sequence[Hit]
+    verdict: Verdict
+    renum: Renumberer
+    timings: dict
+    t0: float
+    quote: list[Checked] | None = None
+
+
 def _keep(c: Checked) -> bool:
     """A sentence is kept when a clause supports it, or when it says "not answered" / "figure not given"."""
     return bool(c.sources) or is_model_refusal(c.text) or says_not_given(c.text)
 
 
-def stream_verified(  # noqa: PLR0913 (known debt, issue 30)
+def stream_verified(
     llm: ChatBackend,
     messages: list[dict],
     hits: Sequence[Hit],
     max_new_tokens: int,
-    renum: Renumberer,
-    timings: dict,
-    t0: float,
+    turn: Turn,
     citable: AbstractSet[int] | None = None,
-    question: str = "",
 ) -> Generator[str, None, ModelReply]:
-    """Send the prompt; yield each verified sentence as soon as it is complete (rendered with `renum`); return a
-    ModelReply. Sentences are checked against the whole clauses, whatever the prompt showed; a clause outside
-    `citable` (1-based; None: all) supports nothing; the `question`'s topic, where a sentence repeats it, must stand
-    in the window that supports the sentence. Raises LLMError."""
+    """Send the prompt; yield each verified sentence as soon as it is complete (rendered with the turn's `renum`);
+    return a ModelReply. Sentences are checked against the whole clauses `hits` (the ones the prompt showed, in its
+    order), whatever the prompt carried of them; a clause outside `citable` (1-based; None: all) supports nothing;
+    the question's topic, where a sentence repeats it, must stand in the window that supports the sentence.
+    Raises LLMError."""
+    renum, timings, t0, question = turn.renum, turn.timings, turn.t0, turn.question
     contexts = [
         text if citable is None or n in citable else "" for n, text in enumerate(verification_contexts(hits), 1)
     ]
