@@ -74,6 +74,14 @@ class LocalModelError(LLMError):
     """The local model's files are missing or corrupt, or its engine cannot load them."""
 
 
+class PromptError(RagError, ValueError):
+    """A prompt template is missing, lacks a placeholder, or was rendered without a value."""
+
+
+class UploadError(RagError, ValueError):
+    """An uploaded file that cannot be added (type, size, content); the message (Chinese) is for the page."""
+
+
 class MissingExtra(RagError):
     """A feature whose optional dependencies are not installed; the message names the extra that brings them."""
 

@@ -190,3 +190,24 @@ def test_every_score_threshold_of_the_answer_path_lives_in_thresholds_py():
                 if names and not all(n.endswith("_SECONDS") for n in names):
                     stray.append(f"{path.name}:{node.lineno} {names}")
     assert not stray, stray
+
+
+def test_every_error_a_user_can_meet_is_a_rag_error():
+    """Typed errors live in rag/errors.py and share one root, so a caller catches RagError and shows `zh`."""
+    from rag.answering.prompts import PromptError
+    from rag.errors import RagError
+    from rag.ui.uploads import UploadError
+
+    assert issubclass(PromptError, RagError) and issubclass(UploadError, RagError)
+    assert UploadError("文件是空的").zh == "文件是空的"
+    defined = [p for p in RAG.rglob("*.py") if "class " in p.read_text(encoding="utf-8")]
+    outside = sorted(
+        f"{p.relative_to(RAG)}:{node.name}"
+        for p in defined
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ClassDef)
+        and node.name.endswith("Error")
+        and not any(isinstance(b, ast.Name) and b.id.endswith(("Error", "Problem", "Missing")) and b.id != "ValueError" for b in node.bases)
+    )
+    # the root itself, and ApiError: the HTTP reply's shape (code, message), made from a RagError, not a cause
+    assert outside == ["errors.py:RagError", "web/errors.py:ApiError"]

@@ -8,6 +8,8 @@ import string
 from functools import lru_cache
 from pathlib import Path
 
+from ..errors import PromptError
+
 
 def _prompt_dir() -> Path:
     """The prompts/ folder: installed as the package rag.prompts (pyproject's package-dir), so a wheel carries it;
@@ -27,10 +29,6 @@ REQUIRED: dict[str, frozenset[str]] = {
     "condense": frozenset({"history", "question"}),
     "refusal": frozenset(),
 }
-
-
-class PromptError(ValueError):
-    """A prompt template is missing, lacks a placeholder, or was rendered without a value."""
 
 
 def placeholders(template: str) -> set[str]:

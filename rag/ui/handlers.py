@@ -211,8 +211,8 @@ class ChatApp:
             if not version:
                 raise UploadError("请选择要恢复的版本")
             restore_version(Path(self.settings.docs_dir), name, version, who)
-        except (UploadError, RagError) as exc:
-            yield f"⚠️ {escape_text(getattr(exc, 'zh', str(exc)))}"
+        except RagError as exc:  # an UploadError too
+            yield f"⚠️ {escape_text(exc.zh)}"
             return
         text = f"已恢复 {escape_text(name)} 的版本 {escape_text(version)}"
         yield text

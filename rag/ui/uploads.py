@@ -7,15 +7,11 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from ..errors import DocumentError
+from ..errors import DocumentError, UploadError
 from ..ingest.analysis import analyse_file
 from ..ingest.limits import Limits
 from ..ingest.readers import SUPPORTED_SUFFIXES, check_supported
 from ..ingest.versions import safe_name, save_document
-
-
-class UploadError(ValueError):
-    """An uploaded file that cannot be added (type, size, content); the message is for the page."""
 
 
 def check_upload(src: Path, name: str, limits: Limits) -> None:
