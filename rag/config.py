@@ -69,6 +69,11 @@ def _settings_error(exc: ValidationError) -> SettingsError:
     """The first bad value as one line naming the variable (and its choices, for a choice setting)."""
     err = exc.errors()[0]
     loc = str(err["loc"][0]) if err["loc"] else ""
+    if not loc:  # a check over several values (the sizes in MB): its message names the variable, never the values
+        reason = str(err["msg"]).removeprefix("Value error, ")
+        return SettingsError(reason, f"设置无效：{reason}")
+    if err["type"] == "extra_forbidden":
+        return SettingsError(f"unknown setting {loc!r}", f"没有名为 {loc!r} 的设置。")
     name = next((n for n in Settings.model_fields if loc in (n, _env_name(n))), loc)
     var, shown = _env_name(name) if name else "setting", repr(err.get("input"))[:80]
     if "secret" in str(err.get("type", "")) or name in ("openai_api_key", "milvus_token", "auth_password", "api_keys"):

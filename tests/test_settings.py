@@ -107,3 +107,14 @@ def test_settings_are_frozen_hashable_values():
     assert s == Settings() and hash(s) == hash(Settings())  # shared_session keeps one session per settings
     changed = s.with_(top_k=9, llm=None)
     assert changed.top_k == 9 and changed.llm == s.llm and s.top_k == 5
+
+
+def test_an_error_about_one_value_never_shows_the_others(monkeypatch):
+    monkeypatch.setenv("RAG_API_KEYS", "alice:0123456789abcdef0123")
+    monkeypatch.setenv("RAG_MAX_UNZIPPED_MB", "lots")
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env()
+    assert str(caught.value) == "RAG_MAX_UNZIPPED_MB='lots' is not a number of megabytes"
+    assert "0123456789abcdef" not in str(caught.value) + caught.value.zh
+    with pytest.raises(SettingsError, match="unknown setting 'no_such_setting'"):
+        Settings(no_such_setting=1)
