@@ -27,3 +27,20 @@ def test_the_page_and_the_facts_read_the_same_vocabulary():
     from rag.ui import examples, layout
 
     assert facts.DOC_TYPES is DOC_TYPES and layout.DOC_KINDS is DOC_KINDS and examples.TITLE_TYPE is TITLE_TYPE
+
+
+def test_one_shape_of_document_number_for_the_facts_and_the_in_force_claims():
+    import re
+
+    from rag.ingest.facts import NUMBER
+    from rag.ingest.in_force import NUMBER_REF
+    from rag.text.doc_types import doc_number
+
+    written = ["津政发〔2020〕3号", "国办发[2020] 6号", "津政發〔2020〕3號", "津政发 〔2020〕 3 号"]
+    assert all(re.fullmatch(doc_number(), n) for n in written)
+    assert all(NUMBER_REF.fullmatch(n) for n in written)
+    # the facts also read written and masked digits (a copy that hides its number still has one) …
+    assert NUMBER.search("津政发〔二〇二〇〕三号") and NUMBER.search("津政發〔****〕*號")
+    # … a claim in prose never names a document by a masked number
+    assert not NUMBER_REF.search("《某办法》（津政发〔****〕*号）同时废止")
+    assert not re.search(doc_number(), "津政发〔2020〕号") and not re.search(doc_number(), "〔2020〕3号")

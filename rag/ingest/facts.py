@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 from ..text.normalize import to_simplified
 from ..text.masks import is_masked
-from ..text.doc_types import DOC_TYPES, TYPE_KIND
+from ..text.doc_types import DOC_TYPES, TYPE_KIND, doc_number
 from ..text.dates import ISO_DATE, WRITTEN_CN_DATE, WRITTEN_DIGIT, cn_date
 from ..types import DocumentFacts, Fact
 from .organisations import ORG, joined_signature, org_at_end, region_level
@@ -32,7 +32,7 @@ TAIL_CHARS = 400  # the signature and date at the end lie within this
 # A document's own number stands on its own line (or, in flattened copies, between spaces) in the head; one quoted
 # in prose ("…发布了[2020]6号", "（通政发〔2020〕3号）") is another document's.
 NUMBER = re.compile(
-    rf"(?:^|(?<=[\s\u3000])|(?<=通知)|(?<=意见)|(?<=方案)|(?<=决定)|(?<=公告)|(?<=通告)|(?<=办法))[\u4e00-\u9fff]{{1,10}}\s*[〔\[［【（(﹝]\s*{WRITTEN_DIGIT}{{4}}\s*[〕\]］】）)﹞]\s*{WRITTEN_DIGIT}{{1,5}}\s*[号號]"
+    rf"(?:^|(?<=[\s\u3000])|(?<=通知)|(?<=意见)|(?<=方案)|(?<=决定)|(?<=公告)|(?<=通告)|(?<=办法)){doc_number(WRITTEN_DIGIT)}"
 )
 # Labelled fields of a government site's head ("发布机构：…", "成文日期：…"); 来源 names the publisher, inferred.
 LABELS = {

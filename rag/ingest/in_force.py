@@ -24,6 +24,7 @@ from datetime import date
 from ..text.numerals import CN_COUNT_CHARS, chinese_count
 from ..text.normalize import to_simplified
 from ..text.dates import cn_date, fact_date, iso_date
+from ..text.doc_types import doc_number
 from ..types import DocumentFacts, Fact
 
 ABOLISH_WORDS = ("同时废止", "予以废止", "即行废止", "停止执行", "不再执行", "同时失效")
@@ -34,9 +35,7 @@ CLAIM_WINDOW_BEFORE, CLAIM_WINDOW_AFTER = 600, 200
 EVIDENCE_CHARS = 120  # of the abolishing sentence kept as evidence
 MAX_CLAIMS = 50  # abolishing sentences kept per document (a real one has a few)
 QUOTED_TITLE = re.compile(r"《([^《》]{4,80})》")
-NUMBER_REF = re.compile(
-    r"[\u4e00-\u9fff]{1,10}[〔\[［【（(﹝]\s{0,3}\d{4}\s{0,3}[〕\]］】）)﹞]\s{0,3}\d{1,5}\s{0,3}号"
-)
+NUMBER_REF = re.compile(doc_number())  # Arabic digits only: a masked number quoted in prose names no document
 VALID_YEARS = re.compile(rf"有效期(?:为)?([{CN_COUNT_CHARS}\d]{{1,3}})年")
 VALID_UNTIL = re.compile(rf"有效期(?:至|到)({cn_date(space='', capture=False)}|{iso_date('-', capture=False)})")
 # What decides trust: the issuers' names as sets of co-signers.

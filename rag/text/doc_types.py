@@ -48,3 +48,13 @@ TYPE_KIND = {
 DOC_KINDS = tuple(dict.fromkeys(TYPE_KIND.get(t, t) for t in DOC_TYPES))
 # A title's document type: the type name it ends with.
 TITLE_TYPE = re.compile(rf"({'|'.join(sorted(DOC_TYPES, key=len, reverse=True))})$")
+
+
+def doc_number(digit: str = r"\d") -> str:
+    """The shape of a document number (发文字号): an issuer's short name, the year in brackets, the serial number
+    and 号 (「津政发〔2020〕3号」「国办发[2020] 6号」「津政發〔2020〕3號」), spaces of a flattened copy bounded.
+    `digit`: which digits count (Arabic by default; the facts also read written and masked ones)."""
+    return (
+        rf"[\u4e00-\u9fff]{{1,10}}\s{{0,3}}[〔\[［【（(﹝]\s{{0,3}}{digit}{{4}}\s{{0,3}}[〕\]］】）)﹞]"
+        rf"\s{{0,3}}{digit}{{1,5}}\s{{0,3}}[号號]"
+    )
