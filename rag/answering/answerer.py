@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import replace
-from typing import Callable, Iterator, Protocol, Sequence
+from typing import Callable, Iterator, Protocol
 
 from ..config import Settings
 from ..llm.base import ChatBackend
@@ -129,23 +129,18 @@ class Answerer:
             )
             if listing is not None:
                 hits = hits + listing.extra  # the list's clauses retrieval did not return are cited after the hits
-            draft = yield from self._decide(
-                standalone, hits, unknown, verdict, timings, t0, meaning, listing, quote_source
-            )
+            turn = Turn(standalone, hits, verdict, Renumberer(), timings, t0)
+            draft = yield from self._decide(turn, unknown, meaning, listing, quote_source)
         draft.note = draft.note or note
         draft.backend = draft.backend or self.backend
         timings["total"] = time.perf_counter() - t0
         timings.setdefault("first_token", timings["total"])
         yield compose(question, standalone, draft, hits, timings)
 
-    def _decide(  # noqa: PLR0913 (known debt, issue 30)
+    def _decide(
         self,
-        question: str,
-        hits: Sequence[Hit],
+        turn: Turn,
         unknown: list[str],
-        verdict: Verdict,
-        timings: dict,
-        t0: float,
         meaning: dict[str, float] | None = None,
         listing: Listing | None = None,
         quote_source: Callable[[], tuple[int, dict[str, float]]] | None = None,
@@ -153,13 +148,14 @@ class Answerer:
         """Yield the text to show while deciding; return the Draft. The same checks decide for every backend:
         the model only words answers the checks allow. `quote_source()` gives the hit a clause quote comes from
         (the chooser's) and that clause's sentence meaning; it runs only when such a quote is made."""
+        question, hits, verdict, timings, t0 = turn.question, turn.hits, turn.verdict, turn.timings, turn.t0
         if unknown:
             return (yield from self._refuse(f"文件中没有出现“{'、'.join(unknown)}”。"))
         if not hits or hits[0].dense < self.settings.min_relevance:
             return (yield from self._refuse(""))
         if not verdict.answerable:
             return (yield from self._refuse(verdict.reason, verdict.near))
-        renum = Renumberer()
+        renum = turn.renum
         deterministic = (
             (responsibility_sentences(question, hits) if asks_responsibility(question) else [])
             or masked_sentences(question, hits)
@@ -183,7 +179,8 @@ class Answerer:
             if shown_quote:
                 yield Quoted(shown_quote)
             writer = ModelWriter(self.llm, self.settings, self.backend)
-            draft = yield from writer.draft(Turn(question, hits, verdict, renum, timings, t0, quote))
+            turn.quote = quote
+            draft = yield from writer.draft(turn)
             if draft.refused:
                 return draft
             source = with_source(draft.checked, quote)
