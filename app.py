@@ -45,9 +45,8 @@ def main() -> None:
     limit_malloc_arenas()  # before any thread starts
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
     settings = Settings.from_env()
-    ApiKeys(
-        settings.api_keys.get_secret_value(), settings.api_open, settings.host
-    )  # a bad key setting stops here, before the build
+    # a bad key setting stops here, before the build
+    ApiKeys(settings.api_keys.get_secret_value(), settings.api_open, settings.host)
     session = Session(settings)  # one session: the page serves from the index it prepared
     prepare_index(session)
     if settings.llm == "local":

@@ -75,9 +75,9 @@ def _settings_error(exc: ValidationError) -> SettingsError:
     if err["type"] == "extra_forbidden":
         return SettingsError(f"unknown setting {loc!r}", f"没有名为 {loc!r} 的设置。")
     name = next((n for n in Settings.model_fields if loc in (n, _env_name(n))), loc)
-    var, shown = _env_name(name) if name else "setting", repr(err.get("input"))[:80]
-    if "secret" in str(err.get("type", "")) or name in ("openai_api_key", "milvus_token", "auth_password", "api_keys"):
-        shown = "(hidden)"
+    field = Settings.model_fields.get(name)
+    secret = field is not None and field.annotation is SecretStr  # the field's type says so: no list to keep
+    var, shown = _env_name(name), "(hidden)" if secret else repr(err.get("input"))[:80]
     allowed = ALLOWED.get(name)
     reason = f"is not one of {', '.join(allowed)}" if allowed else str(err["msg"]).removeprefix("Value error, ")
     return SettingsError(

@@ -118,3 +118,9 @@ def test_an_error_about_one_value_never_shows_the_others(monkeypatch):
     assert "0123456789abcdef" not in str(caught.value) + caught.value.zh
     with pytest.raises(SettingsError, match="unknown setting 'no_such_setting'"):
         Settings(no_such_setting=1)
+
+
+def test_a_bad_secret_is_named_but_never_shown():
+    with pytest.raises(SettingsError) as caught:
+        Settings(api_keys=98765432109876543)
+    assert str(caught.value).startswith("RAG_API_KEYS=(hidden)") and "98765432109876543" not in str(caught.value)

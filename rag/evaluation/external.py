@@ -107,7 +107,7 @@ def load_external_set(folder: Path, questions: int | None = None, check: bool = 
     for s in sample:
         for pid in s.get("hard_negative_ids", []):
             text = passages.get(pid, "")
-            if pid in s.get("corpus_ids", []) or not text or any(a in for_match(text) for a in answers):
+            if pid in s.get("corpus_ids", []) or not text or holds_any(text, answers):
                 continue  # a passage holding any asked answer is removed
             kept[pid] = text
     items = [GoldItem(s["id"], s["question"], (), "removed") for s in sample]
@@ -139,7 +139,8 @@ def holds_span(text: str, span: str) -> bool:
 
 def holds_any(text: str, answers: Sequence[str]) -> bool:
     """Does the text hold any of the (normalised) answer strings (RGB's judgement)?"""
-    return any(x in for_match(text) for x in answers)
+    normalised = for_match(text)
+    return any(x in normalised for x in answers)
 
 
 def span_metrics(outcomes, spans: dict[str, str]) -> dict[str, float]:
