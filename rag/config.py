@@ -23,6 +23,9 @@ MAX_CLAUSE_CHARS = 400  # a longer clause is split at sentence ends
 # build starts (a file still being copied keeps it moving).
 WATCH_POLL_SECONDS = 1.0
 WATCH_DEBOUNCE_SECONDS = 3.0
+# A watched file still changing after this long is left out of the next build (its indexed version, if any, stays)
+# so that the folder's other changes are built without waiting for it.
+WATCH_MAX_WAIT_SECONDS = 30.0
 
 
 def default_cache_dir() -> Path:
@@ -186,11 +189,11 @@ class Settings(BaseSettings):
     # client cannot pick the address the login limit counts by sending the header itself.
     trusted_proxies: str = ""
     # The HTTP API beside the page (/api/…, /v1/chat/completions): comma-separated `name:secret` keys, a name ending
-    # in "+build" may also start builds; a secret written `sha256:<hex>` is stored hashed. No key: the API is off,
-    # unless api_open (anonymous questions, never builds) on a loopback host.
+    # in "+build" may also start builds; a secret written `sha256:<length>:<hex>` is stored hashed (length ≥ 16). No
+    # key: the API is off, unless api_open (anonymous questions, never builds) on a loopback host.
     api_keys: SecretStr = SecretStr("")
     api_open: bool = False
-    api_requests_per_minute: int = 60  # per key (per client address when open)
+    api_requests_per_minute: int = 60  # per key (when open: for all anonymous callers together)
     # The page's server also watches the document folder and rebuilds when files change (rag/watch.py).
     watch: bool = False
 

@@ -5,6 +5,11 @@ names that id, so what is stored (question, answer, citations, backend, index ge
 not what a client claims it gave. Records are lines of `<index folder>/feedback.jsonl` (builds never touch that
 file), appended under a lock, each bounded in size. Nothing personal beyond the login or key name is kept.
 
+Feedback is bounded three ways: a comment of at most MAX_COMMENT_CHARS, at most FEEDBACK_PER_MINUTE records a
+minute from one login, key or (without either) client, and a file of at most MAX_FEEDBACK_FILE_BYTES: past it,
+feedback is refused with a message saying so (nothing already stored is lost or rotated away) until a maintainer
+exports and empties the file.
+
 `exported_questions` turns the 👎 records into a question file `python -m rag eval` reads: a maintainer writes the
 expected answer (or marks the question unanswerable) and keeps it as a test.
 """
@@ -22,6 +27,7 @@ from pathlib import Path
 from .errors import RagError
 from .indexing.store import current_generation
 from .types import Answer
+from .rate_limit import SlidingWindow
 
 FEEDBACK_FILE = "feedback.jsonl"
 RATINGS = ("up", "down")
@@ -32,11 +38,14 @@ RECENT_ANSWERS = 2000
 RECENT_SECONDS = 24 * 3600.0
 # What a record keeps of an answer: its text (body and sources) and each citation's place, not the clause texts.
 MAX_ANSWER_CHARS = 8000
+FEEDBACK_PER_MINUTE = 10  # records a minute from one login, key or anonymous client
+MAX_FEEDBACK_FILE_BYTES = 20 * 1024 * 1024  # feedback.jsonl stops taking records at this size
 
 
 class FeedbackError(RagError):
     """Feedback that cannot be stored. `kind`: "unknown_answer" (an id no recent answer has), "bad_rating" (not
-    up or down) or "too_long" (the comment)."""
+    up or down), "too_long" (the comment), "rate_limited" (too many from one rater) or "full" (the file is at its
+    size limit)."""
 
     def __init__(self, message: str, kind: str, zh: str) -> None:
         super().__init__(message, zh)
@@ -93,17 +102,27 @@ def generation_name(index_dir: Path) -> str:
 class FeedbackStore:
     """Appends feedback records to `<index_dir>/feedback.jsonl` and reads them back."""
 
-    def __init__(self, index_dir: Path, recent: RecentAnswers | None = None) -> None:
+    def __init__(
+        self,
+        index_dir: Path,
+        recent: RecentAnswers | None = None,
+        per_minute: int = FEEDBACK_PER_MINUTE,
+        max_bytes: int = MAX_FEEDBACK_FILE_BYTES,
+    ) -> None:
         self.path = Path(index_dir) / FEEDBACK_FILE
         self.index_dir = Path(index_dir)
         self.recent = recent or RecentAnswers()
+        self.raters = SlidingWindow(per_minute)
+        self.max_bytes = max_bytes
         self._lock = threading.Lock()
 
     def remember(self, answer: Answer) -> str:
         """An id under which feedback on this answer can be given."""
         return self.recent.remember(answer, generation_name(self.index_dir))
 
-    def add(self, answer_id: str, rating: str, comment: str = "", user: str = "") -> FeedbackRecord:
+    def add(self, answer_id: str, rating: str, comment: str = "", user: str = "", rater: str = "") -> FeedbackRecord:
+        """Store one rating of a recent answer. `user`: the login or key name kept in the record; `rater`: whom the
+        rate limit counts (default: the user; the page passes the client address when nobody is logged in)."""
         if rating not in RATINGS:
             raise FeedbackError(
                 f"rating must be one of {', '.join(RATINGS)}, not {str(rating)[:20]!r}",
@@ -125,6 +144,13 @@ class FeedbackStore:
                 "找不到这条回答（编号有误，或回答已过期），无法记录评价。",
             )
         answer, generation = kept
+        wait = self.raters.take(rater or user or "anonymous")
+        if wait:
+            raise FeedbackError(
+                f"more than {self.raters.per_minute} ratings a minute",
+                "rate_limited",
+                f"评价过于频繁，请 {wait:.0f} 秒后再试。",
+            )
         record = FeedbackRecord(
             answer_id=answer_id,
             rating=rating,
@@ -148,10 +174,18 @@ class FeedbackStore:
             ],
             generation=generation,
         )
+        line = (record.to_json() + "\n").encode("utf-8")
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with open(self.path, "a", encoding="utf-8") as fh:
-                fh.write(record.to_json() + "\n")
+            size = self.path.stat().st_size if self.path.is_file() else 0
+            if size + len(line) > self.max_bytes:
+                raise FeedbackError(
+                    f"{self.path} has reached its limit of {self.max_bytes // (1024 * 1024)} MB",
+                    "full",
+                    "反馈记录已达上限，暂时无法记录评价（请管理员用 python -m rag eval feedback --export 导出后清空）。",
+                )
+            with open(self.path, "ab") as fh:
+                fh.write(line)
         return record
 
     def records(self) -> list[FeedbackRecord]:

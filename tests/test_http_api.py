@@ -18,7 +18,7 @@ from rag.web.keys import ApiKeyError, ApiKeys, RateLimiter, digest
 
 ALICE = "alice-secret-0123456789"
 OPS = "ops-secret-abcdefghijkl"
-KEYS = f"alice:{ALICE},ops+build:sha256:{digest(OPS)}"  # the build key is given only as its digest
+KEYS = f"alice:{ALICE},ops+build:sha256:{len(OPS)}:{digest(OPS)}"  # the build key is given only as its digest
 ANSWERABLE = "唐山对新认定的国家级和省级科技企业孵化器分别奖补多少钱？"
 UNANSWERABLE = "火星移民的补贴标准是多少？"
 

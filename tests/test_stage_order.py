@@ -16,7 +16,7 @@ RAG = Path(__file__).resolve().parents[1] / "rag"
 # Floors, lowest first. A module may import its own floor and those below.
 FLOORS = [
     {"text"},  # text rules: normalisation, sentences, figures, masks, names
-    {"config", "errors", "types", "runtime"},  # the foundation: settings and their defaults, errors, data types
+    {"config", "errors", "types", "runtime", "rate_limit"},  # the foundation: settings and their defaults, errors, data types
     {"ingest"},
     {"indexing"},
     {"query"},

@@ -74,7 +74,7 @@ def test_a_file_still_being_copied_is_not_indexed_half(watching):
 def test_a_burst_of_files_makes_one_build(fake_session):
     clock = [0.0]
     calls: list[int] = []
-    watcher = FolderWatcher(fake_session.settings.docs_dir, lambda: calls.append(1), POLL, DEBOUNCE,
+    watcher = FolderWatcher(fake_session.settings.docs_dir, lambda hold: calls.append(1), POLL, DEBOUNCE,
                             clock=lambda: clock[0])
     for n in range(3):
         (fake_session.settings.docs_dir / f"新文件{n}.txt").write_text(NEW_DOC, encoding="utf-8")

@@ -23,6 +23,19 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. Everything it prints goes through TerminalSafe: text from users and documents (answers,
+    clauses, file names, feedback comments) never sends a terminal control sequence."""
+    from ..text.terminal import TerminalSafe
+
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = TerminalSafe(out), TerminalSafe(err)
+    try:
+        return _run(argv)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _run(argv: list[str] | None) -> int:
     from ..runtime import limit_malloc_arenas
 
     limit_malloc_arenas()  # before any thread starts

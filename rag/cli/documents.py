@@ -132,6 +132,24 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_confirm(args: argparse.Namespace) -> int:
+    """An administrator confirms where uploads came from: their standing claims may then take effect."""
+    import getpass
+
+    from ..ingest.provenance import confirm, pending_uploads
+    from ..session import shared_session
+
+    settings = settings_of(args)
+    if not args.name:
+        pending = pending_uploads(settings.docs_dir)
+        print("\n".join(pending) if pending else "no unconfirmed uploads")
+        return 0
+    digest = confirm(settings.docs_dir, args.name, args.user or getpass.getuser())
+    print(f"confirmed {args.name} (sha256 {digest[:16]}); its standing claims now count as its issuer's")
+    print(shared_session(settings).build(progress=progress_bar()).summary())
+    return 0
+
+
 def add_parsers(sub) -> None:
     """This module's subcommands on the `python -m rag` parser."""
     b = sub.add_parser("build", help="build or incrementally update the index")
@@ -204,3 +222,13 @@ def add_parsers(sub) -> None:
     rs.add_argument("version")
     rs.add_argument("--user", help="name recorded in the audit log (default: the login name)")
     rs.set_defaults(func=cmd_restore)
+
+    c = sub.add_parser(
+        "confirm",
+        help="confirm an uploaded document's source so its 废止/newer-version claims apply (audited), then rebuild; "
+        "without NAME, list the unconfirmed uploads",
+    )
+    common_arguments(c)
+    c.add_argument("name", nargs="?")
+    c.add_argument("--user", help="name recorded in the audit log (default: the login name)")
+    c.set_defaults(func=cmd_confirm)

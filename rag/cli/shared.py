@@ -45,6 +45,7 @@ def progress_bar():
     from tqdm import tqdm
 
     bars: dict[str, tqdm] = {}
+    stream = getattr(sys.stderr, "raw", sys.stderr)  # the bar's own cursor moves pass; its text is the stages'
 
     def update(stage: str, done: int, total: int) -> None:
         if stage == "done":
@@ -54,7 +55,7 @@ def progress_bar():
         bar = bars.get(stage)
         if bar is None:
             bar = bars[stage] = tqdm(
-                total=total, desc=stage, unit="", leave=False, file=sys.stderr, disable=not sys.stderr.isatty()
+                total=total, desc=stage, unit="", leave=False, file=stream, disable=not stream.isatty()
             )
         bar.n = done
         bar.refresh()

@@ -24,11 +24,12 @@ from .embedders import Embedder, resolve_dim, vector_space
 from .build_records import BuildJob, Planned, Scanned
 from .runner import ANNOUNCE_CLAUSES, PassageRunner, Progress, embed_in_process, embedding_estimate
 from .sentences import build_sentences
-from .standing import document_standing, facts_and_claims
+from .standing import audit_flagged, document_standing, facts_and_claims
 from .engines import StoreConfig, make_store
 from .store import FORMAT_VERSION, StoredClause, build_lock, current_generation, load_index, write_generation
 
 log = logging.getLogger(__name__)
+HELD_REASON = "still being written; built once it has stopped changing"
 
 
 def build_index(  # noqa: PLR0913 (known debt, issue 30)
@@ -43,6 +44,7 @@ def build_index(  # noqa: PLR0913 (known debt, issue 30)
     store: StoreConfig = StoreConfig(),
     sentence_vectors: bool = False,
     runner: PassageRunner | None = None,
+    hold: frozenset[str] = frozenset(),
 ) -> BuildReport:
     """Build the index, or update it incrementally: only added/changed documents are parsed and
     only clauses whose content hash is new are embedded. `full=True` starts from scratch. More than
@@ -50,7 +52,8 @@ def build_index(  # noqa: PLR0913 (known debt, issue 30)
     `store` says where the vectors and keywords go (FAISS files or Milvus); vectors of unchanged clauses are
     taken from the previous generation whichever store that one used. `runner` embeds the new passages (default:
     `embedder` in this process; a Ray build passes distributed.RayEmbedding); the embedder still names the
-    vector space and answers for the dimension."""
+    vector space and answers for the dimension. `hold`: file names not to read now (a watched file still being
+    written): an indexed one keeps its previous version, a new one is skipped with the reason."""
     from .embedders import make_embedder
 
     started = time.perf_counter()
@@ -88,6 +91,7 @@ def build_index(  # noqa: PLR0913 (known debt, issue 30)
             allow_large=allow_large,
             sentence_vectors=sentence_vectors,
             started=started,
+            hold=hold,
         )
         return _build(job)
 
@@ -115,8 +119,11 @@ def _scan(job: BuildJob) -> Scanned:
         except OSError as exc:
             out.skipped.append((path.name, f"cannot read ({exc.strerror})"))
             continue
+        if path.name in job.hold and path.name not in old_docs:
+            out.skipped.append((path.name, HELD_REASON))
+            continue
         seen.add(path.name)
-        if path.name in old_docs and old_docs[path.name]["sha256"] == digest:
+        if path.name in old_docs and (old_docs[path.name]["sha256"] == digest or path.name in job.hold):
             _keep(job, out, path, old_docs[path.name], old_by_doc.get(path.name, []))
             continue
         try:
@@ -218,6 +225,7 @@ def _build(job: BuildJob) -> BuildReport:
     """The stages: scan, plan, embed, assemble (and sentence vectors), standing, write."""
     corrections = read_corrections(job.docs_dir)
     scanned = _scan(job)
+    audit_flagged(job.docs_dir, scanned.fresh)
     plan = _plan(job, scanned)
     _check_size(job, plan)
     dim = resolve_dim(job.embedder)

@@ -34,6 +34,7 @@ class BuildJob:
     allow_large: bool
     sentence_vectors: bool
     started: float
+    hold: frozenset[str] = frozenset()  # names not read now (still being written): kept as they were, or skipped
 
 
 @dataclass

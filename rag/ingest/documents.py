@@ -25,10 +25,15 @@ VERSIONS_DIR = ".versions"
 AUDIT_LOG = ".audit.log"
 UPLOAD_SUFFIX = ".upload"
 FACTS_FILE = "documents.toml"  # the user's corrections of document facts (ingest/facts.py)
+PROVENANCE_FILE = ".provenance.json"  # which documents arrived as uploads, and who confirmed them (provenance.py)
 
 
 def is_internal(name: str) -> bool:
-    return name in (VERSIONS_DIR, AUDIT_LOG, FACTS_FILE) or (name.startswith(".") and name.endswith(UPLOAD_SUFFIX))
+    return (
+        name in (VERSIONS_DIR, AUDIT_LOG, FACTS_FILE, PROVENANCE_FILE)
+        or (name.startswith(".") and name.endswith(UPLOAD_SUFFIX))
+        or name.startswith(f"{PROVENANCE_FILE}.")  # the record being written
+    )
 
 
 HASH_CHUNK = 1 << 20

@@ -8,8 +8,10 @@
    - two versions of one document (the same title or the same number, both dated) leave the older superseded;
    - a document whose stated validity has passed is expired.
 
-A document changes another's standing only when it is trusted to: both have the same issuer (as their facts
-state it), or an administrator confirmed it in documents.toml (`may_supersede = true` on the acting document).
+A document changes another's standing only when it is trusted to: an administrator allowed it in documents.toml
+(`may_supersede = true` on the acting document), or it is not an unconfirmed upload (ingest/provenance.py: the
+issuer an upload names is read from its own text, so it proves nothing) and both have the same issuer (as their
+facts state it).
 Any other claim is kept as a pending `Effect` (applied=False, with the reason) so the build can show and audit it;
 it never changes an answer. Nothing is inferred beyond these statements: a document no other one names stays
 in force.
@@ -160,10 +162,22 @@ def issuers(facts: DocumentFacts) -> frozenset[str]:
     return frozenset(p for p in ISSUER_SPLIT.split(to_simplified(facts.issuer.value)) if p)
 
 
-def trust(actor: str, target: str, facts: dict[str, DocumentFacts], trusted: frozenset[str]) -> str:
-    """ "" when `actor` may change `target`'s standing; otherwise the reason it may not."""
+UNCONFIRMED_UPLOAD = "上传的文件，来源尚未经管理员确认"  # the reason an unconfirmed upload's claims wait
+
+
+def trust(
+    actor: str,
+    target: str,
+    facts: dict[str, DocumentFacts],
+    trusted: frozenset[str],
+    untrusted: frozenset[str] = frozenset(),
+) -> str:
+    """ "" when `actor` may change `target`'s standing; otherwise the reason it may not. `trusted`: allowed by an
+    administrator; `untrusted`: unconfirmed uploads, whatever issuer they name."""
     if actor in trusted:
         return ""
+    if actor in untrusted:
+        return UNCONFIRMED_UPLOAD
     mine, theirs = issuers(facts[actor]), issuers(facts[target])
     if not mine:
         return "声明方的发文机关无法确定"
@@ -175,10 +189,14 @@ def trust(actor: str, target: str, facts: dict[str, DocumentFacts], trusted: fro
 
 
 def standing(
-    documents: dict[str, tuple[DocumentFacts, Claims]], trusted: frozenset[str] = frozenset(), today: date | None = None
+    documents: dict[str, tuple[DocumentFacts, Claims]],
+    trusted: frozenset[str] = frozenset(),
+    today: date | None = None,
+    untrusted: frozenset[str] = frozenset(),
 ) -> list[Effect]:
     """Every standing effect across the documents, applied or pending, in a stable order. `documents`: name ->
-    (facts, claims); `trusted`: documents an administrator allowed to change others' standing."""
+    (facts, claims); `trusted`: documents an administrator allowed to change others' standing; `untrusted`:
+    unconfirmed uploads, whose claims stay pending."""
     today_iso = (today or date.today()).isoformat()
     facts = {name: f for name, (f, _) in documents.items()}
     by_title = {_key(f.title.value): name for name, f in facts.items() if f.title is not None}
@@ -199,7 +217,7 @@ def standing(
         for claim in claims.abolishes:
             named = [by_title.get(_key(t)) for t in claim.titles] + [by_number.get(_key(n)) for n in claim.numbers]
             for target in sorted({t for t in named if t and t != name}):
-                why = trust(name, target, facts, trusted)
+                why = trust(name, target, facts, trusted, untrusted)
                 offer(Effect(target, "abolished", name, f"已由《{title}》废止：“{claim.sentence}”", not why, why))
     groups: dict[str, list[str]] = {}
     for name, f in facts.items():
@@ -213,7 +231,7 @@ def standing(
         dated = sorted((d, n) for n in set(names) if (d := _date_of(facts[n])))
         for i, (day, name) in enumerate(dated):
             for newer_day, newer in reversed([(d, n) for d, n in dated[i + 1 :] if d > day]):  # newest first
-                why = trust(newer, name, facts, trusted)
+                why = trust(newer, name, facts, trusted, untrusted)
                 offer(
                     Effect(
                         name,

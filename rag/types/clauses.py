@@ -34,7 +34,7 @@ class Clause:
         """The text answers may use: the clause without the sentences that carry a flagged passage."""
         if not self.flagged:
             return self.text
-        return "".join(s for s in clause_sentences(self.text) if not any(f in s for f in self.flagged))
+        return "".join(s for s in clause_sentences(self.text) if not _overlaps_flagged(s, self.flagged))
 
     @property
     def departments(self) -> tuple[str, ...]:
@@ -122,3 +122,9 @@ class Citation(_ClauseView):
 
     def to_dict(self) -> dict:
         return {"number": self.number, **self.clause.to_dict(), "supports": list(self.supports)}
+
+
+def _overlaps_flagged(sentence: str, flagged: tuple[str, ...]) -> bool:
+    """A sentence that carries a flagged passage, or is part of a flagged sentence (split finer than it was)."""
+    bare = sentence.strip()
+    return any(f in sentence or (bare and bare in f) for f in flagged)

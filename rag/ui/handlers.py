@@ -7,7 +7,7 @@ import logging
 import threading
 import traceback
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from ..config import Settings
 from ..errors import QuestionError, RagError
@@ -18,6 +18,8 @@ from .examples import example_questions
 from .rebuilds import Rebuilder
 from ..ingest.isolation import queue_state
 from ..ingest.limits import limits_from
+from ..ingest.provenance import confirm as confirm_upload
+from ..ingest.provenance import pending_uploads
 from ..ingest.versions import list_versions, restore_version
 from .uploads import UploadError, confined, save_uploads, upload_folder
 from ..text.normalize import without_surrogates
@@ -120,14 +122,17 @@ class ChatApp:
             chat[-1] = {"role": "assistant", "content": f"⚠️ 出错了：{escape_text(reason)}"}
             yield chat, turns, sources_html(None, {}), message
 
-    def rate(self, message: object, liked: object, comment: str = "", user: str | None = None) -> str:
+    def rate(self, message: object, liked: object, comment: str = "", user: str | None = None, client: str = "") -> str:
         """👍 (liked True) or 👎 (False) on an answer message, with an optional comment: stored, or why not (as
-        page text). Anything else Gradio may send for `liked` (a custom feedback option) is not a rating."""
+        page text). Anything else Gradio may send for `liked` (a custom feedback option) is not a rating. The rate
+        limit counts the login, else the client address (which is not stored)."""
         answer_id = answer_id_of(message)
         if not answer_id or not isinstance(liked, bool):
             return "只能评价已完成的回答。"
         try:
-            self.feedback.add(answer_id, "up" if liked else "down", comment or "", user or "")
+            self.feedback.add(
+                answer_id, "up" if liked else "down", comment or "", user or "", rater=user or f"@{client}"
+            )
         except FeedbackError as exc:
             return f"⚠️ {escape_text(exc.zh)}"
         return "已记录您的评价，谢谢！" if liked else "已记录：这个回答没有帮助。谢谢反馈，我们会据此改进。"
@@ -205,16 +210,39 @@ class ChatApp:
 
     def restore(self, choice: str | None, request=None) -> Iterator[str]:
         """Make a kept version current again, then rebuild."""
-        try:
-            who = self.uploader(getattr(request, "username", None))
-            name, _, version = (choice or "").partition("|")
+        name, _, version = (choice or "").partition("|")
+
+        def restore(who: str) -> str:
             if not version:
                 raise UploadError("请选择要恢复的版本")
             restore_version(Path(self.settings.docs_dir), name, version, who)
-        except RagError as exc:  # an UploadError too
+            return f"已恢复 {escape_text(name)} 的版本 {escape_text(version)}"
+
+        return self._change_then_rebuild(restore, request)
+
+    def unconfirmed(self) -> list[str]:
+        """Uploaded documents whose source no administrator has confirmed yet."""
+        return pending_uploads(Path(self.settings.docs_dir))
+
+    def confirm(self, name: str | None, request=None) -> Iterator[str]:
+        """The logged-in administrator confirms an upload's source (audited); its standing claims then apply."""
+
+        def confirm(who: str) -> str:
+            if not name:
+                raise UploadError("请选择要确认来源的文件")
+            confirm_upload(Path(self.settings.docs_dir), name, who)
+            return f"已确认 {escape_text(name)} 的来源，其效力声明将在重建后生效"
+
+        return self._change_then_rebuild(confirm, request)
+
+    def _change_then_rebuild(self, change: Callable[[str], str], request) -> Iterator[str]:
+        """A change to the document folder by the logged-in user (`change(who)` returns the page text), then a
+        rebuild; a RagError (an UploadError too) is shown instead."""
+        try:
+            text = change(self.uploader(getattr(request, "username", None)))
+        except RagError as exc:
             yield f"⚠️ {escape_text(exc.zh)}"
             return
-        text = f"已恢复 {escape_text(name)} 的版本 {escape_text(version)}"
         yield text
         for progress in self.rebuild():
             yield text + "<br>" + progress

@@ -11,6 +11,7 @@ from ..ingest.readers import SUPPORTED_SUFFIXES
 from ..session import Session
 from .handlers import ChatApp
 from .login_limit import LoginLimiter, add_login_limit
+from .uploads import add_upload_guard, start_sweeping
 from .views import PAGE_CSS, PAGE_HEAD, sources_html
 
 
@@ -80,6 +81,10 @@ def build_page(app: ChatApp):
                 with gr.Row():
                     version = gr.Dropdown(app.version_choices(), label="恢复以前的版本", elem_id="version")
                     restore = gr.Button("恢复所选版本", elem_id="restore")
+                # Uploads start untrusted: their 废止/替代 claims wait until the administrator confirms the source.
+                with gr.Row():
+                    pending = gr.Dropdown(app.unconfirmed(), label="来源待确认的上传文件", elem_id="unconfirmed")
+                    confirm = gr.Button("确认来源", elem_id="confirm")
             upload_status = gr.HTML(elem_id="upload-status")
 
         turns = gr.State([])  # this session's conversation as plain text
@@ -94,7 +99,8 @@ def build_page(app: ChatApp):
         clear.click(lambda: ([], [], sources_html(None, {}), ""), None, outs, cancels=answering)  # type: ignore[arg-type]
 
         def on_rate(data: gr.LikeData, note: str, request: gr.Request):
-            return app.rate(data.value, data.liked, note, getattr(request, "username", None)), ""
+            client = request.client.host if getattr(request, "client", None) else ""
+            return app.rate(data.value, data.liked, note, getattr(request, "username", None), client), ""
 
         chat.like(on_rate, [comment], [rated, comment])
 
@@ -107,15 +113,20 @@ def build_page(app: ChatApp):
         def on_restore(choice, request: gr.Request):
             yield from app.restore(choice, request)
 
+        def on_confirm(name, request: gr.Request):
+            yield from app.confirm(name, request)
+
         def refreshed():
             panel, choices = app.refreshed()
-            return panel, gr.update(choices=choices)
+            return panel, gr.update(choices=choices), gr.update(choices=app.unconfirmed(), value=None)
 
-        rebuild.click(on_rebuild, None, upload_status).then(refreshed, None, [docs, version])
-        refresh.click(refreshed, None, [docs, version])
-        upload.upload(on_upload, upload, upload_status).then(refreshed, None, [docs, version])
-        restore.click(on_restore, version, upload_status).then(refreshed, None, [docs, version])
-        page.load(refreshed, None, [docs, version])
+        listed = [docs, version, pending]
+        rebuild.click(on_rebuild, None, upload_status).then(refreshed, None, listed)
+        refresh.click(refreshed, None, listed)
+        upload.upload(on_upload, upload, upload_status).then(refreshed, None, listed)
+        restore.click(on_restore, version, upload_status).then(refreshed, None, listed)
+        confirm.click(on_confirm, pending, upload_status).then(refreshed, None, listed)
+        page.load(refreshed, None, listed)
     page.queue(default_concurrency_limit=4)
     return page
 
@@ -137,6 +148,8 @@ def server_app(session: Session):
 
         start_watching(session, chat_app.rebuilder)
     add_login_limit(app, LoginLimiter(settings.login_attempts_per_minute))
+    add_upload_guard(app, accepted=settings.uploads and auth is not None)
+    start_sweeping()
     app = gr.mount_gradio_app(
         app,
         page,

@@ -39,16 +39,19 @@ class Rebuilder:
         self._requested = 0  # requests so far
         self._covered = 0  # requests covered by the last finished build
         self._full = False  # a waiting request asked for a full build
+        self._hold: frozenset[str] = frozenset()  # files the latest request asked not to read (watch: still written)
         self._worker: threading.Thread | None = None
         self._progress = ""
         self._outcomes: list[tuple[int, BuildReport | Exception]] = []  # (requests covered, outcome)
 
-    def run(self, full: bool = False) -> Iterator[str]:
-        """Progress messages, then the outcome of a build that started after this request."""
+    def run(self, full: bool = False, hold: frozenset[str] = frozenset()) -> Iterator[str]:
+        """Progress messages, then the outcome of a build that started after this request. `hold`: files not to
+        read in that build (the latest request's word counts)."""
         with self._state:
             self._requested += 1
             mine = self._requested
             self._full = self._full or full
+            self._hold = hold
             busy = self._worker is not None
             if not busy:
                 self._worker = threading.Thread(target=self._work, name="rebuild", daemon=True)
@@ -77,12 +80,12 @@ class Rebuilder:
                     self._worker = None
                     self._state.notify_all()
                     return
-                covering, full = self._requested, self._full
-                self._full = False
+                covering, full, hold = self._requested, self._full, self._hold
+                self._full, self._hold = False, frozenset()
                 self._progress = STARTED
                 self._state.notify_all()
             try:
-                outcome: BuildReport | Exception = self.session.build(full=full, progress=self._note)
+                outcome: BuildReport | Exception = self.session.build(full=full, progress=self._note, hold=hold)
             except Exception as exc:  # reported on the page; the previous index stays live
                 outcome = exc
             with self._state:

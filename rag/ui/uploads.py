@@ -1,16 +1,23 @@
 """Uploaded files: checked (type, size, limits, readable) before anything is written; a same-name upload
-becomes a new version; a rejected upload is deleted from the server's temporary folder."""
+becomes a new version and is recorded as an unconfirmed upload (ingest/provenance.py: its standing claims wait for
+an administrator); a rejected upload is deleted from the server's temporary folder."""
 
 from __future__ import annotations
 
+import logging
+import os
 import shutil
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 from ..errors import DocumentError, UploadError
 from ..ingest.analysis import analyse_file
 from ..ingest.limits import Limits
 from ..ingest.readers import SUPPORTED_SUFFIXES, check_supported
+from ..ingest.documents import file_sha256
+from ..ingest.provenance import record_upload
 from ..ingest.versions import safe_name, save_document
 
 
@@ -37,6 +44,70 @@ def check_upload(src: Path, name: str, limits: Limits) -> None:
             analyse_file(probe, limits)  # every rule that reads the text, in a parse child within the limits
         except DocumentError as exc:
             raise UploadError(f"无法读取：{exc.reason}") from exc
+
+
+log = logging.getLogger(__name__)
+# A file Gradio received that no handler has taken after this long is deleted, whoever sent it (a handler takes its
+# files within a second of the upload ending; the ones it is checking are never swept). How often the folder is swept.
+ORPHAN_UPLOAD_SECONDS = 120.0
+SWEEP_SECONDS = 30.0
+UPLOAD_ROUTE = "/gradio_api/upload"
+_IN_USE: set[Path] = set()  # uploads a handler is checking now
+_IN_USE_LOCK = threading.Lock()
+
+
+def sweep_orphans(root: Path, older_than: float = ORPHAN_UPLOAD_SECONDS, now: float | None = None) -> list[Path]:
+    """Delete the regular files under `root` (Gradio's upload folder) older than `older_than` seconds that no
+    handler is checking, then the folders left empty; links are removed, never followed. Returns what went."""
+    now = time.time() if now is None else now
+    gone: list[Path] = []
+    with _IN_USE_LOCK:
+        busy = set(_IN_USE)
+    for folder, dirs, files in os.walk(root, topdown=False, followlinks=False):
+        for name in files + [d for d in dirs if (Path(folder) / d).is_symlink()]:
+            path = Path(folder) / name
+            try:
+                info = path.lstat()
+                if now - max(info.st_mtime, info.st_ctime) > older_than and path not in busy:
+                    path.unlink()
+                    gone.append(path)
+            except OSError:
+                continue
+        if Path(folder) != Path(root):
+            try:
+                Path(folder).rmdir()  # only when empty
+            except OSError:
+                pass
+    return gone
+
+
+def start_sweeping(root: Path | None = None, every: float = SWEEP_SECONDS) -> threading.Event:
+    """Sweep the upload folder for orphans in a daemon thread; set the returned event to stop it."""
+    stop = threading.Event()
+
+    def run() -> None:
+        while not stop.wait(every):
+            try:
+                gone = sweep_orphans(root or upload_folder())
+            except OSError:
+                continue
+            if gone:
+                log.warning("deleted %d upload(s) no handler took within %.0f s", len(gone), ORPHAN_UPLOAD_SECONDS)
+
+    threading.Thread(target=run, name="sweep-uploads", daemon=True).start()
+    return stop
+
+
+def add_upload_guard(app, accepted: bool) -> None:
+    """Refuse Gradio's upload route (HTTP 403, before any byte is stored) unless the server takes uploads: with
+    RAG_UPLOADS=1 and a login (Gradio then lets only logged-in users reach it)."""
+    from fastapi.responses import JSONResponse
+
+    @app.middleware("http")
+    async def guard_uploads(request, call_next):
+        if not accepted and request.method == "POST" and request.url.path.rstrip("/").endswith(UPLOAD_ROUTE):
+            return JSONResponse({"detail": "本服务未开启上传。"}, status_code=403)
+        return await call_next(request)
 
 
 def upload_folder() -> Path:
@@ -78,14 +149,19 @@ def save_uploads(
         except UploadError as exc:
             results.append((f"⚠️ {name}：{exc}", False))
             continue
+        with _IN_USE_LOCK:
+            _IN_USE.add(src)
         try:
             check_upload(src, name, limits)
+            record_upload(docs_dir, name, file_sha256(src), user)  # untrusted before it is in the folder
             action, previous = save_document(docs_dir, src, name, user)
         except UploadError as exc:
             results.append((f"⚠️ {name}：{exc}", False))
             continue
         finally:
             src.unlink(missing_ok=True)
+            with _IN_USE_LOCK:
+                _IN_USE.discard(src)
         kept = f"（原文件已保存为版本 {previous.id}，可在“文档”中恢复）" if previous else ""
         results.append((f"{'已更新' if action == 'replace' else '已添加'} {name}{kept}", True))
     return results

@@ -223,6 +223,10 @@ def _standing_cell(lines: list[str]) -> str:
     return "".join(f"<div class='warn standing'>⚠️ {html.escape(line)}</div>" for line in lines)
 
 
+def _upload_cell(unconfirmed: bool) -> str:
+    return "<div class='warn upload'>⚠️ 上传的文件，来源待管理员确认（其效力声明暂不生效）</div>" if unconfirmed else ""
+
+
 def documents_html(status) -> str:
     """The indexed documents with clause counts, and whether the index is fresh."""
     if not status.exists:
@@ -237,7 +241,8 @@ def documents_html(status) -> str:
     rows = "".join(
         f"<tr><td>{html.escape(name)}</td><td>《{html.escape(info['title'])}》</td>"
         f"<td>{html.escape(_facts_cell(info.get('facts') or {}))}</td><td>{info['clauses']}</td>"
-        f"<td>{_flag_cell(info.get('flagged', 0))}{_standing_cell(info.get('standing') or [])}</td></tr>"
+        f"<td>{_flag_cell(info.get('flagged', 0))}{_upload_cell(bool(info.get('unconfirmed_upload')))}"
+        f"{_standing_cell(info.get('standing') or [])}</td></tr>"
         for name, info in sorted(status.per_document.items())
     )
     return (

@@ -2,9 +2,16 @@
 limit on requests a minute.
 
 RAG_API_KEYS is a comma-separated list of `name:secret`; a name ending in "+build" may also start builds. A secret
-written `sha256:<64 hex digits>` is already a digest, so the environment or a settings file need not hold the key
-itself. Secrets are compared by digest in constant time; a key's name (never its secret) is what logs, feedback and
-rate limits see.
+written `sha256:<length>:<64 hex digits>` is already a digest (of a secret of that many characters), so the
+environment or a settings file need not hold the key itself; a digest without its length, or of a secret shorter
+than MIN_SECRET_CHARS, is refused like a short plain secret (a digest of "1234" falls to guessing in seconds).
+Secrets are compared by digest in constant time; a key's name (never its secret) is what logs, feedback and rate
+limits see. No error names an entry by its text: an entry without its colon may be a bare secret, so errors say
+which entry by its position.
+
+Failed authentications are limited (`AuthFailures`): past AUTH_FAILURES_PER_ADDRESS a minute from one client
+address, or AUTH_FAILURES_TOTAL a minute from all of them, every request of that address (or every request at all)
+is answered 429 with Retry-After before its key is looked at.
 """
 
 from __future__ import annotations
@@ -16,11 +23,15 @@ import re
 from dataclasses import dataclass
 
 from ..errors import RagError
-from ..ui.login_limit import SlidingWindow
+from ..rate_limit import SlidingWindow
 
 BUILD_SUFFIX = "+build"
 DIGEST_PREFIX = "sha256:"
-MIN_SECRET_CHARS = 16  # a plain secret shorter than this is refused at start-up
+MIN_SECRET_CHARS = 16  # a secret shorter than this (plain, or a digest's declared length) is refused at start-up
+DIGEST_SPEC = re.compile(r"sha256:(\d{1,4}):([0-9a-fA-F]{64})")
+# Failed authentications a minute: from one client address, and from all of them together.
+AUTH_FAILURES_PER_ADDRESS = 10
+AUTH_FAILURES_TOTAL = 100
 NAME = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
 ANONYMOUS = "anonymous"
 
@@ -55,26 +66,24 @@ class ApiKeys:
 
     def __init__(self, spec: str, open_on_loopback: bool = False, host: str = "127.0.0.1") -> None:
         self._by_digest: dict[str, Caller] = {}
-        for entry in (e.strip() for e in spec.split(",")):
-            if not entry:
-                continue
+        entries = [e.strip() for e in spec.split(",")]
+        for n, entry in enumerate((e for e in entries if e), 1):
             name, sep, secret = entry.partition(":")
             if not sep or not secret:
                 raise ApiKeyError(
-                    f"RAG_API_KEYS: an entry is not name:secret (the entry naming {name[:20]!r})",
-                    "RAG_API_KEYS 的格式应为 名称:密钥，用逗号分隔。",
+                    f"RAG_API_KEYS: entry {n} is not name:secret", "RAG_API_KEYS 的格式应为 名称:密钥，用逗号分隔。"
                 )
             can_build = name.endswith(BUILD_SUFFIX)
             name = name[: -len(BUILD_SUFFIX)] if can_build else name
             if not NAME.fullmatch(name):
                 raise ApiKeyError(
-                    f"RAG_API_KEYS: key name {name[:64]!r} may hold only letters, digits and _.@-",
+                    f"RAG_API_KEYS: the name of entry {n} may hold only letters, digits and _.@- (1-64 of them)",
                     "RAG_API_KEYS 中的名称只能包含字母、数字和 _.@-。",
                 )
-            key_digest = self._digest_of(name, secret)
+            key_digest = self._digest_of(n, secret)
             if key_digest in self._by_digest:
                 raise ApiKeyError(
-                    f"RAG_API_KEYS: key {name!r} repeats another key's secret",
+                    f"RAG_API_KEYS: entry {n} repeats another entry's secret",
                     "RAG_API_KEYS 中有两个名称使用了同一个密钥。",
                 )
             self._by_digest[key_digest] = Caller(name, can_build)
@@ -86,18 +95,23 @@ class ApiKeys:
         self.open = open_on_loopback
 
     @staticmethod
-    def _digest_of(name: str, secret: str) -> str:
+    def _digest_of(n: int, secret: str) -> str:
         if secret.startswith(DIGEST_PREFIX):
-            hexdigest = secret[len(DIGEST_PREFIX) :].lower()
-            if not re.fullmatch(r"[0-9a-f]{64}", hexdigest):
+            spec = DIGEST_SPEC.fullmatch(secret)
+            if spec is None:
                 raise ApiKeyError(
-                    f"RAG_API_KEYS: key {name!r}: a sha256: secret must be 64 hex digits",
-                    "RAG_API_KEYS 中 sha256: 之后应为 64 位十六进制摘要。",
+                    f"RAG_API_KEYS: entry {n}: a digest is written sha256:<length of the secret>:<64 hex digits>",
+                    "RAG_API_KEYS 中的摘要应写作 sha256:<密钥长度>:<64 位十六进制摘要>。",
                 )
-            return hexdigest
+            if int(spec.group(1)) < MIN_SECRET_CHARS:
+                raise ApiKeyError(
+                    f"RAG_API_KEYS: entry {n} is the digest of a secret shorter than {MIN_SECRET_CHARS} characters",
+                    f"RAG_API_KEYS 中的密钥至少需要 {MIN_SECRET_CHARS} 个字符。",
+                )
+            return spec.group(2).lower()
         if len(secret) < MIN_SECRET_CHARS:
             raise ApiKeyError(
-                f"RAG_API_KEYS: key {name!r} is shorter than {MIN_SECRET_CHARS} characters",
+                f"RAG_API_KEYS: entry {n} is shorter than {MIN_SECRET_CHARS} characters",
                 f"RAG_API_KEYS 中的密钥至少需要 {MIN_SECRET_CHARS} 个字符。",
             )
         return digest(secret)
@@ -126,4 +140,29 @@ class RateLimiter(SlidingWindow):
     ahead, else the seconds until one may."""
 
 
-__all__ = ["ANONYMOUS", "ApiKeyError", "ApiKeys", "Caller", "RateLimiter", "digest", "is_loopback"]
+class AuthFailures:
+    """Failed authentications, per client address and in all: `wait(address)` is 0 while that address may try a
+    key, else the seconds until it may; `failed(address)` counts one. `newly_blocked` says whether this address's
+    block has not been reported yet (so that the audit log gets one line per blocked minute, not one per
+    request)."""
+
+    def __init__(self, per_address: int = AUTH_FAILURES_PER_ADDRESS, total: int = AUTH_FAILURES_TOTAL) -> None:
+        self.by_address = SlidingWindow(per_address)
+        self.everyone = SlidingWindow(total)
+        self._reported: SlidingWindow = SlidingWindow(1)
+
+    def wait(self, address: str) -> float:
+        return max(self.by_address.wait(address), self.everyone.wait(ALL_ADDRESSES))
+
+    def failed(self, address: str) -> None:
+        self.by_address.record(address)
+        self.everyone.record(ALL_ADDRESSES)
+
+    def newly_blocked(self, address: str) -> bool:
+        return self._reported.take(address) == 0
+
+
+ALL_ADDRESSES = "*"  # the global window's key
+
+
+__all__ = ["ANONYMOUS", "ApiKeyError", "AuthFailures", "ApiKeys", "Caller", "RateLimiter", "digest", "is_loopback"]

@@ -22,6 +22,8 @@ from .errors import ApiError, error_body
 from .service import MAX_HISTORY_TURNS, Service, answer_json
 
 log = logging.getLogger(__name__)
+# The HTTP status of each kind of FeedbackError (any other kind: 422).
+FEEDBACK_STATUS = {"unknown_answer": 404, "rate_limited": 429, "full": 507}
 # Longest text any one field may carry (the body as a whole is bounded by errors.MAX_BODY_BYTES).
 MAX_FIELD_CHARS = 8000
 
@@ -185,7 +187,7 @@ def router(service: Service) -> APIRouter:
         try:
             record = service.feedback.add(body.answer_id, body.rating, body.comment, caller.name)
         except FeedbackError as exc:
-            raise ApiError(404 if exc.kind == "unknown_answer" else 422, exc.kind, exc.zh) from exc
+            raise ApiError(FEEDBACK_STATUS.get(exc.kind, 422), exc.kind, exc.zh) from exc
         return JSONResponse({"stored": True, "answer_id": record.answer_id, "rating": record.rating})
 
     return api

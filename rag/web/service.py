@@ -10,12 +10,13 @@ from fastapi import Request
 
 from ..config import Settings
 from ..feedback import FeedbackStore
+from ..ingest.versions import audit
 from ..query.questions import check_question
 from ..session import Session
 from ..types import Answer, Quoted, Retrieved, SearchFilter, Waiting
 from ..ui.rebuilds import Rebuilder
 from .errors import ApiError
-from .keys import ANONYMOUS, ApiKeys, Caller, RateLimiter
+from .keys import ApiKeys, AuthFailures, Caller, RateLimiter
 
 # Earlier turns a request may carry (the answerer itself uses the last settings.history_turns of them).
 MAX_HISTORY_TURNS = 20
@@ -28,6 +29,7 @@ class Service:
     limiter: RateLimiter
     feedback: FeedbackStore
     rebuilder: Rebuilder
+    failures: AuthFailures
 
     @classmethod
     def create(
@@ -40,6 +42,7 @@ class Service:
             RateLimiter(s.api_requests_per_minute),
             feedback or FeedbackStore(s.index_dir),
             rebuilder or Rebuilder(session),
+            AuthFailures(),
         )
 
     @property
@@ -48,28 +51,29 @@ class Service:
 
     # -- who is calling ------------------------------------------------------------------------------------
     def caller(self, request: Request) -> Caller:
-        """The authorised caller of a request, counted against its rate limit; ApiError otherwise."""
+        """The authorised caller of a request, counted against its rate limit; ApiError otherwise. An address
+        (or the server as a whole) past its failed authentications is refused before its key is looked at. The
+        open API's anonymous callers share one quota, whatever address they come from."""
         if not self.keys.enabled:
             raise ApiError(403, "api_disabled", "接口未开启：请在设置中配置 RAG_API_KEYS。")
+        address = request.client.host if request.client else "unknown"
+        blocked = self.failures.wait(address)
+        if blocked:
+            if self.failures.newly_blocked(address):
+                audit(self.settings.docs_dir, "api authentication blocked", "", address, retry_after=round(blocked))
+            raise _too_many(blocked, "密钥验证失败次数过多")
         caller = self.keys.caller(request.headers.get("authorization"))
         if caller is None:
+            self.failures.failed(address)
             raise ApiError(
                 401,
                 "invalid_api_key",
                 "缺少或无效的 API 密钥（Authorization: Bearer <密钥>）。",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        who = (
-            caller.name if caller.name != ANONYMOUS else f"{ANONYMOUS}@{request.client.host if request.client else ''}"
-        )
-        wait = self.limiter.take(who)
+        wait = self.limiter.take(caller.name)
         if wait:
-            raise ApiError(
-                429,
-                "rate_limited",
-                f"请求过于频繁，请 {wait:.0f} 秒后再试。",
-                headers={"Retry-After": str(max(1, round(wait)))},
-            )
+            raise _too_many(wait, "请求过于频繁")
         return caller
 
     # -- what is asked -------------------------------------------------------------------------------------
@@ -117,6 +121,12 @@ class Service:
             if kind == "answer":
                 return value  # type: ignore[return-value]
         raise RuntimeError("the answer stream ended without an answer")
+
+
+def _too_many(wait: float, why: str) -> ApiError:
+    return ApiError(
+        429, "rate_limited", f"{why}，请 {wait:.0f} 秒后再试。", headers={"Retry-After": str(max(1, round(wait)))}
+    )
 
 
 def answer_json(answer: Answer, answer_id: str) -> dict:
