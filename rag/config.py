@@ -146,6 +146,9 @@ class Settings(BaseSettings):
     # Quote the clause the learned chooser (rag/answering/chooser.py) finds likeliest to hold the answer among the
     # first five, not always the first (docs/benchmarks.md, "The learned chooser").
     chooser: bool = True
+    # The span reader (rag/answering/span_reader.py), where its weights ship: it picks the clause and sentence the
+    # quote comes from (instead of the chooser) and refuses when its best span does not beat "no answer".
+    span_reader: bool = True
     max_question_chars: int = 2000
     history_turns: int = 4
     max_new_tokens: int = 200

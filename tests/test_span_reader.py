@@ -111,3 +111,54 @@ def test_traditional_answers_are_found_again_after_simplification(tmp_path):
     (item,) = load_squad(path, simplified=True)
     text, at = item.answers[0]
     assert text == "经济" and item.context[at : at + 2] == "经济"
+
+
+def test_the_quote_is_the_sentence_holding_the_span_with_the_one_before_when_the_span_starts_it():
+    from rag.answering.span_answers import span_quote
+
+    text = "一、支持孵化器建设。对新认定的国家级孵化器，给予50万元奖补。举报电话：86222616。"
+    at = text.index("50万元")
+    assert span_quote(text, at, at + 4) == "对新认定的国家级孵化器，给予50万元奖补。"
+    at = text.index("举报电话")
+    assert span_quote(text, at, at + 13) == "对新认定的国家级孵化器，给予50万元奖补。举报电话：86222616。"
+    at = text.index("孵化器建设")
+    assert span_quote(text, at, text.index("50万元") + 4) == "一、支持孵化器建设。对新认定的国家级孵化器，给予50万元奖补。"
+
+
+class FixedReader:
+    """A stand-in span reader (logic only): the margin and span it gives each passage are fixed by its text."""
+
+    def __init__(self, find: str, margin: float) -> None:
+        self.find, self.margin, self.read_passages = find, margin, []
+
+    def read(self, question, passages):
+        from rag.answering.span_reader import Reading
+
+        self.read_passages.append(passages)
+        out = []
+        for n, (_, text) in enumerate(passages):
+            at = text.find(self.find)
+            out.append(Reading(n, self.margin if at >= 0 else -5.0, max(at, 0), max(at, 0) + len(self.find),
+                               self.find if at >= 0 else "", 1.0))
+        return out
+
+
+def test_the_reader_picks_the_clause_and_sentence_quoted_and_refuses_below_its_margin(fake_session, monkeypatch):
+    from rag.answering import answerer as module
+    from rag.answering.answerer import Answerer
+    from rag.answering.span_answers import SPAN_REFUSAL
+
+    question = "唐山对新认定的国家级科技企业孵化器奖补多少？"
+    reader = FixedReader("50万元", 3.0)
+    monkeypatch.setattr(module, "span_reader_for", lambda embedder: reader)
+    final = list(Answerer(fake_session, "extractive").stream(question))[-1]
+    assert not final.refused and "50万元" in final.body
+    assert reader.read_passages and all(title for title, _ in reader.read_passages[0])  # titles and paths read
+    quoted = final.body.split("“")[1].split("”")[0]
+    cited = final.citations[0].clause
+    assert quoted in cited.text and "50万元" in quoted and len(quoted) < len(cited.text)
+    monkeypatch.setattr(module, "span_reader_for", lambda embedder: FixedReader("50万元", -1.0))
+    final = list(Answerer(fake_session, "extractive").stream(question))[-1]
+    assert final.refused and SPAN_REFUSAL.rstrip("。") in final.body
+    monkeypatch.setattr(module, "span_reader_for", lambda embedder: None)  # no weights shipped: the rules alone
+    assert not list(Answerer(fake_session, "extractive").stream(question))[-1].refused

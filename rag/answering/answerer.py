@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Callable, Iterator, Protocol
 
 from ..config import Settings
+from ..ingest.headings import strip_marker
 from ..llm.base import ChatBackend
 from ..retrieval.retriever import Retriever
 from ..text.masks import says_not_given
@@ -23,6 +24,8 @@ from .answerability import Verdict, judge
 from .conflicts import conflict_sentences
 from .doc_facts import FactAnswer, document_fact_answer
 from .chooser import chosen
+from .span_answers import SPAN_REFUSAL, SpanFound, read_hits, span_quote
+from .span_reader import span_reader_for
 from .reader import doubt
 from .lists import Listing, section_list
 from ..query.intents import asks_document_fact, asks_responsibility
@@ -112,9 +115,14 @@ class Answerer:
                 verdict = _with_doubt(
                     verdict, doubt(standalone, hits, verdict, retriever.facts, retriever.embedder.space, meaning)
                 )
+            span = self._span(standalone, hits, verdict, retriever, unknown, timings)
+            if span is not None and verdict.answerable and not span.answers:
+                verdict = _with_doubt(verdict, SPAN_REFUSAL)
 
             def quote_source(hits=hits, meaning=meaning) -> tuple[int, dict[str, float]]:
                 """The hit the quote comes from and its sentences' meaning: asked only when a clause is quoted."""
+                if span is not None:
+                    return span.hit, {}
                 first = (
                     chosen(standalone, hits, verdict, retriever.facts, retriever.embedder.space)
                     if self.settings.chooser
@@ -130,7 +138,7 @@ class Answerer:
             if listing is not None:
                 hits = hits + listing.extra  # the list's clauses retrieval did not return are cited after the hits
             turn = Turn(standalone, hits, verdict, Renumberer(), timings, t0)
-            draft = yield from self._decide(turn, unknown, meaning, listing, quote_source)
+            draft = yield from self._decide(turn, unknown, meaning, listing, quote_source, span)
         draft.note = draft.note or note
         draft.backend = draft.backend or self.backend
         timings["total"] = time.perf_counter() - t0
@@ -144,6 +152,7 @@ class Answerer:
         meaning: dict[str, float] | None = None,
         listing: Listing | None = None,
         quote_source: Callable[[], tuple[int, dict[str, float]]] | None = None,
+        span: SpanFound | None = None,
     ):
         """Yield the text to show while deciding; return the Draft. The same checks decide for every backend:
         the model only words answers the checks allow. `quote_source()` gives the hit a clause quote comes from
@@ -167,6 +176,10 @@ class Answerer:
         draft = Draft()
         if verdict.evidence:
             quote = evidence_sentences(verdict, hits)
+        elif span is not None and not verdict.ask.comparison:
+            reading = span.reading
+            said = span_quote(hits[span.hit].answer_text, reading.start, reading.end)
+            quote = [Checked(f"“{strip_marker(said)}”", [span.hit + 1])]
         else:
             first, meaning = quote_source() if quote_source is not None else (0, meaning)
             quote = extractive_sentences(question, hits, verdict.ask.comparison, meaning, first)
@@ -213,6 +226,18 @@ class Answerer:
         checked = [Checked(about.sentence, [len(hits)])]
         yield from self._emit(checked, Renumberer(), timings, t0)
         return Draft(checked), hits
+
+    def _span(self, question: str, hits: list[Hit], verdict: Verdict, retriever, unknown, timings) -> SpanFound | None:
+        """The span reader's best span over the first citable hits, when it ships and is on (timed)."""
+        if not (self.settings.span_reader and hits and not unknown and verdict.answerable):
+            return None
+        reader = span_reader_for(retriever.embedder)
+        if reader is None:
+            return None
+        t = time.perf_counter()
+        found = read_hits(reader, question, hits, verdict)
+        timings["reader"] = time.perf_counter() - t
+        return found
 
     @staticmethod
     def _refuse(reason: str, near: int | None = None):

@@ -61,3 +61,7 @@ TOP_CLAUSE_BONUS = 0.15
 # document).
 RETRIEVED_BONUS = 0.05
 STATES_BONUS = 0.05
+# The span reader (answering/span_reader.py): its best span over the first clauses must beat "no answer" by this
+# margin (answer logit − none logit) or the question is refused. Chosen on the tuning sets (docs/benchmarks.md,
+# "The span reader").
+SPAN_ANSWER_MARGIN = 0.0

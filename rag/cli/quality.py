@@ -146,7 +146,8 @@ def _add_eval(sub) -> None:
     e.add_argument(
         "--check",
         action="store_true",
-        help="a third-party answerable set: its check questions (check_ids.txt) instead of sample.jsonl",
+        help="a third-party set's check questions: an answerable set's check_ids.txt instead of sample.jsonl; RGB's "
+        "items 60-99",
     )
     e.add_argument(
         "--stores",

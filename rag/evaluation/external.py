@@ -32,8 +32,9 @@ NCP = SHARED_EXTERNAL / NCP_NAME
 # come from (id, docid, question, answer; tab-separated).
 CHECK_IDS_NAME = "check_ids.txt"
 NCP_RAW_TRAIN = Path("raw") / "data" / "input" / "NCPPolicies_train_20200301.csv"
-# RGB items before this one are its check set; the reader tuned on the items from here on.
-RGB_CHECK_ITEMS = 100
+# RGB's check items (never trained, tuned or read for misses); items 0–59 and 100–199 are tuning data (items 0–59
+# were the measured set of a rule round, so they cannot be a check set any more).
+RGB_CHECK = range(60, 100)
 TUNING, CHECK = "tuning set (tuned on)", "check set (never trained, tuned or read for misses)"
 
 # An answer holds a gold span when its longest common stretch with the span covers this share of the span.
@@ -85,9 +86,10 @@ def load_external_set(folder: Path, questions: int | None = None, check: bool = 
     """The set in `folder`, by its layout (see the module docstring). `check`: its check questions (check_ids.txt)
     instead of sample.jsonl."""
     folder = Path(folder)
-    if check and not (folder / CHECK_IDS_NAME).is_file():
+    removal = not (folder / "documents.jsonl").is_file()
+    if check and not removal and not (folder / CHECK_IDS_NAME).is_file():
         raise FileNotFoundError(f"{folder} has no {CHECK_IDS_NAME}: it names no check questions")
-    if (folder / "documents.jsonl").is_file():
+    if not removal:
         sample = check_questions(folder) if check else read_jsonl(folder / "sample.jsonl")
         docs = [(d["id"], d["text"]) for d in read_jsonl(folder / "documents.jsonl")]
         sample = sample[:questions] if questions else sample
@@ -100,7 +102,9 @@ def load_external_set(folder: Path, questions: int | None = None, check: bool = 
             removal=False,
             role=CHECK if check else TUNING,
         )
-    sample = read_jsonl(folder / "sample.jsonl")[: questions or REMOVAL_QUESTIONS]
+    every = read_jsonl(folder / "sample.jsonl")
+    # --check: the check items; else the first items (0–59 by default: tuning data).
+    sample = [every[n] for n in RGB_CHECK if n < len(every)] if check else every[: questions or REMOVAL_QUESTIONS]
     passages = {p["id"]: p["text"] for p in read_jsonl(folder / "corpus.jsonl")}
     answers = [a for s in sample for a in answer_strings(s)]
     kept: dict[str, str] = {}
@@ -111,7 +115,8 @@ def load_external_set(folder: Path, questions: int | None = None, check: bool = 
                 continue  # a passage holding any asked answer is removed
             kept[pid] = text
     items = [GoldItem(s["id"], s["question"], (), "removed") for s in sample]
-    role = CHECK if len(sample) <= RGB_CHECK_ITEMS else f"items 0–{RGB_CHECK_ITEMS - 1}: {CHECK}; later items tuned on"
+    overlap = not check and len(sample) > RGB_CHECK.start
+    role = CHECK if check else (f"items 0–{len(sample) - 1}: {TUNING}, including check items" if overlap else TUNING)
     return ExternalSet(folder.name, sorted(kept.items()), items, {s["id"]: "" for s in sample}, removal=True, role=role)
 
 

@@ -18,7 +18,7 @@ from .external import (
     CHECK_IDS_NAME,
     NCP,
     NCP_RAW_TRAIN,
-    RGB_CHECK_ITEMS,
+    RGB_CHECK,
     SHARED_EXTERNAL,
     ExternalSet,
     answer_strings,
@@ -32,7 +32,7 @@ from .gold import CHECK_IDS, DEV_SET, OWN_QUESTIONS, USERS_QUESTIONS, load_gold,
 OWN_SETS = (OWN_QUESTIONS, USERS_QUESTIONS, DEV_SET)
 NCP_TRAIN = NCP / NCP_RAW_TRAIN
 RGB = SHARED_EXTERNAL / "rgb-zh"
-RGB_ITEMS = range(RGB_CHECK_ITEMS, 200)  # items before RGB_CHECK_ITEMS are a check set
+RGB_ITEMS = [n for n in range(200) if n not in RGB_CHECK]  # the check items never
 RGB_TUNE_FROM = 150
 
 
@@ -78,7 +78,7 @@ def ncp_questions(ncp: ExternalSet) -> list[Question]:
 
 
 def rgb_items() -> tuple[list[Question], list[tuple[str, str]]]:
-    """RGB items 100–199 (questions) and their passages, gold and hard negatives (documents)."""
+    """RGB items 0–59 and 100–199 (questions) and their passages, gold and hard negatives (documents)."""
     rows = read_jsonl(RGB / "sample.jsonl")
     passages = {p["id"]: p["text"] for p in read_jsonl(RGB / "corpus.jsonl")}
     questions, docs = [], {}

@@ -1,0 +1,75 @@
+"""The span reader on the answer path: it reads the first citable clauses (each with its document title and
+heading path), and its best span decides which clause the quote comes from and which sentence is quoted; a best
+span that does not beat "no answer" by SPAN_ANSWER_MARGIN refuses.
+
+The quote is the clause sentence that holds the span (every sentence it runs across), with the sentence before
+when the span starts its sentence (the sentence before then says what the figure or name is about).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Sequence
+
+from ..text.sentences import clause_sentences
+from ..types import Hit
+from .span_reader import Reading, SpanReader
+from .thresholds import SPAN_ANSWER_MARGIN
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .answerability import Verdict
+
+SPAN_DEPTH = 5  # clauses the reader reads: the first five citable ones
+SPAN_REFUSAL = "检索到的条款中没有找到回答这个问题的内容。"
+STARTS_SENTENCE_CHARS = 2  # a span that begins this close to its sentence's start "starts" it
+
+
+@dataclass(frozen=True)
+class SpanFound:
+    """The reader's best span over the hits: which hit (index), and the reading (span in its answer_text)."""
+
+    hit: int
+    reading: Reading
+
+    @property
+    def answers(self) -> bool:
+        return self.reading.margin >= SPAN_ANSWER_MARGIN
+
+
+def passage_of(hit: Hit) -> tuple[str, str]:
+    """What the reader reads of a clause: its document title and heading path, and its answerable text."""
+    return f"{hit.title} {' '.join(hit.path)}".strip(), hit.answer_text
+
+
+def read_hits(reader: SpanReader, question: str, hits: Sequence[Hit], verdict: "Verdict | None") -> SpanFound | None:
+    """The best span among the first SPAN_DEPTH hits a model may cite (the first always); None without hits."""
+    citable = verdict.citable if verdict is not None else None
+    eligible = [i for i in range(min(SPAN_DEPTH, len(hits))) if i == 0 or citable is None or i + 1 in citable]
+    eligible = [i for i in eligible if hits[i].answer_text.strip()]
+    if not eligible:
+        return None
+    readings = reader.read(question, [passage_of(hits[i]) for i in eligible])
+    best = max(range(len(eligible)), key=lambda n: (readings[n].margin, readings[n].span_score, -n))
+    return SpanFound(eligible[best], readings[best])
+
+
+def span_quote(text: str, start: int, end: int) -> str:
+    """The sentences of `text` that the span [start, end) runs across, with the one before when the span starts
+    its sentence; the span's own text when no sentence holds it."""
+    sentences, at, places = clause_sentences(text), 0, []
+    for sentence in sentences:
+        found = text.find(sentence, at)
+        if found < 0:
+            continue
+        places.append((found, found + len(sentence)))
+        at = found + len(sentence)
+    covering = [n for n, (a, b) in enumerate(places) if b > start and a < end]
+    if not covering:
+        return text[start:end].strip()
+    first, last = covering[0], covering[-1]
+    if first > 0 and start - places[first][0] <= STARTS_SENTENCE_CHARS:
+        first -= 1
+    return text[places[first][0] : places[last][1]].strip()
+
+
+__all__ = ["SPAN_DEPTH", "SPAN_REFUSAL", "SpanFound", "passage_of", "read_hits", "span_quote"]
