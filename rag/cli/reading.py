@@ -31,6 +31,14 @@ def cmd_eval_reader(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from ..evaluation.span_calibration import run_calibration
+    from .shared import settings_of
+
+    run_calibration(settings_of(args), args.weights, args.limit)
+    return 0
+
+
 def add_parsers(sub) -> None:
     t = sub.add_parser(
         "train-span-reader",
@@ -60,3 +68,15 @@ def add_parsers(sub) -> None:
     e.add_argument("--contexts", default=None, help="only these contexts, in file order: FIRST-LAST (e.g. 800-999)")
     e.add_argument("--simplified", action="store_true", help="convert traditional characters first (DRCD)")
     e.set_defaults(func=cmd_eval_reader)
+
+    from .shared import common_arguments
+
+    k = sub.add_parser(
+        "calibrate-span-reader",
+        help="the span reader's margins on tuning questions (own sets, NCP "
+        "sample, RGB 0-59 and 100-199): the refusal margin to ship, and its quote against the chooser's",
+    )
+    common_arguments(k)
+    k.add_argument("--weights", type=Path, default=None, help="a weights file instead of the shipped one")
+    k.add_argument("--limit", type=int, default=None, help="at most this many questions of each source")
+    k.set_defaults(func=cmd_calibrate)
