@@ -29,6 +29,39 @@ def test_pyproject_names_every_package_and_its_data():
     assert data["rag.prompts"] == ["*.txt"]
 
 
+# Modules of the package that only an extra's feature imports (each in a function, never at module level).
+EXTRA_MODULES = {"ray": "ray", "matplotlib": "bench", "playwright": "bench"}
+
+
+def test_every_module_the_package_imports_is_a_declared_dependency():
+    """Read from the installed package's own metadata: a module rag/ imports that only another dependency brings
+    (lxml came with python-docx, in the test extra alone) breaks a plain `pip install .`."""
+    import ast
+    import re
+    from importlib.metadata import packages_distributions, requires
+
+    declared: dict[str, str] = {}
+    for line in requires("policy-rag") or []:
+        name = re.split(r"[<>=!;\[ ]", line, maxsplit=1)[0].lower().replace("_", "-")
+        extra = re.search(r'extra == "([^"]+)"', line)
+        declared[name] = extra.group(1) if extra else ""
+    owners = packages_distributions()
+    imported: set[str] = set()
+    for path in (ROOT / "rag").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                imported.add(node.module.split(".")[0])
+    missing = []
+    for module in sorted(imported - set(sys.stdlib_module_names) - {"rag", "tomli"}):
+        dists = {d.lower().replace("_", "-") for d in owners.get(module, [])}
+        wanted = EXTRA_MODULES.get(module, "")
+        if not any(declared.get(d) == wanted for d in dists):
+            missing.append(f"{module} (from {sorted(dists) or '?'}; wanted in {wanted or 'the dependencies'})")
+    assert not missing, missing
+
+
 @pytest.mark.slow
 def test_a_non_editable_install_answers_from_another_folder(tmp_path):
     target, work = tmp_path / "site", tmp_path / "elsewhere"
