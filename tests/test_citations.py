@@ -132,3 +132,15 @@ def test_a_lead_that_runs_on_past_a_semicolon_counts_for_the_topic():
 
     clause = "到2025年,省级以上星创天地达到30家;农业科技特派员达到100名;培育省级农业产业化龙头企业达到110家。"
     assert supports_sentence("到2025年,农业科技特派员达到100名", clause, "到2025年农业科技特派员要达到多少名？")
+
+
+def test_a_models_lead_in_naming_the_clauses_is_not_left_as_a_fragment():
+    from rag.answering.verification import verify_sentence
+
+    clause = "对新认定的国家级科技企业孵化器，给予50万元奖补经费。"
+    for said in ("根据条款[1]，对新认定的国家级科技企业孵化器给予50万元奖补经费。",
+                 "根据条款10，对新认定的国家级科技企业孵化器给予50万元奖补经费。",
+                 "根据条款[1]和[2]，对新认定的国家级科技企业孵化器给予50万元奖补经费。"):
+        checked = verify_sentence(said, [clause])
+        assert checked.text.startswith("对新认定") and checked.sources == [1], checked
+    assert verify_sentence("根据本办法规定，给予50万元奖补经费。", [clause]).text.startswith("根据本办法")

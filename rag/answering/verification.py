@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from ..text.markers import markers_in, shown_marker, strip_markers
+from ..text.markers import markers_in, shown_marker, strip_lead_in, strip_markers
 from ..text.names import GOVERNMENT_DEPARTMENT_SUFFIXES, PLACE_SUFFIXES, alternation
 from ..text.normalize import for_match, for_search
 from ..text.overlap import bigrams, support
@@ -173,7 +173,7 @@ def verify_sentence(sentence: str, contexts: list[str], auto_cite: bool = True, 
     """Keep the markers whose clause supports the sentence; optionally cite the best clause for an
     uncited sentence that one clause clearly supports. With the `question`, the supporting window must hold the
     question's topic as the sentence repeats it."""
-    body = strip_markers(sentence).strip()
+    body = strip_lead_in(strip_markers(sentence)).strip()
     claim = LIST_BULLET.sub("", body)  # "1. …" list numbering is not a stated figure
     cited = list(dict.fromkeys(markers_in(sentence)))
     keep, dropped = [], []
