@@ -162,3 +162,19 @@ def test_the_reader_picks_the_clause_and_sentence_quoted_and_refuses_below_its_m
     assert final.refused and SPAN_REFUSAL.rstrip("。") in final.body
     monkeypatch.setattr(module, "span_reader_for", lambda embedder: None)  # no weights shipped: the rules alone
     assert not list(Answerer(fake_session, "extractive").stream(question))[-1].refused
+
+
+def test_a_model_sentence_that_drops_the_span_gives_way_to_the_readers_sentence(fake_session, monkeypatch):
+    from rag.answering import answerer as module
+    from rag.answering.answerer import Answerer
+    from rag.answering.span_answers import SPAN_DROPPED_NOTE
+    from tests.conftest import ScriptedLLM
+
+    question = "唐山对新认定的国家级科技企业孵化器奖补多少？"
+    monkeypatch.setattr(module, "span_reader_for", lambda embedder: FixedReader("50万元", 3.0))
+    vague = ScriptedLLM("唐山对新认定的国家级科技企业孵化器给予奖补经费[1]。")
+    final = list(Answerer(fake_session, "scripted", llm=vague).stream(question))[-1]
+    assert not final.refused and "50万元" in final.body and final.note == SPAN_DROPPED_NOTE
+    exact = ScriptedLLM("唐山对新认定的国家级科技企业孵化器给予50万元奖补经费[1]。")
+    final = list(Answerer(fake_session, "scripted", llm=exact).stream(question))[-1]
+    assert final.body.startswith("唐山对新认定的国家级科技企业孵化器给予50万元") and final.note != SPAN_DROPPED_NOTE

@@ -24,7 +24,7 @@ from .answerability import Verdict, judge
 from .conflicts import conflict_sentences
 from .doc_facts import FactAnswer, document_fact_answer
 from .chooser import chosen
-from .span_answers import SPAN_REFUSAL, SpanFound, read_hits, span_quote
+from .span_answers import SPAN_DROPPED_NOTE, SPAN_REFUSAL, SpanFound, read_hits, span_quote, states_span
 from .span_reader import span_reader_for
 from .reader import doubt
 from .lists import Listing, section_list
@@ -196,6 +196,12 @@ class Answerer:
             draft = yield from writer.draft(turn)
             if draft.refused:
                 return draft
+            if (
+                span is not None
+                and draft.checked
+                and not states_span([c.text for c in draft.checked], span.reading.text)
+            ):
+                draft = Draft(note=SPAN_DROPPED_NOTE)  # the reader's sentence is quoted instead (below)
             source = with_source(draft.checked, quote)
             if source:  # the model's wording stands: the clause's own words follow it on a line of their own
                 draft.checked[-1].newline = True

@@ -3,7 +3,8 @@ heading path), and its best span decides which clause the quote comes from and w
 span that does not beat "no answer" by SPAN_ANSWER_MARGIN refuses.
 
 The quote is the clause sentence that holds the span (every sentence it runs across), with the sentence before
-when the span starts its sentence (the sentence before then says what the figure or name is about).
+when the span starts its sentence (the sentence before then says what the figure or name is about). A model's
+answer that drops or changes the span (`states_span`) gives way to that quote.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
+from ..text.overlap import support
 from ..text.sentences import clause_sentences
 from ..types import Hit
 from .span_reader import Reading, SpanReader
@@ -22,6 +24,8 @@ if TYPE_CHECKING:  # pragma: no cover
 SPAN_DEPTH = 5  # clauses the reader reads: the first five citable ones
 SPAN_REFUSAL = "检索到的条款中没有找到回答这个问题的内容。"
 STARTS_SENTENCE_CHARS = 2  # a span that begins this close to its sentence's start "starts" it
+SPAN_KEPT = 0.8  # share of the span's character bigrams a model's answer must keep to have stated it
+SPAN_DROPPED_NOTE = "模型的回答没有给出原文中的答案，保留原文摘录。"
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,12 @@ def read_hits(reader: SpanReader, question: str, hits: Sequence[Hit], verdict: "
     return SpanFound(eligible[best], readings[best])
 
 
+def states_span(texts: Sequence[str], span: str) -> bool:
+    """Whether sentences (a model's answer) state the reader's span: at least SPAN_KEPT of its wording, in order
+    or not (a model may reorder 「50万元奖补」 as 「奖补50万元」); an empty span is stated by anything."""
+    return not span.strip() or support(span, " ".join(texts)) >= SPAN_KEPT
+
+
 def span_quote(text: str, start: int, end: int) -> str:
     """The sentences of `text` that the span [start, end) runs across, with the one before when the span starts
     its sentence; the span's own text when no sentence holds it."""
@@ -72,4 +82,13 @@ def span_quote(text: str, start: int, end: int) -> str:
     return text[places[first][0] : places[last][1]].strip()
 
 
-__all__ = ["SPAN_DEPTH", "SPAN_REFUSAL", "SpanFound", "passage_of", "read_hits", "span_quote"]
+__all__ = [
+    "SPAN_DEPTH",
+    "SPAN_DROPPED_NOTE",
+    "SPAN_REFUSAL",
+    "SpanFound",
+    "passage_of",
+    "read_hits",
+    "span_quote",
+    "states_span",
+]
