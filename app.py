@@ -51,7 +51,7 @@ def main() -> None:
     prepare_index(session)
     if settings.llm == "local":
         warm_up_local_model(session)
-    from rag.ui.layout import launch
+    from rag.serve import launch
 
     print(f"serving on http://{settings.host}:{settings.port}", flush=True)
     launch(session)

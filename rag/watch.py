@@ -24,7 +24,7 @@ from .config import WATCH_DEBOUNCE_SECONDS, WATCH_MAX_WAIT_SECONDS, WATCH_POLL_S
 from .errors import DocumentError
 from .ingest.documents import scan_folder
 from .session import Session
-from .ui.rebuilds import Rebuilder
+from .rebuilds import RebuildOutcome, Rebuilder
 
 log = logging.getLogger(__name__)
 
@@ -122,12 +122,14 @@ def rebuild_with(rebuilder: Rebuilder, report: Callable[[str], None] = log.warni
     `hold`; its outcome, as one line of plain text, goes to `report` (files held back are named there)."""
 
     def rebuild(hold: frozenset[str] = frozenset()) -> None:
-        for _ in rebuilder.run(hold=hold):
-            pass
+        outcome = RebuildOutcome()
+        for event in rebuilder.run(hold=hold):
+            if isinstance(event, RebuildOutcome):
+                outcome = event
         if hold:
             report(f"still changing, not built yet: {', '.join(sorted(hold))}")
-        last = rebuilder.state()["last"] or {}
-        report(f"rebuilt: {last['summary']}" if last.get("ok") else f"rebuild failed: {last.get('error', '?')}")
+        summary = outcome.report.summary() if outcome.report is not None else "done"
+        report(f"rebuilt: {summary}" if outcome.ok else f"rebuild failed: {outcome.error}")
 
     return rebuild
 

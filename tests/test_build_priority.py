@@ -44,7 +44,7 @@ def test_lowering_never_raises_a_priority():
 
 
 def test_the_page_rebuild_thread_runs_the_build_at_build_priority():
-    from rag.ui.rebuilds import Rebuilder
+    from rag.rebuilds import Rebuilder
 
     class Session:
         seen: list[int] = []

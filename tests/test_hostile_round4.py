@@ -20,7 +20,7 @@ from rag.ingest.screening import instructions_in
 from rag.ingest.versions import read_audit
 from rag.text.terminal import TerminalSafe, for_terminal
 from rag.ui.handlers import ChatApp
-from rag.ui.rebuilds import Rebuilder
+from rag.rebuilds import Rebuilder
 from rag.web.keys import AUTH_FAILURES_PER_ADDRESS, ApiKeyError, ApiKeys, digest
 from rag.watch import FolderWatcher, rebuild_with
 from tests.test_hostile_uploads import last, uploads  # noqa: F401 (a fixture)

@@ -24,9 +24,10 @@ from rag.ingest.screening import instructions_in
 from rag.ingest.versions import list_versions, save_document
 from rag.query.questions import check_question
 from rag.ui.handlers import ChatApp
-from rag.ui.layout import server_options
+from rag.serve import server_options
 from rag.ui.login_limit import LoginLimiter
-from rag.ui.rebuilds import _report
+from rag.rebuilds import RebuildOutcome
+from rag.ui.rebuilds import outcome_html
 from rag.ui.views import answer_html, escape_text
 
 POLICY = "某市科技创新办法\n一、支持措施\n（一）研发补助。对企业研发投入给予补助，最高100万元（市科技局负责）。\n"
@@ -97,7 +98,7 @@ def test_a_file_in_the_upload_folder_is_still_taken(app, uploads):
 def test_the_page_is_marked_launched_so_gradio_checks_upload_paths(fake_session):
     import gradio as gr
 
-    from rag.ui import layout
+    from rag import serve as layout
 
     seen = {}
     real_mount = gr.mount_gradio_app
@@ -349,7 +350,7 @@ def test_rebuild_report_escapes_file_names_and_reasons(app):
     (Path(app.settings.docs_dir) / hostile).write_text("", encoding="utf-8")
     report = last(app.rebuild())
     assert "<img" not in report and "&lt;img src=x onerror=alert(1)&gt;empty.txt" in report
-    assert "<script" not in _report(RuntimeError("<script>alert(1)</script>"))
+    assert "<script" not in outcome_html(RebuildOutcome(error="RuntimeError: <script>alert(1)</script>"))
 
 
 # ---------------------------------------------------------------- 7. documents that speak to the answerer

@@ -23,8 +23,12 @@ FLOORS = [
     {"retrieval"},
     {"llm"},
     {"answering"},
-    {"session", "feedback"},
-    {"api", "cli", "llama_adapter", "ui", "web", "watch", "evaluation", "__init__", "__main__"},
+    {"session", "feedback", "rebuilds"},  # one session's index and models; feedback; rebuilds shared by all below
+    {"watch"},  # the watched folder: rebuilds only
+    {"web"},  # the HTTP API: no page in it
+    {"ui"},  # the chat page: no API in it
+    {"serve"},  # the server: the API and the page assembled on one app
+    {"api", "cli", "llama_adapter", "evaluation", "__init__", "__main__"},
 ]
 FLOOR = {name: i for i, names in enumerate(FLOORS) for name in names}
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from rag.ui.rebuilds import Rebuilder
+from rag.rebuilds import Rebuilder
 from rag.watch import FolderWatcher, rebuild_with, snapshot
 
 POLL, DEBOUNCE = 0.05, 1.0  # the slow copy below writes every 0.1 s: ten times within the quiet time

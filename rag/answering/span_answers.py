@@ -16,7 +16,7 @@ from ..text.overlap import support
 from ..text.sentences import clause_sentences
 from ..types import Hit
 from .span_reader import Reading, SpanReader
-from .thresholds import SPAN_ANSWER_MARGIN
+from .thresholds import SPAN_ANSWER_MARGIN, SPAN_KEPT
 
 if TYPE_CHECKING:  # pragma: no cover
     from .answerability import Verdict
@@ -24,7 +24,6 @@ if TYPE_CHECKING:  # pragma: no cover
 SPAN_DEPTH = 5  # clauses the reader reads: the first five citable ones
 SPAN_REFUSAL = "检索到的条款中没有找到回答这个问题的内容。"
 STARTS_SENTENCE_CHARS = 2  # a span that begins this close to its sentence's start "starts" it
-SPAN_KEPT = 0.8  # share of the span's character bigrams a model's answer must keep to have stated it
 SPAN_DROPPED_NOTE = "模型的回答没有给出原文中的答案，保留原文摘录。"
 
 

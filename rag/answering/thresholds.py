@@ -65,3 +65,6 @@ STATES_BONUS = 0.05
 # margin (answer logit − none logit) or the question is refused. Chosen on the tuning sets (docs/benchmarks.md,
 # "The span reader").
 SPAN_ANSWER_MARGIN = 0.0
+# A model's answer states the reader's span when it keeps at least this share of the span's character bigrams;
+# otherwise the reader's sentence is quoted instead.
+SPAN_KEPT = 0.8

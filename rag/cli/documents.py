@@ -35,7 +35,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_watch(args: argparse.Namespace) -> int:
     from ..session import shared_session
-    from ..ui.rebuilds import Rebuilder
+    from ..rebuilds import Rebuilder
     from ..watch import watcher_for
 
     session = shared_session(settings_of(args))

@@ -30,7 +30,7 @@ class LiveServer:
     def __init__(self, session, api_keys: str | None = None, per_minute: int = 10**9) -> None:
         import uvicorn
 
-        from ..ui.layout import server_app
+        from ..serve import server_app
 
         self.key = secrets.token_urlsafe(24)
         keys = api_keys if api_keys is not None else f"bench:{self.key}"

@@ -15,7 +15,8 @@ from ..feedback import FeedbackError, FeedbackStore
 from ..session import Session
 from ..types import Answer, Quoted, Retrieved, SearchFilter, Waiting
 from .examples import example_questions
-from .rebuilds import Rebuilder
+from ..rebuilds import Rebuilder
+from .rebuilds import page_messages
 from ..ingest.isolation import queue_state
 from ..ingest.limits import limits_from
 from ..ingest.provenance import confirm as confirm_upload
@@ -144,7 +145,7 @@ class ChatApp:
         return documents_html(self.session.status())
 
     def rebuild(self, full: bool = False) -> Iterator[str]:
-        return self.rebuilder.run(full)
+        return page_messages(self.rebuilder.run(full))
 
     def uploader(self, user: str | None) -> str:
         """Who may change documents: the logged-in user when uploads are enabled; raises UploadError otherwise."""

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..config import MAX_TOP_K
 from ..errors import RagError
 from ..feedback import MAX_COMMENT_CHARS, FeedbackError
+from ..rebuilds import RebuildProgress
 from ..types import SearchFilter
 from .errors import ApiError, error_body
 from .service import MAX_HISTORY_TURNS, Service, answer_json
@@ -162,7 +163,11 @@ def router(service: Service) -> APIRouter:
         data = service.session.status().to_dict()
         data.pop("per_document", None)
         return JSONResponse(
-            {**data, "build": service.rebuilder.state(), "backends": list(service.settings.offered_backends())}
+            {
+                **data,
+                "build": service.rebuilder.state().to_dict(),
+                "backends": list(service.settings.offered_backends()),
+            }
         )
 
     @api.get("/documents", summary="已索引的文件")
@@ -179,7 +184,10 @@ def router(service: Service) -> APIRouter:
         progress = service.rebuilder.run(full=body.full)
         first = next(progress)  # counts the request in and starts (or joins) the build
         threading.Thread(target=lambda: [None for _ in progress], name="api-build", daemon=True).start()
-        return JSONResponse({"accepted": True, "message": first, "build": service.rebuilder.state()}, status_code=202)
+        message = first.text if isinstance(first, RebuildProgress) else ""
+        return JSONResponse(
+            {"accepted": True, "message": message, "build": service.rebuilder.state().to_dict()}, status_code=202
+        )
 
     @api.post("/feedback", summary="对一条回答的评价（👍 up / 👎 down）")
     def feedback(body: FeedbackRequest, request: Request) -> JSONResponse:

@@ -14,7 +14,7 @@ from ..ingest.versions import audit
 from ..query.questions import check_question
 from ..session import Session
 from ..types import Answer, Quoted, Retrieved, SearchFilter, Waiting
-from ..ui.rebuilds import Rebuilder
+from ..rebuilds import Rebuilder
 from .errors import ApiError
 from .keys import ApiKeys, AuthFailures, Caller, RateLimiter
 
