@@ -178,3 +178,14 @@ def test_a_model_sentence_that_drops_the_span_gives_way_to_the_readers_sentence(
     exact = ScriptedLLM("唐山对新认定的国家级科技企业孵化器给予50万元奖补经费[1]。")
     final = list(Answerer(fake_session, "scripted", llm=exact).stream(question))[-1]
     assert final.body.startswith("唐山对新认定的国家级科技企业孵化器给予50万元") and final.note != SPAN_DROPPED_NOTE
+
+
+def test_the_refusal_margin_is_the_highest_within_every_sources_false_refusal_budget():
+    from rag.evaluation.span_calibration import MarginRow, summary
+
+    rows = [MarginRow(f"a{n}", "own", 1, True, m, True, False) for n, m in enumerate([4.0] * 19 + [-1.2])]
+    rows += [MarginRow(f"u{n}", "own", 0, True, m, False, False) for n, m in enumerate([-3.0, -2.0, 1.0])]
+    rows += [MarginRow("b1", "rgb", 1, True, 3.0, True, True), MarginRow("b2", "rgb", 0, False, -6.0, False, False)]
+    margin, lines = summary(rows, budget=0.05)
+    assert margin == 3.0  # one own answerable row of twenty (5 %) may fall below it; 3.5 refuses the RGB one too
+    assert any("span reader 1.000, chooser 0.000" in line for line in lines)
