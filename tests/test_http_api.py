@@ -86,7 +86,8 @@ def test_openai_history_turns_and_content_parts(live):
         {"role": "user", "content": ANSWERABLE},
         {"role": "assistant", "content": "国家级50万元、省级30万元〔1〕。\n\n来源：\n〔1〕某条款"},
         {"role": "user", "content": [{"type": "text", "text": "省级的呢？"}]}])
-    assert reply.choices[0].message.content
+    text = reply.choices[0].message.content
+    assert "30万元" in text and "〔1〕" in text and not reply.model_extra["refused"]  # the follow-up used the history
 
 
 def test_models_list_the_offered_backends_and_an_unknown_model_is_404(live):
@@ -118,7 +119,7 @@ def test_ask_returns_the_answer_with_citations_facts_and_timings(live):
     c = data["citations"][0]
     assert {"doc", "path", "start", "end", "facts", "supports", "label"} <= set(c)
     assert len(data["hits"]) <= 3 and "text" not in data["hits"][0]
-    assert "total" in json.dumps(data["timings"]) or data["timings"]
+    assert data["timings"]["total"] > 0 and data["timings"]["retrieval"] <= data["timings"]["total"]
 
 
 def test_ask_stream_sends_retrieved_then_text_then_the_answer(live):
