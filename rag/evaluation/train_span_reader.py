@@ -238,7 +238,7 @@ def train(out_dir: Path, epochs: float = 2.0, limit: int | None = None, seed: in
 
 
 def _write(upper, weights: Path) -> Path:
-    np.savez_compressed(weights, **upper.exported())  # type: ignore[arg-type]
+    np.savez_compressed(weights, **upper.exported())
     print(f"wrote {weights} sha256 {hashlib.sha256(weights.read_bytes()).hexdigest()}", flush=True)
     return weights
 
