@@ -26,7 +26,7 @@ def load_gold(path: Path) -> list[GoldItem]:
 
 
 # The project's question files: its own sets (tests/), the dev set beside the clone (../shared, may be absent), and
-# the set-aside questions (ids of tests/questions_users.jsonl): a check set, reported apart.
+# the set-aside questions (tests/check_ids.txt: the ids of tests/questions_heldout.jsonl): a check set, reported apart.
 ROOT = Path(__file__).resolve().parents[2]
 OWN_QUESTIONS = ROOT / "tests" / "questions.jsonl"
 USERS_QUESTIONS = ROOT / "tests" / "questions_users.jsonl"
