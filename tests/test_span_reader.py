@@ -157,7 +157,7 @@ def test_the_reader_picks_the_clause_and_sentence_quoted_and_refuses_below_its_m
     quoted = final.body.split("“")[1].split("”")[0]
     cited = final.citations[0].clause
     assert quoted in cited.text and "50万元" in quoted and len(quoted) < len(cited.text)
-    monkeypatch.setattr(module, "span_reader_for", lambda embedder: FixedReader("50万元", -1.0))
+    monkeypatch.setattr(module, "span_reader_for", lambda embedder: FixedReader("50万元", -3.0))
     final = list(Answerer(fake_session, "extractive").stream(question))[-1]
     assert final.refused and SPAN_REFUSAL.rstrip("。") in final.body
     monkeypatch.setattr(module, "span_reader_for", lambda embedder: None)  # no weights shipped: the rules alone
@@ -170,14 +170,26 @@ def test_a_model_sentence_that_drops_the_span_gives_way_to_the_readers_sentence(
     from rag.answering.span_answers import SPAN_DROPPED_NOTE
     from tests.conftest import ScriptedLLM
 
-    question = "唐山对新认定的国家级科技企业孵化器奖补多少？"
-    monkeypatch.setattr(module, "span_reader_for", lambda embedder: FixedReader("50万元", 3.0))
-    vague = ScriptedLLM("唐山对新认定的国家级科技企业孵化器给予奖补经费[1]。")
+    class FirstClauseReader(FixedReader):
+        """Its span is a stretch of the first clause (the one the quote comes from: the chooser abstains here)."""
+
+        def read(self, question, passages):
+            from rag.answering.span_reader import Reading
+
+            text = passages[0][1]
+            head = [Reading(0, 3.0, 12, 24, text[12:24], 1.0)]
+            return head + [Reading(n, -5.0, 0, 0, "", 0.0) for n in range(1, len(passages))]
+
+    question = "唐山鼓励保险机构做什么？"  # no figure asked: the quote is the reader's sentence
+    monkeypatch.setattr(module, "span_reader_for", lambda embedder: FirstClauseReader("", 3.0))
+    quote = list(Answerer(fake_session, "extractive").stream(question))[-1]
+    said = quote.body.split("“")[1].split("”")[0]
+    vague = ScriptedLLM("唐山支持企业创新发展[1]。")
     final = list(Answerer(fake_session, "scripted", llm=vague).stream(question))[-1]
-    assert not final.refused and "50万元" in final.body and final.note == SPAN_DROPPED_NOTE
-    exact = ScriptedLLM("唐山对新认定的国家级科技企业孵化器给予50万元奖补经费[1]。")
+    assert not final.refused and said in final.body and final.note == SPAN_DROPPED_NOTE
+    exact = ScriptedLLM(said.rstrip("。；;") + "[1]。")
     final = list(Answerer(fake_session, "scripted", llm=exact).stream(question))[-1]
-    assert final.body.startswith("唐山对新认定的国家级科技企业孵化器给予50万元") and final.note != SPAN_DROPPED_NOTE
+    assert final.note != SPAN_DROPPED_NOTE
 
 
 def test_the_refusal_margin_is_the_highest_within_every_sources_false_refusal_budget():
@@ -189,3 +201,21 @@ def test_the_refusal_margin_is_the_highest_within_every_sources_false_refusal_bu
     margin, lines = summary(rows, budget=0.05)
     assert margin == 3.0  # one own answerable row of twenty (5 %) may fall below it; 3.5 refuses the RGB one too
     assert any("span reader 1.000, chooser 0.000" in line for line in lines)
+
+
+def test_the_shipped_reader_finds_a_figure_and_refuses_tampered_weights(parts, tmp_path):
+    from rag.answering.span_reader import SPAN_READER_SHA256, SPAN_READER_WEIGHTS, SpanReader, read_weights
+    from rag.errors import EmbedderError
+
+    c, tokenizer, words = parts
+    reader = SpanReader(c, tokenizer, words, read_weights())
+    clause = ("（一）壮大技术创新主体。对新认定的国家级、省级科技企业孵化器，分别给予50万元、30万元奖补经费；"
+              "对新认定的高新技术企业，给予10万元奖励。")
+    (reading,) = reader.read("对新认定的高新技术企业奖励多少？", [("唐山市实施方案 四、（一）", clause)])
+    assert "10万元" in reading.text and reading.margin > 0
+    tampered = tmp_path / "span_reader.npz"
+    data = bytearray(SPAN_READER_WEIGHTS.read_bytes())
+    data[-100] ^= 1
+    tampered.write_bytes(bytes(data))
+    with pytest.raises(EmbedderError, match="sha256"):
+        read_weights(tampered, SPAN_READER_SHA256)

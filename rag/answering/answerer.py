@@ -121,8 +121,6 @@ class Answerer:
 
             def quote_source(hits=hits, meaning=meaning) -> tuple[int, dict[str, float]]:
                 """The hit the quote comes from and its sentences' meaning: asked only when a clause is quoted."""
-                if span is not None:
-                    return span.hit, {}
                 first = (
                     chosen(standalone, hits, verdict, retriever.facts, retriever.embedder.space)
                     if self.settings.chooser
@@ -174,15 +172,18 @@ class Answerer:
             yield from self._emit(deterministic, renum, timings, t0)
             return Draft(deterministic)
         draft = Draft()
+        quoted_span = None  # the span reader's span, when the quote is the sentence holding it
         if verdict.evidence:
             quote = evidence_sentences(verdict, hits)
-        elif span is not None and not verdict.ask.comparison:
-            reading = span.reading
-            said = span_quote(hits[span.hit].answer_text, reading.start, reading.end)
-            quote = [Checked(f"“{strip_marker(said)}”", [span.hit + 1])]
         else:
             first, meaning = quote_source() if quote_source is not None else (0, meaning)
-            quote = extractive_sentences(question, hits, verdict.ask.comparison, meaning, first)
+            if span is not None and span.hit == first and not verdict.ask.comparison:
+                # The chooser's clause (it picks the clause better on the tuning sets), the reader's sentence in it.
+                reading, quoted_span = span.reading, span
+                said = span_quote(hits[first].answer_text, reading.start, reading.end)
+                quote = [Checked(f"“{strip_marker(said)}”", [first + 1])]
+            else:
+                quote = extractive_sentences(question, hits, verdict.ask.comparison, meaning, first)
         if self.llm is not None:
             # The verified quote is on screen at once; the model's wording follows and replaces it only if it
             # verifies.
@@ -197,9 +198,9 @@ class Answerer:
             if draft.refused:
                 return draft
             if (
-                span is not None
+                quoted_span is not None
                 and draft.checked
-                and not states_span([c.text for c in draft.checked], span.reading.text)
+                and not states_span([c.text for c in draft.checked], quoted_span.reading.text)
             ):
                 draft = Draft(note=SPAN_DROPPED_NOTE)  # the reader's sentence is quoted instead (below)
             source = with_source(draft.checked, quote)

@@ -62,9 +62,10 @@ TOP_CLAUSE_BONUS = 0.15
 RETRIEVED_BONUS = 0.05
 STATES_BONUS = 0.05
 # The span reader (answering/span_reader.py): its best span over the first clauses must beat "no answer" by this
-# margin (answer logit − none logit) or the question is refused. Chosen on the tuning sets (docs/benchmarks.md,
-# "The span reader").
-SPAN_ANSWER_MARGIN = 0.0
+# margin (answer logit − none logit) or the question is refused. The highest margin that refuses at most 5 % of each
+# tuning source's answerable rows the rules let through (`python -m rag calibrate-span-reader`, 2026-12-07: NCP
+# sample 0.6 %, own sets 0 %, RGB 0 % refused; unanswerable rows refused 1.8 %, 14.1 %, 0.7 %; docs/benchmarks.md).
+SPAN_ANSWER_MARGIN = -2.0
 # A model's answer states the reader's span when it keeps at least this share of the span's character bigrams;
 # otherwise the reader's sentence is quoted instead.
 SPAN_KEPT = 0.8
