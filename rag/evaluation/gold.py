@@ -32,6 +32,8 @@ OWN_QUESTIONS = ROOT / "tests" / "questions.jsonl"
 USERS_QUESTIONS = ROOT / "tests" / "questions_users.jsonl"
 DEV_SET = ROOT.parent / "shared" / "eval" / "dev.jsonl"
 CHECK_IDS = ROOT / "tests" / "check_ids.txt"
+# The ids the shipped learned reader and chooser were fitted without (their rows are still built without them).
+FIT_EXCLUDED_IDS = ROOT / "tests" / "fit_excluded_ids.txt"
 
 
 def read_ids(path: Path) -> frozenset[str]:

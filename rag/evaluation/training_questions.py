@@ -27,12 +27,14 @@ from .external import (
     raw_questions,
     read_jsonl,
 )
-from .gold import CHECK_IDS, DEV_SET, OWN_QUESTIONS, USERS_QUESTIONS, load_gold, read_ids
+from .gold import CHECK_IDS, DEV_SET, FIT_EXCLUDED_IDS, OWN_QUESTIONS, USERS_QUESTIONS, load_gold, read_ids
 
 OWN_SETS = (OWN_QUESTIONS, USERS_QUESTIONS, DEV_SET)
 NCP_TRAIN = NCP / NCP_RAW_TRAIN
 RGB = SHARED_EXTERNAL / "rgb-zh"
-RGB_ITEMS = [n for n in range(200) if n not in RGB_CHECK]  # the check items never
+# The items the shipped reader and chooser were fitted on. Items 0–59 are tuning data too (only 60–99 are a check
+# set: RGB_CHECK) and may join a refit.
+RGB_ITEMS = range(RGB_CHECK.stop, 200)
 RGB_TUNE_FROM = 150
 
 
@@ -49,9 +51,12 @@ def _hashed_split(qid: str) -> str:
     return "tune" if int(hashlib.sha256(qid.encode()).hexdigest(), 16) % 3 == 0 else "train"
 
 
-def own_questions(paths: Iterable[Path] = OWN_SETS, check: Path = CHECK_IDS) -> list[Question]:
-    """The project's questions over the seeds, without the set-aside check ids."""
-    held = read_ids(check)
+def own_questions(
+    paths: Iterable[Path] = OWN_SETS, check: Path = CHECK_IDS, excluded: Path = FIT_EXCLUDED_IDS
+) -> list[Question]:
+    """The project's questions over the seeds, without the check ids and without the ids the shipped parameters
+    were fitted without."""
+    held = read_ids(check) | read_ids(excluded)
     out = []
     for path in paths:
         if not path.is_file():
@@ -78,7 +83,7 @@ def ncp_questions(ncp: ExternalSet) -> list[Question]:
 
 
 def rgb_items() -> tuple[list[Question], list[tuple[str, str]]]:
-    """RGB items 0–59 and 100–199 (questions) and their passages, gold and hard negatives (documents)."""
+    """RGB items 100–199 (questions) and their passages, gold and hard negatives (documents)."""
     rows = read_jsonl(RGB / "sample.jsonl")
     passages = {p["id"]: p["text"] for p in read_jsonl(RGB / "corpus.jsonl")}
     questions, docs = [], {}
