@@ -113,18 +113,6 @@ def test_traditional_answers_are_found_again_after_simplification(tmp_path):
     assert text == "经济" and item.context[at : at + 2] == "经济"
 
 
-def test_the_quote_is_the_sentence_holding_the_span_with_the_one_before_when_the_span_starts_it():
-    from rag.answering.span_answers import span_quote
-
-    text = "一、支持孵化器建设。对新认定的国家级孵化器，给予50万元奖补。举报电话：86222616。"
-    at = text.index("50万元")
-    assert span_quote(text, at, at + 4) == "对新认定的国家级孵化器，给予50万元奖补。"
-    at = text.index("举报电话")
-    assert span_quote(text, at, at + 13) == "对新认定的国家级孵化器，给予50万元奖补。举报电话：86222616。"
-    at = text.index("孵化器建设")
-    assert span_quote(text, at, text.index("50万元") + 4) == "一、支持孵化器建设。对新认定的国家级孵化器，给予50万元奖补。"
-
-
 class FixedReader:
     """A stand-in span reader (logic only): the margin and span it gives each passage are fixed by its text."""
 

@@ -1,10 +1,8 @@
 """The span reader on the answer path: it reads the first citable clauses (each with its document title and
-heading path), and its best span decides which clause the quote comes from and which sentence is quoted; a best
-span that does not beat "no answer" by SPAN_ANSWER_MARGIN refuses.
-
-The quote is the clause sentence that holds the span (every sentence it runs across), with the sentence before
-when the span starts its sentence (the sentence before then says what the figure or name is about). A model's
-answer that drops or changes the span (`states_span`) gives way to that quote.
+heading path); a best span that does not beat "no answer" by SPAN_ANSWER_MARGIN refuses, and a model's answer that
+drops or changes the span (`states_span`) gives way to the quote when the quote holds it. Which clause is quoted
+stays the chooser's: on the tuning sets it picked the clause holding the answer more often than the reader did, and
+quoting only the sentence holding the span lost NCP answers their gold span (docs/benchmarks.md, "The span reader").
 """
 
 from __future__ import annotations
@@ -13,7 +11,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
 from ..text.overlap import support
-from ..text.sentences import clause_sentences
 from ..types import Hit
 from .span_reader import Reading, SpanReader
 from .thresholds import SPAN_ANSWER_MARGIN, SPAN_KEPT
@@ -23,7 +20,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 SPAN_DEPTH = 5  # clauses the reader reads: the first five citable ones
 SPAN_REFUSAL = "检索到的条款中没有找到回答这个问题的内容。"
-STARTS_SENTENCE_CHARS = 2  # a span that begins this close to its sentence's start "starts" it
 SPAN_DROPPED_NOTE = "模型的回答没有给出原文中的答案，保留原文摘录。"
 
 
@@ -62,25 +58,6 @@ def states_span(texts: Sequence[str], span: str) -> bool:
     return not span.strip() or support(span, " ".join(texts)) >= SPAN_KEPT
 
 
-def span_quote(text: str, start: int, end: int) -> str:
-    """The sentences of `text` that the span [start, end) runs across, with the one before when the span starts
-    its sentence; the span's own text when no sentence holds it."""
-    sentences, at, places = clause_sentences(text), 0, []
-    for sentence in sentences:
-        found = text.find(sentence, at)
-        if found < 0:
-            continue
-        places.append((found, found + len(sentence)))
-        at = found + len(sentence)
-    covering = [n for n, (a, b) in enumerate(places) if b > start and a < end]
-    if not covering:
-        return text[start:end].strip()
-    first, last = covering[0], covering[-1]
-    if first > 0 and start - places[first][0] <= STARTS_SENTENCE_CHARS:
-        first -= 1
-    return text[places[first][0] : places[last][1]].strip()
-
-
 __all__ = [
     "SPAN_DEPTH",
     "SPAN_DROPPED_NOTE",
@@ -88,6 +65,5 @@ __all__ = [
     "SpanFound",
     "passage_of",
     "read_hits",
-    "span_quote",
     "states_span",
 ]

@@ -74,7 +74,7 @@ def add_parsers(sub) -> None:
     k = sub.add_parser(
         "calibrate-span-reader",
         help="the span reader's margins on tuning questions (own sets, NCP "
-        "sample, RGB 0-59 and 100-199): the refusal margin to ship, and its quote against the chooser's",
+        "sample, RGB 100-199): the refusal margin to ship, and its quote against the chooser's",
     )
     common_arguments(k)
     k.add_argument("--weights", type=Path, default=None, help="a weights file instead of the shipped one")

@@ -1,5 +1,5 @@
 """`python -m rag calibrate-span-reader`: where the span reader's refusal margin goes, measured on tuning questions
-only (the project's own sets, NCP sample.jsonl, RGB items 0–59 and 100–199; never a check set), and whether its
+only (the project's own sets, NCP sample.jsonl, RGB items 100–199; never a check set), and whether its
 pick of the clause to quote beats the learned chooser's.
 
 For each question (and, for an answerable one whose answer was retrieved, for the same retrieval with the answer's
