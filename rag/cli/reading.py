@@ -10,7 +10,8 @@ from pathlib import Path
 def cmd_train_span_reader(args: argparse.Namespace) -> int:
     from ..evaluation.train_span_reader import train
 
-    train(args.out, epochs=args.epochs, limit=args.limit, seed=args.seed)
+    knobs = {k: v for k, v in (("layers", args.layers), ("learning_rate", args.lr)) if v is not None}
+    train(args.out, epochs=args.epochs, limit=args.limit, seed=args.seed, **knobs)
     return 0
 
 
@@ -49,6 +50,10 @@ def add_parsers(sub) -> None:
     t.add_argument("--epochs", type=float, default=2.0)
     t.add_argument("--limit", type=int, default=None, help="at most this many training windows")
     t.add_argument("--seed", type=int, default=0)
+    t.add_argument(
+        "--layers", type=int, default=None, help="how many top layers train (the rest are cached; default: TRAINED_LAYERS in the trainer)"
+    )
+    t.add_argument("--lr", type=float, default=None, help="peak learning rate (default: LEARNING_RATE in the trainer)")
     t.set_defaults(func=cmd_train_span_reader)
 
     e = sub.add_parser(

