@@ -29,6 +29,7 @@ from .thresholds import (
     COMMON_WORD_SHARE,
     EVIDENCE_CLAUSE_WEIGHT,
     EVIDENCE_DEPTH,
+    RESPONSIBILITY_DEPTH,
     ITEM_MARGIN,
 )
 
@@ -102,8 +103,8 @@ def _decide(
     if (
         ask.responsibility
         and not ask.wants_figure
-        and not any(h.duties for h in hits[:3])
-        and not any(names_departments(h.answer_text) for h in hits[:3])
+        and not any(h.duties for h in hits[:RESPONSIBILITY_DEPTH])
+        and not any(names_departments(h.answer_text) for h in hits[:RESPONSIBILITY_DEPTH])
     ):
         # No duty data and no clause naming departments in collaboration wording ("会同…", "联合印发"): refuse.
         return Verdict(False, ask, reason="最接近的条款没有写明负责部门。", near=0)

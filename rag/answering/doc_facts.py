@@ -17,6 +17,7 @@ from ..types import FACT_LABELS, Clause, Fact, Hit, SearchFilter
 from .thresholds import RETRIEVED_BONUS, STATES_BONUS
 
 CONTEXT_CHARS = 120  # at most this much of the document around the stated fact is cited
+SIGNATURE_GAP_CHARS = 30  # a date this close to its line's start is a signature's: the line above is shown too
 
 
 class FactAnswer(NamedTuple):
@@ -54,7 +55,7 @@ def _stated_line(text: str, fact: Fact) -> tuple[str, int, int]:
     end = text.find("\n", fact.end)
     end = len(text) if end < 0 else end
     start, end = max(start, fact.start - CONTEXT_CHARS // 2), min(end, fact.end + CONTEXT_CHARS // 2)
-    if fact.start - start < 30:  # a signature's date: show the signature line above it too
+    if fact.start - start < SIGNATURE_GAP_CHARS:
         above = text.rfind("\n", 0, max(0, start - 1)) + 1
         if start - above <= CONTEXT_CHARS // 2:
             start = above

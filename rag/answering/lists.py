@@ -12,7 +12,9 @@ from typing import Callable, Sequence
 
 from ..ingest.headings import strip_marker
 from ..text.normalize import for_match
+from ..text.numerals import CN_ORDINAL_DIGITS
 from ..text.overlap import support
+from ..text.sentences import SENTENCE_ENDS
 from ..types import Clause, Hit
 from .verification import Checked
 from .thresholds import HEADING_NAMED
@@ -28,7 +30,7 @@ MAX_ITEMS = 12
 HEADING_HITS = 3
 # Items a clause counts itself: 「一是」「二是」 at the start of a sentence, up to the sentence's end.
 ORDINAL_ITEM = re.compile(
-    r"(?:^|(?<=[。；;！!？?\s]))([一二三四五六七八九十]{1,2}是[^。；;！!？?]{2,120}[。；;！!？?]?)"
+    rf"(?:^|(?<=[{SENTENCE_ENDS}\s]))([{CN_ORDINAL_DIGITS}]{{1,2}}是[^{SENTENCE_ENDS}]{{2,120}}[{SENTENCE_ENDS}]?)"
 )
 
 Section = Callable[[str, tuple[str, ...]], list[Clause]]  # (document, heading path prefix) → its clauses in order

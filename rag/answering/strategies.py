@@ -13,7 +13,16 @@ from ..text.overlap import bigrams, support
 from ..text.sentences import clause_sentences
 from ..types import Duty, Hit
 from ..query.intents import asks_number
-from .thresholds import DUTY_MATCH, DUTY_TOP_BONUS, MASK_CHECK_RELEVANCE, MASKED_MATCH, MEANING_WEIGHT, QUOTE_CHARS
+from .thresholds import (
+    DUTY_MATCH,
+    DUTY_TOP_BONUS,
+    MASK_CHECK_RELEVANCE,
+    MASKED_MATCH,
+    MEANING_WEIGHT,
+    QUOTE_CHARS,
+    RANK_TIEBREAK,
+    RESPONSIBILITY_DEPTH,
+)
 from .verification import Checked
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -99,9 +108,9 @@ def masked_note(question: str, cited_texts: Sequence[str]) -> str:
 
 
 def duty_for_question(question: str, hits: Sequence[Hit]) -> tuple[int, Duty] | None:
-    """The (hit index, duty) whose task best matches the question, among the top three hits."""
+    """The (hit index, duty) whose task best matches the question, among the first RESPONSIBILITY_DEPTH hits."""
     best: tuple[float, int, Duty] | None = None
-    for i, h in enumerate(hits[:3]):
+    for i, h in enumerate(hits[:RESPONSIBILITY_DEPTH]):
         for d in h.duties:
             score = support(question, d.task + " " + h.label) + (DUTY_TOP_BONUS if i == 0 else 0.0)
             if best is None or score > best[0]:
@@ -130,12 +139,13 @@ def responsibility_sentences(question: str, hits: Sequence[Hit]) -> list[Checked
 
 
 def naming_sentence(question: str, hits: Sequence[Hit]) -> list[Checked]:
-    """The sentence naming departments that shares most with the question, among the top three clauses."""
+    """The sentence naming departments that shares most with the question, among the first RESPONSIBILITY_DEPTH
+    clauses."""
     best: tuple[float, int, str] | None = None
-    for i, h in enumerate(hits[:3]):
+    for i, h in enumerate(hits[:RESPONSIBILITY_DEPTH]):
         for sentence in clause_sentences(h.answer_text, MIN_SENTENCE_CHARS) or [h.answer_text]:
             if names_departments(sentence):
-                score = support(question, sentence + " " + h.label) - 0.01 * i
+                score = support(question, sentence + " " + h.label) - RANK_TIEBREAK * i
                 if best is None or score > best[0]:
                     best = (score, i, sentence.strip())
     return [Checked(f"“{best[2]}”", [best[1] + 1])] if best else []

@@ -28,6 +28,11 @@ MASK_CHECK_RELEVANCE = 0.2
 COMMON_WORD_SHARE = 0.2
 # How many of the ranked clauses are searched for a sentence with the asked-for figure.
 EVIDENCE_DEPTH = 5
+# How many of the ranked clauses are searched for who is responsible (their duties, or a sentence naming
+# departments); a question of responsibility with neither in them is refused.
+RESPONSIBILITY_DEPTH = 3
+# Among equally matching sentences of different clauses, the higher-ranked clause wins by this much per rank.
+RANK_TIEBREAK = 0.01
 # Weight of the whole clause's overlap with the question when ranking evidence sentences.
 EVIDENCE_CLAUSE_WEIGHT = 0.5
 # A figure sentence answers only if no sentence of another retrieved clause matches the asked item (the

@@ -12,7 +12,8 @@ from ..text.names import GOVERNMENT_DEPARTMENT_SUFFIXES, PLACE_SUFFIXES, alterna
 from ..text.normalize import for_match, for_search
 from ..text.overlap import bigrams, support
 from ..text.quantities import QUANTITY, levels_asked, quantities, states_level
-from ..text.sentences import clause_sentences, ends_with_sentence_end
+from ..text.numerals import CN_ORDINAL_DIGITS
+from ..text.sentences import SENTENCE_ENDS, clause_sentences, ends_with_sentence_end
 from .thresholds import CLAIM_WINDOW_SENTENCES, ITEM_BINDING_MARGIN, SUPPORT_THRESHOLD
 
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -20,11 +21,11 @@ NUMBER = re.compile(r"\d+(?:\.\d+)?")
 # its text: the frame is read with every window of the text (answering/context.verification_contexts).
 FRAME_SEPARATOR = "\x1f"
 # Where a figure's item can no longer be named: sentence ends (figures of one sentence share its words).
-SENTENCE_PARTS = re.compile(r"[。；;！？!?\n]")
+SENTENCE_PARTS = re.compile(rf"[{SENTENCE_ENDS}\n]")
 # What may stand between figures listed together (「50万元、30万元」).
 LISTING_GAP = " 、，,和与及或"
 # "1. …" list numbering at a sentence start is not a stated figure.
-LIST_BULLET = re.compile(r"^\s*(?:\d{1,2}\s?[.、)）]|[（(]\d{1,2}[)）]|[-•·*]|[一二三四五六七八九十]、)\s*")
+LIST_BULLET = re.compile(rf"^\s*(?:\d{{1,2}}\s?[.、)）]|[（(]\d{{1,2}}[)）]|[-•·*]|[{CN_ORDINAL_DIGITS}]、)\s*")
 
 
 def numbers_supported(sentence: str, clause_text: str) -> bool:

@@ -51,7 +51,10 @@ def add_parsers(sub) -> None:
     t.add_argument("--limit", type=int, default=None, help="at most this many training windows")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument(
-        "--layers", type=int, default=None, help="how many top layers train (the rest are cached; default: TRAINED_LAYERS in the trainer)"
+        "--layers",
+        type=int,
+        default=None,
+        help="how many top layers train (the rest are cached; default: TRAINED_LAYERS in the trainer)",
     )
     t.add_argument("--lr", type=float, default=None, help="peak learning rate (default: LEARNING_RATE in the trainer)")
     t.set_defaults(func=cmd_train_span_reader)

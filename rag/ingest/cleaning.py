@@ -7,26 +7,28 @@ import re
 
 from ..text.dates import iso_date
 from ..text.normalize import PINYIN_AFTER_HAN
+from .noise import site_noise
 
-_BOILERPLATE_LINE = re.compile(
-    r"^(?:"
-    rf"{iso_date('-', capture=False)}(?:\s+\d{{1,2}}:\d{{2}}(?::\d{{2}})?)?\s*[|｜].*"  # news header: date | site
-    r"|[-•·*]?\s*(?:发布时间|发布日期|来源|浏览量|浏览次数|点击数|字体|作者|阅读次数)\s*[:：].{0,40}"
-    r"|[-•·]\s*[大中小]"
-    r"|[•·]?\s*(?:一周|一月|热点|分享到[:：]?|打印本页|关闭窗口|【打印】|【关闭】|返回顶部)"
-    r"|(?:上一页|下一页|上一篇|下一篇|首页|尾页)(?:\s*[:：].*)?"
-    r"|第\s*\d+\s*页\s*/\s*共\s*\d+\s*页"
-    r"|.+_第\d+页"
-    r"|上传人[:：].*|下载\s+相关\s+举报|亲,该文档总共.*|资源描述"
-    r"|《.*》由会员分享.*|展开阅读全文|相关资源|猜你喜欢|相关搜索|当前位置[:：].*"
-    r"|copyright.*|.*版权所有.*|经营许可证编号.*|本站为文档C2C交易模式.*"
-    r"|附件[:：]?"
-    r")\s*$",
-    re.IGNORECASE,
+# Furniture every site prints the same way (a news header "2021-09-08 10:00 | site", page counters), and the
+# furniture of known sites (site_noise.toml): a line matching any of them is deleted.
+_STRUCTURAL_LINES = (
+    rf"{iso_date('-', capture=False)}(?:\s+\d{{1,2}}:\d{{2}}(?::\d{{2}})?)?\s*[|｜].*",  # news header: date | site
+    r"第\s*\d+\s*页\s*/\s*共\s*\d+\s*页",
+    r".+_第\d+页",
 )
+
+
+NEVER = r"(?!)"  # what an empty list of patterns matches
+
+
+def _any_of(patterns) -> str:
+    return "|".join(f"(?:{p})" for p in patterns) or NEVER
+
+
+_BOILERPLATE_LINE = re.compile(rf"^(?:{_any_of(_STRUCTURAL_LINES + site_noise().lines)})\s*$", re.IGNORECASE)
 # After one of these lines, the rest of the file is site furniture.
-_FOOTER_START = re.compile(r"^\s*(?:编辑\s*[:：].*|分享到[:：]?|展开阅读全文)\s*$")
-_SHARING_SITE = re.compile(r"上传人[:：]|文档编号[:：]|由会员分享")
+_FOOTER_START = re.compile(rf"^\s*(?:{_any_of(site_noise().footer_starts)})\s*$")
+_SHARING_SITE = re.compile(_any_of(site_noise().sharing_site))
 _PAGE_PREFIX = re.compile(r"^(\d{1,3})、")
 
 

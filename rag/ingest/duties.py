@@ -11,8 +11,10 @@ import re
 
 from ..text.names import DEPARTMENT_SUFFIXES, alternation
 from ..text.normalize import for_search
+from ..text.numerals import CN_ORDINAL_DIGITS
 from ..text.sentences import SENTENCE_ENDS
 from ..types import Duty
+from .noise import with_misreadings
 
 _DEPT_SUFFIX = re.compile(f"(?:{alternation(DEPARTMENT_SUFFIXES)})$")
 _PAREN = re.compile(r"[（(]([^（）()]{2,160})[）)]")
@@ -22,10 +24,14 @@ _TASK_BOUNDARY = SENTENCE_ENDS + "\n"
 _SPLIT = re.compile(r"[、，,；;/]|\s+")
 _LEAD_BLOCK = re.compile(
     r"牵头(?:单位|部门)\s*[:：]\s*(?P<lead>.+?)\s*"
-    r"(?:(?:责任|贵任|配合|参与|协办)(?:单位|部门)\s*[:：]\s*(?P<partners>.+?))?"
+    r"(?:(?:" + with_misreadings("责任") + r"|配合|参与|协办)(?:单位|部门)\s*[:：]\s*(?P<partners>.+?))?"
     r"(?=牵头(?:单位|部门)\s*[:：]|["
     + _TASK_BOUNDARY
-    + r"]|\s*\d+\s?[.．]\s*[\u4e00-\u9fff]|[（(][一二三四五六七八九十]+[）)]|[一二三四五六七八九十]+、|$)"
+    + r"]|\s*\d+\s?[.．]\s*[\u4e00-\u9fff]|[（(]["
+    + CN_ORDINAL_DIGITS
+    + "]+[）)]|["
+    + CN_ORDINAL_DIGITS
+    + "]+、|$)"
 )
 
 

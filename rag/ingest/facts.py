@@ -22,6 +22,7 @@ from ..text.normalize import to_simplified
 from ..text.masks import is_masked
 from ..text.doc_types import DOC_TYPES, TYPE_KIND, doc_number
 from ..text.dates import ISO_DATE, WRITTEN_CN_DATE, WRITTEN_DIGIT, cn_date
+from ..text.names import DEPARTMENT_SUFFIXES, alternation
 from ..types import DocumentFacts, Fact
 from .organisations import ORG, joined_signature, org_at_end, region_level
 
@@ -31,9 +32,7 @@ TAIL_CHARS = 400  # the signature and date at the end lie within this
 
 # A document's own number stands on its own line (or, in flattened copies, between spaces) in the head; one quoted
 # in prose ("…发布了[2020]6号", "（通政发〔2020〕3号）") is another document's.
-NUMBER = re.compile(
-    rf"(?:^|(?<=[\s\u3000])|(?<=通知)|(?<=意见)|(?<=方案)|(?<=决定)|(?<=公告)|(?<=通告)|(?<=办法)){doc_number(WRITTEN_DIGIT)}"
-)
+NUMBER = re.compile(rf"(?:^|(?<=[\s\u3000])|{'|'.join(f'(?<={t})' for t in DOC_TYPES)}){doc_number(WRITTEN_DIGIT)}")
 # Labelled fields of a government site's head ("发布机构：…", "成文日期：…"); 来源 names the publisher, inferred.
 LABELS = {
     "issuer": (r"发文机关|发布机构|发文单位|制发机关", "stated"),
@@ -46,7 +45,9 @@ _UNSPACED_DATE = cn_date(WRITTEN_DIGIT, space="", capture=False)
 LONE_DATE = re.compile(rf"[。！]\s+({_UNSPACED_DATE})\s*(?:[（(]此件[^）)]{{0,8}}[）)])?(?=\s|$)")
 PAGE_DATE_LABELS = re.compile(r"上传时间|浏览|阅读|点击|更新时间|打印|字体")
 ADDRESSEE = re.compile(
-    r"^(各[^：:\n]{1,60}|[^：:\n]{1,30}(?:代表|委员|同志|先生|女士)|[^：:\n，。]{2,60}(?:人民政府|局|厅|委|办|部门|单位))[：:]\s*$"
+    r"^(各[^：:\n]{1,60}|[^：:\n]{1,30}(?:代表|委员|同志|先生|女士)|[^：:\n，。]{2,60}(?:"
+    + alternation(DEPARTMENT_SUFFIXES + ("部门",))
+    + r"))[：:]\s*$"
 )
 
 

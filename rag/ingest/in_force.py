@@ -27,11 +27,12 @@ from ..text.numerals import CN_COUNT_CHARS, chinese_count
 from ..text.normalize import to_simplified
 from ..text.dates import cn_date, fact_date, iso_date
 from ..text.doc_types import doc_number
+from ..text.sentences import SENTENCE_ENDS
 from ..types import DocumentFacts, Fact
 
 ABOLISH_WORDS = ("同时废止", "予以废止", "即行废止", "停止执行", "不再执行", "同时失效")
 # Where a sentence ends for these rules: one split over the text, never a regex that rescans a line.
-SENTENCE_SPLIT = re.compile(r"[。；;\n]")
+SENTENCE_SPLIT = re.compile(rf"[{SENTENCE_ENDS}\n]")
 # How much of a (very long) sentence before and after its abolishing words is read for the titles it names.
 CLAIM_WINDOW_BEFORE, CLAIM_WINDOW_AFTER = 600, 200
 EVIDENCE_CHARS = 120  # of the abolishing sentence kept as evidence

@@ -6,48 +6,11 @@ from __future__ import annotations
 
 import re
 
-# The endings that close an organisation's name (longest first in ORG, the pattern every reader uses).
-ORG_SUFFIX = (
-    "人民政府",
-    "政府办公厅",
-    "分行",
-    "银行",
-    "办公厅",
-    "办公室",
-    "委员会",
-    "管委会",
-    "管理委员会",
-    "指挥部",
-    "领导小组",
-    "工作组",
-    "税务局",
-    "局",
-    "厅",
-    "委",
-    "部",
-    "署",
-    "院",
-    "总局",
-    "中心",
-    "政府",
-    "联防联控机制",
-)
-ORG = "|".join(sorted(map(re.escape, ORG_SUFFIX), key=len, reverse=True))
-PLACE = re.compile(r"^(?:中共)?(.{1,12}?(?:自治区|特别行政区|省|自治州|市|地区|盟|自治县|县|区|旗))")
-LEVELS = (
-    ("国务院", "国家"),
-    ("国家", "国家"),
-    ("中华人民共和国", "国家"),
-    ("部", "国家"),
-    ("自治区", "省"),
-    ("省", "省"),
-    ("自治州", "市"),
-    ("市", "市"),
-    ("盟", "市"),
-    ("县", "区县"),
-    ("区", "区县"),
-    ("旗", "区县"),
-)
+from ..text.names import ISSUER_SUFFIXES, NATIONAL_LEVELS, PLACE_ENDINGS, PLACE_LEVELS, alternation
+
+ORG = "|".join(sorted(map(re.escape, ISSUER_SUFFIXES), key=len, reverse=True))
+PLACE = re.compile(rf"^(?:中共)?(.{{1,12}}?(?:{alternation(PLACE_ENDINGS)}))")
+LEVELS = NATIONAL_LEVELS + PLACE_LEVELS
 
 
 def org_at_end(segment: str) -> tuple[int, int] | None:
@@ -82,7 +45,7 @@ def joined_signature(before: str, org: tuple[int, int]) -> tuple[int, int]:
         m
         and org[1] - m.start(1) <= 40
         and not re.search(rf"(?:{ORG})$", m.group(1))
-        and re.search(r"(?:自治区|省|市|县|区|国家|中共)", m.group(1)[:12])
+        and re.search(rf"(?:{alternation(PLACE_ENDINGS)}|国家|中共)", m.group(1)[:12])
     ):
         return m.start(1), org[1]
     return org

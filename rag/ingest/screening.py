@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 from ..text.normalize import to_simplified
+from ..text.sentences import SENTENCE_ENDS
 from .decoding import COMMON_CHARS
 
 # More than this share of replacement, control or private-use characters: not a text document.
@@ -60,7 +61,7 @@ PRESCRIBED_REPLY = re.compile(
     r"|(?:统一|对外|答复|回复|应答)口径(?:为|是|：|:)"
     r"|\b(?:answer|reply|respond|say)\s+(?:with|that|only|it\s+is)\b"
 )
-_SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
+_SENTENCE = re.compile(rf"[^{SENTENCE_ENDS}\n]+[{SENTENCE_ENDS}]?")
 
 
 def _folded(text: str) -> str:

@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import Iterable
 
 from ..text import quantities as q
+from ..text.dates import YEAR as WRITTEN_YEAR
 from ..text.masks import is_masked
 from ..text.names import PLACE_SUFFIXES
 from ..text.normalize import for_search
@@ -147,7 +148,7 @@ def answer_type_words(question: str) -> list[str]:
 
 def _item_text(text: str, levels: tuple[str, ...]) -> str:
     """The question minus figure words, question words, years and levels."""
-    for pattern in (ASKS_AMOUNT, ASKS_SHARE, ASKS_YEAR, ASKS_DATE, ASKS_COUNT, INTERROGATIVE, q.YEAR):
+    for pattern in (ASKS_AMOUNT, ASKS_SHARE, ASKS_YEAR, ASKS_DATE, ASKS_COUNT, INTERROGATIVE, WRITTEN_YEAR):
         text = pattern.sub("，", text)
     for word in levels:
         text = text.replace(word, "，")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+from ..text.doc_types import DOC_TYPES
+from ..text.names import alternation
+
 # "由哪个部门负责", "谁负责", "牵头单位" …: answered from the extracted duties.
 RESPONSIBILITY = re.compile(
     r"由(?:哪个|哪些|哪一?个?|什么)?(?:部门|单位|机构)|谁(?:来)?负责|哪个部门|哪些部门|牵头单位|责任单位|配合单位|负责部门|负责单位|由谁(?:来)?(?:负责|牵头|承担|落实|组织|推进)"
@@ -48,8 +51,8 @@ ASKS_LIST = re.compile(r"哪些|哪几|哪[两二三四五六七八九十]+[个�
 # Nouns that only say "a figure" or "the document" and name no item ("奖金", "目标", "方案").
 FIGURE_NOUNS = frozenset(
     "目标 指标 数量 数目 总数 人数 个数 比例 比率 比重 占比 金额 数额 额度 标准 资金 经费 奖金 奖励 补贴 资助 奖补 补助 规模 总量 "
-    "钱 具体 多少 方案 文件 政策 办法 工作 方面 情况 内容 部门 单位 全国 行动 计划 要求 问题 时候 时间 年份 方式 模式".split()
-)
+    "钱 具体 多少 文件 政策 工作 方面 情况 内容 部门 单位 全国 行动 要求 问题 时候 时间 年份 方式 模式".split()
+) | frozenset(DOC_TYPES)
 # Question words: never an item or a name ("哪些项目" is not a project's name).
 INTERROGATIVE = re.compile(r"哪|什么|多少|几|谁|怎|如何|是否|吗")
 
@@ -57,7 +60,8 @@ INTERROGATIVE = re.compile(r"哪|什么|多少|几|谁|怎|如何|是否|吗")
 # Questions about a document itself (its issuer, number or date), answered from its facts (ingest/facts.py), not
 # from a clause. Each needs a word of issuing or a document word, so "什么时候建成" stays a content question.
 ISSUING = r"(?:印发|发布|发出|下发|出台|颁布|制定|制发|签发|公布|发文|成文|发的|出的)"
-DOCUMENT_WORD = r"(?:文件|通知|方案|意见|答复|办法|规定|决定|公告|通告|政策|计划|措施|这份|该文|本文)"
+# A word for "the document": a document type (text/doc_types.py) or a general word for one.
+DOCUMENT_WORD = rf"(?:{alternation(DOC_TYPES + ('文件', '政策', '这份', '该文', '本文'))})"
 DOCUMENT_FACT = {
     "number": re.compile(r"文号|发文字号|字号是|第几号|文件编号|编号是多少"),
     "issuer": re.compile(

@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ..text.names import PLACE_SUFFIXES
+from ..text.names import PLACE_ENDINGS, alternation
 from ..text.normalize import for_match
 
 # "本市" and "我市" (and the other self-references) name the same place.
-_SELF = re.compile(r"^(?:本|我)(?=[市区县省])")
+_SELF = re.compile(rf"^(?:本|我)(?={alternation(PLACE_ENDINGS)})")
 # A place's level suffix, dropped: 广西省 → 广西, 长春市 → 长春 (the stem keeps at least two characters).
-_LEVEL = re.compile(rf"^(.{{2,}}?)(?:自治区|特别行政区|[{PLACE_SUFFIXES}])$")
+_LEVEL = re.compile(rf"^(.{{2,}}?)(?:{alternation(PLACE_ENDINGS)})$")
 # Colloquial locatives after a word: 县里, 市里, 区内.
 _LOCATIVE = re.compile(r"^(.+?)(?:里|内|这边|那边)$")
 # Characters an abbreviation may skip between two of its characters (规上 ← 规模以上, 国高企 ← 国家高新技术企业).

@@ -29,6 +29,8 @@ def iso_date(sep: str = r"[-/.]", capture: bool = True) -> str:
 CN_DATE = re.compile(cn_date())  # 2021年9月8日
 WRITTEN_CN_DATE = re.compile(cn_date(WRITTEN_DIGIT))  # 二〇二一年九月八日, 2021年＊月＊日
 ISO_DATE = re.compile(iso_date())  # 2021-09-08, 2021/9/8
+# A year: "2025年", "2018 年", "****年" (masked).
+YEAR = re.compile(rf"(?<!\d)(\d{{4}}|{MASKED}{{4}})\s*年")
 _DAY_FORMS = (CN_DATE, ISO_DATE)
 # A date without a year: "2月17日", "3月底", "上旬".
 PARTIAL_DATE = re.compile(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-CN_NUMERAL_CHARS = "一二三四五六七八九十百零〇"  # what a heading ordinal may be written with
+CN_ORDINAL_DIGITS = "一二三四五六七八九十"  # a small ordinal: 「一是」「（三）」「五、」, list and heading numbering
+CN_NUMERAL_CHARS = CN_ORDINAL_DIGITS + "百零〇"  # what a heading ordinal may be written with
 CN_COUNT_CHARS = CN_NUMERAL_CHARS + "两"  # what a count may be written with (「两项」, not a heading ordinal)
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 

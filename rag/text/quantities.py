@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from .dates import PARTIAL_DATE
+from .dates import PARTIAL_DATE, YEAR
 from .masks import MASKED
 from .normalize import for_search
 from .numerals import CN_COUNT_CHARS
@@ -16,8 +16,6 @@ _FIGURE = rf"(?:\d+(?:\.\d+)?(?:\s*[-—~至]\s*\d+(?:\.\d+)?)?|{MASKED}+)"
 MONEY = re.compile(rf"{_FIGURE}\s*(?:万|亿)?元")
 # A share: "3.2%", "15.7%", "1‰", "**%".
 SHARE = re.compile(rf"{_FIGURE}\s*[%‰]")
-# A year: "2025年", "2018 年", "****年" (masked).
-YEAR = re.compile(rf"(?<!\d)(\d{{4}}|{MASKED}{{4}})\s*年")
 # Counted things, grouped by units that answer the same "多少X" question.
 COUNT_UNITS: dict[str, str] = {
     "家": "家个所支",
