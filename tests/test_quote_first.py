@@ -84,6 +84,11 @@ def test_a_model_refusal_leaves_the_quote_even_when_the_reader_doubts_the_clause
     _reader_believing(monkeypatch, fake_session, -1.0)  # belief 0.27: above the threshold, yet doubtful
     final = stream(with_reader(fake_session), ScriptedLLM(refusal_text()))[-1]
     assert not final.refused and "350件" in final.body
+    # The same path does consult the reader: below its threshold the same model refusal is a refusal, so the
+    # answer above stood because the model's refusal was not counted, not because no reader was asked.
+    _reader_believing(monkeypatch, fake_session, -5.0)  # belief 0.007 < 0.05
+    final = stream(with_reader(fake_session), ScriptedLLM(refusal_text()))[-1]
+    assert final.refused
 
 
 def test_the_reader_refuses_below_its_threshold_for_every_backend(fake_session, monkeypatch):
