@@ -429,7 +429,8 @@ def test_markdown_links_in_document_text_are_inert():
 def test_markdown_in_an_answer_is_inert(fake_session):
     from rag.types import Answer
 
-    ans = Answer("问", "问", "见[x](javascript:alert(1))〔1〕", (), (), False, "extractive")
+    ans = Answer(question="问", standalone_question="问", body="见[x](javascript:alert(1))〔1〕", citations=(), hits=(),
+                 refused=False, backend="extractive")
     rendered = answer_html(ans)
     assert "](" not in rendered and 'class="cite"' in rendered
 

@@ -96,7 +96,8 @@ def test_citations_say_so_and_the_setting_leaves_them_out(tmp_path: Path, fake_e
     assert old and old[0].facts.superseded is not None and "废止" in old[0].facts.line()
     from rag.types import Answer, Citation
 
-    cited = Answer("q", "q", "……〔1〕", (Citation(1, old[0].clause, ()),), tuple(hits), False, "extractive")
+    cited = Answer(question="q", standalone_question="q", body="……〔1〕", citations=(Citation(1, old[0].clause, ()),),
+                   hits=tuple(hits), refused=False, backend="extractive")
     assert f"{old[0].label}（某某市人民政府 · 某政发〔2019〕8号 · 2019年3月1日 · ⚠ 已由" in cited.text
     strict = Session(settings.with_(search_superseded=False), embedder=fake_embedder)
     assert all(h.doc not in {"old.txt", "plan2020.txt", "temporary.txt"} for h in strict.retrieve("专精特新企业奖励", 10))

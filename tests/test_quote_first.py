@@ -29,7 +29,7 @@ def test_the_quote_comes_before_the_model_and_a_verified_model_answer_replaces_i
     assert quoted < first_text and "350件" in pieces[quoted].text and "〔1〕" in pieces[quoted].text
     final = pieces[-1]
     assert isinstance(final, Answer) and final.backend == "scripted" and "350件" in final.body
-    assert "first_verified" in final.timings and final.timings["first_verified"] <= final.timings["total"]
+    assert final.timings.first_verified is not None and final.timings.first_verified <= final.timings.total
 
 
 def test_a_kept_model_answer_is_followed_by_the_clause_words_it_rewords(fake_session):
@@ -108,7 +108,8 @@ def test_the_page_shows_the_two_states():
     assert "原文摘录" in waiting and "模型正在组织回答" in waiting and 'class="cite"' in waiting
     writing = quoted_html("原文〔1〕", "模型的回答〔1〕")
     assert "回答（生成中）" in writing and "模型正在组织回答" not in writing
-    answered = Answer("问", "问", "模型的回答〔1〕", (), (), False, "local")
+    answered = Answer(question="问", standalone_question="问", body="模型的回答〔1〕", citations=(), hits=(), refused=False,
+                      backend="local")
     assert "回答" in answer_html(answered, labelled=True) and "原文摘录" not in answer_html(answered, labelled=True)
     assert "class='state'" not in answer_html(answered)  # the extractive page needs no labels
 

@@ -16,7 +16,7 @@ from ..config import Settings
 from ..llm.base import ChatBackend
 from ..retrieval.retriever import Retriever
 from ..text.masks import says_not_given
-from ..types import Answer, Hit, Quoted, Retrieved, SearchFilter, Waiting
+from ..types import Answer, Hit, Quoted, Retrieved, SearchFilter, Timings, Waiting
 from .compose import Draft, compose
 from .conversation import condense, fallback_standalone, normalise_history
 from .answerability import Verdict, judge
@@ -89,7 +89,7 @@ class Answerer:
         retriever = self.source.retriever()
         filters = SearchFilter.policy(filters, self.settings.search_superseded)
         hits = retriever.search(standalone, k or self.settings.top_k, filters)
-        timings = {"retrieval": time.perf_counter() - t0}
+        timings = Timings(retrieval=time.perf_counter() - t0)
         yield Retrieved(tuple(hits))
         if filters and not hits:
             draft = yield from self._refuse(filters.no_match())
@@ -138,8 +138,8 @@ class Answerer:
             draft = yield from self._decide(turn, unknown, meaning, listing, quote_source, span)
         draft.note = draft.note or note
         draft.backend = draft.backend or self.backend
-        timings["total"] = time.perf_counter() - t0
-        timings.setdefault("first_token", timings["total"])
+        timings.total = time.perf_counter() - t0
+        timings.saw_first_token(timings.total)
         yield compose(question, standalone, draft, hits, timings)
 
     def _decide(
@@ -184,7 +184,7 @@ class Answerer:
         if self.llm is not None:
             # The verified quote is on screen at once; the model's wording follows and replaces it only if it
             # verifies.
-            timings.setdefault("first_verified", time.perf_counter() - t0)
+            timings.saw_first_verified(time.perf_counter() - t0)
             preview = Renumberer()
             shown_quote = "".join(preview.render(c) for c in quote).strip()
             if shown_quote:
@@ -219,7 +219,7 @@ class Answerer:
             yield from self._emit(disagreement, renum, timings, t0)
         return draft
 
-    def _document_fact(self, about: FactAnswer, hits: list[Hit], timings: dict, t0: float):
+    def _document_fact(self, about: FactAnswer, hits: list[Hit], timings: Timings, t0: float):
         """The fact's sentence citing the line that states it (appended to the hits as its own clause); a fact the
         document does not state is refused with that said."""
         if about.clause is None:
@@ -231,7 +231,9 @@ class Answerer:
         yield from self._emit(checked, Renumberer(), timings, t0)
         return Draft(checked), hits
 
-    def _span(self, question: str, hits: list[Hit], verdict: Verdict, retriever, unknown, timings) -> SpanFound | None:
+    def _span(
+        self, question: str, hits: list[Hit], verdict: Verdict, retriever, unknown, timings: Timings
+    ) -> SpanFound | None:
         """The span reader's best span over the first citable hits, when it ships and is on (timed)."""
         if not (self.settings.span_reader and hits and not unknown and verdict.answerable):
             return None
@@ -240,7 +242,7 @@ class Answerer:
             return None
         t = time.perf_counter()
         found = read_hits(reader, question, hits, verdict)
-        timings["reader"] = time.perf_counter() - t
+        timings.reader = time.perf_counter() - t
         return found
 
     @staticmethod
@@ -253,7 +255,7 @@ class Answerer:
         return Draft(checked, refused=True, note=reason)
 
     @staticmethod
-    def _emit(checked: list[Checked], renum: Renumberer, timings: dict, t0: float) -> Iterator[Piece]:
-        timings.setdefault("first_token", time.perf_counter() - t0)
+    def _emit(checked: list[Checked], renum: Renumberer, timings: Timings, t0: float) -> Iterator[Piece]:
+        timings.saw_first_token(time.perf_counter() - t0)
         for c in checked:
             yield renum.render(c)

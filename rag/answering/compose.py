@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from ..types import Answer, Citation, Hit
+from ..types import Answer, Citation, Hit, Timings
 from .prompts import refusal_text
 from .verification import Checked, Renumberer
 
@@ -22,7 +22,7 @@ class Draft:
     quiet: bool = False  # the note is for logs only (see Answer.quiet_note)
 
 
-def compose(question: str, standalone: str, draft: Draft, hits: Sequence[Hit], timings: dict) -> Answer:
+def compose(question: str, standalone: str, draft: Draft, hits: Sequence[Hit], timings: Timings) -> Answer:
     """The final Answer for a draft."""
     renum = Renumberer()
     body = "".join(renum.render(c) for c in draft.checked).strip()
@@ -38,14 +38,14 @@ def compose(question: str, standalone: str, draft: Draft, hits: Sequence[Hit], t
         for number, context_no in enumerate(renum.order, 1)
     )
     return Answer(
-        question,
-        standalone,
-        body,
-        citations,
-        tuple(hits),
-        draft.refused,
-        draft.backend,
-        draft.note,
-        timings,
+        question=question,
+        standalone_question=standalone,
+        body=body,
+        citations=citations,
+        hits=tuple(hits),
+        refused=draft.refused,
+        backend=draft.backend,
+        note=draft.note,
+        timings=timings,
         quiet_note=draft.quiet,
     )

@@ -11,7 +11,7 @@ from typing import AbstractSet, Generator, Sequence
 from ..llm.base import ChatBackend
 from ..text.masks import says_not_given
 from ..text.sentences import is_finished, split_sentences
-from ..types import Hit
+from ..types import Hit, Timings
 from .answerability import Verdict
 from .context import verification_contexts
 from .replies import is_model_refusal
@@ -46,7 +46,7 @@ class Turn:
     hits: Sequence[Hit]
     verdict: Verdict
     renum: Renumberer
-    timings: dict
+    timings: Timings
     t0: float
     quote: list[Checked] | None = None
 
@@ -88,7 +88,7 @@ def stream_verified(
 
     buffer = ""
     for piece in llm.stream(messages, max_new_tokens):
-        timings.setdefault("first_token", time.perf_counter() - t0)
+        timings.saw_first_token(time.perf_counter() - t0)
         buffer += piece
         sentences = split_sentences(buffer)
         complete, buffer = (
@@ -102,5 +102,5 @@ def stream_verified(
         shown = take(sentence)
         if shown:
             yield shown
-    timings["generation"] = time.perf_counter() - t0 - timings.get("first_token", 0.0)
+    timings.generation = time.perf_counter() - t0 - (timings.first_token or 0.0)
     return reply

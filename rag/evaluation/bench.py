@@ -90,8 +90,8 @@ def bench_answers(settings: Settings, index: Path, questions: list[dict], backen
     firsts, totals = [], []
     for q in questions:
         final = list(answerer.stream(q["question"]))[-1]
-        firsts.append(final.timings["first_token"])
-        totals.append(final.timings["total"])
+        firsts.append(final.timings.first_token or 0.0)
+        totals.append(final.timings.total or 0.0)
     return {
         "backend": backend,
         "questions": len(totals),

@@ -53,11 +53,11 @@ def bench_prompt_mode(session, items: list[GoldItem], llm: CountingBackend, rows
         final = list(answerer.stream(item.question))[-1]
         elapsed = time.perf_counter() - started
         t = final.timings
-        if "first_verified" in t:
-            verified.append(t["first_verified"])
+        if t.first_verified is not None:
+            verified.append(t.first_verified)
         if len(llm.prompt_tokens) > calls:  # the model ran (the checks did not refuse first)
-            first.append(t["first_token"])
-            generation.append(t.get("generation", 0.0))
+            first.append(t.first_token or 0.0)
+            generation.append(t.generation or 0.0)
             total.append(elapsed)
         outcome = AnswerOutcome(item, final.refused, [c.text for c in final.citations], final.body)
         outcomes.append(outcome)
@@ -70,7 +70,7 @@ def bench_prompt_mode(session, items: list[GoldItem], llm: CountingBackend, rows
                     "refused": final.refused,
                     "backend": final.backend,
                     "body": final.body,
-                    "timings": t,
+                    "timings": t.to_dict(),
                     "cited": [c.label for c in final.citations],
                     "good_citations": outcome.good_citations,
                     "prompt_tokens": llm.prompt_tokens[-1] if len(llm.prompt_tokens) > calls else 0,

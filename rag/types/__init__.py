@@ -7,7 +7,7 @@ from here (`from rag.types import Hit`).
 
 from __future__ import annotations
 
-from .answers import RELATED_HEADER, SOURCES_HEADER, Answer, Quoted, Retrieved, Waiting
+from .answers import RELATED_HEADER, SOURCES_HEADER, Answer, Quoted, Retrieved, Timings, Waiting
 from .clauses import Citation, Clause, Hit, facts_suffix
 from .documents import FACT_FIELDS, FACT_LABELS, Document, DocumentFacts, Duty, Fact, named_departments
 from .filters import SearchFilter
@@ -32,6 +32,7 @@ __all__ = [
     "Quoted",
     "Retrieved",
     "SearchFilter",
+    "Timings",
     "Waiting",
     "facts_suffix",
     "named_departments",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from ..text.markers import strip_markers
 from .clauses import Citation, Hit, facts_suffix
@@ -13,7 +13,32 @@ SOURCES_HEADER = "来源："
 RELATED_HEADER = "可能相关："
 
 
-@dataclass(frozen=True)
+@dataclass
+class Timings:
+    """Seconds from the question's arrival: how long retrieval and the span reader took, when the first verified
+    text, the first streamed text and the end came, and how long the model generated; None where it did not
+    happen."""
+
+    retrieval: float | None = None
+    reader: float | None = None
+    first_verified: float | None = None
+    first_token: float | None = None
+    generation: float | None = None
+    total: float | None = None
+
+    def saw_first_token(self, elapsed: float) -> None:
+        if self.first_token is None:
+            self.first_token = elapsed
+
+    def saw_first_verified(self, elapsed: float) -> None:
+        if self.first_verified is None:
+            self.first_verified = elapsed
+
+    def to_dict(self) -> dict[str, float]:
+        return {k: round(v, 3) for k, v in asdict(self).items() if v is not None}
+
+
+@dataclass(frozen=True, kw_only=True)
 class Answer:
     """A finished answer. `body` holds the verified sentences with 〔n〕 markers; `citations` the clauses behind
     them. `refused` means the documents do not answer what was asked: `body` then says what they do say and what
@@ -28,7 +53,7 @@ class Answer:
     refused: bool
     backend: str
     note: str = ""  # e.g. why the answer fell back to extractive, or why it was refused
-    timings: dict = field(default_factory=dict)
+    timings: Timings = field(default_factory=Timings)
     # The note is for logs and scripts only: a model's wording that did not verify was replaced by the verified
     # quote, which needs no apology on the page.
     quiet_note: bool = False
@@ -82,7 +107,7 @@ class Answer:
             "refused": self.refused,
             "backend": self.backend,
             "note": self.note,
-            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "timings": self.timings.to_dict(),
         }
 
 

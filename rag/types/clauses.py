@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
 
 from ..text.sentences import clause_sentences
 from .documents import DocumentFacts, Duty, named_departments
@@ -75,14 +74,68 @@ class Clause:
 
 
 class _ClauseView:
-    """Read-through access to the held clause's fields (hit.label is hit.clause.label)."""
+    """Typed read-through access to the held clause's fields (hit.label is hit.clause.label)."""
 
     clause: Clause
 
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_") or name == "clause":
-            raise AttributeError(name)
-        return getattr(self.clause, name)
+    @property
+    def id(self) -> str:
+        return self.clause.id
+
+    @property
+    def doc(self) -> str:
+        return self.clause.doc
+
+    @property
+    def title(self) -> str:
+        return self.clause.title
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        return self.clause.path
+
+    @property
+    def label(self) -> str:
+        return self.clause.label
+
+    @property
+    def text(self) -> str:
+        return self.clause.text
+
+    @property
+    def start(self) -> int:
+        return self.clause.start
+
+    @property
+    def end(self) -> int:
+        return self.clause.end
+
+    @property
+    def duties(self) -> tuple[Duty, ...]:
+        return self.clause.duties
+
+    @property
+    def part(self) -> int:
+        return self.clause.part
+
+    @property
+    def flagged(self) -> tuple[str, ...]:
+        return self.clause.flagged
+
+    @property
+    def facts(self) -> DocumentFacts | None:
+        return self.clause.facts
+
+    @property
+    def answer_text(self) -> str:
+        return self.clause.answer_text
+
+    @property
+    def departments(self) -> tuple[str, ...]:
+        return self.clause.departments
+
+    def search_text(self) -> str:
+        return self.clause.search_text()
 
 
 # ---------------------------------------------------------------- retrieval and answers
