@@ -21,13 +21,14 @@ from .compose import Draft, compose
 from .conversation import condense, fallback_standalone, normalise_history
 from .answerability import Verdict, judge
 from .conflicts import conflict_sentences
+from .fact_questions import asked_fact
 from .doc_facts import FactAnswer, document_fact_answer
 from .chooser import chosen
 from .span_answers import SPAN_DROPPED_NOTE, SPAN_REFUSAL, SpanFound, read_hits, states_span
 from .span_reader import span_reader_for
 from .reader import doubt
 from .lists import Listing, section_list
-from ..query.intents import asks_document_fact, asks_responsibility
+from ..query.intents import asks_responsibility
 from ..query.questions import check_question
 from .prompts import refusal_text
 from .strategies import (
@@ -96,7 +97,7 @@ class Answerer:
             yield compose(question, standalone, draft, hits, timings)
             return
         hits = [h for h in hits if h.answer_text.strip()]  # a clause that is only flagged text cannot answer
-        asked = asks_document_fact(standalone)
+        asked = asked_fact(standalone, lambda: retriever.query_vector(standalone), retriever.embedder.space)
         about = (
             document_fact_answer(
                 standalone, asked, hits, retriever.first_clauses(), retriever.document_texts(), filters

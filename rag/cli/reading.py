@@ -1,4 +1,5 @@
-"""The span reader's commands: `train-span-reader` (fine-tune it) and `eval-reader FILE.json` (its own figures)."""
+"""The learned readers' commands: `train-span-reader` (fine-tune it), `eval-reader FILE.json` (its own figures),
+`calibrate-span-reader`, and `train-fact-questions` (questions about a document itself, by meaning)."""
 
 from __future__ import annotations
 
@@ -40,6 +41,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train_fact_questions(args: argparse.Namespace) -> int:
+    from ..evaluation.train_fact_questions import train
+
+    train(seed=args.seed)
+    return 0
+
+
 def add_parsers(sub) -> None:
     t = sub.add_parser(
         "train-span-reader",
@@ -58,6 +66,14 @@ def add_parsers(sub) -> None:
     )
     t.add_argument("--lr", type=float, default=None, help="peak learning rate (default: LEARNING_RATE in the trainer)")
     t.set_defaults(func=cmd_train_span_reader)
+
+    f = sub.add_parser(
+        "train-fact-questions",
+        help="fit the model that recognises questions about a document itself (issuer, number, date) by meaning; "
+        "writes rag/answering/fact_questions.json",
+    )
+    f.add_argument("--seed", type=int, default=0, help="the cross-validation folds' shuffle")
+    f.set_defaults(func=cmd_train_fact_questions)
 
     e = sub.add_parser(
         "eval-reader",
