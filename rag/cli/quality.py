@@ -65,6 +65,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return run_feedback(settings_of(args).index_dir, args.export, args.json)
     if args.export:
         raise ValueError("--export goes with `eval feedback`")
+    if args.without:
+        from ..evaluation.ablation import switch_off
+
+        if args.check:
+            raise ValueError("--without measures tuning sets only; a check set is read once, with every rule kept")
+        for rule in args.without:
+            switch_off(rule)
     if args.stores:
         from ..evaluation.store_compare import compare_stores
 
@@ -148,6 +155,14 @@ def _add_eval(sub) -> None:
         action="store_true",
         help="a third-party set's check questions: an answerable set's check_ids.txt instead of sample.jsonl; RGB's "
         "items 60-99",
+    )
+    e.add_argument(
+        "--without",
+        action="append",
+        default=[],
+        metavar="RULE",
+        help="switch one hand rule of the answer path off for this run (repeatable; tuning sets only): "
+        "other-place, years, levels, nouns, unknown-nouns, unknown-entities, item-margin, responsibility",
     )
     e.add_argument(
         "--stores",
