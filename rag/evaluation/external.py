@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from ..text.normalize import for_match
 from ..text.overlap import longest_run_share
@@ -163,9 +163,14 @@ def span_metrics(outcomes, spans: dict[str, str]) -> dict[str, float]:
     }
 
 
-def ncp_documents(docs_dir: Path) -> Path | None:
-    """The NCP set's documents written as files into `docs_dir` (its folder), or None when ../shared is absent."""
+def ncp_documents(docs_dir: Path, keep: Callable[[list[str]], set[str]] | None = None) -> Path | None:
+    """The NCP set's documents written as files into `docs_dir` (its folder), or None when ../shared is absent;
+    `keep` picks, from every document's stem, the ones to write (default: all)."""
     if not is_external(NCP):
         return None
-    write_documents(load_external_set(NCP).documents, docs_dir)
+    documents = load_external_set(NCP).documents
+    if keep is not None:
+        kept = keep([stem for stem, _ in documents])
+        documents = [d for d in documents if d[0] in kept]
+    write_documents(documents, docs_dir)
     return docs_dir

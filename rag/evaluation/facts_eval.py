@@ -11,8 +11,9 @@ when nothing is stated) and the precision / recall of the extracted facts for th
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ..config import Settings
 from ..text.normalize import to_simplified
@@ -37,26 +38,40 @@ def _norm(text: str | None) -> str:
     return "".join(to_simplified(text or "").split())
 
 
-def _session(settings: Settings, corpus: str):
+def _with_others(asked: set[str], others: int) -> Callable[[list[str]], set[str]]:
+    """Keep the asked documents and `others` more, drawn with a fixed seed (a smaller index for the test suite)."""
+
+    def keep(stems: list[str]) -> set[str]:
+        named = {s for s in stems if any(s.startswith(a.removesuffix(".txt")) for a in asked)}
+        rest = sorted(set(stems) - named)
+        random.Random(0).shuffle(rest)
+        return named | set(rest[:others])
+
+    return keep
+
+
+def _session(settings: Settings, corpus: str, asked: set[str], others: int | None):
     from ..indexing.embedders import embedder_from
     from ..session import Session
 
     if corpus == "ncp":
         work = Path(settings.cache_dir) / "eval" / NCP_NAME
-        if ncp_documents(work / "docs") is None:
+        part = "" if others is None else f"-{others}"
+        if ncp_documents(work / f"docs{part}", None if others is None else _with_others(asked, others)) is None:
             return None
-        settings = settings.with_(docs_dir=work / "docs", index_dir=work / "index")
+        settings = settings.with_(docs_dir=work / f"docs{part}", index_dir=work / f"index{part}")
     session = Session(settings, embedder=embedder_from(settings))
     session.build(allow_large=True)
     return session
 
 
-def run_facts_eval(gold: Path, settings: Settings, as_json: bool = False) -> dict:
+def run_facts_eval(gold: Path, settings: Settings, as_json: bool = False, others: int | None = None) -> dict:
+    """`others`: over NCP, index only the asked documents and this many others (default: all 599)."""
     items = [json.loads(line) for line in Path(gold).read_text(encoding="utf-8").splitlines() if line.strip()]
     outcomes, skipped = [], []
     extracted: dict[tuple[str, str], tuple[str | None, dict]] = {}
     for corpus in sorted({i["corpus"] for i in items}):
-        session = _session(settings, corpus)
+        session = _session(settings, corpus, {i["doc"] for i in items if i["corpus"] == corpus}, others)
         if session is None:
             skipped.append(f"{corpus}: ../shared is absent")
             continue
