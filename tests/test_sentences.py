@@ -60,6 +60,16 @@ def test_the_quote_follows_the_sentence_closest_in_meaning():
     assert "260家" in meant and meant != lexical
 
 
+def test_the_quote_holds_the_span_readers_answer_when_it_has_one():
+    text = "推进实施算力券政策，支持企业购买智算服务。发挥应用场景建设支持政策引导作用，发布技术创新典型应用场景清单。"
+    question = "算力券的应用场景政策是什么"  # its wording leans to the second sentence
+    plain = best_window(question, text, max_chars=30)
+    anchored = best_window(question, text, max_chars=30, anchor="支持企业购买智算服务")
+    assert "支持企业购买智算服务" not in plain and "支持企业购买智算服务" in anchored
+    # an anchor no run can hold (it spans more than max_chars) leaves the plain choice
+    assert best_window(question, text, max_chars=30, anchor="不在条款中的文字") == plain
+
+
 def test_sentence_meaning_scores_the_hit_sentences(docs_dir: Path, tmp_path: Path, fake_embedder):
     build_index(docs_dir, tmp_path / "index", embedder=fake_embedder, sentence_vectors=True)
     retriever = Retriever.open(tmp_path / "index", fake_embedder)

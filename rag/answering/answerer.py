@@ -179,7 +179,8 @@ class Answerer:
             first, meaning = quote_source() if quote_source is not None else (0, meaning)
             # The chooser's clause and its best window: quoting only the sentence holding the reader's span lost
             # NCP tuning answers their gold span (body 0.715 → 0.575: its answers run over several sentences).
-            quote = extractive_sentences(question, hits, verdict.ask.comparison, meaning, first)
+            anchor = span.reading.text if span is not None and span.hit == first and span.answers else ""
+            quote = extractive_sentences(question, hits, verdict.ask.comparison, meaning, first, anchor)
             if span is not None and span.hit == first and span.reading.text and span.reading.text in quote[0].text:
                 quoted_span = span  # a model answer must then keep the span
         if self.llm is not None:

@@ -50,11 +50,17 @@ def best_sentences(question: str, text: str, limit: int = 2) -> list[str]:
     return [s for _, _, s in sorted(top, key=lambda t: -t[1])]
 
 
-def best_window(question: str, text: str, max_chars: int = QUOTE_CHARS, meaning: dict[str, float] | None = None) -> str:
+def best_window(
+    question: str,
+    text: str,
+    max_chars: int = QUOTE_CHARS,
+    meaning: dict[str, float] | None = None,
+    anchor: str = "",
+) -> str:
     """The run of consecutive clause sentences (at most max_chars, at least one sentence) that holds most of the
     question's wording and, where the index has sentence vectors (`meaning`: sentence → cosine with the question),
     the sentence closest to it in meaning; among equal runs, the longer (it carries the answer after the echo of
-    the question)."""
+    the question). With an `anchor` (the span reader's answer), only runs that hold it are considered."""
     sentences = clause_sentences(text, MIN_SENTENCE_CHARS) or [text.strip()]
     meaning = meaning or {}
     closest = max((meaning.get(s, 0.0) for s in sentences), default=0.0)
@@ -65,11 +71,14 @@ def best_window(question: str, text: str, max_chars: int = QUOTE_CHARS, meaning:
             if j > i and len(run) + len(sentences[j]) > max_chars:
                 break
             run = join_quoted(sentences[i : j + 1], text)
+            if anchor and anchor not in run:
+                continue
             missed = closest - max((meaning.get(s, 0.0) for s in sentences[i : j + 1]), default=0.0) if meaning else 0.0
             key = (round(support(question, run) - MEANING_WEIGHT * missed, 3), len(run), -i, run)
             if best is None or key[:3] > best[:3]:
                 best = key
-    assert best is not None  # at least one sentence
+    if best is None:  # the anchor lies in no run short enough (or across sentences the quote would split)
+        return best_window(question, text, max_chars, meaning)
     return best[3]
 
 
@@ -189,9 +198,11 @@ def extractive_sentences(
     comparison: bool = False,
     meaning: dict[str, float] | None = None,
     first: int = 0,
+    anchor: str = "",
 ) -> list[Checked]:
     """Quote the best sentences of the `first` clause (the top one unless the chooser picked another; `meaning` is
-    its sentences'), and of another document's best clause when the question compares."""
+    its sentences'; `anchor` is text its quote must hold), and of another document's best clause when the question
+    compares."""
     if not hits:
         return []
     chosen = [first]
@@ -202,7 +213,7 @@ def extractive_sentences(
     for i in chosen:
         text = hits[i].answer_text
         quote = (
-            best_window(question, text, meaning=meaning)
+            best_window(question, text, meaning=meaning, anchor=anchor)
             if i == first
             else join_quoted(best_sentences(question, text, 1), text)
         )
