@@ -177,6 +177,10 @@ def test_a_model_sentence_that_drops_the_span_gives_way_to_the_readers_sentence(
     exact = ScriptedLLM(said.rstrip("。；;") + "[1]。")
     final = list(Answerer(fake_session, "scripted", llm=exact).stream(question))[-1]
     assert final.note != SPAN_DROPPED_NOTE
+    # the model was told the span, so that its first sentence states it
+    asked = exact.calls[-1][-1]["content"]
+    span = asked.split("「")[-1].split("」")[0]
+    assert "第一句请直接给出它" in asked and span and span in said
 
 
 def test_the_refusal_margin_is_the_highest_within_every_sources_false_refusal_budget():

@@ -193,6 +193,7 @@ class Answerer:
                 yield Quoted(shown_quote)
             writer = ModelWriter(self.llm, self.settings, self.backend)
             turn.quote = quote
+            turn.span = quoted_span.reading.text if quoted_span is not None else ""
             draft = yield from writer.draft(turn)
             if draft.refused:
                 return draft

@@ -27,6 +27,15 @@ log = logging.getLogger(__name__)
 QUEUE_POLL_SECONDS = 0.5
 
 
+SPAN_HINT = "（条款中回答这个问题的原文：「{span}」。第一句请直接给出它。）"
+
+
+def asked_with_span(question: str, span: str) -> str:
+    """The question as the evidence prompt asks it: with the span reader's answer, when there is one, so that the
+    model's first sentence states it (a reply that drops it gives way to the quote)."""
+    return f"{question}\n{SPAN_HINT.format(span=span)}" if span.strip() else question
+
+
 def with_source(answer: list[Checked], quote: list[Checked]) -> list[Checked]:
     """The verified quote's sentences to show after a model's verified answer, each marked 「原文：」 on its own line:
     the clause's own words, so a reworded figure or item can be checked at a glance (the 1.5B model's rewording
@@ -91,7 +100,9 @@ class ModelWriter:
             system_message(),
             {
                 "role": "user",
-                "content": render("answer", context=context_block(shown, excerpts), question=turn.question),
+                "content": render(
+                    "answer", context=context_block(shown, excerpts), question=asked_with_span(turn.question, turn.span)
+                ),
             },
         ]
         citable = (

@@ -49,6 +49,7 @@ class Turn:
     timings: Timings
     t0: float
     quote: list[Checked] | None = None
+    span: str = ""  # the span reader's answer, when the verified quote holds it: the model is asked to state it
 
 
 def _keep(c: Checked) -> bool:
