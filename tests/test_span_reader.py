@@ -210,3 +210,35 @@ def test_the_shipped_reader_finds_a_figure_and_refuses_tampered_weights(parts, t
     tampered.write_bytes(bytes(data))
     with pytest.raises(EmbedderError, match="sha256"):
         read_weights(tampered, SPAN_READER_SHA256)
+
+
+def test_a_question_refused_only_for_an_absent_word_is_answered_when_the_reader_finds_it(fake_session, monkeypatch):
+    """An absent word is no evidence against: above SPAN_OVERRIDE_MARGIN the reader's span in the nearest clause
+    answers; below it (and by default, off) the refusal stands."""
+    from rag.answering import answerer as module
+    from rag.answering import span_answers
+    from rag.answering.answerability import judge
+    from rag.answering.answerer import Answerer
+
+    question = "唐山对新认定的国家级科技企业孵化器的运营团队奖补多少？"  # 运营团队: named by no clause
+    hits = fake_session.retriever().search(question, 5)
+    verdict = judge(question, hits, fake_session.retriever().facts)
+    assert not verdict.answerable and verdict.absent_only and "运营、团队" in verdict.reason
+
+    class NearReader(FixedReader):
+        def read(self, question, passages):
+            from rag.answering.span_reader import Reading
+
+            out = []
+            for n, (_, text) in enumerate(passages):
+                at = text.find("50万元")
+                out.append(Reading(n, 4.0, at, at + 4, "50万元", 1.0) if at >= 0 else Reading(n, -5.0, 0, 0, "", 0.0))
+            return out
+
+    monkeypatch.setattr(module, "span_reader_for", lambda embedder: NearReader("", 4.0))
+    assert list(Answerer(fake_session, "extractive").stream(question))[-1].refused  # off by default
+    monkeypatch.setattr(span_answers, "SPAN_OVERRIDE_MARGIN", 3.0)
+    final = list(Answerer(fake_session, "extractive").stream(question))[-1]
+    assert not final.refused and "50万元" in final.body
+    monkeypatch.setattr(span_answers, "SPAN_OVERRIDE_MARGIN", 5.0)  # the reader not sure enough
+    assert list(Answerer(fake_session, "extractive").stream(question))[-1].refused

@@ -66,6 +66,9 @@ class Verdict:
     reason: str = ""  # for a refusal: what the documents say and what they do not
     near: int | None = None  # hit index (0-based) of the clause the reason speaks of
     citable: frozenset[int] | None = None  # 1-based hits a model may cite (see `_citable`); None: all
+    # Refused only because words of the question are absent from the nearest clause (`near`), which states a
+    # figure of the asked kind: no evidence against, so the span reader may still answer from it.
+    absent_only: bool = False
 
 
 @dataclass
@@ -171,7 +174,10 @@ def _decide(
         return Verdict(True, ask, tuple(sorted(found, key=lambda e: -e.score)))
     if near is None:
         return Verdict(False, ask, reason=f"最接近的条款没有给出具体{ask.kind_word}。", near=max(best_item[1], 0))
-    return Verdict(False, ask, reason=_explain(ask, near, hits[near.index], facts), near=near.index)
+    absent_only = bool(near.nouns) and not (near.places or near.years or near.levels)
+    return Verdict(
+        False, ask, reason=_explain(ask, near, hits[near.index], facts), near=near.index, absent_only=absent_only
+    )
 
 
 def is_label_line(sentence: str) -> bool:

@@ -24,7 +24,7 @@ from .conflicts import conflict_sentences
 from .fact_questions import asked_fact
 from .doc_facts import FactAnswer, document_fact_answer
 from .chooser import chosen
-from .span_answers import SPAN_DROPPED_NOTE, SPAN_REFUSAL, SpanFound, read_hits, states_span
+from .span_answers import SPAN_DROPPED_NOTE, SPAN_REFUSAL, SpanFound, overrides, read_hits, states_span
 from .span_reader import span_reader_for
 from .reader import doubt
 from .lists import Listing, section_list
@@ -116,13 +116,19 @@ class Answerer:
                     verdict, doubt(standalone, hits, verdict, retriever.facts, retriever.embedder.space, meaning)
                 )
             span = self._span(standalone, hits, verdict, retriever, unknown, timings)
+            picked = None  # the clause the reader answers from, when it answers what the rules refused
             if span is not None and verdict.answerable and not span.answers:
                 verdict = _with_doubt(verdict, SPAN_REFUSAL)
+            elif overrides(verdict, span):
+                assert span is not None
+                verdict, picked = replace(verdict, answerable=True, reason="", near=None, absent_only=False), span.hit
 
             def quote_source(hits=hits, meaning=meaning) -> tuple[int, dict[str, float]]:
                 """The hit the quote comes from and its sentences' meaning: asked only when a clause is quoted."""
                 first = (
-                    chosen(standalone, hits, verdict, retriever.facts, retriever.embedder.space)
+                    picked
+                    if picked is not None
+                    else chosen(standalone, hits, verdict, retriever.facts, retriever.embedder.space)
                     if self.settings.chooser
                     else 0
                 )
@@ -238,7 +244,7 @@ class Answerer:
         self, question: str, hits: list[Hit], verdict: Verdict, retriever, unknown, timings: Timings
     ) -> SpanFound | None:
         """The span reader's best span over the first citable hits, when it ships and is on (timed)."""
-        if not (self.settings.span_reader and hits and not unknown and verdict.answerable):
+        if not (self.settings.span_reader and hits and not unknown and (verdict.answerable or verdict.absent_only)):
             return None
         reader = span_reader_for(retriever.embedder)
         if reader is None:

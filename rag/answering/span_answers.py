@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Sequence
 from ..text.overlap import support
 from ..types import Hit
 from .span_reader import Reading, SpanReader
-from .thresholds import SPAN_ANSWER_MARGIN, SPAN_KEPT
+from .thresholds import SPAN_ANSWER_MARGIN, SPAN_KEPT, SPAN_OVERRIDE_MARGIN
 
 if TYPE_CHECKING:  # pragma: no cover
     from .answerability import Verdict
@@ -52,6 +52,19 @@ def read_hits(reader: SpanReader, question: str, hits: Sequence[Hit], verdict: "
     return SpanFound(eligible[best], readings[best])
 
 
+def overrides(verdict: "Verdict", found: SpanFound | None, margin: float | None = None) -> bool:
+    """Whether the reader answers a question the rules refused only for absent words (`Verdict.absent_only`): its
+    best span lies in the clause they judged nearest, by at least `margin` (SPAN_OVERRIDE_MARGIN)."""
+    margin = SPAN_OVERRIDE_MARGIN if margin is None else margin
+    return (
+        found is not None
+        and not verdict.answerable
+        and verdict.absent_only
+        and found.hit == verdict.near
+        and found.reading.margin >= margin
+    )
+
+
 def states_span(texts: Sequence[str], span: str) -> bool:
     """Whether sentences (a model's answer) state the reader's span: at least SPAN_KEPT of its wording, in order
     or not (a model may reorder 「50万元奖补」 as 「奖补50万元」); an empty span is stated by anything."""
@@ -63,6 +76,7 @@ __all__ = [
     "SPAN_DROPPED_NOTE",
     "SPAN_REFUSAL",
     "SpanFound",
+    "overrides",
     "passage_of",
     "read_hits",
     "states_span",

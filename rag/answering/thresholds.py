@@ -74,3 +74,7 @@ SPAN_ANSWER_MARGIN = -2.0
 # A model's answer states the reader's span when it keeps at least this share of the span's character bigrams;
 # otherwise the reader's sentence is quoted instead.
 SPAN_KEPT = 0.8
+# A question refused only because some of its words are absent from the nearest clause (no other place, year or
+# level stated against it) is answered when the span reader finds its answer there by at least this margin: an
+# absent word is no evidence against. Infinite: never (see docs/benchmarks.md, "The reader decides").
+SPAN_OVERRIDE_MARGIN = float("inf")
