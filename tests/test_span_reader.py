@@ -242,3 +242,17 @@ def test_a_question_refused_only_for_an_absent_word_is_answered_when_the_reader_
     assert not final.refused and "50万元" in final.body
     monkeypatch.setattr(span_answers, "SPAN_OVERRIDE_MARGIN", 5.0)  # the reader not sure enough
     assert list(Answerer(fake_session, "extractive").stream(question))[-1].refused
+
+
+def test_the_override_margin_is_the_lowest_answering_few_enough_unanswerable_rows():
+    from rag.evaluation.span_calibration import MarginRow, override_summary
+
+    def row(n, label, near, holds=True):
+        return MarginRow(f"r{n}", "own", label, False, near, holds, False, True, near)
+
+    rows = [row(1, 1, 6.0), row(2, 1, 2.5), row(3, 1, 5.0, holds=False)]  # answerable, refused for absent words
+    rows += [row(4, 0, 4.0), row(5, 0, 3.0)] + [MarginRow(f"n{n}", "own", 0, True, 0.0, False, False) for n in range(60)]
+    lines = override_summary(rows, budget=0.02)  # 2 % of 62 unanswerable rows: one may be answered
+    assert lines[-1].endswith(": 3.5")  # at 3.0 the second unanswerable row is answered too
+    at = next(line for line in lines if line.strip().startswith("3.5"))
+    assert "1 of 3 / 1 of 62" in at  # r1 gained; r3's span is not in a clause holding the answer

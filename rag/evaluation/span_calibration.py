@@ -19,7 +19,10 @@ from ..answering.span_answers import read_hits
 from .train_reader import REMOVAL_POOL, ROW_HITS, Question
 
 MAX_FALSE_REFUSALS = 0.05  # of each source's answerable rows the rules answer
+# The override (SPAN_OVERRIDE_MARGIN) may answer at most this share of each source's unanswerable rows.
+MAX_FALSE_OVERRIDES = 0.02
 CANDIDATE_MARGINS = tuple(x / 2 for x in range(-12, 13))
+OVERRIDE_MARGINS = tuple(x / 2 for x in range(0, 21))
 
 
 @dataclass
@@ -31,6 +34,8 @@ class MarginRow:
     margin: float
     span_holds: bool  # the clause the reader would quote holds the answer
     chooser_holds: bool  # the clause the chooser would quote holds it
+    absent_only: bool = False  # the rules refused only for absent words (Verdict.absent_only)
+    near_margin: float = -99.0  # the reader's margin when its best span lies in the clause the rules judged nearest
 
 
 def margin_rows(reader):
@@ -71,6 +76,8 @@ def _row(reader, question: Question, retriever, hits, label: int, min_relevance:
         found.reading.margin if found else -99.0,
         found is not None and holds(hits[found.hit].text),
         holds(hits[first].text),
+        verdict.absent_only and hits[0].dense >= min_relevance and not retriever.unknown_entities(question.text),
+        found.reading.margin if found is not None and found.hit == verdict.near else -99.0,
     )
 
 
@@ -102,7 +109,30 @@ def summary(rows: Sequence[MarginRow], budget: float = MAX_FALSE_REFUSALS) -> tu
             f"{s}: quoted clause holds the answer — span reader {span:.3f}, chooser {chooser:.3f} ({len(yes)})"
         )
     lines.append(f"chosen margin (at most {budget:.0%} of each source's answerable rows refused): {chosen_margin:.1f}")
-    return chosen_margin, lines
+    return chosen_margin, lines + override_summary(rows)
+
+
+def override_summary(rows: Sequence[MarginRow], budget: float = MAX_FALSE_OVERRIDES) -> list[str]:
+    """Rows the rules refused only for absent words: per source and candidate margin, answerable rows the reader
+    would answer (from a clause holding the answer) and unanswerable rows it would answer; the lowest margin within
+    `budget` of every source's unanswerable rows."""
+    sources = sorted({r.source for r in rows})
+    lines = ["override  " + "  ".join(f"{s}: answerable answered / unanswerable answered" for s in sources)]
+    chosen = float("inf")
+    for m in reversed(OVERRIDE_MARGINS):
+        cells, within = [], True
+        for s in sources:
+            yes = [r for r in rows if r.source == s and r.label == 1 and r.absent_only]
+            no_all = [r for r in rows if r.source == s and r.label == 0]
+            gained = sum(r.near_margin >= m and r.span_holds for r in yes)
+            lost = sum(r.absent_only and r.near_margin >= m for r in no_all)
+            within = within and lost <= budget * max(1, len(no_all))
+            cells.append(f"{gained} of {len(yes)} / {lost} of {len(no_all)}")
+        if within:
+            chosen = m
+        lines.append(f"{m:6.1f}  " + "  ".join(cells))
+    lines.append(f"chosen override margin (at most {budget:.0%} of each source's unanswerable rows answered): {chosen}")
+    return lines
 
 
 def run_calibration(settings, weights=None, limit: int | None = None, log=print) -> float:
