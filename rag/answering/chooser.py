@@ -35,7 +35,6 @@ CHOOSER_PARAMETERS = Path(__file__).with_name("chooser.json")
 CHOOSER_DEPTH = 5
 # Reader features also read as the gap to the best candidate's value (how this clause compares with the others).
 RELATIVE = ("run", "run_clause", "clause", "window", "item", "figure_window", "keyword", "dense", "nouns_clause")
-_RELATIVE_COLUMNS = tuple(FEATURES.index(name) for name in RELATIVE)
 CHOOSER_FEATURES = FEATURES + ("first", "rank", "fused_gap") + tuple(f"{name}_gap" for name in RELATIVE)
 
 
@@ -60,14 +59,14 @@ def candidates(
         order = [hits[i]] + [h for j, h in enumerate(hits) if j != i]
         seen = verdict if i == 0 else judge(question, order, facts)
         read.append((i, reading(question, order, seen, facts)))
-    best = [max(r.values[k] for _, r in read) for k in _RELATIVE_COLUMNS]
+    best = [max(getattr(r.values, name) for _, r in read) for name in RELATIVE]
     out = []
     for i, r in read:
         extra = (
             1.0 if i == 0 else 0.0,
             float(i),
             hits[i].score - hits[0].score,
-            *(r.values[k] - top for k, top in zip(_RELATIVE_COLUMNS, best)),
+            *(getattr(r.values, name) - top for name, top in zip(RELATIVE, best)),
         )
         out.append(Candidate(i, r.values + tuple(float(v) for v in extra), r.window))
     return out

@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import numpy as np
 
@@ -37,37 +37,43 @@ READER_PARAMETERS = Path(__file__).with_name("reader.json")
 # How many of the ranked hits the features read beside the first (the model path shows several clauses).
 READER_DEPTH = 3
 
-FEATURES = (
-    "dense",  # cosine of the question with the first clause (e5)
-    "dense_margin",  # ... minus the mean cosine of the next READER_DEPTH-1 clauses
-    "keyword",  # log(1 + BM25) of the first clause
-    "window",  # share of the question's bigrams in the quoted window of the first clause
-    "clause",  # ... in the first clause with its title and heading path
-    "item",  # share of the asked item's bigrams (the question without question words) in the window and headings
-    "nouns_clause",  # share of the question's item words found in the clause with title and headings
-    "nouns_document",  # ... found anywhere in the clause's document
-    "nouns_corpus",  # ... found anywhere in the corpus
-    "figure_asked",  # the question asks for a figure
-    "figure_window",  # ... and the window states one of that kind
-    "evidence",  # the rules found a sentence stating the asked figure under every constraint
-    "years",  # +1 every asked year is in the document's title or clause, -1 the clause dates others only, 0 none asked
-    "places",  # +1 every asked place is governed or named by the document, -1 not, 0 none asked
-    "others",  # best share of the question's bigrams in a sentence of the next clauses
-    "run",  # longest run of the asked item's characters found unbroken in the window, over the item's length
-    "run_clause",  # ... in the clause with its title and headings
-    "length",  # log of the question's length in characters
-)
+
+class Features(NamedTuple):
+    """One question's features over its ranked hits, by name (the model reads them in this order)."""
+
+    dense: float  # cosine of the question with the first clause (e5)
+    dense_margin: float  # ... minus the mean cosine of the next READER_DEPTH-1 clauses
+    keyword: float  # log(1 + BM25) of the first clause
+    window: float  # share of the question's bigrams in the quoted window of the first clause
+    clause: float  # ... in the first clause with its title and heading path
+    item: float  # share of the asked item's bigrams (the question without question words) in the window and headings
+    nouns_clause: float  # share of the question's item words found in the clause with title and headings
+    nouns_document: float  # ... found anywhere in the clause's document
+    nouns_corpus: float  # ... found anywhere in the corpus
+    figure_asked: float  # the question asks for a figure
+    figure_window: float  # ... and the window states one of that kind
+    evidence: float  # the rules found a sentence stating the asked figure under every constraint
+    # +1 every asked year is in the document's title or clause, -1 the clause dates others only, 0 none asked
+    years: float
+    places: float  # +1 every asked place is governed or named by the document, -1 not, 0 none asked
+    others: float  # best share of the question's bigrams in a sentence of the next clauses
+    run: float  # longest run of the asked item's characters found unbroken in the window, over the item's length
+    run_clause: float  # ... in the clause with its title and headings
+    length: float  # log of the question's length in characters
+
+
+FEATURES: tuple[str, ...] = Features._fields
 
 
 @dataclass(frozen=True)
 class Reading:
     """One question's features over its hits (in FEATURES order)."""
 
-    values: tuple[float, ...]
+    values: Features
     window: str = ""  # the first clause's quoted window the features read
 
     def as_dict(self) -> dict[str, float]:
-        return dict(zip(FEATURES, self.values))
+        return self.values._asdict()
 
 
 def _share(words: Sequence[str], present) -> float:
@@ -105,27 +111,27 @@ def reading(
     next_dense = [h.dense for h in hits[1:READER_DEPTH]]
     other_best = [s[0] for s in others if s]
     item = for_match(ask.item or question)
-    values = (
-        first.dense,
-        first.dense - (sum(next_dense) / len(next_dense) if next_dense else 0.0),
-        math.log1p(max(first.keyword, 0.0)),
-        support(question, window),
-        support(question, whole),
-        support(ask.item or question, f"{headings} {window}"),
-        _share(nouns, lambda w: found_in(w, context)),
-        _share(nouns, lambda w: found_in(w, context) or facts.mentions(first.doc, w)),
-        _share(nouns, facts.in_corpus),
-        1.0 if ask.wants_figure else 0.0,
-        1.0 if ask.wants_figure and has_figure(ask.kind, ask.unit, window) else 0.0,
-        1.0 if verdict.evidence else 0.0,
-        _years(ask.years, first),
-        _places(ask.places, first, facts),
-        max((support(question, s) for s in other_best), default=0.0),
-        longest_run_share(item, for_match(window)),
-        longest_run_share(item, context),
-        math.log(max(len(question), 1)),
+    values = Features(
+        dense=first.dense,
+        dense_margin=first.dense - (sum(next_dense) / len(next_dense) if next_dense else 0.0),
+        keyword=math.log1p(max(first.keyword, 0.0)),
+        window=support(question, window),
+        clause=support(question, whole),
+        item=support(ask.item or question, f"{headings} {window}"),
+        nouns_clause=_share(nouns, lambda w: found_in(w, context)),
+        nouns_document=_share(nouns, lambda w: found_in(w, context) or facts.mentions(first.doc, w)),
+        nouns_corpus=_share(nouns, facts.in_corpus),
+        figure_asked=1.0 if ask.wants_figure else 0.0,
+        figure_window=1.0 if ask.wants_figure and has_figure(ask.kind, ask.unit, window) else 0.0,
+        evidence=1.0 if verdict.evidence else 0.0,
+        years=_years(ask.years, first),
+        places=_places(ask.places, first, facts),
+        others=max((support(question, s) for s in other_best), default=0.0),
+        run=longest_run_share(item, for_match(window)),
+        run_clause=longest_run_share(item, context),
+        length=math.log(max(len(question), 1)),
     )
-    return Reading(tuple(float(v) for v in values), window)
+    return Reading(Features(*(float(v) for v in values)), window)
 
 
 @dataclass(frozen=True)
