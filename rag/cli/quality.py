@@ -162,7 +162,7 @@ def _add_eval(sub) -> None:
         default=[],
         metavar="RULE",
         help="switch one hand rule of the answer path off for this run (repeatable; tuning sets only): "
-        "other-place, years, levels, nouns, unknown-nouns, unknown-entities, item-margin, responsibility",
+        "other-place, years, levels, nouns, unknown-nouns, unknown-entities, item-margin",
     )
     e.add_argument(
         "--stores",

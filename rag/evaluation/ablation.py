@@ -58,13 +58,6 @@ def _off_item_margin() -> None:
     answerability.ITEM_MARGIN = 10.0
 
 
-def _off_responsibility() -> None:
-    """A responsibility question is no longer refused when the first clauses name no department."""
-    from ..answering import answerability
-
-    answerability.names_departments = lambda *a, **k: True
-
-
 RULES: dict[str, Callable[[], None]] = {
     "other-place": _off_other_place,
     "years": _off_years,
@@ -73,7 +66,6 @@ RULES: dict[str, Callable[[], None]] = {
     "unknown-nouns": _off_unknown_nouns,
     "unknown-entities": _off_unknown_entities,
     "item-margin": _off_item_margin,
-    "responsibility": _off_responsibility,
 }
 
 
