@@ -66,7 +66,9 @@ def test_which_departments_is_answered_from_collaboration_wording():
     assert not names_departments("加快建设科技创新平台体系。")
     assert judge("哪些部门联合印发了《关于做好疫情防控经费保障工作的通知》？", [hit(text)], FakeFacts(text)).answerable
     bare = "加快建设科技创新平台体系。"
-    assert not judge("科技创新平台由哪个部门负责？", [hit(bare)], FakeFacts(bare)).answerable
+    # No department named is no evidence against: the rules leave it to the span reader (the rule that refused it
+    # changed no tuning set and was removed).
+    assert judge("科技创新平台由哪个部门负责？", [hit(bare)], FakeFacts(bare)).answerable
 
 
 def test_a_rate_is_a_share():

@@ -144,7 +144,7 @@ def test_the_reader_reads_titled_clauses_and_refuses_below_its_margin(fake_sessi
     assert reader.read_passages and all(title for title, _ in reader.read_passages[0])  # titles and paths read
     quoted = final.body.split("“")[1].split("”")[0]
     assert "50万元" in quoted and "50万元" in final.citations[0].clause.text
-    monkeypatch.setattr(module, "span_reader_for", lambda embedder: FixedReader("50万元", -3.0))
+    monkeypatch.setattr(module, "span_reader_for", lambda embedder: FixedReader("50万元", -4.0))
     final = list(Answerer(fake_session, "extractive").stream(question))[-1]
     assert final.refused and SPAN_REFUSAL.rstrip("。") in final.body
     monkeypatch.setattr(module, "span_reader_for", lambda embedder: None)  # no weights shipped: the rules alone
