@@ -4,7 +4,6 @@ as its script computes it, and `rag eval-reader` prints the figures the issue na
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
