@@ -125,13 +125,12 @@ class Answerer:
 
             def quote_source(hits=hits, meaning=meaning) -> tuple[int, dict[str, float]]:
                 """The hit the quote comes from and its sentences' meaning: asked only when a clause is quoted."""
-                first = (
-                    picked
-                    if picked is not None
-                    else chosen(standalone, hits, verdict, retriever.facts, retriever.embedder.space)
-                    if self.settings.chooser
-                    else 0
-                )
+                if picked is not None:
+                    first = picked
+                elif self.settings.chooser:
+                    first = chosen(standalone, hits, verdict, retriever.facts, retriever.embedder.space)
+                else:
+                    first = 0
                 return first, (retriever.sentence_meaning(standalone, hits[first]) if first else meaning)
 
             listing = (
@@ -178,17 +177,18 @@ class Answerer:
             yield from self._emit(deterministic, renum, timings, t0)
             return Draft(deterministic)
         draft = Draft()
-        quoted_span = None  # the span reader's span, when the quote is the sentence holding it
+        quoted_span = None  # the span reader's span, when the quote holds it
         if verdict.evidence:
             quote = evidence_sentences(verdict, hits)
         else:
             first, meaning = quote_source() if quote_source is not None else (0, meaning)
             # The chooser's clause and its best window: quoting only the sentence holding the reader's span lost
             # NCP tuning answers their gold span (body 0.715 → 0.575: its answers run over several sentences).
-            anchor = span.reading.text if span is not None and span.hit == first and span.answers else ""
+            here = span if span is not None and span.hit == first else None  # the reader read the quoted clause
+            anchor = here.reading.text if here is not None and here.answers else ""
             quote = extractive_sentences(question, hits, verdict.ask.comparison, meaning, first, anchor)
-            if span is not None and span.hit == first and span.reading.text and span.reading.text in quote[0].text:
-                quoted_span = span  # a model answer must then keep the span
+            if here is not None and here.reading.text and here.reading.text in quote[0].text:
+                quoted_span = here  # a model answer must then keep the span
         if self.llm is not None:
             # The verified quote is on screen at once; the model's wording follows and replaces it only if it
             # verifies.

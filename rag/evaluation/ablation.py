@@ -1,4 +1,4 @@
-"""`python -m rag ablate RULE GOLD…`: a tuning set's eval line with one hand rule of the answer path switched off,
+"""`python -m rag eval GOLD --without RULE`: a tuning set's eval line with one hand rule of the answer path switched off,
 to measure what each rule earns (issue 41's table: keep a rule only where it helps the tuning sets).
 
 Each rule is switched off by replacing, in this process only, the function or constant that applies it with a

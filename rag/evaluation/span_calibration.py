@@ -64,7 +64,8 @@ def _row(reader, question: Question, retriever, hits, label: int, min_relevance:
     if not hits:
         return None
     verdict = judge(question.text, hits, retriever.facts)
-    passes = verdict.answerable and hits[0].dense >= min_relevance and not retriever.unknown_entities(question.text)
+    reachable = hits[0].dense >= min_relevance and not retriever.unknown_entities(question.text)
+    passes = verdict.answerable and reachable
     found = read_hits(reader, question.text, hits, verdict)
     first = chosen(question.text, hits, verdict, retriever.facts, retriever.embedder.space)
     holds = question.holds or (lambda text: False)
@@ -76,7 +77,7 @@ def _row(reader, question: Question, retriever, hits, label: int, min_relevance:
         found.reading.margin if found else -99.0,
         found is not None and holds(hits[found.hit].text),
         holds(hits[first].text),
-        verdict.absent_only and hits[0].dense >= min_relevance and not retriever.unknown_entities(question.text),
+        verdict.absent_only and reachable,
         found.reading.margin if found is not None and found.hit == verdict.near else -99.0,
     )
 

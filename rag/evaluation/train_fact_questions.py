@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import random
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +51,7 @@ def labelled_questions() -> list[tuple[str, str]]:
 
 
 def _fit(x: np.ndarray, labels: list[str]) -> FactQuestionModel:
+    """One logistic model per field against the rest; no space or chosen threshold yet (train adds them)."""
     parts = [fit(x, np.array([1.0 if y == f else 0.0 for y in labels]), l2=L2) for f in FACT_FIELDS_ASKED]
     mean, scale = parts[0][0], parts[0][1]  # the same standardisation for every field
     return FactQuestionModel(
@@ -111,8 +113,7 @@ def train(out: Path = FACT_QUESTIONS_PARAMETERS, seed: int = 0) -> dict:
     fields = [i for i, y in enumerate(labels) if y != "none"]
     recognised = sum(1 for i in fields if best[i] >= threshold and chosen[i] == labels[i])
     taken = sum(1 for i, y in enumerate(labels) if y == "none" and best[i] >= threshold)
-    model = _fit(x, labels)
-    final = FactQuestionModel(embedder.space, model.mean, model.scale, model.weights, model.bias, threshold)
+    final = replace(_fit(x, labels), space=embedder.space, threshold=threshold)
     out.write_text(json.dumps(final.to_dict()) + "\n", encoding="utf-8")
     report = {
         "questions": len(rows),

@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..errors import SettingsError
+from ..text.names import alternation
 
 NOISE_FILE = Path(__file__).with_name("site_noise.toml")
 MAX_NOISE_FILE_BYTES = 64 * 1024
@@ -83,7 +84,7 @@ def site_noise() -> SiteNoise:
 
 def with_misreadings(word: str) -> str:
     """A regex alternation of the word and every known misreading of it (「责任」 → 责任|贵任)."""
-    return "|".join(re.escape(w) for w in (word, *site_noise().misreadings(word)))
+    return alternation((word, *site_noise().misreadings(word)))
 
 
 __all__ = ["NOISE_FILE", "SiteNoise", "parse_noise", "site_noise", "with_misreadings"]
