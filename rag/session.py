@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 
 from .config import Settings
-from .errors import IndexMissing
+from .errors import EmbedderMismatch, IndexMissing
 from .query.questions import check_question
 from .indexing.build import build_index
 from .indexing.runner import Progress, yielding_runner
@@ -55,7 +55,11 @@ class Session:
             from .indexing.distributed import ray_embedding
 
             distributed = ray_embedding(
-                self.settings.ray_address, self.settings.ray_workers, self.settings.embedder, self.settings.cache_dir
+                self.settings.ray_address,
+                self.settings.ray_workers,
+                self.settings.embedder,
+                self.settings.cache_dir,
+                self.settings.precision,
             )
         # In this process the embedding steps aside while a local model generates (they would share the cores).
         runner = distributed or yielding_runner(self.embedder, self.generating)
@@ -96,7 +100,12 @@ class Session:
                 if gen is None:
                     raise IndexMissing(f"no index in {index_dir} after building it from {self.settings.docs_dir}")
             if self._retriever is None or self._retriever.generation != gen.name:
-                self._retriever = Retriever.open(index_dir, self.embedder, self.store_config())
+                try:
+                    self._retriever = Retriever.open(index_dir, self.embedder, self.store_config())
+                except EmbedderMismatch as exc:  # another embedder or precision: rebuilt, never mixed
+                    log.warning("%s; rebuilding it with %s", exc, self.embedder.name)
+                    self.build(full=True)
+                    self._retriever = Retriever.open(index_dir, self.embedder, self.store_config())
             return self._retriever
 
     def retrieve(self, question: str, k: int | None = None, filters: SearchFilter | None = None) -> list[Hit]:
@@ -106,7 +115,9 @@ class Session:
         )
 
     def status(self) -> IndexStatus:
-        return index_status(self.settings.docs_dir, self.settings.index_dir, self.store_config(), self.limits())
+        return index_status(
+            self.settings.docs_dir, self.settings.index_dir, self.store_config(), self.limits(), self.embedder.space
+        )
 
     def limits(self) -> Limits:
         """What one document may cost, from the settings."""

@@ -24,6 +24,7 @@ from typing import Sequence
 import numpy as np
 
 from ..types import Hit
+from ..indexing.e5_int8 import same_weights
 from .answerability import Facts, Verdict, judge
 from .reader import FEATURES, Reader, load_parameters, reading
 
@@ -99,7 +100,7 @@ def chosen(
 ) -> int:
     """The hit (0-based) whose clause the extractive quote should come from; 0 when the chooser abstains."""
     model = model or load_chooser()
-    if model is None or model.space != space or len(hits) < 2:
+    if model is None or not same_weights(model.space, space) or len(hits) < 2:
         return 0
     index = pick(model, candidates(question, hits, verdict, facts))
     if index:

@@ -20,6 +20,7 @@ from typing import Callable
 import numpy as np
 
 from ..query.intents import asks_document_fact
+from ..indexing.e5_int8 import same_weights
 
 FACT_QUESTIONS_PARAMETERS = Path(__file__).with_name("fact_questions.json")
 FACT_FIELDS_ASKED = ("issuer", "number", "date")
@@ -79,7 +80,7 @@ def asked_fact(
     if by_wording:
         return by_wording
     model = model or load_fact_model()
-    if model is None or model.space != space:
+    if model is None or not same_weights(model.space, space):
         return None
     return model.field_of(vector())
 

@@ -23,6 +23,7 @@ from typing import NamedTuple, Sequence
 import numpy as np
 
 from ..query.wording import found_in
+from ..indexing.e5_int8 import same_weights
 from ..text.normalize import for_match
 from ..text.overlap import longest_run_share, support
 from ..text.quantities import mentions_year, years_in
@@ -208,7 +209,7 @@ def belief(
     already refused, and when the hits' dense scores come from another vector space (`space`) than the one it was
     fitted on: its scores would mean something else there, so it abstains."""
     reader = reader or load_reader()
-    if reader is None or reader.space != space or not hits or not verdict.answerable:
+    if reader is None or not same_weights(reader.space, space) or not hits or not verdict.answerable:
         return None
     return reader.probability(reading(question, hits, verdict, facts, meaning).values)
 

@@ -1,5 +1,5 @@
 """The learned readers' commands: `train-span-reader` (fine-tune it), `eval-reader FILE.json` (its own figures),
-`calibrate-span-reader`, and `train-fact-questions` (questions about a document itself, by meaning)."""
+`calibrate-span-reader`, `calibrate-int8` (the int8 graphs' smoothing) and `train-fact-questions` (questions about a document itself, by meaning)."""
 
 from __future__ import annotations
 
@@ -41,6 +41,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calibrate_int8(args: argparse.Namespace) -> int:
+    from ..evaluation.int8_calibration import calibrate
+
+    calibrate(args.docs)
+    return 0
+
+
 def cmd_train_fact_questions(args: argparse.Namespace) -> int:
     from ..evaluation.train_fact_questions import train
 
@@ -49,6 +56,13 @@ def cmd_train_fact_questions(args: argparse.Namespace) -> int:
 
 
 def add_parsers(sub) -> None:
+    q = sub.add_parser(
+        "calibrate-int8",
+        help="measure each dense layer's input range on the seed clauses (float32) for the int8 graphs' smoothing; "
+        "writes rag/indexing/e5_int8_activations.npz and prints its sha256",
+    )
+    q.add_argument("--docs", type=Path, default=Path("seeds"), help="the documents whose clauses are measured")
+    q.set_defaults(func=cmd_calibrate_int8)
     t = sub.add_parser(
         "train-span-reader",
         help="fine-tune the span reader (multilingual-e5-small's top layers) on ../shared's reading-comprehension "

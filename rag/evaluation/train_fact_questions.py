@@ -96,7 +96,7 @@ def train(out: Path = FACT_QUESTIONS_PARAMETERS, seed: int = 0) -> dict:
 
     started = time.time()
     rows = labelled_questions()
-    embedder = make_embedder("e5")
+    embedder = make_embedder("e5", precision="fp32")  # the vectors the shipped model was fitted on
     x = _vectors(embedder, [q for q, _ in rows])
     labels = [y for _, y in rows]
     order = list(range(len(rows)))

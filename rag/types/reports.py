@@ -63,6 +63,8 @@ class IndexStatus:
     per_document: dict = field(default_factory=dict)
     store: str = ""  # where the live generation's vectors and keywords are ("faiss (flat) + bm25s", "milvus (…)")
     configured_store: str = "faiss"  # what the settings name (RAG_STORE); the next build writes there
+    space: str = ""  # the vector space of the index's vectors (embedder weights, "+int8-v…" for int8 ones)
+    configured_space: str = ""  # the configured embedder's (RAG_EMBEDDER, RAG_PRECISION); "" when not known
 
     def summary(self) -> str:
         if not self.exists:
@@ -80,9 +82,15 @@ class IndexStatus:
             if self.store.startswith(self.configured_store)
             else f" (RAG_STORE={self.configured_store}: the next build moves it there)"
         )
+        other = (
+            f" (the configured embedder's vectors are {self.configured_space}: the next build or question rebuilds "
+            "the index in full)"
+            if self.configured_space and self.configured_space != self.space
+            else ""
+        )
         return (
-            f"{self.documents} documents, {self.clauses} clauses, embedder {self.embedder} (dim {self.dim}), "
-            f"store {self.store}{moved}, built {self.built_at}, {state}"
+            f"{self.documents} documents, {self.clauses} clauses, embedder {self.embedder} (dim {self.dim}, "
+            f"space {self.space}){other}, store {self.store}{moved}, built {self.built_at}, {state}"
         )
 
     def to_dict(self) -> dict:
