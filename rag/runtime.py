@@ -34,4 +34,18 @@ def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
         return False
 
 
-__all__ = ["MALLOC_ARENAS", "limit_malloc_arenas"]
+def release_freed_memory() -> bool:
+    """Hand the heap's free pages back to the system (glibc's malloc_trim): after a rebuild or a model load, the
+    memory Python and the libraries freed stays resident until then, and the next rebuild's peak adds to it.
+    True when glibc trimmed something."""
+    name = ctypes.util.find_library("c")
+    if not name:
+        return False
+    try:
+        return bool(ctypes.CDLL(name).malloc_trim(0))
+    except (OSError, AttributeError) as exc:  # not glibc
+        log.debug("malloc_trim unavailable: %s", exc)
+        return False
+
+
+__all__ = ["MALLOC_ARENAS", "limit_malloc_arenas", "release_freed_memory"]

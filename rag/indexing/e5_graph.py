@@ -26,7 +26,8 @@ class WordEmbeddings:
 
     def __init__(self, scales: np.ndarray, nibbles: np.ndarray) -> None:
         self.scales = np.ascontiguousarray(scales, dtype=np.float32)  # (vocab, blocks)
-        self.nibbles = np.ascontiguousarray(nibbles, dtype=np.uint8)  # (vocab, blocks, 16)
+        # (vocab, blocks, 16): a view into the model file's bytes where it is one (no 48 MB copy; rows are gathered)
+        self.nibbles = np.asarray(nibbles, dtype=np.uint8)
 
     @classmethod
     def from_container(cls, c: E5Container) -> "WordEmbeddings":

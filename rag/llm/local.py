@@ -30,6 +30,11 @@ CONTEXT_TOKENS = 3072
 # buffers of its own, and with the file mapped as well the serving process held both (RSS 1,868 MB against 1,277 MB
 # for the model after one answer; the same prefill and decode speed, load 0.3-0.7 s longer; docs/benchmarks.md).
 MAP_WEIGHTS = False
+# Prompt tokens evaluated per llama.cpp call, and flash attention (no tokens × context score matrix): on 2 AVX2
+# cores (portable build) prefill went from 43-53 to 51-61 tokens/s with flash attention, and 256 tokens a call
+# reserves a 151 MB compute buffer where 512 reserved 303 MB, at the same speed (docs/benchmarks.md, "Memory").
+BATCH_TOKENS = 128
+FLASH_ATTENTION = True
 STOP = ["<|im_end|>", "<|endoftext|>"]
 REPEAT_PENALTY = 1.05
 _logged_features = False
@@ -95,7 +100,9 @@ class LocalLLM(ChatBackend):
                 model_path=str(path),
                 n_ctx=CONTEXT_TOKENS,
                 n_threads=self.threads,
-                n_batch=512,
+                n_batch=BATCH_TOKENS,
+                n_ubatch=BATCH_TOKENS,
+                flash_attn=FLASH_ATTENTION,
                 use_mmap=MAP_WEIGHTS,
                 verbose=False,
             )
