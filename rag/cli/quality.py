@@ -14,7 +14,9 @@ SCALE_SIZES = (10_000, 100_000, 1_000_000)  # synthetic corpus sizes of the scal
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from ..evaluation.bench import load_questions, run_bench
+    from ..evaluation.bench_llm import describe_machine, machine
 
+    print(describe_machine(machine(settings_of(args))), flush=True)  # every figure below is this machine's
     if args.api:
         from ..evaluation.bench_api import bench_api
         from ..session import shared_session

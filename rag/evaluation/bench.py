@@ -212,8 +212,10 @@ def run_bench(  # noqa: PLR0913 (known debt, issue 30)
     ncp_builds: bool = True,
 ) -> dict:
     """Run the benchmarks and print the figures; returns them as a dict (and writes a report when asked)."""
+    from .bench_llm import machine
+
     qs = load_questions(questions)
-    results: dict = {"questions": len(qs)}
+    results: dict = {"questions": len(qs), "machine": machine(settings)}
     with tempfile.TemporaryDirectory(prefix="rag-bench-") as tmp:
         build = bench_build(settings, Path(tmp))
         results["build"] = build

@@ -43,6 +43,27 @@ def cpu_description() -> dict:
     }
 
 
+def machine(settings: Settings) -> dict:
+    """What every benchmark figure was measured on: the CPU, the llama.cpp build installed for it (no model is
+    loaded) and the encoders' precision."""
+    from ..llm.cpu_build import recorded_build
+
+    build, needs = recorded_build()
+    return {
+        "cpu": cpu_description(),
+        "llama_build": build + (f" ({' '.join(needs)})" if needs else ""),
+        "precision": settings.precision,
+    }
+
+
+def describe_machine(m: dict) -> str:
+    cpu = m["cpu"]
+    return (
+        f"machine: {cpu['model']}, {cpu['cores']} cores, flags {' '.join(cpu['flags']) or 'unknown'}; "
+        f"llama.cpp build {m['llama_build']}; encoders {m['precision']}"
+    )
+
+
 def bench_load(settings: Settings, cold: bool = True) -> tuple[object, dict]:
     """(loaded LocalLLM, figures): a cold start assembles and checks the parts into an empty cache first."""
     from ..llm.local import LocalLLM, cpu_features

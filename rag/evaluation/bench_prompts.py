@@ -94,6 +94,7 @@ def bench_prompts(
     settings: Settings, index: Path, items: list[GoldItem], modes=PROMPT_MODES, rows_path: Path | None = None
 ) -> dict:
     """Each prompt mode over the same questions with one loaded model (its load is not counted)."""
+    from ..answering.context import system_message
     from ..llm.factory import make_llm
     from ..llm.local import cpu_features
     from ..session import Session
@@ -102,8 +103,10 @@ def bench_prompts(
     assert local is not None  # only the extractive backend has no model
     llm = CountingBackend(local)
     sessions = [Session(settings.with_(index_dir=index, prompt_mode=mode, llm="local")) for mode in modes]
-    # One answer first: the model's and the retriever's load stay out of the figures.
+    # One answer first and the rules' state kept, as the page's warm-up does: the model's, the encoders' and the
+    # retriever's load stay out of the figures.
     list(sessions[0].answerer("local", llm=llm).stream(items[0].question))
+    llm.keep_prefix([system_message()])
     rows: list[dict] = []
     figures: dict[str, Any] = {
         "cpu": cpu_description(),
