@@ -19,33 +19,30 @@ MALLOC_ARENAS = 2
 _M_ARENA_MAX = -8  # mallopt's parameter number (glibc malloc.h)
 
 
-def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
-    """Cap glibc's malloc arenas for this process; True when the cap is in force."""
-    if os.environ.get("MALLOC_ARENA_MAX"):
-        return False  # the environment's choice, read by glibc itself
+def _glibc_call(function: str, *args: int) -> bool:
+    """Call a glibc malloc function; True when it reports success, False where there is no such function."""
     name = ctypes.util.find_library("c")
     if not name:
         return False
     try:
-        libc = ctypes.CDLL(name)
-        return bool(libc.mallopt(_M_ARENA_MAX, int(arenas)))
+        return bool(getattr(ctypes.CDLL(name), function)(*args))
     except (OSError, AttributeError) as exc:  # not glibc
-        log.debug("mallopt unavailable: %s", exc)
+        log.debug("%s unavailable: %s", function, exc)
         return False
+
+
+def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
+    """Cap glibc's malloc arenas for this process; True when the cap is in force."""
+    if os.environ.get("MALLOC_ARENA_MAX"):
+        return False  # the environment's choice, read by glibc itself
+    return _glibc_call("mallopt", _M_ARENA_MAX, int(arenas))
 
 
 def release_freed_memory() -> bool:
     """Hand the heap's free pages back to the system (glibc's malloc_trim): after a rebuild or a model load, the
     memory Python and the libraries freed stays resident until then, and the next rebuild's peak adds to it.
     True when glibc trimmed something."""
-    name = ctypes.util.find_library("c")
-    if not name:
-        return False
-    try:
-        return bool(ctypes.CDLL(name).malloc_trim(0))
-    except (OSError, AttributeError) as exc:  # not glibc
-        log.debug("malloc_trim unavailable: %s", exc)
-        return False
+    return _glibc_call("malloc_trim", 0)
 
 
 __all__ = ["MALLOC_ARENAS", "limit_malloc_arenas", "release_freed_memory"]

@@ -63,13 +63,11 @@ def test_an_activations_file_with_other_bytes_is_refused(tmp_path: Path):
 def _run(model, parts, texts: list[str]) -> np.ndarray:
     import onnxruntime as ort
 
+    from rag.indexing.e5_onnx import graph_inputs
+
     c, tokenizer, words = parts
     session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
-    rows = []
-    for content in tokenizer.content_ids(texts):
-        grid = np.array([[c.bos, *content, c.eos]], dtype=np.int64)
-        rows.append(session.run(None, {"embeddings": words(grid), "mask": np.ones(grid.shape, np.float32)})[0][0])
-    out = np.array(rows)
+    out = np.array([session.run(None, graph_inputs(c, words, [ids]))[0][0] for ids in tokenizer.content_ids(texts)])
     return out / np.linalg.norm(out, axis=1, keepdims=True)
 
 

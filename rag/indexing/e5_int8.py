@@ -98,7 +98,7 @@ def quantised(model):
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    chosen = [f"{layer}.mm" for layer in dense_inputs(model) if not f"{layer}.mm".endswith(FLOAT_LAYERS or ("\0",))]
+    chosen = [f"{layer}.mm" for layer in dense_inputs(model) if not f"{layer}.mm".endswith(FLOAT_LAYERS)]
     with tempfile.TemporaryDirectory(prefix="rag-int8-") as tmp:
         out = Path(tmp) / "model.onnx"
         logging.disable(logging.WARNING)  # the quantiser advises "pre-processing" on the root logger: not for users

@@ -232,17 +232,22 @@ class OnnxE5Embedder(Embedder):
         windows = _windows(ids, c.max_positions - 2)
         sums = np.zeros((len(texts), self.dim), dtype=np.float64)
         for batch in _batches(windows, BATCH_TOKENS):
-            tokens = max(len(w[2]) for w in batch) + 2
-            grid = np.full((len(batch), tokens), c.pad, dtype=np.int64)
-            mask = np.zeros((len(batch), tokens), dtype=np.float32)
-            for row, (_, _, content) in enumerate(batch):
-                grid[row, : len(content) + 2] = [c.bos, *content, c.eos]
-                mask[row, : len(content) + 2] = 1.0
-            pooled = session.run(None, {"embeddings": words(grid), "mask": mask}, _run_options())[0]
+            feeds = graph_inputs(c, words, [content for _, _, content in batch])
+            pooled = session.run(None, feeds, _run_options())[0]
             for row, (text_index, weight, _) in enumerate(batch):
                 sums[text_index] += weight * pooled[row]
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
         return (sums / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def graph_inputs(c, words, contents: list[list[int]]) -> dict[str, np.ndarray]:
+    """An e5_graph model's inputs for texts' content tokens: each row bos + tokens + eos, padded, with its mask."""
+    grid = np.full((len(contents), max(map(len, contents)) + 2), c.pad, dtype=np.int64)
+    mask = np.zeros(grid.shape, dtype=np.float32)
+    for row, content in enumerate(contents):
+        grid[row, : len(content) + 2] = [c.bos, *content, c.eos]
+        mask[row, : len(content) + 2] = 1.0
+    return {"embeddings": words(grid), "mask": mask}
 
 
 def _windows(ids: list[list[int]], width: int) -> list[tuple[int, int, list[int]]]:

@@ -31,8 +31,9 @@ CONTEXT_TOKENS = 3072
 # for the model after one answer; the same prefill and decode speed, load 0.3-0.7 s longer; docs/benchmarks.md).
 MAP_WEIGHTS = False
 # Prompt tokens evaluated per llama.cpp call, and flash attention (no tokens × context score matrix): on 2 AVX2
-# cores (portable build) prefill went from 43-53 to 51-61 tokens/s with flash attention, and 256 tokens a call
-# reserves a 151 MB compute buffer where 512 reserved 303 MB, at the same speed (docs/benchmarks.md, "Memory").
+# cores of an AMD EPYC (portable build) prefill went from 43-53 to 51-61 tokens/s with flash attention; the compute
+# buffer llama.cpp reserves is 303 MB at 512 tokens a call, 151 MB at 256 and 76 MB at 128, with prefill 50-60
+# tokens/s at each (docs/benchmarks.md, "int8 encoders, memory and the model's wait on AVX2").
 BATCH_TOKENS = 128
 FLASH_ATTENTION = True
 STOP = ["<|im_end|>", "<|endoftext|>"]
