@@ -32,8 +32,9 @@ SPAN_HINT = "（条款中回答这个问题的原文：「{span}」。第一句�
 
 def asked_with_span(question: str, span: str) -> str:
     """The question as the evidence prompt asks it: with the span reader's answer, when there is one, so that the
-    model's first sentence states it (a reply that drops it gives way to the quote)."""
-    return f"{question}\n{SPAN_HINT.format(span=span)}" if span.strip() else question
+    model's first sentence states it (a reply that drops it gives way to the quote). The span is simplified like the
+    clauses the prompt shows, so the model copies the wording it reads."""
+    return f"{question}\n{SPAN_HINT.format(span=for_search(span))}" if span.strip() else question
 
 
 def with_source(answer: list[Checked], quote: list[Checked]) -> list[Checked]:
