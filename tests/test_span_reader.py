@@ -150,6 +150,17 @@ def test_the_reader_reads_titled_clauses_and_refuses_below_its_margin(fake_sessi
     assert not list(Answerer(fake_session, "extractive").stream(question))[-1].refused
 
 
+def test_a_masked_figure_is_reported_even_when_the_reader_finds_no_span(fake_session, monkeypatch):
+    """The reader finds no span in 「***项」; the document still answers: the figure is masked."""
+    from rag.answering import answerer as module
+    from rag.answering.answerer import Answerer
+
+    monkeypatch.setattr(module, "span_reader_for", lambda embedder: FixedReader("不存在的片段", 3.0))
+    question = "天津 先使用后付费 模式 每年 转化 高校 科研院所 科技成果 多少项？"
+    final = list(Answerer(fake_session, "extractive").stream(question))[-1]
+    assert not final.refused and "遮蔽" in final.body
+
+
 def test_a_model_sentence_that_drops_the_span_gives_way_to_the_readers_sentence(fake_session, monkeypatch):
     from rag.answering import answerer as module
     from rag.answering.answerer import Answerer

@@ -117,7 +117,8 @@ class Answerer:
                 )
             span = self._span(standalone, hits, verdict, retriever, unknown, timings)
             picked = None  # the clause the reader answers from, when it answers what the rules refused
-            if span is not None and verdict.answerable and not span.answers:
+            # A figure the document masks ("**%") is no span the reader could find: the masked-figure answer stands.
+            if span is not None and verdict.answerable and not span.answers and not masked_sentences(standalone, hits):
                 verdict = _with_doubt(verdict, SPAN_REFUSAL)
             elif overrides(verdict, span):
                 assert span is not None

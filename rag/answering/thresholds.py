@@ -68,10 +68,9 @@ RETRIEVED_BONUS = 0.05
 STATES_BONUS = 0.05
 # The span reader (answering/span_reader.py): its best span over the first clauses must beat "no answer" by this
 # margin (answer logit − none logit) or the question is refused. The highest margin that refuses at most 5 % of each
-# tuning source's answerable questions: for the weights of 2026-12-07 (6 layers), −2.0 refused 11 % of dev's and
-# 6 % of the own set's answerable questions in `eval`, −2.5 refused 7.4 % of dev's, −3.0 none more than before
-# (`calibrate-span-reader` rows: NCP 0 %, own 0 %, RGB 0 % of answerable rows; unanswerable rows 0 %, 7.1 %, 0 %;
-# docs/benchmarks.md, "The span reader retrained").
+# tuning source's answerable questions in `eval`: for the weights of 2026-12-07 (9 layers), −2.5 and −2.0 refused
+# 3 of dev's 27 (a yes/no question, a comparison of two documents: kinds the reader was not trained on), −3.0 one,
+# as before the reader (docs/benchmarks.md, "The span reader, nine layers").
 SPAN_ANSWER_MARGIN = -3.0
 # A model's answer states the reader's span when it keeps at least this share of the span's character bigrams;
 # otherwise the reader's sentence is quoted instead.
