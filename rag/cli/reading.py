@@ -11,8 +11,9 @@ from pathlib import Path
 def cmd_train_span_reader(args: argparse.Namespace) -> int:
     from ..evaluation.train_span_reader import train
 
-    knobs = {k: v for k, v in (("layers", args.layers), ("learning_rate", args.lr)) if v is not None}
-    train(args.out, epochs=args.epochs, limit=args.limit, seed=args.seed, **knobs)
+    given = (("layers", args.layers), ("learning_rate", args.lr), ("epochs", args.epochs), ("limit", args.limit))
+    knobs = {k: v for k, v in given if v is not None}
+    train(args.out, seed=args.seed, **knobs)
     return 0
 
 
@@ -69,8 +70,10 @@ def add_parsers(sub) -> None:
         "train splits and NCP train questions; resumable, reproducible with --seed",
     )
     t.add_argument("--out", type=Path, default=Path("span-reader-run"), help="checkpoints and span_reader.npz")
-    t.add_argument("--epochs", type=float, default=2.0)
-    t.add_argument("--limit", type=int, default=None, help="at most this many training windows")
+    t.add_argument("--epochs", type=float, default=None, help="default: TRAINING_EPOCHS in the trainer")
+    t.add_argument(
+        "--limit", type=int, default=None, help="at most this many training windows (default: TRAINING_WINDOWS; 0: all)"
+    )
     t.add_argument("--seed", type=int, default=0)
     t.add_argument(
         "--layers",

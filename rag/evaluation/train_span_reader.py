@@ -35,7 +35,11 @@ MRC = NCP.parent / "mrc-zh"
 CAIL_TRAIN, CAIL_TUNE = range(0, 700), range(700, 800)
 NEGATIVE_SHARE = 0.5
 NCP_WINDOW_CHARS = 260  # of the document on each side of an NCP answer
-TRAINED_LAYERS = 9  # the shipped weights: --layers 9 --limit 16000 --epochs 0.8 --seed 0 (36 min on 2 AVX2 cores)
+# The shipped weights' run, and the command's defaults: --layers 9 --limit 16000 --epochs 0.8 --seed 0 (36 min on 2
+# AVX2 cores).
+TRAINED_LAYERS = 9
+TRAINING_WINDOWS = 16000
+TRAINING_EPOCHS = 0.8
 BATCH = 16
 LEARNING_RATE = 1e-4
 CHECKPOINT_STEPS = 100
@@ -159,8 +163,8 @@ def _cached_states(
 
 def train(  # noqa: PLR0913 (the run's knobs, each a CLI option)
     out_dir: Path,
-    epochs: float = 2.0,
-    limit: int | None = None,
+    epochs: float = TRAINING_EPOCHS,
+    limit: int | None = TRAINING_WINDOWS,
     seed: int = 0,
     layers: int = TRAINED_LAYERS,
     learning_rate: float = LEARNING_RATE,
