@@ -30,25 +30,27 @@ def examples(*ids: tuple[int, ...]) -> list[Example]:
 
 def test_states_are_computed_once_and_read_back(tmp_path):
     ex = examples((0, 5, 6, 2), (0, 7, 2), (0, 8, 9, 10, 2))
-    lengths = [len(e.ids) for e in ex]
+    offsets = np.concatenate([[0], np.cumsum([len(e.ids) for e in ex])])
     first = Lower()
-    cache = _cached_states(tmp_path, ex, lengths, first, HIDDEN, 6, 0.0)
+    cache = _cached_states(tmp_path, ex, offsets, first, HIDDEN, 6, 0.0)
     assert first.calls > 0
-    offsets = np.concatenate([[0], np.cumsum(lengths)])
     for i, e in enumerate(ex):
         assert np.array_equal(cache[offsets[i] : offsets[i + 1], 0], np.array(e.ids, dtype=np.float16))
     again = Lower()
-    reread = _cached_states(tmp_path, ex, lengths, again, HIDDEN, 6, 0.0)
+    reread = _cached_states(tmp_path, ex, offsets, again, HIDDEN, 6, 0.0)
     assert again.calls == 0 and np.array_equal(np.asarray(reread), np.asarray(cache))
+
+
+THREE_EACH = np.array([0, 3, 6])  # offsets of two examples of 3 tokens
 
 
 def test_other_examples_or_layers_recompute(tmp_path):
     ex = examples((0, 5, 2), (0, 6, 2))
-    _cached_states(tmp_path, ex, [3, 3], Lower(), HIDDEN, 6, 0.0)
+    _cached_states(tmp_path, ex, THREE_EACH, Lower(), HIDDEN, 6, 0.0)
     other = Lower()
-    cache = _cached_states(tmp_path, examples((0, 9, 2), (0, 6, 2)), [3, 3], other, HIDDEN, 6, 0.0)
+    cache = _cached_states(tmp_path, examples((0, 9, 2), (0, 6, 2)), THREE_EACH, other, HIDDEN, 6, 0.0)
     assert other.calls > 0 and cache[1, 0] == 9
     layers = Lower()
-    _cached_states(tmp_path, examples((0, 9, 2), (0, 6, 2)), [3, 3], layers, HIDDEN, 4, 0.0)
+    _cached_states(tmp_path, examples((0, 9, 2), (0, 6, 2)), THREE_EACH, layers, HIDDEN, 4, 0.0)
     assert layers.calls > 0
     assert len(list(tmp_path.glob("states-*.f16"))) == 1  # a stale run's states are removed
