@@ -35,8 +35,7 @@ MRC = NCP.parent / "mrc-zh"
 CAIL_TRAIN, CAIL_TUNE = range(0, 700), range(700, 800)
 NEGATIVE_SHARE = 0.5
 NCP_WINDOW_CHARS = 260  # of the document on each side of an NCP answer
-# The shipped weights' run, and the command's defaults: --layers 9 --limit 16000 --epochs 0.8 --seed 0 (36 min on 2
-# AVX2 cores).
+# The shipped run = the defaults: --layers 9 --limit 16000 --epochs 0.8 --seed 0 (36 min, 2 AVX2 cores).
 TRAINED_LAYERS = 9
 TRAINING_WINDOWS = 16000
 TRAINING_EPOCHS = 0.8
