@@ -11,7 +11,13 @@ from pathlib import Path
 def cmd_train_span_reader(args: argparse.Namespace) -> int:
     from ..evaluation.train_span_reader import train
 
-    given = (("layers", args.layers), ("learning_rate", args.lr), ("epochs", args.epochs), ("limit", args.limit))
+    given = (
+        ("layers", args.layers),
+        ("learning_rate", args.lr),
+        ("epochs", args.epochs),
+        ("limit", args.limit),
+        ("domain", args.domain),
+    )
     knobs = {k: v for k, v in given if v is not None}
     train(args.out, seed=args.seed, **knobs)
     return 0
@@ -75,6 +81,12 @@ def add_parsers(sub) -> None:
         "--limit", type=int, default=None, help="at most this many training windows (default: TRAINING_WINDOWS; 0: all)"
     )
     t.add_argument("--seed", type=int, default=0)
+    t.add_argument(
+        "--domain",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also RGB's and the own questions' train windows (default: TRAINING_DOMAIN in the trainer)",
+    )
     t.add_argument(
         "--layers",
         type=int,

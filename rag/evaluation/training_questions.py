@@ -47,7 +47,7 @@ class Question:
     source: str
 
 
-def _hashed_split(qid: str) -> str:
+def hashed_split(qid: str) -> str:
     return "tune" if int(hashlib.sha256(qid.encode()).hexdigest(), 16) % 3 == 0 else "train"
 
 
@@ -65,7 +65,7 @@ def own_questions(
             if item.id in held:
                 continue
             holds = (lambda text, quotes=item.quotes: any(covers(text, q) for q in quotes)) if item.quotes else None
-            out.append(Question(f"{path.stem}:{item.id}", item.question, holds, _hashed_split(item.id), "own"))
+            out.append(Question(f"{path.stem}:{item.id}", item.question, holds, hashed_split(item.id), "own"))
     return out
 
 
