@@ -12,7 +12,7 @@ import pytest
 from conftest import SHARED
 
 from rag.evaluation import span_training_data as data
-from rag.evaluation.training_questions import hashed_split
+from rag.evaluation.training_questions import hashed_split, own_gold
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ def train_ids(prefix: str, n: int) -> list[str]:
     return [i for i in ids if hashed_split(i) == "train"][:n]
 
 
-def test_own_windows_take_the_quote_as_span_and_clauses_without_it_as_none(tmp_path, monkeypatch):
+def test_own_windows_take_the_quote_as_span_and_clauses_without_it_as_none(tmp_path):
     kept, held, tuned = *train_ids("t", 2), next(i for i in map(str, range(200)) if hashed_split(i) == "tune")
     rows = [
         {"id": kept, "question": "研发投入强度目标是多少？", "quotes": ["力争达到3.2%以上"]},
@@ -40,8 +40,7 @@ def test_own_windows_take_the_quote_as_span_and_clauses_without_it_as_none(tmp_p
     questions = tmp_path / "q.jsonl"
     questions.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
     (tmp_path / "check.txt").write_text(held + "\n", encoding="utf-8")
-    monkeypatch.setattr(data, "OWN_SETS", (questions,))
-    monkeypatch.setattr(data, "CHECK_IDS", tmp_path / "check.txt")
+    gold = own_gold((questions,), tmp_path / "check.txt", tmp_path / "none.txt")
     hits = [
         FakeHit("c1", "加大科技投入,提高财政资金使用效率。"),
         FakeHit("c2", "科技创新能力明显增强。全社会研发投入强度力争达到3.2%以上。"),
@@ -53,7 +52,7 @@ def test_own_windows_take_the_quote_as_span_and_clauses_without_it_as_none(tmp_p
         asked.append(question)
         return hits[:k]
 
-    items = data.own_train_items(search, random.Random(0))
+    items = data.own_train_items(search, random.Random(0), gold)
     assert asked == ["研发投入强度目标是多少？"]  # the set-aside and the tuning question are not read
     spans = [i for _, i in items if i.kind == "span"]
     assert len(spans) == 1

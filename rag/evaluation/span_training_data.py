@@ -6,7 +6,7 @@
   answer; a window of the same document without it as an unanswerable example);
 - RGB zh items 100–149 (150–199 tune, 60–99 are a check set): each gold passage with the answer, and hard-negative
   passages on the same subject without it — the "another year, another name" case;
-- the project's own questions over the seeds, their train split (training_questions.own_questions): the retrieved
+- the project's own questions over the seeds, their train split (training_questions.own_gold): the retrieved
   clause holding a gold quote, the quote as the span, and retrieved clauses without it as unanswerable windows.
 
 Each answerable item gives the window holding its answer and, with NEGATIVE_SHARE's probability, a window of the
@@ -19,15 +19,16 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from ..answering.span_answers import passage_of
 from ..answering.span_reader import windows
 from ..text.normalize import covers
-from .external import NCP, CHECK_IDS_NAME, answer_strings, raw_questions, read_jsonl
-from .gold import CHECK_IDS, FIT_EXCLUDED_IDS, load_gold, read_ids
+from .external import NCP, CHECK_IDS_NAME, answer_strings, holds_any, raw_questions, read_jsonl
+from .gold import read_ids
+from .metrics import GoldItem
 from .squad import Item, load_squad
-from .training_questions import OWN_SETS, RGB, RGB_ITEMS, RGB_TUNE_FROM, hashed_split
+from .training_questions import RGB, RGB_ITEMS, RGB_TUNE_FROM, own_gold
 
 MRC = NCP.parent / "mrc-zh"
 CAIL_TRAIN, CAIL_TUNE = range(0, 700), range(700, 800)
@@ -112,10 +113,11 @@ def rgb_train_items(rng: random.Random) -> list[tuple[str, Item]]:
     passages = {p["id"]: p["text"] for p in read_jsonl(RGB / "corpus.jsonl")}
     out: list[tuple[str, Item]] = []
     for n in RGB_ITEMS:
-        if n >= RGB_TUNE_FROM or n >= len(rows) or len(rows[n].get("answer_parts") or [[]]) != 1:
+        parts = (rows[n].get("answer_parts") or [[rows[n]["answer"]]]) if n < len(rows) else []
+        if n >= RGB_TUNE_FROM or len(parts) != 1:
             continue
         row = rows[n]
-        forms = [str(a) for a in (row.get("answer_parts") or [[row["answer"]]])[0] if str(a).strip()]
+        forms = [str(a) for a in parts[0] if str(a).strip()]
         for pid in row.get("corpus_ids", []):
             text = passages.get(pid, "")
             found = [(text.find(a), a) for a in forms if a in text]
@@ -123,36 +125,35 @@ def rgb_train_items(rng: random.Random) -> list[tuple[str, Item]]:
                 at, answer = min(found)
                 out.append(("rgb", Item(f"{row['id']}:{pid}", row["question"], text, "", ((answer, at),), "span")))
         negatives = [p for p in row.get("hard_negative_ids", []) if passages.get(p)]
-        normalised = answer_strings(row)
-        negatives = [p for p in negatives if not any(a in passages[p] for a in normalised + forms)]
+        answers = answer_strings(row)
+        negatives = [
+            p for p in negatives if not holds_any(passages[p], answers) and not any(a in passages[p] for a in forms)
+        ]
         for pid in rng.sample(negatives, min(RGB_NEGATIVES, len(negatives))):
             out.append(("rgb", Item(f"{row['id']}:{pid}", row["question"], passages[pid], "", (), "none")))
     return out
 
 
-def own_train_items(search: Callable[[str, int], Sequence], rng: random.Random) -> list[tuple[str, Item]]:
-    """The train split of the project's own questions with gold quotes: `search(question, k)` gives the retrieved
-    clauses (Hits); the first of the top OWN_DEPTH holding a quote as written is answerable (the quote is the span),
-    and up to OWN_NEGATIVES of those holding none are not."""
-    held = read_ids(CHECK_IDS) | read_ids(FIT_EXCLUDED_IDS)
+def own_train_items(
+    search: Callable[[str, int], Sequence], rng: random.Random, gold: Iterable[tuple[str, GoldItem, str]] | None = None
+) -> list[tuple[str, Item]]:
+    """The train split of the project's own questions (`gold`: training_questions.own_gold's) with gold quotes:
+    `search(question, k)` gives the retrieved clauses (Hits); the first of the top OWN_DEPTH holding a quote as
+    written is answerable (the quote is the span), and up to OWN_NEGATIVES of those holding none are not."""
     out: list[tuple[str, Item]] = []
-    for path in OWN_SETS:
-        if not path.is_file():
+    for qid, item, split in own_gold() if gold is None else gold:
+        if not item.quotes or split != "train":
             continue
-        for gold in load_gold(path):
-            if gold.id in held or not gold.quotes or hashed_split(gold.id) != "train":
-                continue
-            hits = list(search(gold.question, OWN_DEPTH))
-            qid = f"{path.stem}:{gold.id}"
-            holding = [(h, q) for h in hits for q in gold.quotes if q and q in h.answer_text]
-            if holding:
-                h, quote = holding[0]
-                span = ((quote, h.answer_text.find(quote)),)
-                out.append(("own", Item(qid, gold.question, h.answer_text, passage_of(h)[0], span, "span")))
-            without = [h for h in hits if not any(covers(h.answer_text, q) for q in gold.quotes)]
-            for h in rng.sample(without, min(OWN_NEGATIVES, len(without))):
-                none = Item(f"{qid}:{h.id}", gold.question, h.answer_text, passage_of(h)[0], (), "none")
-                out.append(("own", none))
+        hits = list(search(item.question, OWN_DEPTH))
+        holding = [(h, q) for h in hits for q in item.quotes if q and q in h.answer_text]
+        if holding:
+            h, quote = holding[0]
+            span = ((quote, h.answer_text.find(quote)),)
+            out.append(("own", Item(qid, item.question, h.answer_text, passage_of(h)[0], span, "span")))
+        without = [h for h in hits if not any(covers(h.answer_text, q) for q in item.quotes)]
+        for h in rng.sample(without, min(OWN_NEGATIVES, len(without))):
+            none = Item(f"{qid}:{h.id}", item.question, h.answer_text, passage_of(h)[0], (), "none")
+            out.append(("own", none))
     return out
 
 

@@ -71,7 +71,7 @@ def _cached_states(
 
     key = hashlib.sha256(json.dumps([frozen, [(e.ids, e.first) for e in examples]]).encode()).hexdigest()[:16]
     path, done = out_dir / f"states-{key}.f16", out_dir / f"states-{key}.done"
-    lengths = [len(e.ids) for e in examples]
+    lengths = np.diff(offsets).tolist()
     shape = (int(offsets[-1]), hidden)
     if done.is_file() and path.is_file():
         print(f"cached states read from {path.name} ({time.time() - started:.0f} s)", flush=True)

@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from ..text.normalize import covers
 from .external import (
@@ -28,6 +28,7 @@ from .external import (
     read_jsonl,
 )
 from .gold import CHECK_IDS, DEV_SET, FIT_EXCLUDED_IDS, OWN_QUESTIONS, USERS_QUESTIONS, load_gold, read_ids
+from .metrics import GoldItem
 
 OWN_SETS = (OWN_QUESTIONS, USERS_QUESTIONS, DEV_SET)
 NCP_TRAIN = NCP / NCP_RAW_TRAIN
@@ -51,21 +52,28 @@ def hashed_split(qid: str) -> str:
     return "tune" if int(hashlib.sha256(qid.encode()).hexdigest(), 16) % 3 == 0 else "train"
 
 
-def own_questions(
+def own_gold(
     paths: Iterable[Path] = OWN_SETS, check: Path = CHECK_IDS, excluded: Path = FIT_EXCLUDED_IDS
-) -> list[Question]:
-    """The project's questions over the seeds, without the check ids and without the ids the shipped parameters
-    were fitted without."""
+) -> Iterator[tuple[str, GoldItem, str]]:
+    """(id qualified by its file, item, split) of the project's questions over the seeds, without the check ids and
+    without the ids the shipped parameters were fitted without."""
     held = read_ids(check) | read_ids(excluded)
-    out = []
     for path in paths:
         if not path.is_file():
             continue
         for item in load_gold(path):
-            if item.id in held:
-                continue
-            holds = (lambda text, quotes=item.quotes: any(covers(text, q) for q in quotes)) if item.quotes else None
-            out.append(Question(f"{path.stem}:{item.id}", item.question, holds, hashed_split(item.id), "own"))
+            if item.id not in held:
+                yield f"{path.stem}:{item.id}", item, hashed_split(item.id)
+
+
+def own_questions(
+    paths: Iterable[Path] = OWN_SETS, check: Path = CHECK_IDS, excluded: Path = FIT_EXCLUDED_IDS
+) -> list[Question]:
+    """own_gold's questions, each with whether a clause text holds its answer."""
+    out = []
+    for qid, item, split in own_gold(paths, check, excluded):
+        holds = (lambda text, quotes=item.quotes: any(covers(text, q) for q in quotes)) if item.quotes else None
+        out.append(Question(qid, item.question, holds, split, "own"))
     return out
 
 
