@@ -31,7 +31,7 @@ from .span_training_data import (
 )
 
 log = logging.getLogger(__name__)
-# The shipped run = the defaults: --layers 12 --limit 0 --epochs 1 --no-domain --seed 0 (72 min, 2 AVX2 cores).
+# The shipped run = the defaults: --layers 12 --limit 0 --epochs 1 --no-domain --seed 0 (72 min, 2-core AMD EPYC, AVX2).
 TRAINED_LAYERS = 12
 TRAINING_WINDOWS = 0  # all
 TRAINING_EPOCHS = 1.0
