@@ -213,7 +213,10 @@ def test_the_shipped_reader_finds_a_figure_and_refuses_tampered_weights(parts, t
     clause = ("（一）壮大技术创新主体。对新认定的国家级、省级科技企业孵化器，分别给予50万元、30万元奖补经费；"
               "对新认定的高新技术企业，给予10万元奖励。")
     (reading,) = reader.read("对新认定的高新技术企业奖励多少？", [("唐山市实施方案 四、（一）", clause)])
-    assert "10万元" in reading.text and reading.margin > 0
+    assert "10万元" in reading.text and reading.margin > 0 and reading.kind == "span"
+    judgment = "经审理查明，原告张某与被告李某于2015年3月登记结婚，婚后育有一子。"
+    (asked,) = reader.read("原告与被告是否登记结婚？", [("判决书", judgment)])
+    assert asked.kind == "yes"  # the kind head (train-answer-kind) reads a yes/no question's answer as YES
     tampered = tmp_path / "span_reader.npz"
     data = bytearray(SPAN_READER_WEIGHTS.read_bytes())
     data[-100] ^= 1
@@ -266,3 +269,32 @@ def test_the_override_margin_is_the_lowest_answering_few_enough_unanswerable_row
     assert lines[-1].endswith(": 3.5")  # at 3.0 the second unanswerable row is answered too
     at = next(line for line in lines if line.strip().startswith("3.5"))
     assert "1 of 3 / 1 of 62" in at  # r1 gained; r3's span is not in a clause holding the answer
+
+
+def test_the_reader_refuses_below_its_margin_but_abstains_on_a_comparison():
+    """A comparison is answered by one clause per side; the reader, reading one clause at a time, cannot judge it."""
+    from rag.answering.answerability import Verdict
+    from rag.answering.span_answers import SPAN_ANSWER_MARGIN, SpanFound, refuses
+    from rag.answering.span_reader import Reading
+    from rag.query.asks import Ask
+
+    def found(margin: float) -> SpanFound:
+        return SpanFound(0, Reading(0, margin, 0, 2, "两项", 1.0))
+
+    plain, compared = Verdict(True, Ask()), Verdict(True, Ask(comparison=True))
+    assert refuses(plain, found(SPAN_ANSWER_MARGIN - 0.5))
+    assert not refuses(plain, found(SPAN_ANSWER_MARGIN + 0.5))
+    assert not refuses(compared, found(SPAN_ANSWER_MARGIN - 0.5))
+    assert not refuses(Verdict(False, Ask()), found(SPAN_ANSWER_MARGIN - 0.5))  # the rules refused already
+    assert not refuses(plain, None)  # no clause read
+
+
+def test_traditional_text_is_read_in_simplified_characters_where_it_stands():
+    from rag.text.normalize import simplified_in_place
+
+    text = "唐山對新認定的市級科技創新園區給予50萬元支持"
+    read = simplified_in_place(text)
+    assert read == "唐山对新认定的市级科技创新园区给予50万元支持" and len(read) == len(text)
+    at = read.index("50万元")
+    assert text[at : at + 4] == "50萬元"  # a span found in the simplified text is cut from the text as written
+    assert simplified_in_place("") == "" and simplified_in_place("已是简体") == "已是简体"

@@ -24,7 +24,7 @@ from .conflicts import conflict_sentences
 from .fact_questions import asked_fact
 from .doc_facts import FactAnswer, document_fact_answer
 from .chooser import chosen
-from .span_answers import SPAN_DROPPED_NOTE, SPAN_REFUSAL, SpanFound, overrides, read_hits, states_span
+from .span_answers import SPAN_DROPPED_NOTE, SPAN_REFUSAL, SpanFound, overrides, read_hits, refuses, states_span
 from .span_reader import span_reader_for
 from .reader import doubt
 from .lists import Listing, section_list
@@ -118,7 +118,7 @@ class Answerer:
             span = self._span(standalone, hits, verdict, retriever, unknown, timings)
             picked = None  # the clause the reader answers from, when it answers what the rules refused
             # A figure the document masks ("**%") is no span the reader could find: the masked-figure answer stands.
-            if span is not None and verdict.answerable and not span.answers and not masked_sentences(standalone, hits):
+            if refuses(verdict, span) and not masked_sentences(standalone, hits):
                 verdict = _with_doubt(verdict, SPAN_REFUSAL)
             elif overrides(verdict, span):
                 assert span is not None

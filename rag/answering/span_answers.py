@@ -1,5 +1,5 @@
 """The span reader on the answer path: it reads the first citable clauses (each with its document title and
-heading path); a best span that does not beat "no answer" by SPAN_ANSWER_MARGIN refuses, and a model's answer that
+heading path); a best span that does not beat "no answer" by SPAN_ANSWER_MARGIN refuses (`refuses`), and a model's answer that
 drops or changes the span (`states_span`) gives way to the quote when the quote holds it. Which clause is quoted
 stays the chooser's: on the tuning sets it picked the clause holding the answer more often than the reader did, and
 quoting only the sentence holding the span lost NCP answers their gold span (docs/benchmarks.md, "The span reader").
@@ -52,6 +52,13 @@ def read_hits(reader: SpanReader, question: str, hits: Sequence[Hit], verdict: "
     return SpanFound(eligible[best], readings[best])
 
 
+def refuses(verdict: "Verdict", found: SpanFound | None) -> bool:
+    """Whether the reader refuses a question the rules answer: its best span does not beat "no answer" by
+    SPAN_ANSWER_MARGIN. It abstains on a comparison (「…分别…」): it reads one clause at a time, and each side of a
+    comparison is answered by a clause of its own, so no single clause answers the whole question."""
+    return found is not None and verdict.answerable and not verdict.ask.comparison and not found.answers
+
+
 def overrides(verdict: "Verdict", found: SpanFound | None, margin: float | None = None) -> bool:
     """Whether the reader answers a question the rules refused only for absent words (`Verdict.absent_only`): its
     best span lies in the clause they judged nearest, by at least `margin` (SPAN_OVERRIDE_MARGIN)."""
@@ -79,5 +86,6 @@ __all__ = [
     "overrides",
     "passage_of",
     "read_hits",
+    "refuses",
     "states_span",
 ]

@@ -1,6 +1,7 @@
 """The span reader: multilingual-e5-small fine-tuned as an extractive reader in the SQuAD 2.0 manner.
 
-Input: 「query: 」+ the question, then the passage's title and heading path, then a window of the passage (at most
+Input (in simplified characters, as it was trained; spans are cut from the passage as written): 「query: 」+ the
+question, then the passage's title and heading path, then a window of the passage (at most
 MAX_TOKENS tokens in all; a longer passage is read in windows WINDOW_STRIDE tokens apart). Output, for each window:
 start and end logits over its passage tokens, and two class logits over the first token (an answer is in this
 window / none is). A window's `margin` (answer logit minus none logit) says how sure the reader is that the window
@@ -26,11 +27,12 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import EmbedderError
+from ..text.normalize import simplified_in_place
 
 log = logging.getLogger(__name__)
 
 SPAN_READER_WEIGHTS = Path(__file__).with_name("span_reader.npz")
-SPAN_READER_SHA256 = "6a957a0b41e4776019e628e7f0ac73c4552219824e3658031aa7abb1bc4b3c16"  # the shipped weights' sha256 (a file with other bytes is refused)
+SPAN_READER_SHA256 = "4281a13ee41a1b3ec4011228ad93c37442dcf5a154c6d035d9fd6c30124631ce"  # the shipped weights' sha256 (a file with other bytes is refused)
 MAX_TOKENS = 192  # a window: bos, question, separators, title, passage tokens, eos
 MAX_QUESTION_TOKENS = 40
 MAX_TITLE_TOKENS = 24
@@ -38,6 +40,9 @@ WINDOW_STRIDE = 96  # passage tokens between the starts of two windows of one pa
 MAX_ANSWER_TOKENS = 48
 QUESTION_PREFIX = "query: "
 BATCH_WINDOWS = 16
+# What a window's answer is, when weights ship a kind head ("kind.w", hidden × 3; train-answer-kind): a span of the
+# passage, or YES or NO to a yes/no question. Without it every answer is a span.
+ANSWER_KINDS = ("span", "yes", "no")
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,7 @@ class Reading:
     end: int
     text: str
     span_score: float
+    kind: str = "span"  # one of ANSWER_KINDS: a yes/no answer's `text` is still the best span (its evidence)
 
 
 def windows(tokenizer, question: str, title: str, text: str) -> list[Window]:
@@ -101,14 +107,18 @@ class SpanReader:
         self.head_b = weights["head.b"].astype(np.float32)
         self.cls_w = weights["cls.w"].astype(np.float32)  # (hidden, 2): answer, none
         self.cls_b = weights["cls.b"].astype(np.float32)
-        layers = {k: v for k, v in weights.items() if not k.startswith(("head.", "cls."))}
+        self.kind_w, self.kind_b = weights.get("kind.w"), weights.get("kind.b")
+        layers = {k: v for k, v in weights.items() if not k.startswith(("head.", "cls.", "kind."))}
         self._session = _session(container, layers, threads)
         self._lock = threading.Lock()
 
     def read(self, question: str, passages: Sequence[tuple[str, str]]) -> list[Reading]:
         """One Reading per passage (title, text), in the passages' order."""
+        question = simplified_in_place(question)  # the script it was trained in; offsets still the passage's
         work = [
-            (p, w) for p, (title, text) in enumerate(passages) for w in windows(self.tokenizer, question, title, text)
+            (p, w)
+            for p, (title, text) in enumerate(passages)
+            for w in windows(self.tokenizer, question, simplified_in_place(title), simplified_in_place(text))
         ]
         best: dict[int, Reading] = {}
         for at in range(0, len(work), BATCH_WINDOWS):
@@ -138,7 +148,10 @@ class SpanReader:
         start, end = (w.spans[first][0], w.spans[last][1]) if len(w.spans) else (0, 0)
         cut = text[start:end]
         lead = len(cut) - len(cut.lstrip())
-        return Reading(passage, float(classes[0] - classes[1]), start + lead, end, cut.strip(), score)
+        kind = "span"
+        if self.kind_w is not None and self.kind_b is not None:
+            kind = ANSWER_KINDS[int(np.argmax(state[0] @ self.kind_w + self.kind_b))]
+        return Reading(passage, float(classes[0] - classes[1]), start + lead, end, cut.strip(), score, kind)
 
 
 def _session(container, layers: dict[str, np.ndarray], threads: int | None):
@@ -214,6 +227,8 @@ def span_reader_for(embedder: Any) -> SpanReader | None:
 
 
 __all__ = [
+    "ANSWER_KINDS",
+    "BATCH_WINDOWS",
     "MAX_TOKENS",
     "Reading",
     "SPAN_READER_WEIGHTS",

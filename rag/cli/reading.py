@@ -1,4 +1,5 @@
-"""The learned readers' commands: `train-span-reader` (fine-tune it), `eval-reader FILE.json` (its own figures),
+"""The learned readers' commands: `train-span-reader` (fine-tune it), `train-answer-kind` (its yes/no head),
+`eval-reader FILE.json` (its own figures),
 `calibrate-span-reader`, `calibrate-int8` (the int8 graphs' smoothing) and `train-fact-questions` (questions about a document itself, by meaning)."""
 
 from __future__ import annotations
@@ -20,6 +21,13 @@ def cmd_train_span_reader(args: argparse.Namespace) -> int:
     )
     knobs = {k: v for k, v in given if v is not None}
     train(args.out, seed=args.seed, **knobs)
+    return 0
+
+
+def cmd_train_answer_kind(args: argparse.Namespace) -> int:
+    from ..evaluation.train_answer_kind import train
+
+    train(args.out)
     return 0
 
 
@@ -95,6 +103,14 @@ def add_parsers(sub) -> None:
     )
     t.add_argument("--lr", type=float, default=None, help="peak learning rate (default: LEARNING_RATE in the trainer)")
     t.set_defaults(func=cmd_train_span_reader)
+
+    a = sub.add_parser(
+        "train-answer-kind",
+        help="fit the span reader's kind head (a span, YES or NO) on CAIL2019's train contexts over the shipped "
+        "reader's states; writes the reader's weights with it",
+    )
+    a.add_argument("--out", type=Path, default=Path("span_reader_kind.npz"), help="the weights file to write")
+    a.set_defaults(func=cmd_train_answer_kind)
 
     f = sub.add_parser(
         "train-fact-questions",

@@ -1,7 +1,8 @@
 """`python -m rag eval-reader FILE.json`: the span reader alone on a SQuAD-format file — EM and F1 (CMRC 2018's
 metric, 0–100), has-answer F1, no-answer accuracy and milliseconds per question. Each question is read over its own
 context; the reader answers with its best span when the window's margin (answer − none) reaches the threshold,
-else with nothing (a refusal). YES/NO items are counted as the reader gets them: it never answers YES or NO."""
+else with nothing (a refusal), or with YES or NO when its kind head reads the answer as one (weights without a kind
+head never answer YES or NO)."""
 
 from __future__ import annotations
 
@@ -39,7 +40,8 @@ def predictions(reader, items: list[Item], threshold: float) -> tuple[list[str],
     out, started = [], time.perf_counter()
     for item in items:
         (reading,) = reader.read(item.question, [(item.title, item.context)])
-        out.append(reading.text if reading.margin >= threshold else "")
+        answer = reading.kind.upper() if reading.kind in ("yes", "no") else reading.text
+        out.append(answer if reading.margin >= threshold else "")
     return out, 1000 * (time.perf_counter() - started) / max(1, len(items))
 
 

@@ -67,6 +67,9 @@ def _row(reader, question: Question, retriever, hits, label: int, min_relevance:
     reachable = hits[0].dense >= min_relevance and not retriever.unknown_entities(question.text)
     passes = verdict.answerable and reachable
     found = read_hits(reader, question.text, hits, verdict)
+    margin = found.reading.margin if found else -99.0
+    if verdict.ask.comparison:
+        margin = float("inf")  # the reader abstains on comparisons (span_answers.refuses)
     first = chosen(question.text, hits, verdict, retriever.facts, retriever.embedder.space)
     holds = question.holds or (lambda text: False)
     return MarginRow(
@@ -74,7 +77,7 @@ def _row(reader, question: Question, retriever, hits, label: int, min_relevance:
         question.source,
         label,
         passes,
-        found.reading.margin if found else -99.0,
+        margin,
         found is not None and holds(hits[found.hit].text),
         holds(hits[first].text),
         verdict.absent_only and reachable,

@@ -50,6 +50,16 @@ def to_simplified(text: str) -> str:
     return _t2s().convert(text) if text else text
 
 
+def simplified_in_place(text: str) -> str:
+    """The text in simplified characters, each character where it was (for reading a span by offset): OpenCC t2s
+    when it keeps the length, else character by character, keeping a character whose conversion is not one
+    character."""
+    converted = to_simplified(text)
+    if len(converted) == len(text):
+        return converted
+    return "".join(c if len(s := to_simplified(c)) != 1 else s for c in text)
+
+
 def for_search(text: str) -> str:
     """Text as it is embedded and keyword-indexed: pinyin removed, simplified, NFKC width-folded."""
     return to_simplified(unicodedata.normalize("NFKC", strip_pinyin(text)))
