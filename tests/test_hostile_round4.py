@@ -285,7 +285,14 @@ def test_a_file_that_keeps_changing_does_not_hold_back_the_others(fake_session):
             time.sleep(0.1)
         assert "新办法.txt" in fake_session.status().per_document  # built while the other file still grows
         assert writer.is_alive() and "日志.txt" not in fake_session.status().per_document
-        assert "日志.txt" in watcher.held and any("still changing" in r and "日志.txt" in r for r in reports)
+
+        def reported() -> bool:
+            return any("still changing" in r and "日志.txt" in r for r in reports)
+
+        deadline = time.time() + 10  # the watcher's report is written by its own thread, after the build it holds
+        while time.time() < deadline and not reported():
+            time.sleep(0.05)
+        assert "日志.txt" in watcher.held and reported()
         stop.set()
         writer.join()
         deadline = time.time() + 30  # once it stops changing it is built too
