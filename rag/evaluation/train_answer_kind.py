@@ -7,7 +7,8 @@ set). A span item's example is the window holding its answer; a yes/no item's is
 question's character pairs (where the judgment speaks of what is asked). The states come from the shipped reader
 as it runs (onnxruntime), so the head learns exactly what it will read. A multinomial logistic regression
 (L2 KIND_L2, standardised states, L-BFGS) is fitted and folded into "kind.w" (hidden × 3) and "kind.b", written
-with the reader's other tensors unchanged. About 3 min on 2 AVX2 cores.
+with the reader's other tensors unchanged. 18 min on a 2-core AMD EPYC (AVX2 only) while an evaluation shared
+the cores. Refit it whenever train-span-reader retrains the layers: it reads their states.
 """
 
 from __future__ import annotations
