@@ -271,8 +271,9 @@ def test_the_override_margin_is_the_lowest_answering_few_enough_unanswerable_row
     assert "1 of 3 / 1 of 62" in at  # r1 gained; r3's span is not in a clause holding the answer
 
 
-def test_the_reader_refuses_below_its_margin_but_abstains_on_a_comparison():
-    """A comparison is answered by one clause per side; the reader, reading one clause at a time, cannot judge it."""
+def test_the_reader_refuses_below_its_margin_but_abstains_on_a_comparison_or_a_yes_no_answer():
+    """A comparison is answered by one clause per side; the reader, reading one clause at a time, cannot judge it.
+    Nor can its margin, learned on spans, judge an answer its kind head reads as YES or NO."""
     from rag.answering.answerability import Verdict
     from rag.answering.span_answers import SPAN_ANSWER_MARGIN, SpanFound, refuses
     from rag.answering.span_reader import Reading
@@ -287,6 +288,8 @@ def test_the_reader_refuses_below_its_margin_but_abstains_on_a_comparison():
     assert not refuses(compared, found(SPAN_ANSWER_MARGIN - 0.5))
     assert not refuses(Verdict(False, Ask()), found(SPAN_ANSWER_MARGIN - 0.5))  # the rules refused already
     assert not refuses(plain, None)  # no clause read
+    yes = SpanFound(0, Reading(0, SPAN_ANSWER_MARGIN - 0.5, 0, 2, "两项", 1.0, "yes"))
+    assert not refuses(plain, yes)  # a yes/no answer: the margin learned only spans
 
 
 def test_traditional_text_is_read_in_simplified_characters_where_it_stands():

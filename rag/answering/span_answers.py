@@ -54,9 +54,18 @@ def read_hits(reader: SpanReader, question: str, hits: Sequence[Hit], verdict: "
 
 def refuses(verdict: "Verdict", found: SpanFound | None) -> bool:
     """Whether the reader refuses a question the rules answer: its best span does not beat "no answer" by
-    SPAN_ANSWER_MARGIN. It abstains on a comparison (「…分别…」): it reads one clause at a time, and each side of a
-    comparison is answered by a clause of its own, so no single clause answers the whole question."""
-    return found is not None and verdict.answerable and not verdict.ask.comparison and not found.answers
+    SPAN_ANSWER_MARGIN. It abstains where its margin cannot establish that nothing answers:
+    - a comparison (「…分别…」): it reads one clause at a time, and each side of a comparison is answered by a clause
+      of its own, so no single clause answers the whole question;
+    - an answer its kind head reads as YES or NO, not a span (in policy questions also many 「如何…」 ones answered
+      by a whole clause): its margin learned only answers that are spans."""
+    return (
+        found is not None
+        and verdict.answerable
+        and not verdict.ask.comparison
+        and found.reading.kind == "span"
+        and not found.answers
+    )
 
 
 def overrides(verdict: "Verdict", found: SpanFound | None, margin: float | None = None) -> bool:

@@ -68,8 +68,8 @@ def _row(reader, question: Question, retriever, hits, label: int, min_relevance:
     passes = verdict.answerable and reachable
     found = read_hits(reader, question.text, hits, verdict)
     margin = found.reading.margin if found else -99.0
-    if verdict.ask.comparison:
-        margin = float("inf")  # the reader abstains on comparisons (span_answers.refuses)
+    if verdict.ask.comparison or (found is not None and found.reading.kind != "span"):
+        margin = float("inf")  # where the reader abstains (span_answers.refuses)
     first = chosen(question.text, hits, verdict, retriever.facts, retriever.embedder.space)
     holds = question.holds or (lambda text: False)
     return MarginRow(
