@@ -68,11 +68,12 @@ RETRIEVED_BONUS = 0.05
 STATES_BONUS = 0.05
 # The span reader (answering/span_reader.py): its best span over the first clauses must beat "no answer" by this
 # margin (answer logit − none logit) or the question is refused (where it does not abstain: span_answers.refuses).
-# The highest margin within a 5 % false-refusal budget per tuning source (the own sets over the seeds together, NCP
-# sample.jsonl, RGB with their answers) both on `calibrate-span-reader`'s rows (at −1.0: NCP 2.3 %, own 0 %, RGB
-# 0 %) and on the whole path in `eval` (at −1.0 NCP's false refusals 0.050, the rules' 0.025 included; at −0.5 they
-# are 0.070). The figures at each margin: docs/benchmarks.md, "The reader refuses".
-SPAN_ANSWER_MARGIN = -1.0
+# Within a 5 % false-refusal budget per tuning source (the own sets over the seeds together, NCP sample.jsonl, RGB
+# with their answers) on `calibrate-span-reader`'s rows and on the whole path in `eval`; −1.0 met that budget on
+# the full sets but refused a second of the twelve NCP sample questions that tests/test_external_eval.py answers
+# over their own documents (margin −1.24), so the next step down ships. The figures at each margin:
+# docs/benchmarks.md, "The reader refuses".
+SPAN_ANSWER_MARGIN = -1.5
 # A model's answer states the reader's span when it keeps at least this share of the span's character bigrams;
 # otherwise the reader's sentence is quoted instead.
 SPAN_KEPT = 0.8
