@@ -52,20 +52,19 @@ def read_hits(reader: SpanReader, question: str, hits: Sequence[Hit], verdict: "
     return SpanFound(eligible[best], readings[best])
 
 
-def refuses(verdict: "Verdict", found: SpanFound | None) -> bool:
-    """Whether the reader refuses a question the rules answer: its best span does not beat "no answer" by
-    SPAN_ANSWER_MARGIN. It abstains where its margin cannot establish that nothing answers:
+def abstains(verdict: "Verdict", found: SpanFound | None) -> bool:
+    """Where the reader's margin cannot establish that nothing answers, so it neither refuses nor vouches:
     - a comparison (「…分别…」): it reads one clause at a time, and each side of a comparison is answered by a clause
       of its own, so no single clause answers the whole question;
     - an answer its kind head reads as YES or NO, not a span (in policy questions also many 「如何…」 ones answered
       by a whole clause): its margin learned only answers that are spans."""
-    return (
-        found is not None
-        and verdict.answerable
-        and not verdict.ask.comparison
-        and found.reading.kind == "span"
-        and not found.answers
-    )
+    return verdict.ask.comparison or (found is not None and found.reading.kind != "span")
+
+
+def refuses(verdict: "Verdict", found: SpanFound | None) -> bool:
+    """Whether the reader refuses a question the rules answer: its best span does not beat "no answer" by
+    SPAN_ANSWER_MARGIN, where it does not abstain (`abstains`)."""
+    return found is not None and verdict.answerable and not abstains(verdict, found) and not found.answers
 
 
 def overrides(verdict: "Verdict", found: SpanFound | None, margin: float | None = None) -> bool:
@@ -92,6 +91,7 @@ __all__ = [
     "SPAN_DROPPED_NOTE",
     "SPAN_REFUSAL",
     "SpanFound",
+    "abstains",
     "overrides",
     "passage_of",
     "read_hits",

@@ -15,7 +15,7 @@ from typing import Sequence
 
 from ..answering.answerability import judge
 from ..answering.chooser import chosen
-from ..answering.span_answers import read_hits
+from ..answering.span_answers import abstains, read_hits
 from .train_reader import REMOVAL_POOL, ROW_HITS, Question
 
 MAX_FALSE_REFUSALS = 0.05  # of each source's answerable rows the rules answer
@@ -68,8 +68,8 @@ def _row(reader, question: Question, retriever, hits, label: int, min_relevance:
     passes = verdict.answerable and reachable
     found = read_hits(reader, question.text, hits, verdict)
     margin = found.reading.margin if found else -99.0
-    if verdict.ask.comparison or (found is not None and found.reading.kind != "span"):
-        margin = float("inf")  # where the reader abstains (span_answers.refuses)
+    if abstains(verdict, found):
+        margin = float("inf")  # it neither refuses nor answers here
     first = chosen(question.text, hits, verdict, retriever.facts, retriever.embedder.space)
     holds = question.holds or (lambda text: False)
     return MarginRow(
