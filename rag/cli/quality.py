@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..config import LLM_BACKENDS, PROMPT_MODES, STORE_KINDS
+from ..evaluation.ablation import RULES
 from .shared import common_arguments, settings_of
 
 
@@ -164,7 +165,7 @@ def _add_eval(sub) -> None:
         default=[],
         metavar="RULE",
         help="switch one hand rule of the answer path off for this run (repeatable; tuning sets only): "
-        "other-place, years, levels, nouns, unknown-nouns, unknown-entities, item-margin",
+        + ", ".join(RULES),
     )
     e.add_argument(
         "--stores",

@@ -37,12 +37,28 @@ def _off_nouns() -> None:
     answerability.found_in = lambda *a, **k: True
 
 
-def _off_unknown_nouns() -> None:
-    """A noun the corpus lacks no longer refuses (answerability's unknown nouns)."""
+def _off_other_figure_noun() -> None:
+    """A noun that another figure sentence of the clause names no longer disqualifies this figure."""
     from ..answering import answerability
 
-    original = answerability._resolve_nouns
-    answerability._resolve_nouns = lambda ask, facts: (original(ask, facts)[0], [])
+    answerability._goes_elsewhere = lambda *a, **k: False
+
+
+def _off_label_line() -> None:
+    """A label line ("举报电话：…") no longer takes its subject from the sentence before it."""
+    from ..answering import answerability
+
+    answerability.is_label_line = lambda *a, **k: False
+
+
+def _off_stated_figures() -> None:
+    """A figure the question states ("3.2%") no longer has to be in the answer's sentence."""
+    from dataclasses import replace
+
+    from ..answering import answerability
+
+    original = answerability.read_ask
+    answerability.read_ask = lambda *a, **k: replace(original(*a, **k), figures=())
 
 
 def _off_unknown_entities() -> None:
@@ -63,7 +79,9 @@ RULES: dict[str, Callable[[], None]] = {
     "years": _off_years,
     "levels": _off_levels,
     "nouns": _off_nouns,
-    "unknown-nouns": _off_unknown_nouns,
+    "other-figure-noun": _off_other_figure_noun,
+    "label-line": _off_label_line,
+    "stated-figures": _off_stated_figures,
     "unknown-entities": _off_unknown_entities,
     "item-margin": _off_item_margin,
 }
