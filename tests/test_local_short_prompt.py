@@ -5,28 +5,37 @@ from __future__ import annotations
 import pytest
 
 from conftest import SEEDS
+from rag.evaluation.bench_prompts import CountingBackend
 
 pytestmark = [pytest.mark.llm, pytest.mark.slow]
 
 
 def test_the_local_model_answers_from_the_evidence_prompt_with_a_verified_citation(real_index):
     from rag.config import Settings
-    from rag.evaluation.bench_prompts import CountingBackend
     from rag.indexing.embedders import make_embedder
     from rag.session import Session
 
     settings = Settings.from_env(docs_dir=SEEDS, index_dir=real_index, llm="local", prompt_mode="evidence")
     session = Session(settings, embedder=make_embedder("e5"))
     llm = CountingBackend(session.llm("local"))
-    whole = CountingBackend(session.llm("local"))
+    whole = PromptOnly(session.llm("local"))
     question = "唐山对从省外引进的高新技术企业一次性奖励多少？"
     final = list(session.answerer("local", llm=llm).stream(question))[-1]
     assert final.backend == "local" and not final.refused, final.note  # the model's wording verified
     assert "50万元" in final.body and any("50万元" in c.text for c in final.citations)
-    # the same question with whole clauses: the evidence prompt is a fraction of it
+    # the same question with whole clauses: the evidence prompt is a fraction of it (counted by the model's own
+    # tokenizer; that prompt is not run, its reply would not be looked at)
     clauses = Session(settings.with_(prompt_mode="clauses"), embedder=make_embedder("e5"))
     list(clauses.answerer("local", llm=whole).stream(question))
     assert llm.prompt_tokens[-1] * 2 < whole.prompt_tokens[-1]
+
+
+class PromptOnly(CountingBackend):
+    """Counts the prompt's tokens with the real model's tokenizer and replies with nothing."""
+
+    def stream(self, messages, max_new_tokens):
+        super().stream(messages, max_new_tokens)  # counts; its generator is never started, so the model never runs
+        return iter(())
 
 
 def test_a_process_that_used_the_model_exits_without_a_traceback():
