@@ -301,3 +301,16 @@ def test_traditional_text_is_read_in_simplified_characters_where_it_stands():
     at = read.index("50万元")
     assert text[at : at + 4] == "50萬元"  # a span found in the simplified text is cut from the text as written
     assert simplified_in_place("") == "" and simplified_in_place("已是简体") == "已是简体"
+
+
+def test_the_quote_switches_to_the_readers_clause_only_when_it_beats_the_choosers_reading_by_the_margin():
+    from rag.answering.span_answers import SpanFound, quoted_clause
+    from rag.answering.span_reader import Reading
+
+    found = SpanFound(2, Reading(0, 3.0, 0, 2, "两项", 1.0), ((0, -1.0), (1, 0.5), (2, 3.0)))
+    assert quoted_clause(0, found, margin=4.0) == 2  # 3.0 − (−1.0) = 4.0 reaches the margin
+    assert quoted_clause(0, found, margin=4.5) == 0
+    assert quoted_clause(1, found, margin=4.0) == 1  # 3.0 − 0.5 falls short
+    assert quoted_clause(2, found, margin=0.0) == 2  # the chooser already quotes the reader's clause
+    assert quoted_clause(3, found, margin=0.0) == 3  # the reader did not read the chooser's clause: no evidence
+    assert quoted_clause(1, None, margin=0.0) == 1

@@ -85,8 +85,9 @@ class _Miss:
 def judge(question: str, hits: Sequence[Hit], facts: Facts) -> Verdict:
     """The answerability verdict for a question over its ranked hits, with the hits a model may cite."""
     ask = read_ask(question, facts.jurisdictions)
-    specific = [n for n in _known_nouns(ask, facts) if facts.clause_share(n) <= COMMON_WORD_SHARE]
-    verdict = _decide(question, ask, hits, facts, specific)
+    known, unknown = _resolve_nouns(ask, facts)
+    specific = [n for n in known if facts.clause_share(n) <= COMMON_WORD_SHARE]
+    verdict = _decide(question, ask, hits, facts, specific, unknown)
     return replace(verdict, citable=frozenset(_citable(question, hits, specific)))
 
 
@@ -95,7 +96,9 @@ def clause_text(hit: Hit) -> str:
     return f"{hit.title} {' '.join(hit.path)} {hit.answer_text}"
 
 
-def _decide(question: str, ask: Ask, hits: Sequence[Hit], facts: Facts, specific: list[str]) -> Verdict:
+def _decide(
+    question: str, ask: Ask, hits: Sequence[Hit], facts: Facts, specific: list[str], unknown: list[str]
+) -> Verdict:
     if not hits:
         return Verdict(False, ask)
     # A question of responsibility whose clauses name no department is not refused here: an absent name is no
@@ -103,6 +106,10 @@ def _decide(question: str, ask: Ask, hits: Sequence[Hit], facts: Facts, specific
     # rule earns"); the span reader decides.
     if not ask.wants_figure:
         return Verdict(True, ask)
+    # A noun the corpus lacks altogether: with the span reader on, this changed no tuning set (the reader refuses
+    # those questions too), but it is the refusal where the reader is not there (an embedder other than e5's).
+    if unknown:
+        return Verdict(False, ask, reason=f"文件中没有出现“{'、'.join(unknown)}”，未给出相关{ask.kind_word}。")
     # A comparison names two sides (places, documents); each side is checked by the clause quoted for it.
     if ask.comparison:
         specific = []
@@ -187,19 +194,21 @@ def _other_place(place: str, hit: Hit, facts: Facts) -> bool:
     return not facts.mentions(hit.doc, place)
 
 
-def _known_nouns(ask: Ask, facts: Facts) -> list[str]:
-    """The question's nouns the corpus knows: a word the corpus lacks as a whole counts by its parts ("省级重点" by
-    重点). A noun the corpus lacks altogether is not checked here: it used to refuse, but with the span reader
-    deciding at SPAN_ANSWER_MARGIN that rule changed no tuning set (docs/benchmarks.md, "What each hand rule
-    earns"), so the reader decides."""
-    known: list[str] = []
+def _resolve_nouns(ask: Ask, facts: Facts) -> tuple[list[str], list[str]]:
+    """(nouns the corpus knows, nouns it does not): a word the corpus lacks as a whole counts as known by its
+    parts ("省级重点" by 重点); figurative words in quotation marks are never unknown."""
+    known, unknown = [], []
     for noun in ask.nouns:
         if facts.in_corpus(noun):
             known.append(noun)
             continue
         parts = [w for w in tokens(noun) if len(w) >= 2 and w != noun and w not in FIGURE_NOUNS]
-        known.extend(w for w in parts if facts.in_corpus(w))
-    return known
+        found = [w for w in parts if facts.in_corpus(w)]
+        if found:
+            known.extend(found)
+        elif not any(noun in w for w in ask.quoted):
+            unknown.append(noun)
+    return known, unknown
 
 
 def _explain(ask: Ask, miss: _Miss, hit: Hit, facts: Facts) -> str:

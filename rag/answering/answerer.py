@@ -24,7 +24,16 @@ from .conflicts import conflict_sentences
 from .fact_questions import asked_fact
 from .doc_facts import FactAnswer, document_fact_answer
 from .chooser import chosen
-from .span_answers import SPAN_DROPPED_NOTE, SPAN_REFUSAL, SpanFound, overrides, read_hits, refuses, states_span
+from .span_answers import (
+    SPAN_DROPPED_NOTE,
+    SPAN_REFUSAL,
+    SpanFound,
+    overrides,
+    quoted_clause,
+    read_hits,
+    refuses,
+    states_span,
+)
 from .span_reader import span_reader_for
 from .reader import doubt
 from .lists import Listing, section_list
@@ -129,7 +138,9 @@ class Answerer:
                 if picked is not None:
                     first = picked
                 elif self.settings.chooser:
-                    first = chosen(standalone, hits, verdict, retriever.facts, retriever.embedder.space)
+                    first = quoted_clause(
+                        chosen(standalone, hits, verdict, retriever.facts, retriever.embedder.space), span
+                    )
                 else:
                     first = 0
                 return first, (retriever.sentence_meaning(standalone, hits[first]) if first else meaning)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Sequence
 from ..text.overlap import support
 from ..types import Hit
 from .span_reader import Reading, SpanReader
-from .thresholds import SPAN_ANSWER_MARGIN, SPAN_KEPT, SPAN_OVERRIDE_MARGIN
+from .thresholds import SPAN_ANSWER_MARGIN, SPAN_KEPT, SPAN_OVERRIDE_MARGIN, SPAN_SWITCH_MARGIN
 
 if TYPE_CHECKING:  # pragma: no cover
     from .answerability import Verdict
@@ -29,6 +29,10 @@ class SpanFound:
 
     hit: int
     reading: Reading
+    margins: tuple[tuple[int, float], ...] = ()  # (hit index, its reading's margin) for every clause read
+
+    def margin_of(self, hit: int) -> float | None:
+        return dict(self.margins).get(hit)
 
     @property
     def answers(self) -> bool:
@@ -49,7 +53,17 @@ def read_hits(reader: SpanReader, question: str, hits: Sequence[Hit], verdict: "
         return None
     readings = reader.read(question, [passage_of(hits[i]) for i in eligible])
     best = max(range(len(eligible)), key=lambda n: (readings[n].margin, readings[n].span_score, -n))
-    return SpanFound(eligible[best], readings[best])
+    return SpanFound(eligible[best], readings[best], tuple((i, r.margin) for i, r in zip(eligible, readings)))
+
+
+def quoted_clause(chooser: int, found: SpanFound | None, margin: float | None = None) -> int:
+    """The clause to quote: the chooser's, or the reader's when its best span lies in another clause it read and
+    beats its reading of the chooser's clause by `margin` (SPAN_SWITCH_MARGIN)."""
+    margin = SPAN_SWITCH_MARGIN if margin is None else margin
+    if found is None or found.hit == chooser:
+        return chooser
+    theirs = found.margin_of(chooser)
+    return found.hit if theirs is not None and found.reading.margin - theirs >= margin else chooser
 
 
 def abstains(verdict: "Verdict", found: SpanFound | None) -> bool:

@@ -81,3 +81,6 @@ SPAN_KEPT = 0.8
 # level stated against it) is answered when the span reader finds its answer there by at least this margin: an
 # absent word is no evidence against. Infinite: never (see docs/benchmarks.md, "The reader decides").
 SPAN_OVERRIDE_MARGIN = float("inf")
+# The clause quoted is the chooser's, unless the reader's best span lies in another of the clauses it read and beats
+# its reading of the chooser's clause by at least this margin. Infinite: never.
+SPAN_SWITCH_MARGIN = float("inf")

@@ -61,6 +61,14 @@ def _off_stated_figures() -> None:
     answerability.read_ask = lambda *a, **k: replace(original(*a, **k), figures=())
 
 
+def _off_unknown_nouns() -> None:
+    """A noun the corpus lacks no longer refuses (answerability's unknown nouns)."""
+    from ..answering import answerability
+
+    original = answerability._resolve_nouns
+    answerability._resolve_nouns = lambda ask, facts: (original(ask, facts)[0], [])
+
+
 def _off_unknown_entities() -> None:
     """A place or organisation no document names no longer refuses (retriever.unknown_entities)."""
     from ..retrieval.retriever import Retriever
@@ -82,6 +90,7 @@ RULES: dict[str, Callable[[], None]] = {
     "other-figure-noun": _off_other_figure_noun,
     "label-line": _off_label_line,
     "stated-figures": _off_stated_figures,
+    "unknown-nouns": _off_unknown_nouns,
     "unknown-entities": _off_unknown_entities,
     "item-margin": _off_item_margin,
 }

@@ -33,6 +33,7 @@ AMOUNT, SHARE, YEAR, DATE, COUNT, NUMBER = "amount", "share", "year", "date", "c
 KIND_WORDS = {AMOUNT: "金额", SHARE: "比例", YEAR: "年份", DATE: "日期", COUNT: "数量", NUMBER: "数字"}
 # Word classes (jieba POS) that name an item: nouns, noun-verbs, abbreviations ("中小企业" is j), place words ("省外" is s).
 _ITEM_FLAGS = ("n", "vn", "j", "nz", "nt", "nl", "ng", "s")
+_QUOTED = re.compile(r"[“\"「『](.+?)[”\"」』]")
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class Ask:
     levels: tuple[str, ...] = ()
     places: tuple[str, ...] = ()
     nouns: tuple[str, ...] = ()  # item words of the question
+    quoted: tuple[str, ...] = ()  # words the question puts in quotation marks (often figurative: “飞地”)
     figures: tuple[str, ...] = ()  # figures the question itself states ("3.2%"): the answer must hold them
     item: str = ""  # the question without places, years, levels, figure and question words: what it is about
     responsibility: bool = False
@@ -121,6 +123,7 @@ def read_ask(question: str, jurisdictions: Iterable[str] = ()) -> Ask:
         levels,
         places,
         nouns,
+        tuple(_QUOTED.findall(text)),
         figures,
         _item_text(unplaced, levels),
         asks_responsibility(text),
