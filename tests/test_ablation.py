@@ -43,8 +43,7 @@ def test_switching_the_year_rule_off_lets_a_figure_of_another_year_answer():
 
 def test_every_rule_can_be_switched_off_in_a_fresh_process():
     for rule in RULES:
-        code = f"from rag.evaluation.ablation import switch_off; switch_off({rule!r})"
-        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+        done = in_a_child(f"switch_off({rule!r})")
         assert done.returncode == 0, (rule, done.stderr)
 
 

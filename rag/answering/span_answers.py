@@ -108,6 +108,7 @@ __all__ = [
     "abstains",
     "overrides",
     "passage_of",
+    "quoted_clause",
     "read_hits",
     "refuses",
     "states_span",
