@@ -18,6 +18,8 @@ def cmd_train_span_reader(args: argparse.Namespace) -> int:
         ("epochs", args.epochs),
         ("limit", args.limit),
         ("domain", args.domain),
+        ("perturb", args.perturb),
+        ("bf16", args.bf16),
     )
     knobs = {k: v for k, v in given if v is not None}
     train(args.out, seed=args.seed, **knobs)
@@ -27,7 +29,7 @@ def cmd_train_span_reader(args: argparse.Namespace) -> int:
 def cmd_train_answer_kind(args: argparse.Namespace) -> int:
     from ..evaluation.train_answer_kind import train
 
-    train(args.out)
+    train(args.out, args.weights) if args.weights else train(args.out)
     return 0
 
 
@@ -96,6 +98,19 @@ def add_parsers(sub) -> None:
         help="also RGB's and the own questions' train windows (default: TRAINING_DOMAIN in the trainer)",
     )
     t.add_argument(
+        "--perturb",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also unanswerable variants of answerable items: another name, another number, the answer taken out "
+        "(default: TRAINING_PERTURB in the trainer)",
+    )
+    t.add_argument(
+        "--bf16",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="bfloat16 autocast (default: where the CPU has AMX or AVX-512 BF16)",
+    )
+    t.add_argument(
         "--layers",
         type=int,
         default=None,
@@ -110,6 +125,7 @@ def add_parsers(sub) -> None:
         "reader's states; writes the reader's weights with it",
     )
     a.add_argument("--out", type=Path, default=Path("span_reader_kind.npz"), help="the weights file to write")
+    a.add_argument("--weights", type=Path, default=None, help="the reader's weights to fit it on (default: shipped)")
     a.set_defaults(func=cmd_train_answer_kind)
 
     f = sub.add_parser(

@@ -86,8 +86,9 @@ def ncp_train_items(rng: random.Random) -> list[tuple[str, Item]]:
 
 def examples_of(source: str, item: Item, tokenizer, rng: random.Random) -> list[Example]:
     ws = windows(tokenizer, item.question, item.title, item.context)
-    if item.kind == "none":
-        w = rng.choice(ws)
+    if item.kind == "none":  # an unanswerable item may say where an answer was (span_perturbation): that window
+        where = [w for w in ws if item.answers and _holds(w, *item.answers[0])]
+        w = rng.choice(where or ws)
         return [Example(w.ids, w.first, len(w.spans), -1, -1, source)]
     if item.kind != "span":
         return []
@@ -104,6 +105,10 @@ def examples_of(source: str, item: Item, tokenizer, rng: random.Random) -> list[
     if without and rng.random() < NEGATIVE_SHARE:
         out.append(rng.choice(without))
     return out
+
+
+def _holds(w, text: str, at: int) -> bool:
+    return any(b > at and a < at + len(text) for a, b in w.spans)
 
 
 def rgb_train_items(rng: random.Random) -> list[tuple[str, Item]]:
