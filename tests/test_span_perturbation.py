@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from rag.evaluation import span_perturbation as sp
 from rag.evaluation.span_training_data import examples_of
 from rag.evaluation.squad import Item
@@ -110,3 +112,17 @@ def test_an_unanswerable_variant_is_read_in_the_window_that_held_the_answer():
         assert example.start == -1
         passage = "".join(chr(i) for i in example.ids[example.first : example.first + example.count])
         assert answer[:3] in passage  # the window around where the answer was, not one of the 60 others
+
+
+def test_perturbed_makes_only_the_ways_asked_for_and_names_an_unknown_one(monkeypatch):
+    monkeypatch.setattr(sp, "PERTURB_SHARE", 1.0)
+    items = [("cmrc", item("广茂铁路于1903年做了什么？", "开工"))]
+    items.append(("cmrc", Item("n", "问？", "大莱龙铁路在山东。", "大莱龙铁路", (), "none")))  # a title for the pool
+    for seed in range(10):
+        ((_, variant),) = sp.perturbed(items, random.Random(seed), ("number",))
+        assert variant.qid.endswith("-number")
+    for seed in range(10):
+        ((_, variant),) = sp.perturbed(items, random.Random(seed), ("name",))
+        assert variant.qid.endswith("-name") and "广茂铁路" not in variant.question
+    with pytest.raises(ValueError, match="unknown perturbation"):
+        sp.perturbed(items, random.Random(0), ("place",))

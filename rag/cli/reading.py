@@ -7,18 +7,20 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 
 def cmd_train_span_reader(args: argparse.Namespace) -> int:
     from ..evaluation.train_span_reader import train
 
-    given = (
+    given: tuple[tuple[str, Any], ...] = (
         ("layers", args.layers),
         ("learning_rate", args.lr),
         ("epochs", args.epochs),
         ("limit", args.limit),
         ("domain", args.domain),
         ("perturb", args.perturb),
+        ("perturb_ways", tuple(args.perturb_ways.split(",")) if args.perturb_ways else None),
         ("bf16", args.bf16),
     )
     knobs = {k: v for k, v in given if v is not None}
@@ -104,6 +106,7 @@ def add_parsers(sub) -> None:
         help="also unanswerable variants of answerable items: another name, another number, the answer taken out "
         "(default: TRAINING_PERTURB in the trainer)",
     )
+    t.add_argument("--perturb-ways", default=None, help="with --perturb: which of name,number,out (default: all three)")
     t.add_argument(
         "--bf16",
         action=argparse.BooleanOptionalAction,

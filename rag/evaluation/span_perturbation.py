@@ -29,6 +29,7 @@ from ..text.sentences import clause_sentences
 from .squad import Item
 
 PERTURB_SHARE = 0.35  # of the answerable items that get one unanswerable variant
+PERTURB_WAYS = ("name", "number", "out")
 MIN_TITLE_CHARS = 2
 MAX_TITLE_CHARS = 12  # a title longer than this is a document's name, not a subject's (NCP's)
 MIN_LEFT_CHARS = 60  # a passage with its answer removed must keep at least this much text
@@ -99,8 +100,14 @@ def _none(item: Item, question: str, context: str, how: str) -> Item:
     return Item(f"{item.qid}-{how}", question, context, item.title, where, "none")
 
 
-def perturbed(items: list[tuple[str, Item]], rng: random.Random) -> list[tuple[str, Item]]:
-    """At most one unanswerable variant of each answerable item (PERTURB_SHARE of them), tagged with its source."""
+def perturbed(
+    items: list[tuple[str, Item]], rng: random.Random, ways: tuple[str, ...] = PERTURB_WAYS
+) -> list[tuple[str, Item]]:
+    """At most one unanswerable variant of each answerable item (PERTURB_SHARE of them), tagged with its source,
+    made in one of `ways` (of PERTURB_WAYS)."""
+    unknown = set(ways) - set(PERTURB_WAYS)
+    if unknown:
+        raise ValueError(f"unknown perturbation {sorted(unknown)}: use {PERTURB_WAYS}")
     titles: dict[str, list[str]] = {}
     for source, item in items:
         titles.setdefault(source, [])
@@ -111,13 +118,14 @@ def perturbed(items: list[tuple[str, Item]], rng: random.Random) -> list[tuple[s
     for source, item in items:
         if item.kind != "span" or rng.random() >= PERTURB_SHARE:
             continue
-        ways: list[Callable[[], Optional[Item]]] = [
-            partial(another_name, item, pools[source], rng, source),
-            partial(another_number, item, rng),
-            partial(answer_taken_out, item),
-        ]
-        rng.shuffle(ways)
-        for way in ways:
+        made: dict[str, Callable[[], Optional[Item]]] = {
+            "name": partial(another_name, item, pools[source], rng, source),
+            "number": partial(another_number, item, rng),
+            "out": partial(answer_taken_out, item),
+        }
+        chosen = [made[w] for w in PERTURB_WAYS if w in ways]
+        rng.shuffle(chosen)
+        for way in chosen:
             variant = way()
             if variant is not None:
                 out.append((source, variant))
@@ -125,4 +133,4 @@ def perturbed(items: list[tuple[str, Item]], rng: random.Random) -> list[tuple[s
     return out
 
 
-__all__ = ["PERTURB_SHARE", "another_name", "another_number", "answer_taken_out", "perturbed"]
+__all__ = ["PERTURB_SHARE", "PERTURB_WAYS", "another_name", "another_number", "answer_taken_out", "perturbed"]

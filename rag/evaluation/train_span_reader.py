@@ -29,7 +29,7 @@ from .span_training_data import (
     own_train_items,
     rgb_train_items,
 )
-from .span_perturbation import perturbed
+from .span_perturbation import PERTURB_WAYS, perturbed
 
 log = logging.getLogger(__name__)
 # The shipped run = the defaults: --layers 12 --limit 0 --epochs 1 --no-domain --seed 0 (72 min, 2-core AMD EPYC, AVX2).
@@ -102,6 +102,7 @@ def train(  # noqa: PLR0913 (the run's knobs, each a CLI option)
     learning_rate: float = LEARNING_RATE,
     domain: bool = TRAINING_DOMAIN,
     perturb: bool = TRAINING_PERTURB,
+    perturb_ways: tuple[str, ...] = PERTURB_WAYS,
     bf16: bool | None = None,
     log_every: int = 20,
 ) -> Path:  # noqa: C901, PLR0915 (one training loop, read top to bottom)
@@ -125,7 +126,7 @@ def train(  # noqa: PLR0913 (the run's knobs, each a CLI option)
         domain_rng = random.Random(seed + 2)
         items += DOMAIN_REPEATS * (rgb_train_items(domain_rng) + own_train_items(_seed_search(), domain_rng))
     if perturb:
-        items += perturbed(items, random.Random(seed + 3))
+        items += perturbed(items, random.Random(seed + 3), perturb_ways)
     rng.shuffle(items)
     examples = [e for source, item in items for e in examples_of(source, item, tokenizer, rng)]
     if limit:
@@ -213,7 +214,7 @@ def train(  # noqa: PLR0913 (the run's knobs, each a CLI option)
     weights = _write(upper, out_dir / "span_reader.npz")
     print(
         f"after {time.time() - started:.0f} s ({len(examples)} examples, {epochs:g} epochs, {layers} layers trained, "
-        f"learning rate {learning_rate:g}, seed {seed}, perturbed {perturb}, bf16 {bf16})",
+        f"learning rate {learning_rate:g}, seed {seed}, perturbed {perturb and ','.join(perturb_ways)}, bf16 {bf16})",
         flush=True,
     )
     return weights
