@@ -196,12 +196,14 @@ def test_a_model_sentence_that_drops_the_span_gives_way_to_the_readers_sentence(
 def test_the_refusal_margin_is_the_highest_within_every_sources_false_refusal_budget():
     from rag.evaluation.span_calibration import MarginRow, summary
 
-    rows = [MarginRow(f"a{n}", "own", 1, True, m, True, False) for n, m in enumerate([4.0] * 19 + [-1.2])]
+    margins = [4.0] * 19 + [-1.2]
+    rows = [MarginRow(f"a{n}", "own", 1, True, m, True, False, quoted_holds=n < 10) for n, m in enumerate(margins)]
     rows += [MarginRow(f"u{n}", "own", 0, True, m, False, False) for n, m in enumerate([-3.0, -2.0, 1.0])]
     rows += [MarginRow("b1", "rgb", 1, True, 3.0, True, True), MarginRow("b2", "rgb", 0, False, -6.0, False, False)]
     margin, lines = summary(rows, budget=0.05)
     assert margin == 3.0  # one own answerable row of twenty (5 %) may fall below it; 3.5 refuses the RGB one too
-    assert any("span reader 1.000, chooser 0.000" in line for line in lines)
+    quoted = "own: quoted clause holds the answer — span reader 1.000, chooser 0.000, the path's (quoted_clause) 0.500"
+    assert any(quoted in line for line in lines)
 
 
 def test_the_shipped_reader_finds_a_figure_and_refuses_tampered_weights(parts, tmp_path):

@@ -15,7 +15,7 @@ from typing import Sequence
 
 from ..answering.answerability import judge
 from ..answering.chooser import chosen
-from ..answering.span_answers import abstains, read_hits
+from ..answering.span_answers import abstains, quoted_clause, read_hits
 from .train_reader import REMOVAL_POOL, ROW_HITS, Question
 
 MAX_FALSE_REFUSALS = 0.05  # of each source's answerable rows the rules answer
@@ -36,6 +36,7 @@ class MarginRow:
     chooser_holds: bool  # the clause the chooser would quote holds it
     absent_only: bool = False  # the rules refused only for absent words (Verdict.absent_only)
     near_margin: float = -99.0  # the reader's margin when its best span lies in the clause the rules judged nearest
+    quoted_holds: bool = False  # the clause the answer path quotes (span_answers.quoted_clause) holds it
 
 
 def margin_rows(reader):
@@ -82,6 +83,7 @@ def _row(reader, question: Question, retriever, hits, label: int, min_relevance:
         holds(hits[first].text),
         verdict.absent_only and reachable,
         found.reading.margin if found is not None and found.hit == verdict.near else -99.0,
+        holds(hits[quoted_clause(first, found)].text),
     )
 
 
@@ -109,8 +111,10 @@ def summary(rows: Sequence[MarginRow], budget: float = MAX_FALSE_REFUSALS) -> tu
         yes = [r for r in passing if r.source == s and r.label == 1]
         span = sum(r.span_holds for r in yes) / max(1, len(yes))
         chooser = sum(r.chooser_holds for r in yes) / max(1, len(yes))
+        quoted = sum(r.quoted_holds for r in yes) / max(1, len(yes))
         lines.append(
-            f"{s}: quoted clause holds the answer — span reader {span:.3f}, chooser {chooser:.3f} ({len(yes)})"
+            f"{s}: quoted clause holds the answer — span reader {span:.3f}, chooser {chooser:.3f}, "
+            f"the path's (quoted_clause) {quoted:.3f} ({len(yes)})"
         )
     lines.append(f"chosen margin (at most {budget:.0%} of each source's answerable rows refused): {chosen_margin:.1f}")
     return chosen_margin, lines + override_summary(rows)
