@@ -29,9 +29,10 @@ def cmd_train_span_reader(args: argparse.Namespace) -> int:
 
 
 def cmd_train_answer_kind(args: argparse.Namespace) -> int:
+    from ..answering.span_reader import SPAN_READER_WEIGHTS
     from ..evaluation.train_answer_kind import train
 
-    train(args.out, args.weights) if args.weights else train(args.out)
+    train(args.out, args.weights or SPAN_READER_WEIGHTS)
     return 0
 
 

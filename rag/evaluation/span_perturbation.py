@@ -32,6 +32,7 @@ PERTURB_SHARE = 0.35  # of the answerable items that get one unanswerable varian
 PERTURB_WAYS = ("name", "number", "out")
 MIN_TITLE_CHARS = 2
 MAX_TITLE_CHARS = 12  # a title longer than this is a document's name, not a subject's (NCP's)
+TITLES_TRIED = 8  # other titles tried for one question before it gets no name variant
 MIN_LEFT_CHARS = 60  # a passage with its answer removed must keep at least this much text
 NUMBER_SHIFTS = (1, 2, 3, -1, -2, -3)  # a year, a count or a day moved a little
 _NUMBER = re.compile(r"\d+")
@@ -47,7 +48,7 @@ def another_name(item: Item, titles: list[str], rng: random.Random, source: str 
     own = _title(source, item.title)
     if not MIN_TITLE_CHARS <= len(own) <= MAX_TITLE_CHARS or own not in item.question:
         return None
-    for other in rng.sample(titles, min(8, len(titles))):
+    for other in rng.sample(titles, min(TITLES_TRIED, len(titles))):
         fits = MIN_TITLE_CHARS <= len(other) <= MAX_TITLE_CHARS
         if fits and other not in item.context and own not in other and other not in own:
             return _none(item, item.question.replace(own, other), item.context, "name")
@@ -108,12 +109,7 @@ def perturbed(
     unknown = set(ways) - set(PERTURB_WAYS)
     if unknown:
         raise ValueError(f"unknown perturbation {sorted(unknown)}: use {PERTURB_WAYS}")
-    titles: dict[str, list[str]] = {}
-    for source, item in items:
-        titles.setdefault(source, [])
-        if item.title:
-            titles[source].append(_title(source, item.title))
-    pools = {s: sorted(set(t)) for s, t in titles.items()}
+    pools = {s: sorted({_title(s, i.title) for t, i in items if t == s and i.title}) for s in {t for t, _ in items}}
     out: list[tuple[str, Item]] = []
     for source, item in items:
         if item.kind != "span" or rng.random() >= PERTURB_SHARE:

@@ -87,7 +87,7 @@ def ncp_train_items(rng: random.Random) -> list[tuple[str, Item]]:
 def examples_of(source: str, item: Item, tokenizer, rng: random.Random) -> list[Example]:
     ws = windows(tokenizer, item.question, item.title, item.context)
     if item.kind == "none":  # an unanswerable item may say where an answer was (span_perturbation): that window
-        where = [w for w in ws if item.answers and _holds(w, *item.answers[0])]
+        where = [w for w in ws if item.answers and _inside(w, *item.answers[0])]
         w = rng.choice(where or ws)
         return [Example(w.ids, w.first, len(w.spans), -1, -1, source)]
     if item.kind != "span":
@@ -96,7 +96,7 @@ def examples_of(source: str, item: Item, tokenizer, rng: random.Random) -> list[
     end = at + len(text)
     holding, without = [], []
     for w in ws:
-        inside = [i for i, (a, b) in enumerate(w.spans) if b > at and a < end]
+        inside = _inside(w, text, at)
         if inside and w.spans[inside[0]][0] <= at + 1 and w.spans[inside[-1]][1] >= end - 1:
             holding.append(Example(w.ids, w.first, len(w.spans), inside[0], inside[-1], source))
         elif not inside:
@@ -107,8 +107,9 @@ def examples_of(source: str, item: Item, tokenizer, rng: random.Random) -> list[
     return out
 
 
-def _holds(w, text: str, at: int) -> bool:
-    return any(b > at and a < at + len(text) for a, b in w.spans)
+def _inside(w, text: str, at: int) -> list[int]:
+    """The window's passage tokens that overlap the answer `text` starting at `at`."""
+    return [i for i, (a, b) in enumerate(w.spans) if b > at and a < at + len(text)]
 
 
 def rgb_train_items(rng: random.Random) -> list[tuple[str, Item]]:
